@@ -1,0 +1,129 @@
+//! The command line: a thin shell over `compile` and `runtime`.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+
+use crate::compile;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::transcript::{Format, Transcript};
+
+/// Exit codes, documented in README.md.
+pub mod exit {
+    pub const OK: i32 = 0;
+    /// A file could not be read or the output could not be written.
+    pub const IO: i32 = 1;
+    /// The command line is wrong (clap's own code).
+    pub const USAGE: i32 = 2;
+    /// A scenario file has errors.
+    pub const INVALID: i32 = 3;
+    /// The scenario ran and failed: deadlock, time limit, a step that failed.
+    pub const RUN_FAILED: i32 = 4;
+}
+
+#[derive(Parser)]
+#[command(name = "scenario", version, about = "Run concurrent-system scenarios written in TOML on a virtual clock")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario and print its transcript.
+    Run {
+        /// The scenario file.
+        file: PathBuf,
+        /// The seed of every random draw; overrides the file's `seed`.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// `text`: a timeline with times, tasks and statistics. `plain`: only what the scenario
+        /// says. `jsonl`: one JSON object per event.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Check scenario files without running them.
+    Check {
+        /// The scenario files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { exit::USAGE } else { exit::OK };
+        }
+    };
+    match cli.command {
+        Command::Run { file, seed, format } => run(&file, seed, format),
+        Command::Check { files } => files.iter().map(|f| check(f)).max().unwrap_or(exit::OK),
+    }
+}
+
+/// Reads and compiles a file, printing its diagnostics to stderr.
+fn load(path: &PathBuf) -> Result<compile::Plan, i32> {
+    let name = path.display().to_string();
+    let source = std::fs::read_to_string(path).map_err(|e| {
+        eprintln!("error: cannot read `{name}`: {e}");
+        exit::IO
+    })?;
+    let (plan, diagnostics) = match compile::load(&source) {
+        Ok((plan, diagnostics)) => (Some(plan), diagnostics),
+        Err(diagnostics) => (None, diagnostics),
+    };
+    print_diagnostics(&name, &source, &diagnostics);
+    plan.ok_or(exit::INVALID)
+}
+
+fn print_diagnostics(name: &str, source: &str, diagnostics: &[Diagnostic]) {
+    let mut err = io::stderr().lock();
+    for d in diagnostics {
+        let _ = writeln!(err, "{}", d.render(name, source));
+    }
+    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    if errors > 0 {
+        let s = if errors == 1 { "" } else { "s" };
+        let _ = writeln!(err, "error: `{name}` has {errors} error{s}");
+    }
+}
+
+fn run(path: &PathBuf, seed: Option<u64>, format: Format) -> i32 {
+    let plan = match load(path) {
+        Ok(plan) => Arc::new(plan),
+        Err(code) => return code,
+    };
+    let seed = seed.unwrap_or(plan.seed);
+    let out = io::BufWriter::with_capacity(1 << 16, io::stdout());
+    let transcript = Transcript::new(format, Box::new(out), plan.label_width);
+    let (summary, written) = crate::runtime::run(plan, seed, transcript);
+    if let Err(e) = written {
+        if e.kind() != io::ErrorKind::BrokenPipe {
+            eprintln!("error: cannot write the transcript: {e}");
+            return exit::IO;
+        }
+    }
+    match summary.failure {
+        Some(failure) => {
+            eprintln!("error: run failed: {failure}");
+            exit::RUN_FAILED
+        }
+        None => exit::OK,
+    }
+}
+
+fn check(path: &PathBuf) -> i32 {
+    match load(path) {
+        Ok(_) => {
+            eprintln!("ok: {}", path.display());
+            exit::OK
+        }
+        Err(code) => code,
+    }
+}

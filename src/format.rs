@@ -1,0 +1,301 @@
+//! The scenario file format: serde types that mirror the TOML file, with spans for diagnostics.
+//!
+//! This module owns the *shape* of a scenario file and nothing else: it never checks that a
+//! queue exists, that a duration parses or that a step makes sense. Those are `compile`'s job,
+//! which sees every problem at once and points at the span kept here.
+//!
+//! A few values accept more than one form (a duration or a distribution table; a count or an
+//! expression). They have hand-written visitors rather than `#[serde(untagged)]`, so that a
+//! mistake gets an error that says what was expected instead of "data did not match any variant".
+
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, MapAccess, SeqAccess, Visitor, value::MapAccessDeserializer};
+use toml::Spanned;
+
+/// A whole scenario file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Scenario {
+    /// A sentence saying what the scenario models; shown at the top of the timeline.
+    pub description: Option<String>,
+    /// The seed of every random draw; `--seed` overrides it. Default 0.
+    pub seed: Option<Spanned<u64>>,
+    /// The virtual time at which a run is stopped as failed. Default `"24h"`.
+    pub time_limit: Option<Spanned<String>>,
+    /// Named queues.
+    #[serde(default)]
+    pub queues: Named<Queue>,
+    /// Named distributions, usable wherever a duration is expected.
+    #[serde(default)]
+    pub distributions: Named<DurationSpec>,
+    /// Named tasks. A task runs only when `main` (or another task) starts it.
+    #[serde(default)]
+    pub tasks: Named<Task>,
+    /// The program's entry point, like `asyncio.run(main())`. Without it, every task is
+    /// gathered in the order the file declares them.
+    pub main: Option<Spanned<Main>>,
+}
+
+/// `[queues.NAME]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Queue {
+    /// The most items the queue holds; a put waits while it is full. Default: unbounded.
+    pub capacity: Option<Spanned<i64>>,
+}
+
+/// `[tasks.NAME]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Task {
+    /// How many replicas a start creates: `count = 10` gives `NAME[0]` to `NAME[9]`. Default 1.
+    pub count: Option<Spanned<i64>>,
+    /// What each replica does, in order.
+    pub steps: Spanned<Vec<Spanned<Step>>>,
+}
+
+/// `[main]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Main {
+    pub steps: Spanned<Vec<Spanned<Step>>>,
+}
+
+/// One step. Exactly one of the *kind* keys must be present (`say` counts as the kind only
+/// when no other kind key is); the other keys modify it. `compile` enforces which go together.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Step {
+    /// A message to print. On `sleep`, `put` and `get` it is printed as part of that step.
+    pub say: Option<Spanned<String>>,
+    /// Sleep for a duration or a draw from a distribution.
+    pub sleep: Option<Spanned<DurationSpec>>,
+    /// Put an item on a queue.
+    pub put: Option<Spanned<String>>,
+    /// With `put`: the item, a template. Default `"{n}"`.
+    pub item: Option<Spanned<String>>,
+    /// Take the next item from a queue, waiting while it is empty.
+    pub get: Option<Spanned<String>>,
+    /// Mark one item of a queue done (asyncio's `task_done`).
+    pub done: Option<Spanned<String>>,
+    /// Wait until every item put on a queue has been marked done.
+    pub join: Option<Spanned<String>>,
+    /// Repeat `steps`: a count, an expression such as `"i + 1"`, a draw, or `"forever"`.
+    pub repeat: Option<Spanned<Count>>,
+    /// With `repeat` and `timeout`: the block the step runs.
+    pub steps: Option<Spanned<Vec<Spanned<Step>>>>,
+    /// Start every replica of these tasks and go on.
+    pub start: Option<Spanned<Names>>,
+    /// Wait until every started replica of these tasks has ended.
+    pub wait: Option<Spanned<Names>>,
+    /// Start these tasks and wait for them (asyncio's `gather`).
+    pub gather: Option<Spanned<Names>>,
+    /// Cancel every running replica of these tasks and wait until they have ended.
+    pub cancel: Option<Spanned<Names>>,
+    /// Run `steps` with a deadline; when it passes, run `on-timeout` instead of the rest.
+    pub timeout: Option<Spanned<DurationSpec>>,
+    /// With `timeout`: the steps run when the deadline passes.
+    pub on_timeout: Option<Spanned<Vec<Spanned<Step>>>>,
+    /// With `timeout`: the steps that always run at the end, whatever happened.
+    pub finally: Option<Spanned<Vec<Spanned<Step>>>>,
+}
+
+/// Entries of a table of named things, in the order the file declares them.
+#[derive(Debug)]
+pub struct Named<T>(pub Vec<(Spanned<String>, Spanned<T>)>);
+
+impl<T> Default for Named<T> {
+    fn default() -> Self {
+        Named(Vec::new())
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Named<T> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NamedVisitor<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for NamedVisitor<T> {
+            type Value = Named<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a table of named entries")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(key) = map.next_key::<Spanned<String>>()? {
+                    entries.push((key, map.next_value()?));
+                }
+                Ok(Named(entries))
+            }
+        }
+        deserializer.deserialize_map(NamedVisitor(std::marker::PhantomData))
+    }
+}
+
+/// A duration: a humantime string (`"1s"`), the name of a declared distribution, or a
+/// distribution table (`{ uniform = ["1s", "5s"] }`).
+#[derive(Debug)]
+pub enum DurationSpec {
+    Text(String),
+    Table(Box<DistTable>),
+}
+
+impl<'de> Deserialize<'de> for DurationSpec {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DurationVisitor;
+        impl<'de> Visitor<'de> for DurationVisitor {
+            type Value = DurationSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "a duration with a unit such as \"1s\", the name of a distribution, \
+                     or a table such as { uniform = [\"1s\", \"5s\"] }",
+                )
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(DurationSpec::Text(v.to_owned()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let table = DistTable::deserialize(MapAccessDeserializer::new(map))?;
+                Ok(DurationSpec::Table(Box::new(table)))
+            }
+        }
+        deserializer.deserialize_any(DurationVisitor)
+    }
+}
+
+/// A repeat count: a whole number, an expression over `i` and `count` (`"i + 1"`),
+/// `"forever"`, or a table drawing a whole number (`{ uniform = [1, 5] }`).
+#[derive(Debug)]
+pub enum Count {
+    Fixed(i64),
+    Text(String),
+    Table(Box<DistTable>),
+}
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CountVisitor;
+        impl<'de> Visitor<'de> for CountVisitor {
+            type Value = Count;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "a whole number, an expression such as \"i + 1\", \"forever\", \
+                     or a table such as { uniform = [1, 5] }",
+                )
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Count::Fixed(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Count::Fixed(i64::try_from(v).unwrap_or(i64::MAX)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Count::Text(v.to_owned()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let table = DistTable::deserialize(MapAccessDeserializer::new(map))?;
+                Ok(Count::Table(Box::new(table)))
+            }
+        }
+        deserializer.deserialize_any(CountVisitor)
+    }
+}
+
+/// A distribution, written as a table with exactly one kind key and that kind's parameters.
+/// Values are durations (`"1s"`) where a duration is drawn and whole numbers where a count is.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DistTable {
+    /// Always this value.
+    pub constant: Option<Spanned<Scalar>>,
+    /// `[low, high]`: continuous and uniform on [low, high), or with `step` whole multiples
+    /// of `step` from low to high inclusive (Python's `randint`).
+    pub uniform: Option<Spanned<Vec<Spanned<Scalar>>>>,
+    /// With `uniform`: the grid the draws fall on.
+    pub step: Option<Spanned<Scalar>>,
+    /// Exponential with this mean.
+    pub exponential: Option<Spanned<Scalar>>,
+    /// Normal with this mean, truncated at zero (negative draws are drawn again).
+    pub normal: Option<Spanned<Scalar>>,
+    /// With `normal`: the standard deviation.
+    pub std_dev: Option<Spanned<Scalar>>,
+    /// Log-normal with this median.
+    pub log_normal: Option<Spanned<Scalar>>,
+    /// With `log-normal`: the standard deviation of the underlying normal.
+    pub sigma: Option<Spanned<f64>>,
+    /// One of these values.
+    pub choice: Option<Spanned<Vec<Spanned<Scalar>>>>,
+    /// With `choice`: relative weights, one per value. Default: all equal.
+    pub weights: Option<Spanned<Vec<Spanned<f64>>>>,
+    /// These values in order, starting again from the first after the last.
+    pub sequence: Option<Spanned<Vec<Spanned<Scalar>>>>,
+}
+
+/// A single value inside a distribution table.
+#[derive(Debug, Clone)]
+pub enum Scalar {
+    Str(String),
+    Int(i64),
+    Float(f64),
+}
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ScalarVisitor;
+        impl Visitor<'_> for ScalarVisitor {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a duration such as \"1s\" or a number")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Scalar::Str(v.to_owned()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Scalar::Int(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Scalar::Int(i64::try_from(v).unwrap_or(i64::MAX)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(Scalar::Float(v))
+            }
+        }
+        deserializer.deserialize_any(ScalarVisitor)
+    }
+}
+
+/// One task name or a list of them.
+#[derive(Debug)]
+pub struct Names(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for Names {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NamesVisitor;
+        impl<'de> Visitor<'de> for NamesVisitor {
+            type Value = Names;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a task name or a list of task names")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Names(vec![v.to_owned()]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut names = Vec::new();
+                while let Some(name) = seq.next_element::<String>()? {
+                    names.push(name);
+                }
+                Ok(Names(names))
+            }
+        }
+        deserializer.deserialize_any(NamesVisitor)
+    }
+}
+
+/// Parses a scenario file. A syntax error or a value of the wrong shape comes back as a
+/// span and a message; the caller turns it into a [`crate::diagnostic::Diagnostic`].
+pub fn parse(source: &str) -> Result<Scenario, (std::ops::Range<usize>, String)> {
+    toml::from_str(source).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        (span, e.message().trim_end().to_owned())
+    })
+}

@@ -1,0 +1,190 @@
+//! The compiled scenario: what `compile` produces and `runtime` executes.
+//!
+//! Every name is resolved to an index, every template parsed, every distribution checked. The
+//! runtime never sees a name it has to look up or a value it has to validate.
+
+use crate::dist::Dist;
+use crate::template::Template;
+
+pub type QueueId = usize;
+/// Index of a declared task in [`Plan::tasks`].
+pub type TaskRef = usize;
+
+#[derive(Debug)]
+pub struct Plan {
+    pub description: Option<String>,
+    pub seed: u64,
+    /// Virtual nanoseconds after which a run is stopped as failed.
+    pub time_limit: u64,
+    pub queues: Vec<QueuePlan>,
+    pub tasks: Vec<TaskPlan>,
+    pub main: TaskPlan,
+    /// How many `sequence` distributions there are: each replica keeps a cursor per slot.
+    pub sequence_slots: usize,
+    /// The widest task label, for aligning the timeline.
+    pub label_width: usize,
+}
+
+#[derive(Debug)]
+pub struct QueuePlan {
+    pub name: String,
+    pub capacity: Option<usize>,
+}
+
+#[derive(Debug)]
+pub struct TaskPlan {
+    pub name: String,
+    pub count: u64,
+    pub steps: Vec<Step>,
+}
+
+impl TaskPlan {
+    /// `consumer[3]` for a task with replicas, `main` for a single one.
+    pub fn label(&self, replica: u64) -> String {
+        if self.count == 1 { self.name.clone() } else { format!("{}[{replica}]", self.name) }
+    }
+}
+
+#[derive(Debug)]
+pub enum Step {
+    Say(Template),
+    Sleep { duration: Dist, say: Option<Template> },
+    Put { queue: QueueId, item: Template, say: Option<Template> },
+    Get { queue: QueueId, say: Option<Template> },
+    Done { queue: QueueId },
+    Join { queue: QueueId },
+    Repeat { times: Count, body: Vec<Step> },
+    Start { tasks: Vec<TaskRef> },
+    Wait { tasks: Vec<TaskRef> },
+    Gather { tasks: Vec<TaskRef> },
+    Cancel { tasks: Vec<TaskRef> },
+    Timeout { after: Dist, body: Vec<Step>, on_timeout: Vec<Step>, finally: Vec<Step> },
+}
+
+/// How many times a `repeat` runs its block.
+#[derive(Debug)]
+pub enum Count {
+    Forever,
+    /// Evaluated per replica; a fixed number is an expression without variables.
+    Expr(Expr),
+    Drawn(Dist),
+}
+
+/// An integer expression over the replica index `i` and the replica count `count`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    Int(i64),
+    I,
+    Count,
+    Add(Box<Expr>, Box<Expr>),
+    Sub(Box<Expr>, Box<Expr>),
+    Mul(Box<Expr>, Box<Expr>),
+}
+
+impl Expr {
+    /// The value for replica `i` of `count`, or `None` on overflow.
+    pub fn eval(&self, i: i64, count: i64) -> Option<i64> {
+        match self {
+            Expr::Int(v) => Some(*v),
+            Expr::I => Some(i),
+            Expr::Count => Some(count),
+            Expr::Add(a, b) => a.eval(i, count)?.checked_add(b.eval(i, count)?),
+            Expr::Sub(a, b) => a.eval(i, count)?.checked_sub(b.eval(i, count)?),
+            Expr::Mul(a, b) => a.eval(i, count)?.checked_mul(b.eval(i, count)?),
+        }
+    }
+
+    /// Parses `i + 1`, `count - i`, `2 * (i + 1)`: whole numbers, `i`, `count`, `+ - *`, parentheses.
+    pub fn parse(text: &str) -> Result<Expr, String> {
+        let tokens = tokenize(text)?;
+        let mut at = 0;
+        let expr = parse_sum(&tokens, &mut at)?;
+        match tokens.get(at) {
+            None => Ok(expr),
+            Some(t) => Err(format!("unexpected `{t}`")),
+        }
+    }
+}
+
+fn tokenize(text: &str) -> Result<Vec<String>, String> {
+    let mut tokens = Vec::new();
+    let mut chars = text.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if c.is_whitespace() {
+            chars.next();
+        } else if c.is_ascii_alphanumeric() || c == '_' {
+            let mut word = String::new();
+            while let Some(&c) = chars.peek().filter(|c| c.is_ascii_alphanumeric() || **c == '_') {
+                word.push(c);
+                chars.next();
+            }
+            tokens.push(word);
+        } else if "+-*()".contains(c) {
+            tokens.push(c.to_string());
+            chars.next();
+        } else {
+            return Err(format!("unexpected `{c}`"));
+        }
+    }
+    Ok(tokens)
+}
+
+fn parse_sum(tokens: &[String], at: &mut usize) -> Result<Expr, String> {
+    let mut left = parse_product(tokens, at)?;
+    while let Some(op) = tokens.get(*at).filter(|t| *t == "+" || *t == "-") {
+        *at += 1;
+        let right = parse_product(tokens, at)?;
+        left = if op == "+" { Expr::Add(left.into(), right.into()) } else { Expr::Sub(left.into(), right.into()) };
+    }
+    Ok(left)
+}
+
+fn parse_product(tokens: &[String], at: &mut usize) -> Result<Expr, String> {
+    let mut left = parse_atom(tokens, at)?;
+    while tokens.get(*at).is_some_and(|t| t == "*") {
+        *at += 1;
+        left = Expr::Mul(left.into(), parse_atom(tokens, at)?.into());
+    }
+    Ok(left)
+}
+
+fn parse_atom(tokens: &[String], at: &mut usize) -> Result<Expr, String> {
+    let token = tokens.get(*at).ok_or("expression ends too early")?;
+    *at += 1;
+    match token.as_str() {
+        "i" => Ok(Expr::I),
+        "count" => Ok(Expr::Count),
+        "(" => {
+            let inner = parse_sum(tokens, at)?;
+            match tokens.get(*at) {
+                Some(t) if t == ")" => {
+                    *at += 1;
+                    Ok(inner)
+                }
+                _ => Err("missing `)`".into()),
+            }
+        }
+        t if t.chars().all(|c| c.is_ascii_digit()) => {
+            t.parse().map(Expr::Int).map_err(|_| format!("`{t}` is too large"))
+        }
+        t => Err(format!("unknown name `{t}`: an expression can use `i` and `count`")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expressions_parse_and_evaluate() {
+        let e = Expr::parse("2 * (i + 1) - count").unwrap();
+        assert_eq!(e.eval(3, 5), Some(3));
+        assert_eq!(Expr::parse("i+1").unwrap().eval(0, 5), Some(1));
+        assert_eq!(Expr::parse("7").unwrap(), Expr::Int(7));
+        assert!(Expr::parse("i +").is_err());
+        assert!(Expr::parse("j + 1").is_err());
+        assert!(Expr::parse("(i").is_err());
+        assert!(Expr::parse("i / 2").is_err());
+        assert_eq!(Expr::parse("9223372036854775807 * 2").unwrap().eval(0, 1), None);
+    }
+}

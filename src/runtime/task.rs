@@ -1,0 +1,520 @@
+//! The interpreter: one tokio task per scenario task replica, walking its compiled steps.
+//!
+//! Every point where a task can wait is a [`Suspend`] future, and every one of them follows the
+//! same rule, polled under the world lock: first a pending interrupt (cancellation, then an
+//! expired timeout), then the operation's own completion. An operation that had already been
+//! granted something when the interrupt wins gives it back (an item goes back to the front of
+//! its queue, a reserved place to the next putter), so nothing is lost or taken twice.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use super::Shared;
+use super::world::{Item, TaskId, TimerId, Unwind, Waiting, World};
+use crate::plan::{Count, Step, TaskPlan};
+use crate::rng::Rng;
+use crate::template::{Template, Values};
+use crate::transcript::{EventKind, Outcome};
+
+/// How many steps a task may run without waiting before it is taken for an endless loop.
+pub const MAX_STEPS_WITHOUT_WAITING: u64 = 10_000_000;
+
+/// Runs task `id` to its end and records how it ended.
+pub async fn run(shared: Arc<Shared>, id: TaskId) {
+    let plan = shared.plan.clone();
+    let (decl, replica, label) = {
+        let w = shared.lock();
+        let t = &w.tasks[id];
+        (t.decl, t.replica, t.label.clone())
+    };
+    let task: &TaskPlan = decl.map_or(&plan.main, |d| &plan.tasks[d]);
+    let mut ctx = Ctx {
+        rng: Rng::for_task(shared.seed, &task.name, replica),
+        cursors: vec![0; plan.sequence_slots],
+        me: Me { label, name: task.name.clone(), i: replica, count: task.count },
+        vars: Vars::default(),
+        msg: String::new(),
+        steps: 0,
+        shared,
+        id,
+    };
+    let started = !ctx.shared.lock().cancelled_before_start(id);
+    let result = if started { exec(&mut ctx, &task.steps).await } else { Err(Unwind::Cancelled) };
+    let outcome = match result {
+        Ok(()) => Outcome::Completed,
+        Err(Unwind::Cancelled) => Outcome::Cancelled,
+        Err(Unwind::Stopped) => return,
+        Err(Unwind::Timeout(_)) => unreachable!("a timeout unwinds only to its own scope"),
+    };
+    ctx.shared.lock().end_task(id, outcome);
+}
+
+/// Who the task is: fixed for its life.
+struct Me {
+    label: String,
+    name: String,
+    i: u64,
+    count: u64,
+}
+
+/// What the task last did, for templates.
+#[derive(Default)]
+struct Vars {
+    sleep: u64,
+    item: Option<String>,
+    waited: u64,
+    n: u64,
+}
+
+struct Ctx {
+    shared: Arc<Shared>,
+    id: TaskId,
+    me: Me,
+    rng: Rng,
+    cursors: Vec<usize>,
+    vars: Vars,
+    /// Reused buffer for rendered messages.
+    msg: String,
+    /// Steps run since the task last waited.
+    steps: u64,
+}
+
+type Exec<'a> = Pin<Box<dyn Future<Output = Result<(), Unwind>> + Send + 'a>>;
+
+fn exec<'a>(ctx: &'a mut Ctx, steps: &'a [Step]) -> Exec<'a> {
+    Box::pin(async move {
+        for step in steps {
+            exec_step(ctx, step).await?;
+        }
+        Ok(())
+    })
+}
+
+/// Renders `t` into `msg` with the task's values at virtual time `now`.
+fn render(msg: &mut String, me: &Me, vars: &Vars, now: u64, t: &Template) {
+    msg.clear();
+    t.render(
+        msg,
+        &Values {
+            task: &me.label,
+            name: &me.name,
+            i: me.i,
+            count: me.count,
+            n: vars.n,
+            sleep_ns: vars.sleep,
+            item: vars.item.as_deref(),
+            waited_ns: vars.waited,
+            elapsed_ns: now,
+        },
+    );
+}
+
+fn say(w: &mut World, ctx_msg: &mut String, me: &Me, vars: &Vars, id: TaskId, t: &Template) {
+    render(ctx_msg, me, vars, w.now, t);
+    w.record(id, EventKind::Say { text: ctx_msg });
+}
+
+impl Ctx {
+    /// Counts a step and checks that the run still goes on.
+    fn step(&mut self) -> Result<(), Unwind> {
+        self.steps += 1;
+        if self.steps > MAX_STEPS_WITHOUT_WAITING {
+            let mut w = self.shared.lock();
+            w.fail(format!(
+                "task `{}` ran {MAX_STEPS_WITHOUT_WAITING} steps without waiting: a loop that never sleeps or waits never lets virtual time pass",
+                self.me.label
+            ));
+            return Err(Unwind::Stopped);
+        }
+        Ok(())
+    }
+
+    fn suspend<O: Op>(&mut self, op: O) -> Suspend<'_, O> {
+        self.steps = 0;
+        Suspend { shared: &self.shared, id: self.id, op, done: false, shielded: false }
+    }
+}
+
+async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
+    ctx.step()?;
+    let id = ctx.id;
+    match step {
+        Step::Say(t) => {
+            let mut w = ctx.shared.lock_running()?;
+            say(&mut w, &mut ctx.msg, &ctx.me, &ctx.vars, id, t);
+        }
+        Step::Sleep { duration, say: announce } => {
+            let d = duration.sample(&mut ctx.rng, &mut ctx.cursors);
+            ctx.vars.sleep = d;
+            let timer = {
+                let mut w = ctx.shared.lock_running()?;
+                if let Some(t) = announce {
+                    say(&mut w, &mut ctx.msg, &ctx.me, &ctx.vars, id, t);
+                }
+                w.record(id, EventKind::Sleep { duration: d });
+                let at = w.now.saturating_add(d);
+                w.add_timer(id, at)
+            };
+            ctx.suspend(SleepOp { timer: Some(timer) }).await?;
+        }
+        Step::Put { queue, item, say: announce } => {
+            let item = {
+                let w = ctx.shared.lock_running()?;
+                render(&mut ctx.msg, &ctx.me, &ctx.vars, w.now, item);
+                Item { text: ctx.msg.clone(), put_at: w.now }
+            };
+            let waiting = {
+                let mut w = ctx.shared.lock_running()?;
+                match w.try_put(*queue, item) {
+                    Ok(()) => None,
+                    Err(item) => {
+                        w.wait_put(*queue, id);
+                        Some(item)
+                    }
+                }
+            };
+            let text = match waiting {
+                None => ctx.msg.clone(),
+                Some(item) => {
+                    ctx.suspend(PutOp { queue: *queue }).await?;
+                    let text = item.text.clone();
+                    ctx.shared.lock_running()?.put_reserved(*queue, item);
+                    text
+                }
+            };
+            let mut w = ctx.shared.lock_running()?;
+            let name = &ctx.shared.plan.queues[*queue].name;
+            w.record(id, EventKind::Put { queue: name, item: &text });
+            if let Some(t) = announce {
+                say(&mut w, &mut ctx.msg, &ctx.me, &ctx.vars, id, t);
+            }
+        }
+        Step::Get { queue, say: announce } => {
+            let ready = {
+                let mut w = ctx.shared.lock_running()?;
+                let item = w.try_get(*queue);
+                if item.is_none() {
+                    w.wait_get(*queue, id);
+                }
+                item
+            };
+            let item = match ready {
+                Some(item) => item,
+                None => ctx.suspend(GetOp { queue: *queue }).await?,
+            };
+            let mut w = ctx.shared.lock_running()?;
+            let waited = w.got(*queue, &item);
+            let name = &ctx.shared.plan.queues[*queue].name;
+            w.record(id, EventKind::Get { queue: name, item: &item.text, waited });
+            ctx.vars.item = Some(item.text);
+            ctx.vars.waited = waited;
+            if let Some(t) = announce {
+                say(&mut w, &mut ctx.msg, &ctx.me, &ctx.vars, id, t);
+            }
+        }
+        Step::Done { queue } => {
+            let mut w = ctx.shared.lock_running()?;
+            if let Err(why) = w.done(*queue) {
+                w.fail(format!("task `{}` failed: {why}", ctx.me.label));
+                return Err(Unwind::Stopped);
+            }
+            w.record(id, EventKind::Done { queue: &ctx.shared.plan.queues[*queue].name });
+        }
+        Step::Join { queue } => {
+            let ready = {
+                let mut w = ctx.shared.lock_running()?;
+                let ready = w.all_done(*queue);
+                if !ready {
+                    w.wait_join(*queue, id);
+                }
+                ready
+            };
+            if !ready {
+                ctx.suspend(JoinOp { queue: *queue }).await?;
+            }
+            let mut w = ctx.shared.lock_running()?;
+            w.record(id, EventKind::Join { queue: &ctx.shared.plan.queues[*queue].name });
+        }
+        Step::Repeat { times, body } => {
+            let n = match times {
+                Count::Forever => u64::MAX,
+                Count::Expr(e) => match e.eval(ctx.me.i as i64, ctx.me.count as i64) {
+                    Some(n) if n >= 0 => n as u64,
+                    _ => {
+                        let mut w = ctx.shared.lock();
+                        w.fail(format!("task `{}`: a repeat count is negative or overflows", ctx.me.label));
+                        return Err(Unwind::Stopped);
+                    }
+                },
+                Count::Drawn(d) => d.sample(&mut ctx.rng, &mut ctx.cursors),
+            };
+            let outer = ctx.vars.n;
+            let mut result = Ok(());
+            for k in 0..n {
+                ctx.vars.n = k;
+                result = ctx.step().and(exec(ctx, body).await);
+                if result.is_err() {
+                    break;
+                }
+            }
+            ctx.vars.n = outer;
+            result?;
+        }
+        Step::Start { tasks } => {
+            start(ctx, tasks);
+        }
+        Step::Gather { tasks } => {
+            let children = start(ctx, tasks);
+            if let Err(unwind) = wait_for(ctx, children.clone()).await {
+                // Like asyncio's gather: cancelling the gather cancels its children, and the
+                // interruption goes on only once they have all ended.
+                if unwind != Unwind::Stopped {
+                    {
+                        let mut w = ctx.shared.lock_running()?;
+                        for &c in &children {
+                            w.request_cancel(id, c);
+                        }
+                    }
+                    let mut drain = ctx.suspend(WaitOp::new(children));
+                    drain.shielded = true;
+                    drain.await?;
+                }
+                return Err(unwind);
+            }
+        }
+        Step::Wait { tasks } => {
+            let ids = instances(ctx, tasks);
+            wait_for(ctx, ids).await?;
+        }
+        Step::Cancel { tasks } => {
+            let ids = instances(ctx, tasks);
+            {
+                let mut w = ctx.shared.lock_running()?;
+                for &t in &ids {
+                    w.request_cancel(id, t);
+                }
+            }
+            wait_for(ctx, ids).await?;
+        }
+        Step::Timeout { after, body, on_timeout, finally } => {
+            let after = after.sample(&mut ctx.rng, &mut ctx.cursors);
+            let scope = {
+                let mut w = ctx.shared.lock_running()?;
+                let at = w.now.saturating_add(after);
+                w.push_scope(id, at)
+            };
+            let result = exec(ctx, body).await;
+            ctx.shared.lock().pop_scope(id, scope);
+            let result = match result {
+                Err(Unwind::Timeout(t)) if t == scope => {
+                    ctx.shared.lock_running()?.record(id, EventKind::TimedOut { after });
+                    exec(ctx, on_timeout).await
+                }
+                other => other,
+            };
+            if result != Err(Unwind::Stopped) {
+                exec(ctx, finally).await?;
+            }
+            result?;
+        }
+    }
+    Ok(())
+}
+
+/// Starts every replica of `tasks`, in order; they run once this task waits.
+fn start(ctx: &mut Ctx, tasks: &[usize]) -> Vec<TaskId> {
+    let plan = &ctx.shared.plan;
+    let mut ids = Vec::new();
+    {
+        let mut w = ctx.shared.lock();
+        for &t in tasks {
+            for replica in 0..plan.tasks[t].count {
+                ids.push(w.create_task(Some(t), replica, plan.tasks[t].label(replica), Some(ctx.id)));
+            }
+        }
+    }
+    for &child in &ids {
+        tokio::task::spawn(run(ctx.shared.clone(), child));
+    }
+    ids
+}
+
+/// Every replica of `tasks` started so far.
+fn instances(ctx: &Ctx, tasks: &[usize]) -> Vec<TaskId> {
+    let w = ctx.shared.lock();
+    tasks.iter().flat_map(|&t| w.instances[t].iter().copied()).collect()
+}
+
+async fn wait_for(ctx: &mut Ctx, ids: Vec<TaskId>) -> Result<(), Unwind> {
+    {
+        let mut w = ctx.shared.lock_running()?;
+        for &t in &ids {
+            w.watch(t, ctx.id);
+        }
+    }
+    ctx.suspend(WaitOp::new(ids)).await
+}
+
+/// An operation a task waits on, polled under the world lock.
+trait Op {
+    type Output;
+    /// `Some` once the operation is complete.
+    fn poll_op(&mut self, w: &mut World, id: TaskId) -> Option<Self::Output>;
+    /// The task stops waiting before completion: undo whatever the wait registered or was granted.
+    fn abandon(&mut self, w: &mut World, id: TaskId);
+    fn waiting(&self) -> Waiting;
+}
+
+/// A suspension point: see the module documentation for the order of checks.
+struct Suspend<'a, O: Op> {
+    shared: &'a Shared,
+    id: TaskId,
+    op: O,
+    done: bool,
+    /// Interrupts stay pending instead of being delivered here.
+    shielded: bool,
+}
+
+impl<O: Op + Unpin> Future for Suspend<'_, O> {
+    type Output = Result<O::Output, Unwind>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let mut w = this.shared.lock();
+        let interrupt = if w.state != super::world::RunState::Running {
+            Some(Unwind::Stopped)
+        } else if this.shielded {
+            None
+        } else {
+            w.interrupt(this.id)
+        };
+        if let Some(unwind) = interrupt {
+            this.op.abandon(&mut w, this.id);
+            this.done = true;
+            return Poll::Ready(Err(unwind));
+        }
+        match this.op.poll_op(&mut w, this.id) {
+            Some(out) => {
+                this.done = true;
+                Poll::Ready(Ok(out))
+            }
+            None => {
+                w.park(this.id, cx.waker(), this.op.waiting());
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl<O: Op> Drop for Suspend<'_, O> {
+    fn drop(&mut self) {
+        if !self.done {
+            let mut w = self.shared.lock();
+            self.op.abandon(&mut w, self.id);
+        }
+    }
+}
+
+struct SleepOp {
+    timer: Option<TimerId>,
+}
+
+impl Op for SleepOp {
+    type Output = ();
+    fn poll_op(&mut self, w: &mut World, _: TaskId) -> Option<()> {
+        let timer = self.timer?;
+        w.timer_fired(timer).then(|| {
+            w.release_timer(timer);
+            self.timer = None;
+        })
+    }
+    fn abandon(&mut self, w: &mut World, _: TaskId) {
+        if let Some(timer) = self.timer.take() {
+            w.release_timer(timer);
+        }
+    }
+    fn waiting(&self) -> Waiting {
+        Waiting::Sleep
+    }
+}
+
+struct GetOp {
+    queue: usize,
+}
+
+impl Op for GetOp {
+    type Output = Item;
+    fn poll_op(&mut self, w: &mut World, id: TaskId) -> Option<Item> {
+        w.take_handoff(id)
+    }
+    fn abandon(&mut self, w: &mut World, id: TaskId) {
+        w.abandon_get(self.queue, id);
+    }
+    fn waiting(&self) -> Waiting {
+        Waiting::Get(self.queue)
+    }
+}
+
+struct PutOp {
+    queue: usize,
+}
+
+impl Op for PutOp {
+    type Output = ();
+    fn poll_op(&mut self, w: &mut World, id: TaskId) -> Option<()> {
+        w.take_grant(id).then_some(())
+    }
+    fn abandon(&mut self, w: &mut World, id: TaskId) {
+        w.abandon_put(self.queue, id);
+    }
+    fn waiting(&self) -> Waiting {
+        Waiting::Put(self.queue)
+    }
+}
+
+struct JoinOp {
+    queue: usize,
+}
+
+impl Op for JoinOp {
+    type Output = ();
+    fn poll_op(&mut self, w: &mut World, _: TaskId) -> Option<()> {
+        w.all_done(self.queue).then_some(())
+    }
+    fn abandon(&mut self, w: &mut World, id: TaskId) {
+        w.abandon_join(self.queue, id);
+    }
+    fn waiting(&self) -> Waiting {
+        Waiting::Join(self.queue)
+    }
+}
+
+/// Waits for tasks to end. Tasks usually end in order, so a cursor keeps the check cheap.
+struct WaitOp {
+    tasks: Vec<TaskId>,
+    next: usize,
+}
+
+impl WaitOp {
+    fn new(tasks: Vec<TaskId>) -> Self {
+        WaitOp { tasks, next: 0 }
+    }
+}
+
+impl Op for WaitOp {
+    type Output = ();
+    fn poll_op(&mut self, w: &mut World, _: TaskId) -> Option<()> {
+        while self.next < self.tasks.len() && w.tasks[self.tasks[self.next]].done {
+            self.next += 1;
+        }
+        (self.next == self.tasks.len()).then_some(())
+    }
+    fn abandon(&mut self, _: &mut World, _: TaskId) {
+        // Stale entries in the tasks' waiter lists only cause a spurious wake-up.
+    }
+    fn waiting(&self) -> Waiting {
+        Waiting::Tasks
+    }
+}

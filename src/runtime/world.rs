@@ -1,0 +1,568 @@
+//! The state of a run, behind one lock: the virtual clock and its timers, the tasks, the queues.
+//!
+//! Every method here is synchronous and runs under the lock; waiting is done by the futures in
+//! `task.rs`, which call in here, register a waker and return `Pending`.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+use std::task::Waker;
+
+use crate::plan::{Plan, TaskRef};
+use crate::transcript::{Event, EventKind, Outcome, QueueStats, Summary, TaskStats, Transcript};
+
+pub type TaskId = usize;
+pub type TimerId = usize;
+
+/// The task id of `main`, always the first task created.
+pub const MAIN: TaskId = 0;
+
+/// Why a task stops running its steps before their end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unwind {
+    /// Another task cancelled it.
+    Cancelled,
+    /// The deadline of the timeout scope with this timer passed.
+    Timeout(TimerId),
+    /// The run is over (failed or finished); nothing may happen any more.
+    Stopped,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunState {
+    Running,
+    Finished,
+    Failed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TimerState {
+    /// In the heap, owner waiting.
+    Pending,
+    /// Popped from the heap; the owner has not looked yet.
+    Fired,
+    /// The owner gave up on it while it is still in the heap: dropped when popped.
+    Abandoned,
+    Free,
+}
+
+struct Timer {
+    task: TaskId,
+    state: TimerState,
+}
+
+/// What a blocked task is waiting for, for the deadlock report.
+#[derive(Debug, Clone, Copy)]
+pub enum Waiting {
+    Sleep,
+    Get(usize),
+    Put(usize),
+    Join(usize),
+    Tasks,
+}
+
+/// An item in a queue: its text and when it entered the queue.
+#[derive(Debug)]
+pub struct Item {
+    pub text: String,
+    pub put_at: u64,
+}
+
+struct Scope {
+    timer: TimerId,
+    delivered: bool,
+}
+
+pub struct TaskState {
+    pub label: String,
+    /// The declared task this is a replica of; `None` for `main`.
+    pub decl: Option<TaskRef>,
+    pub replica: u64,
+    waker: Option<Waker>,
+    cancel_requested: bool,
+    scopes: Vec<Scope>,
+    pub done: bool,
+    /// Tasks to wake when this one ends.
+    waiters: Vec<TaskId>,
+    /// An item a put handed straight to this task while it waited in `get`.
+    handoff: Option<Item>,
+    /// A free place in a full queue reserved for this task while it waited in `put`.
+    granted: bool,
+    waiting: Option<Waiting>,
+}
+
+pub struct QueueState {
+    capacity: Option<usize>,
+    items: VecDeque<Item>,
+    getters: VecDeque<TaskId>,
+    putters: VecDeque<TaskId>,
+    /// Places reserved for granted putters that have not yet put.
+    reserved: usize,
+    unfinished: u64,
+    joiners: Vec<TaskId>,
+    pub stats: QueueStats,
+}
+
+pub struct World {
+    pub now: u64,
+    time_limit: u64,
+    next_seq: u64,
+    /// Pending timers by (deadline, registration order): the engine's one ordering of time.
+    heap: BinaryHeap<Reverse<(u64, u64, TimerId)>>,
+    timers: Vec<Timer>,
+    free_timers: Vec<TimerId>,
+    pub tasks: Vec<TaskState>,
+    pub queues: Vec<QueueState>,
+    /// Replicas created so far, per declared task.
+    pub instances: Vec<Vec<TaskId>>,
+    transcript: Transcript,
+    events: u64,
+    pub state: RunState,
+    failure: Option<String>,
+    live: usize,
+    supervisor: Option<Waker>,
+    task_stats: Vec<TaskStats>,
+}
+
+impl World {
+    pub fn new(plan: &Plan, transcript: Transcript) -> World {
+        let queues = plan
+            .queues
+            .iter()
+            .map(|q| QueueState {
+                capacity: q.capacity,
+                items: VecDeque::new(),
+                getters: VecDeque::new(),
+                putters: VecDeque::new(),
+                reserved: 0,
+                unfinished: 0,
+                joiners: Vec::new(),
+                stats: QueueStats { name: q.name.clone(), ..QueueStats::default() },
+            })
+            .collect();
+        let task_stats = std::iter::once(&plan.main)
+            .chain(&plan.tasks)
+            .map(|t| TaskStats { name: t.name.clone(), ..TaskStats::default() })
+            .collect();
+        World {
+            now: 0,
+            time_limit: plan.time_limit,
+            next_seq: 0,
+            heap: BinaryHeap::new(),
+            timers: Vec::new(),
+            free_timers: Vec::new(),
+            tasks: Vec::new(),
+            queues,
+            instances: vec![Vec::new(); plan.tasks.len()],
+            transcript,
+            events: 0,
+            state: RunState::Running,
+            failure: None,
+            live: 0,
+            supervisor: None,
+            task_stats,
+        }
+    }
+
+    pub fn record(&mut self, task: TaskId, kind: EventKind<'_>) {
+        self.events += 1;
+        self.transcript.record(&Event { time: self.now, task: &self.tasks[task].label, kind });
+    }
+
+    // ----- the clock -----
+
+    pub fn add_timer(&mut self, task: TaskId, at: u64) -> TimerId {
+        let timer = Timer { task, state: TimerState::Pending };
+        let id = match self.free_timers.pop() {
+            Some(id) => {
+                self.timers[id] = timer;
+                id
+            }
+            None => {
+                self.timers.push(timer);
+                self.timers.len() - 1
+            }
+        };
+        self.heap.push(Reverse((at, self.next_seq, id)));
+        self.next_seq += 1;
+        id
+    }
+
+    pub fn timer_fired(&self, id: TimerId) -> bool {
+        self.timers[id].state == TimerState::Fired
+    }
+
+    /// The owner is done with the timer, fired or not.
+    pub fn release_timer(&mut self, id: TimerId) {
+        match self.timers[id].state {
+            TimerState::Pending => self.timers[id].state = TimerState::Abandoned,
+            TimerState::Fired => self.free_timer(id),
+            TimerState::Abandoned | TimerState::Free => unreachable!("timer {id} released twice"),
+        }
+    }
+
+    fn free_timer(&mut self, id: TimerId) {
+        self.timers[id].state = TimerState::Free;
+        self.free_timers.push(id);
+    }
+
+    /// Called when no task can run. Moves the clock to the earliest pending deadline and fires
+    /// every timer due then, in registration order; their tasks run in that order. With no
+    /// timer pending while tasks still wait, the run has deadlocked.
+    pub fn advance(&mut self) {
+        if self.state != RunState::Running {
+            return;
+        }
+        while let Some(&Reverse((at, _, _))) = self.heap.peek() {
+            let mut fired = false;
+            let mut beyond_limit = false;
+            while let Some(&Reverse((t, _, id))) = self.heap.peek() {
+                if t != at {
+                    break;
+                }
+                match self.timers[id].state {
+                    TimerState::Abandoned => {
+                        self.heap.pop();
+                        self.free_timer(id);
+                    }
+                    TimerState::Pending if at > self.time_limit => {
+                        beyond_limit = true;
+                        break;
+                    }
+                    TimerState::Pending => {
+                        self.heap.pop();
+                        self.timers[id].state = TimerState::Fired;
+                        self.now = at;
+                        let task = self.timers[id].task;
+                        self.wake(task);
+                        fired = true;
+                    }
+                    TimerState::Fired | TimerState::Free => unreachable!("timer {id} is in the heap twice"),
+                }
+            }
+            if beyond_limit {
+                let limit = self.time_limit;
+                let mut msg = String::from("the run reached its virtual-time limit of ");
+                crate::transcript::push_duration(&mut msg, limit);
+                msg.push_str(" with tasks still running; raise `time-limit` if the scenario needs longer");
+                self.now = limit;
+                self.fail(msg);
+                return;
+            }
+            if fired {
+                return;
+            }
+        }
+        let blocked = self.blocked_report();
+        self.fail(format!("deadlock: every task is waiting and no timer is pending\n{blocked}"));
+    }
+
+    fn blocked_report(&self) -> String {
+        let mut out = String::new();
+        for t in self.tasks.iter().filter(|t| !t.done) {
+            let what = match t.waiting {
+                Some(Waiting::Get(q)) => format!("waits to get from queue `{}`", self.queues[q].stats.name),
+                Some(Waiting::Put(q)) => format!("waits to put on full queue `{}`", self.queues[q].stats.name),
+                Some(Waiting::Join(q)) => format!("waits to join queue `{}`", self.queues[q].stats.name),
+                Some(Waiting::Tasks) => "waits for other tasks to end".to_owned(),
+                Some(Waiting::Sleep) | None => "is blocked".to_owned(),
+            };
+            out.push_str(&format!("  {} {what}\n", t.label));
+        }
+        out.trim_end().to_owned()
+    }
+
+    // ----- run state -----
+
+    pub fn fail(&mut self, message: String) {
+        if self.state == RunState::Running {
+            self.state = RunState::Failed;
+            self.failure = Some(message);
+            self.wake_supervisor();
+        }
+    }
+
+    pub fn set_supervisor(&mut self, waker: &Waker) {
+        self.supervisor = Some(waker.clone());
+    }
+
+    fn wake_supervisor(&mut self) {
+        if let Some(w) = self.supervisor.take() {
+            w.wake();
+        }
+    }
+
+    pub fn summary(&self) -> Summary {
+        Summary {
+            end: self.now,
+            events: self.events,
+            queues: self
+                .queues
+                .iter()
+                .map(|q| QueueStats { left: q.items.len() as u64, ..q.stats.clone() })
+                .collect(),
+            tasks: self.task_stats.clone(),
+            failure: self.failure.clone(),
+        }
+    }
+
+    pub fn into_transcript(self) -> Transcript {
+        self.transcript
+    }
+
+    // ----- tasks -----
+
+    /// Creates a task (started, not yet run) and records who started it.
+    pub fn create_task(&mut self, decl: Option<TaskRef>, replica: u64, label: String, by: Option<TaskId>) -> TaskId {
+        let id = self.tasks.len();
+        self.tasks.push(TaskState {
+            label,
+            decl,
+            replica,
+            waker: None,
+            cancel_requested: false,
+            scopes: Vec::new(),
+            done: false,
+            waiters: Vec::new(),
+            handoff: None,
+            granted: false,
+            waiting: None,
+        });
+        if let Some(d) = decl {
+            self.instances[d].push(id);
+        }
+        self.live += 1;
+        self.task_stats[decl.map_or(0, |d| d + 1)].started += 1;
+        if let Some(by) = by {
+            let by_label = std::mem::take(&mut self.tasks[by].label);
+            self.record(id, EventKind::Start { by: &by_label });
+            self.tasks[by].label = by_label;
+        }
+        id
+    }
+
+    pub fn wake(&mut self, task: TaskId) {
+        if let Some(w) = &self.tasks[task].waker {
+            w.wake_by_ref();
+        }
+    }
+
+    /// Remembers how to wake a task that is about to return `Pending`.
+    pub fn park(&mut self, task: TaskId, waker: &Waker, waiting: Waiting) {
+        let t = &mut self.tasks[task];
+        match &t.waker {
+            Some(w) if w.will_wake(waker) => {}
+            _ => t.waker = Some(waker.clone()),
+        }
+        t.waiting = Some(waiting);
+    }
+
+    /// Delivers a pending interrupt, once: a cancellation first, then the outermost timeout
+    /// whose deadline has passed.
+    pub fn interrupt(&mut self, task: TaskId) -> Option<Unwind> {
+        let t = &mut self.tasks[task];
+        if t.cancel_requested {
+            t.cancel_requested = false;
+            return Some(Unwind::Cancelled);
+        }
+        for scope in &mut t.scopes {
+            if !scope.delivered && self.timers[scope.timer].state == TimerState::Fired {
+                scope.delivered = true;
+                return Some(Unwind::Timeout(scope.timer));
+            }
+        }
+        None
+    }
+
+    pub fn push_scope(&mut self, task: TaskId, at: u64) -> TimerId {
+        let timer = self.add_timer(task, at);
+        self.tasks[task].scopes.push(Scope { timer, delivered: false });
+        timer
+    }
+
+    pub fn pop_scope(&mut self, task: TaskId, timer: TimerId) {
+        let scope = self.tasks[task].scopes.pop();
+        debug_assert_eq!(scope.map(|s| s.timer), Some(timer), "timeout scopes are nested");
+        self.release_timer(timer);
+    }
+
+    /// Asks `target` to stop at its next suspension point. Returns whether it was still running.
+    pub fn request_cancel(&mut self, by: TaskId, target: TaskId) -> bool {
+        if self.tasks[target].done {
+            return false;
+        }
+        let label = self.tasks[target].label.clone();
+        self.record(by, EventKind::Cancel { target: &label });
+        self.tasks[target].cancel_requested = true;
+        self.wake(target);
+        true
+    }
+
+    /// Takes a cancellation that arrived before the task ever ran.
+    pub fn cancelled_before_start(&mut self, task: TaskId) -> bool {
+        std::mem::take(&mut self.tasks[task].cancel_requested)
+    }
+
+    /// Registers `waiter` to be woken when `task` ends.
+    pub fn watch(&mut self, task: TaskId, waiter: TaskId) {
+        if !self.tasks[task].done {
+            self.tasks[task].waiters.push(waiter);
+        }
+    }
+
+    pub fn end_task(&mut self, task: TaskId, outcome: Outcome) {
+        if task == MAIN {
+            // Like `asyncio.run`: tasks still running when main returns are cancelled.
+            for other in 1..self.tasks.len() {
+                self.request_cancel(MAIN, other);
+            }
+        }
+        self.record(task, EventKind::End { outcome });
+        let t = &mut self.tasks[task];
+        t.done = true;
+        t.waiting = None;
+        let waiters = std::mem::take(&mut t.waiters);
+        for w in waiters {
+            self.wake(w);
+        }
+        let stats = &mut self.task_stats[self.tasks[task].decl.map_or(0, |d| d + 1)];
+        match outcome {
+            Outcome::Completed => stats.completed += 1,
+            Outcome::Cancelled => stats.cancelled += 1,
+        }
+        self.live -= 1;
+        if self.live == 0 && self.state == RunState::Running {
+            self.state = RunState::Finished;
+            self.wake_supervisor();
+        }
+    }
+
+    // ----- queues -----
+
+    /// Puts without waiting, or gives the item back when the queue is full. An item put while
+    /// tasks wait to get goes straight to the first of them.
+    pub fn try_put(&mut self, q: usize, item: Item) -> Result<(), Item> {
+        let queue = &mut self.queues[q];
+        let full = queue.capacity.is_some_and(|c| queue.items.len() + queue.reserved >= c);
+        if full || !queue.putters.is_empty() {
+            return Err(item);
+        }
+        self.accept(q, item);
+        Ok(())
+    }
+
+    /// Puts into a place reserved by [`World::take_grant`].
+    pub fn put_reserved(&mut self, q: usize, item: Item) {
+        self.queues[q].reserved -= 1;
+        self.accept(q, item);
+    }
+
+    fn accept(&mut self, q: usize, mut item: Item) {
+        item.put_at = self.now;
+        let queue = &mut self.queues[q];
+        queue.unfinished += 1;
+        queue.stats.puts += 1;
+        match queue.getters.pop_front() {
+            Some(getter) => {
+                self.tasks[getter].handoff = Some(item);
+                self.wake(getter);
+            }
+            None => {
+                queue.items.push_back(item);
+                queue.stats.max_len = queue.stats.max_len.max(queue.items.len() as u64);
+            }
+        }
+    }
+
+    /// Gets without waiting, if an item is there.
+    pub fn try_get(&mut self, q: usize) -> Option<Item> {
+        let item = self.queues[q].items.pop_front()?;
+        self.grant_next_putter(q);
+        Some(item)
+    }
+
+    fn grant_next_putter(&mut self, q: usize) {
+        let queue = &mut self.queues[q];
+        if let Some(putter) = queue.putters.pop_front() {
+            queue.reserved += 1;
+            self.tasks[putter].granted = true;
+            self.wake(putter);
+        }
+    }
+
+    /// Records a completed get in the queue's statistics; returns how long the item waited.
+    pub fn got(&mut self, q: usize, item: &Item) -> u64 {
+        let waited = self.now - item.put_at;
+        let stats = &mut self.queues[q].stats;
+        stats.gets += 1;
+        stats.total_wait += u128::from(waited);
+        stats.max_wait = stats.max_wait.max(waited);
+        waited
+    }
+
+    pub fn wait_get(&mut self, q: usize, task: TaskId) {
+        self.queues[q].getters.push_back(task);
+    }
+
+    pub fn take_handoff(&mut self, task: TaskId) -> Option<Item> {
+        self.tasks[task].handoff.take()
+    }
+
+    /// A waiting getter gives up: an item already handed to it goes back to the front.
+    pub fn abandon_get(&mut self, q: usize, task: TaskId) {
+        match self.tasks[task].handoff.take() {
+            Some(item) => match self.queues[q].getters.pop_front() {
+                Some(next) => {
+                    self.tasks[next].handoff = Some(item);
+                    self.wake(next);
+                }
+                None => self.queues[q].items.push_front(item),
+            },
+            None => self.queues[q].getters.retain(|&t| t != task),
+        }
+    }
+
+    pub fn wait_put(&mut self, q: usize, task: TaskId) {
+        self.queues[q].putters.push_back(task);
+    }
+
+    pub fn take_grant(&mut self, task: TaskId) -> bool {
+        std::mem::take(&mut self.tasks[task].granted)
+    }
+
+    /// A waiting putter gives up: a place already reserved for it goes to the next putter.
+    pub fn abandon_put(&mut self, q: usize, task: TaskId) {
+        if std::mem::take(&mut self.tasks[task].granted) {
+            self.queues[q].reserved -= 1;
+            self.grant_next_putter(q);
+        } else {
+            self.queues[q].putters.retain(|&t| t != task);
+        }
+    }
+
+    /// Marks one item done. Fails when no item is unfinished, as asyncio's `task_done` does.
+    pub fn done(&mut self, q: usize) -> Result<(), String> {
+        let queue = &mut self.queues[q];
+        if queue.unfinished == 0 {
+            return Err(format!("an item of queue `{}` was marked done, but every item put on it is done already", queue.stats.name));
+        }
+        queue.unfinished -= 1;
+        if queue.unfinished == 0 {
+            for j in std::mem::take(&mut queue.joiners) {
+                self.wake(j);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn all_done(&self, q: usize) -> bool {
+        self.queues[q].unfinished == 0
+    }
+
+    pub fn wait_join(&mut self, q: usize, task: TaskId) {
+        self.queues[q].joiners.push(task);
+    }
+
+    pub fn abandon_join(&mut self, q: usize, task: TaskId) {
+        self.queues[q].joiners.retain(|&t| t != task);
+    }
+}
