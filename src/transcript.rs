@@ -163,8 +163,9 @@ impl Transcript {
 
     fn text(&mut self, ev: &Event<'_>) {
         let l = &mut self.line;
-        push_time(l, ev.time);
-        let _ = write!(l, "  {:<w$}  ", ev.task, w = self.label_width);
+        let mut time = String::new();
+        push_time(&mut time, ev.time);
+        let _ = write!(l, "{time:>12}  {:<w$}  ", ev.task, w = self.label_width);
         match ev.kind {
             EventKind::Start { by } => {
                 let _ = write!(l, "started by {by}");
@@ -272,10 +273,11 @@ impl Transcript {
         for q in &s.queues {
             let _ = write!(l, "queue {}: {} put, {} got, {} left, longest {}", q.name, q.puts, q.gets, q.left, q.max_len);
             if q.gets > 0 {
-                l.push_str(", wait mean ");
-                push_duration(l, (q.total_wait / u128::from(q.gets)) as u64);
-                l.push_str(" max ");
-                push_duration(l, q.max_wait);
+                l.push_str(", queued mean ");
+                crate::template::push_seconds(l, (q.total_wait / u128::from(q.gets)) as u64, Some(6));
+                l.push_str(" s, max ");
+                crate::template::push_seconds(l, q.max_wait, Some(6));
+                l.push_str(" s");
             }
             l.push('\n');
         }
@@ -317,7 +319,7 @@ impl Transcript {
 /// Virtual time in seconds: six decimals, or nine when the time is not a whole microsecond.
 pub fn push_time(out: &mut String, ns: u64) {
     let (secs, frac) = (ns / 1_000_000_000, ns % 1_000_000_000);
-    let _ = if frac % 1000 == 0 { write!(out, "{secs:>5}.{:06}", frac / 1000) } else { write!(out, "{secs:>5}.{frac:09}") };
+    let _ = if frac % 1000 == 0 { write!(out, "{secs}.{:06}", frac / 1000) } else { write!(out, "{secs}.{frac:09}") };
 }
 
 /// A duration the way people write it: `5s`, `250ms`, `1m 30s`, `0s`.
