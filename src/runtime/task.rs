@@ -3,8 +3,8 @@
 //! Every point where a task can wait is a [`Suspend`] future, and every one of them follows the
 //! same rule, polled under the world lock: first a pending interrupt (cancellation, then an
 //! expired timeout), then the operation's own completion. An operation that had already been
-//! granted something when the interrupt wins gives it back (an item goes back to the front of
-//! its queue, a reserved place to the next putter), so nothing is lost or taken twice.
+//! granted something when the interrupt wins gives it back (a reserved item or place goes to the
+//! next task waiting for one), so nothing is lost or taken twice.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -447,7 +447,7 @@ struct GetOp {
 impl Op for GetOp {
     type Output = Item;
     fn poll_op(&mut self, w: &mut World, id: TaskId) -> Option<Item> {
-        w.take_handoff(id)
+        w.take_grant(id).then(|| w.get_reserved(self.queue))
     }
     fn abandon(&mut self, w: &mut World, id: TaskId) {
         w.abandon_get(self.queue, id);

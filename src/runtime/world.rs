@@ -83,9 +83,7 @@ pub struct TaskState {
     pub done: bool,
     /// Tasks to wake when this one ends.
     waiters: Vec<TaskId>,
-    /// An item a put handed straight to this task while it waited in `get`.
-    handoff: Option<Item>,
-    /// A free place in a full queue reserved for this task while it waited in `put`.
+    /// While waiting in `get` or `put`: an item, or a free place, has been reserved for it.
     granted: bool,
     waiting: Option<Waiting>,
 }
@@ -95,8 +93,10 @@ pub struct QueueState {
     items: VecDeque<Item>,
     getters: VecDeque<TaskId>,
     putters: VecDeque<TaskId>,
-    /// Places reserved for granted putters that have not yet put.
-    reserved: usize,
+    /// Items at the front reserved for woken getters that have not yet taken them.
+    reserved_items: usize,
+    /// Free places reserved for woken putters that have not yet put.
+    reserved_places: usize,
     unfinished: u64,
     joiners: Vec<TaskId>,
     pub stats: QueueStats,
@@ -133,7 +133,8 @@ impl World {
                 items: VecDeque::new(),
                 getters: VecDeque::new(),
                 putters: VecDeque::new(),
-                reserved: 0,
+                reserved_items: 0,
+                reserved_places: 0,
                 unfinished: 0,
                 joiners: Vec::new(),
                 stats: QueueStats { name: q.name.clone(), ..QueueStats::default() },
@@ -323,7 +324,6 @@ impl World {
             scopes: Vec::new(),
             done: false,
             waiters: Vec::new(),
-            handoff: None,
             granted: false,
             waiting: None,
         });
@@ -438,11 +438,10 @@ impl World {
 
     // ----- queues -----
 
-    /// Puts without waiting, or gives the item back when the queue is full. An item put while
-    /// tasks wait to get goes straight to the first of them.
+    /// Puts without waiting, or gives the item back when the queue is full.
     pub fn try_put(&mut self, q: usize, item: Item) -> Result<(), Item> {
         let queue = &mut self.queues[q];
-        let full = queue.capacity.is_some_and(|c| queue.items.len() + queue.reserved >= c);
+        let full = queue.capacity.is_some_and(|c| queue.items.len() + queue.reserved_places >= c);
         if full || !queue.putters.is_empty() {
             return Err(item);
         }
@@ -452,41 +451,60 @@ impl World {
 
     /// Puts into a place reserved by [`World::take_grant`].
     pub fn put_reserved(&mut self, q: usize, item: Item) {
-        self.queues[q].reserved -= 1;
+        self.queues[q].reserved_places -= 1;
         self.accept(q, item);
     }
 
+    /// Appends an item. If tasks wait to get, the first of them is woken with the front item
+    /// reserved for it, so that nobody who comes later can take it first.
     fn accept(&mut self, q: usize, mut item: Item) {
         item.put_at = self.now;
         let queue = &mut self.queues[q];
         queue.unfinished += 1;
         queue.stats.puts += 1;
-        match queue.getters.pop_front() {
-            Some(getter) => {
-                self.tasks[getter].handoff = Some(item);
-                self.wake(getter);
-            }
-            None => {
-                queue.items.push_back(item);
-                queue.stats.max_len = queue.stats.max_len.max(queue.items.len() as u64);
-            }
-        }
+        queue.items.push_back(item);
+        queue.stats.max_len = queue.stats.max_len.max(queue.items.len() as u64);
+        self.grant_next_getter(q);
     }
 
-    /// Gets without waiting, if an item is there.
-    pub fn try_get(&mut self, q: usize) -> Option<Item> {
-        let item = self.queues[q].items.pop_front()?;
-        self.grant_next_putter(q);
-        Some(item)
+    fn grant_next_getter(&mut self, q: usize) {
+        let queue = &mut self.queues[q];
+        if queue.items.len() > queue.reserved_items {
+            if let Some(getter) = queue.getters.pop_front() {
+                queue.reserved_items += 1;
+                self.tasks[getter].granted = true;
+                self.wake(getter);
+            }
+        }
     }
 
     fn grant_next_putter(&mut self, q: usize) {
         let queue = &mut self.queues[q];
         if let Some(putter) = queue.putters.pop_front() {
-            queue.reserved += 1;
+            queue.reserved_places += 1;
             self.tasks[putter].granted = true;
             self.wake(putter);
         }
+    }
+
+    /// Gets without waiting, if an item nobody else has been promised is there.
+    pub fn try_get(&mut self, q: usize) -> Option<Item> {
+        let queue = &mut self.queues[q];
+        if queue.items.len() <= queue.reserved_items {
+            return None;
+        }
+        let item = queue.items.pop_front();
+        self.grant_next_putter(q);
+        item
+    }
+
+    /// Takes the front item, reserved for this task by [`World::take_grant`].
+    pub fn get_reserved(&mut self, q: usize) -> Item {
+        let queue = &mut self.queues[q];
+        queue.reserved_items -= 1;
+        let item = queue.items.pop_front().expect("a reserved item is in the queue");
+        self.grant_next_putter(q);
+        item
     }
 
     /// Records a completed get in the queue's statistics; returns how long the item waited.
@@ -503,21 +521,13 @@ impl World {
         self.queues[q].getters.push_back(task);
     }
 
-    pub fn take_handoff(&mut self, task: TaskId) -> Option<Item> {
-        self.tasks[task].handoff.take()
-    }
-
-    /// A waiting getter gives up: an item already handed to it goes back to the front.
+    /// A waiting getter gives up: an item reserved for it goes to the next getter.
     pub fn abandon_get(&mut self, q: usize, task: TaskId) {
-        match self.tasks[task].handoff.take() {
-            Some(item) => match self.queues[q].getters.pop_front() {
-                Some(next) => {
-                    self.tasks[next].handoff = Some(item);
-                    self.wake(next);
-                }
-                None => self.queues[q].items.push_front(item),
-            },
-            None => self.queues[q].getters.retain(|&t| t != task),
+        if std::mem::take(&mut self.tasks[task].granted) {
+            self.queues[q].reserved_items -= 1;
+            self.grant_next_getter(q);
+        } else {
+            self.queues[q].getters.retain(|&t| t != task);
         }
     }
 
@@ -525,14 +535,15 @@ impl World {
         self.queues[q].putters.push_back(task);
     }
 
+    /// Whether a place or an item has been reserved for this waiting task.
     pub fn take_grant(&mut self, task: TaskId) -> bool {
         std::mem::take(&mut self.tasks[task].granted)
     }
 
-    /// A waiting putter gives up: a place already reserved for it goes to the next putter.
+    /// A waiting putter gives up: a place reserved for it goes to the next putter.
     pub fn abandon_put(&mut self, q: usize, task: TaskId) {
         if std::mem::take(&mut self.tasks[task].granted) {
-            self.queues[q].reserved -= 1;
+            self.queues[q].reserved_places -= 1;
             self.grant_next_putter(q);
         } else {
             self.queues[q].putters.retain(|&t| t != task);
