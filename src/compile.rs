@@ -32,21 +32,37 @@ pub fn compile(scenario: &format::Scenario, source: &str) -> (Option<Plan>, Vec<
 
 /// Parses and compiles a scenario file's text.
 pub fn load(source: &str) -> Result<(Plan, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let scenario = format::parse(source).map_err(|(span, message)| vec![parse_error(span, message)])?;
+    let scenario = format::parse(source).map_err(|(span, message)| vec![parse_error(source, span, message)])?;
     match compile(&scenario, source) {
         (Some(plan), diagnostics) => Ok((plan, diagnostics)),
         (None, diagnostics) => Err(diagnostics),
     }
 }
 
-fn parse_error(span: Range<usize>, message: String) -> Diagnostic {
-    // toml's messages for unknown keys list every expected key; keep them, they are the help.
-    match message.split_once(", expected ") {
-        Some((head, expected)) if head.starts_with("unknown field") => {
-            Diagnostic::error(span, head.to_owned()).with_help(format!("expected {expected}"))
-        }
-        _ => Diagnostic::error(span, message),
+fn parse_error(source: &str, span: Range<usize>, message: String) -> Diagnostic {
+    if message == "duplicate key" {
+        let key = source.get(span.clone()).unwrap_or_default().trim_matches('"');
+        return Diagnostic::error(span, format!("`{key}` is declared twice"));
     }
+    // serde names Rust types; say what the file should contain instead.
+    let message = message
+        .replace("expected i64", "expected a whole number")
+        .replace("expected u64", "expected a whole number from 0 up")
+        .replace("expected f64", "expected a number")
+        .replace("expected a sequence", "expected an array")
+        .replace("expected a map", "expected a table");
+    // toml lists every expected key after an unknown one; suggest the closest instead.
+    if let Some((head, expected)) = message.split_once(", expected ") {
+        if let Some(unknown) = head.strip_prefix("unknown field `").and_then(|r| r.strip_suffix('`')) {
+            let keys: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+            let help = match did_you_mean(unknown, keys.iter().copied()) {
+                Some(k) => format!("did you mean `{k}`?"),
+                None => format!("expected {expected}"),
+            };
+            return Diagnostic::error(span, format!("unknown key `{unknown}`")).with_help(help);
+        }
+    }
+    Diagnostic::error(span, message)
 }
 
 #[derive(Clone, Copy, PartialEq)]

@@ -1,0 +1,20 @@
+//! Broken scenario files: each file in `tests/invalid/` holds one kind of mistake, and its
+//! rendered diagnostics are snapshot-tested. None of them may panic.
+
+#[test]
+fn invalid_files_render_their_diagnostics() {
+    insta::glob!("invalid", "*.toml", |path| {
+        let source = std::fs::read_to_string(path).unwrap();
+        let name = format!("tests/invalid/{}", path.file_name().unwrap().to_str().unwrap());
+        let rendered = match scenario::compile::load(&source) {
+            Ok(_) => panic!("{name} compiled, but it is in tests/invalid/"),
+            Err(ds) => ds.iter().map(|d| d.render(&name, &source)).collect::<Vec<_>>().join("\n"),
+        };
+        let mut settings = insta::Settings::clone_current();
+        settings.remove_snapshot_suffix();
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_omit_expression(true);
+        let stem = path.file_stem().unwrap().to_str().unwrap().to_owned();
+        settings.bind(|| insta::assert_snapshot!(format!("invalid_{stem}"), rendered));
+    });
+}
