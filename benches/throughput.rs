@@ -1,1 +1,69 @@
-fn main() {}
+//! Throughput benchmark: a producer/consumer scenario with 10^6 items, run in virtual time.
+//!
+//! Reports simulated events per second (wall clock, best of three runs) and the process's peak
+//! memory. Run with `cargo bench --bench throughput`; README.md quotes the figures.
+
+use std::io;
+use std::sync::Arc;
+use std::time::Instant;
+
+use scenario::transcript::{Format, Transcript};
+
+const ITEMS_PER_PRODUCER: u64 = 100_000;
+const PRODUCERS: u64 = 10;
+
+fn scenario_source() -> String {
+    format!(
+        r#"
+seed = 1
+time-limit = "1000d"
+
+[queues.jobs]
+capacity = 1000
+
+[tasks.producer]
+count = {PRODUCERS}
+steps = [{{ repeat = {ITEMS_PER_PRODUCER}, steps = [{{ sleep = {{ exponential = "10ms" }} }}, {{ put = "jobs" }}] }}]
+
+[tasks.consumer]
+count = 10
+steps = [{{ repeat = "forever", steps = [{{ get = "jobs" }}, {{ sleep = {{ exponential = "9ms" }} }}, {{ done = "jobs" }}] }}]
+
+[main]
+steps = [{{ start = "consumer" }}, {{ gather = "producer" }}, {{ join = "jobs" }}, {{ cancel = "consumer" }}]
+"#
+    )
+}
+
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn main() {
+    let source = scenario_source();
+    let (plan, _) = scenario::compile::load(&source).expect("the benchmark scenario compiles");
+    let plan = Arc::new(plan);
+    println!("scenario: {PRODUCERS} producers x {ITEMS_PER_PRODUCER} items, 10 consumers, queue capacity 1000");
+    for (name, format) in [("engine only (no output)", Format::Silent), ("with text timeline to a sink", Format::Text)]
+    {
+        let mut best = f64::INFINITY;
+        let mut events = 0;
+        for _ in 0..3 {
+            let transcript = Transcript::new(format, Box::new(io::sink()), plan.label_width);
+            let start = Instant::now();
+            let (summary, _) = scenario::runtime::run(plan.clone(), plan.seed, transcript);
+            let secs = start.elapsed().as_secs_f64();
+            assert_eq!(summary.failure, None);
+            assert_eq!(summary.queues[0].gets, PRODUCERS * ITEMS_PER_PRODUCER);
+            events = summary.events;
+            best = best.min(secs);
+        }
+        println!("{name}: {events} events in {best:.3} s = {:.2} M events/s", events as f64 / best / 1e6);
+    }
+    match peak_rss_kib() {
+        Some(kib) => println!("peak memory (VmHWM): {:.1} MiB", kib as f64 / 1024.0),
+        None => println!("peak memory: not available on this platform"),
+    }
+}

@@ -1,7 +1,7 @@
 //! The command line: a thin shell over `compile` and `runtime`.
 
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
@@ -63,12 +63,12 @@ pub fn main() -> i32 {
     };
     match cli.command {
         Command::Run { file, seed, format } => run(&file, seed, format),
-        Command::Check { files } => files.iter().map(|f| check(f)).max().unwrap_or(exit::OK),
+        Command::Check { files } => files.iter().map(|f| check(f.as_path())).max().unwrap_or(exit::OK),
     }
 }
 
 /// Reads and compiles a file, printing its diagnostics to stderr.
-fn load(path: &PathBuf) -> Result<compile::Plan, i32> {
+fn load(path: &Path) -> Result<compile::Plan, i32> {
     let name = path.display().to_string();
     let source = std::fs::read_to_string(path).map_err(|e| {
         eprintln!("error: cannot read `{name}`: {e}");
@@ -94,7 +94,7 @@ fn print_diagnostics(name: &str, source: &str, diagnostics: &[Diagnostic]) {
     }
 }
 
-fn run(path: &PathBuf, seed: Option<u64>, format: Format) -> i32 {
+fn run(path: &Path, seed: Option<u64>, format: Format) -> i32 {
     let plan = match load(path) {
         Ok(plan) => Arc::new(plan),
         Err(code) => return code,
@@ -118,7 +118,7 @@ fn run(path: &PathBuf, seed: Option<u64>, format: Format) -> i32 {
     }
 }
 
-fn check(path: &PathBuf) -> i32 {
+fn check(path: &Path) -> i32 {
     match load(path) {
         Ok(_) => {
             eprintln!("ok: {}", path.display());

@@ -24,7 +24,14 @@ pub const DEFAULT_TIME_LIMIT: &str = "24h";
 
 /// Checks `scenario` (parsed from `source`) and lowers it to a plan.
 pub fn compile(scenario: &format::Scenario, source: &str) -> (Option<Plan>, Vec<Diagnostic>) {
-    let mut c = Compiler { source, diagnostics: Vec::new(), queues: Vec::new(), tasks: Vec::new(), dists: Vec::new(), sequence_slots: 0 };
+    let mut c = Compiler {
+        source,
+        diagnostics: Vec::new(),
+        queues: Vec::new(),
+        tasks: Vec::new(),
+        dists: Vec::new(),
+        sequence_slots: 0,
+    };
     let plan = c.scenario(scenario);
     let ok = !c.diagnostics.iter().any(|d| d.severity == crate::diagnostic::Severity::Error);
     (plan.filter(|_| ok), c.diagnostics)
@@ -81,7 +88,8 @@ struct Compiler<'a> {
     sequence_slots: usize,
 }
 
-const KINDS: [&str; 11] = ["sleep", "put", "get", "done", "join", "repeat", "start", "wait", "gather", "cancel", "timeout"];
+const KINDS: [&str; 11] =
+    ["sleep", "put", "get", "done", "join", "repeat", "start", "wait", "gather", "cancel", "timeout"];
 
 impl Compiler<'_> {
     fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
@@ -105,7 +113,11 @@ impl Compiler<'_> {
             self.declare_name(name, "queue", taken);
             let capacity = queue.get_ref().capacity.as_ref().and_then(|cap| match *cap.get_ref() {
                 n if n < 1 => {
-                    self.error_help(cap.span(), "a queue's capacity must be at least 1", "leave `capacity` out for an unbounded queue");
+                    self.error_help(
+                        cap.span(),
+                        "a queue's capacity must be at least 1",
+                        "leave `capacity` out for an unbounded queue",
+                    );
                     None
                 }
                 n if n > MAX_CAPACITY => {
@@ -158,7 +170,11 @@ impl Compiler<'_> {
         let main_steps = match &s.main {
             Some(main) => self.block(&main.get_ref().steps, 1),
             None if tasks.is_empty() => {
-                self.error_help(0..0, "nothing to run", "declare a task as `[tasks.NAME]` with `steps`, or a `[main]` table");
+                self.error_help(
+                    0..0,
+                    "nothing to run",
+                    "declare a task as `[tasks.NAME]` with `steps`, or a `[main]` table",
+                );
                 Vec::new()
             }
             None => vec![Step::Gather { tasks: (0..tasks.len()).collect() }],
@@ -222,7 +238,11 @@ impl Compiler<'_> {
         let kind = match present.as_slice() {
             [] if s.say.is_some() => "say",
             [] => {
-                self.error_help(span, "this step does nothing", format!("a step needs one of `say`, `{}`", KINDS.join("`, `")));
+                self.error_help(
+                    span,
+                    "this step does nothing",
+                    format!("a step needs one of `say`, `{}`", KINDS.join("`, `")),
+                );
                 return None;
             }
             [(kind, _)] => kind,
@@ -247,7 +267,11 @@ impl Compiler<'_> {
         let mut misplaced = false;
         for (key, key_span, kinds) in modifiers {
             if let Some(key_span) = key_span.filter(|_| !kinds.contains(&kind)) {
-                self.error_help(key_span, format!("`{key}` does not go with `{kind}`"), format!("`{key}` goes with `{}`", kinds.join("`, `")));
+                self.error_help(
+                    key_span,
+                    format!("`{key}` does not go with `{kind}`"),
+                    format!("`{key}` goes with `{}`", kinds.join("`, `")),
+                );
                 misplaced = true;
             }
         }
@@ -255,7 +279,11 @@ impl Compiler<'_> {
         let body = |c: &mut Self, what: &str| match &s.steps {
             Some(steps) => c.block(steps, count),
             None => {
-                c.error_help(span.clone(), format!("`{what}` needs the block it runs"), format!("add `steps = [ ... ]` to the `{what}` step"));
+                c.error_help(
+                    span.clone(),
+                    format!("`{what}` needs the block it runs"),
+                    format!("add `steps = [ ... ]` to the `{what}` step"),
+                );
                 Vec::new()
             }
         };
@@ -316,7 +344,11 @@ impl Compiler<'_> {
         let raw = &self.source[value.clone()];
         let quote = raw.chars().next().filter(|q| *q == '"' || *q == '\'');
         match quote {
-            Some(q) if raw.len() == text.len() + 2 && raw[1..raw.len() - 1] == *text && !raw.starts_with(&q.to_string().repeat(3)) => {
+            Some(q)
+                if raw.len() == text.len() + 2
+                    && raw[1..raw.len() - 1] == *text
+                    && !raw.starts_with(&q.to_string().repeat(3)) =>
+            {
                 value.start + 1 + range.start..value.start + 1 + range.end
             }
             _ => value,
@@ -379,7 +411,10 @@ impl Compiler<'_> {
                         match expr.eval(i, replicas as i64) {
                             Some(v) if v >= 0 => {}
                             Some(v) => {
-                                self.error(span.clone(), format!("`{t}` is {v} for replica {i}, and a repeat count cannot be negative"));
+                                self.error(
+                                    span.clone(),
+                                    format!("`{t}` is {v} for replica {i}, and a repeat count cannot be negative"),
+                                );
                                 return None;
                             }
                             None => {
@@ -391,7 +426,11 @@ impl Compiler<'_> {
                     Some(Count::Expr(expr))
                 }
                 Err(why) => {
-                    self.error_help(span, format!("cannot read the repeat count `{t}`: {why}"), "write a whole number, an expression such as \"i + 1\", or \"forever\"");
+                    self.error_help(
+                        span,
+                        format!("cannot read the repeat count `{t}`: {why}"),
+                        "write a whole number, an expression such as \"i + 1\", or \"forever\"",
+                    );
                     None
                 }
             },
@@ -402,11 +441,14 @@ impl Compiler<'_> {
     fn duration(&mut self, spanned: &Spanned<DurationSpec>) -> Option<Dist> {
         let span = spanned.span();
         match spanned.get_ref() {
-            DurationSpec::Text(t) if t.starts_with(|c: char| c.is_ascii_digit()) => self.duration_text(t, span).map(Dist::Constant),
+            DurationSpec::Text(t) if t.starts_with(|c: char| c.is_ascii_digit()) => {
+                self.duration_text(t, span).map(Dist::Constant)
+            }
             DurationSpec::Text(name) => match self.dists.iter().find(|(n, _)| n == name) {
                 Some((_, dist)) => dist.clone(),
                 None => {
-                    let d = Diagnostic::error(span, format!("`{name}` is neither a duration nor a declared distribution"));
+                    let d =
+                        Diagnostic::error(span, format!("`{name}` is neither a duration nor a declared distribution"));
                     let help = match did_you_mean(name, self.dists.iter().map(|(n, _)| n.as_str())) {
                         Some(s) => format!("did you mean `{s}`?"),
                         None => "a duration starts with a number and has a unit, as in \"1s\" or \"250ms\"".into(),
@@ -427,7 +469,11 @@ impl Compiler<'_> {
             }
             Ok(d) => Some(d.as_nanos() as u64),
             Err(e) => {
-                self.error_help(span, format!("invalid duration `{text}`: {e}"), "write a number and a unit, as in \"1s\", \"250ms\", \"20us\" or \"1h 30m\"");
+                self.error_help(
+                    span,
+                    format!("invalid duration `{text}`: {e}"),
+                    "write a number and a unit, as in \"1s\", \"250ms\", \"20us\" or \"1h 30m\"",
+                );
                 None
             }
         }
@@ -447,7 +493,11 @@ impl Compiler<'_> {
                 None
             }
             (Scalar::Float(f), Unit::Duration) => {
-                self.error_help(v.span(), "a duration needs a unit", format!("write \"{}ms\" for {f} seconds", f * 1000.0));
+                self.error_help(
+                    v.span(),
+                    "a duration needs a unit",
+                    format!("write \"{}ms\" for {f} seconds", f * 1000.0),
+                );
                 None
             }
             (Scalar::Float(_) | Scalar::Str(_), Unit::Count) => {
@@ -472,12 +522,19 @@ impl Compiler<'_> {
         .collect();
         let kind = match kinds.as_slice() {
             [] => {
-                self.error_help(span, "a distribution table needs a kind", "use one of `constant`, `uniform`, `exponential`, `normal`, `log-normal`, `choice`, `sequence`");
+                self.error_help(
+                    span,
+                    "a distribution table needs a kind",
+                    "use one of `constant`, `uniform`, `exponential`, `normal`, `log-normal`, `choice`, `sequence`",
+                );
                 return None;
             }
             [(kind, _)] => *kind,
             [(first, _), (second, s), ..] => {
-                self.error(s.clone(), format!("a distribution has one kind, and this one has both `{first}` and `{second}`"));
+                self.error(
+                    s.clone(),
+                    format!("a distribution has one kind, and this one has both `{first}` and `{second}`"),
+                );
                 return None;
             }
         };
@@ -489,12 +546,20 @@ impl Compiler<'_> {
         ];
         for (param, param_span, owner) in params {
             if let Some(s) = param_span.filter(|_| owner != kind) {
-                self.error_help(s, format!("`{param}` does not go with `{kind}`"), format!("`{param}` goes with `{owner}`"));
+                self.error_help(
+                    s,
+                    format!("`{param}` does not go with `{kind}`"),
+                    format!("`{param}` goes with `{owner}`"),
+                );
                 return None;
             }
         }
         if unit == Unit::Count && matches!(kind, "exponential" | "normal" | "log-normal") {
-            self.error_help(span, format!("a count is a whole number, and `{kind}` draws fractions"), "use `uniform`, `choice`, `sequence` or `constant`");
+            self.error_help(
+                span,
+                format!("a count is a whole number, and `{kind}` draws fractions"),
+                "use `uniform`, `choice`, `sequence` or `constant`",
+            );
             return None;
         }
 
@@ -523,7 +588,11 @@ impl Compiler<'_> {
                     return None;
                 }
                 if (high - low) % step != 0 {
-                    self.error_help(step_span, "the range of `uniform` is not a whole number of steps", "make high minus low a multiple of `step`");
+                    self.error_help(
+                        step_span,
+                        "the range of `uniform` is not a whole number of steps",
+                        "make high minus low a multiple of `step`",
+                    );
                     return None;
                 }
                 Some(Dist::Grid { low, step, n: (high - low) / step + 1 })
@@ -541,7 +610,11 @@ impl Compiler<'_> {
                 let std_dev = match &t.std_dev {
                     Some(s) => self.scalar(s, unit),
                     None => {
-                        self.error_help(span, "`normal` needs `std-dev`", "write `{ normal = \"1s\", std-dev = \"100ms\" }`");
+                        self.error_help(
+                            span,
+                            "`normal` needs `std-dev`",
+                            "write `{ normal = \"1s\", std-dev = \"100ms\" }`",
+                        );
                         None
                     }
                 };
@@ -556,7 +629,11 @@ impl Compiler<'_> {
                         None
                     }
                     None => {
-                        self.error_help(span, "`log-normal` needs `sigma`", "write `{ log-normal = \"1s\", sigma = 0.5 }`");
+                        self.error_help(
+                            span,
+                            "`log-normal` needs `sigma`",
+                            "write `{ log-normal = \"1s\", sigma = 0.5 }`",
+                        );
                         None
                     }
                 };

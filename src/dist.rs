@@ -19,18 +19,39 @@ pub const MAX_VALUE: u64 = i64::MAX as u64;
 pub enum Dist {
     Constant(u64),
     /// Continuous uniform on [low, high).
-    Uniform { low: u64, high: u64 },
+    Uniform {
+        low: u64,
+        high: u64,
+    },
     /// `low + k * step` for k uniform on `0..n` (`randint` when step is one second).
-    Grid { low: u64, step: u64, n: u64 },
-    Exponential { mean: f64 },
+    Grid {
+        low: u64,
+        step: u64,
+        n: u64,
+    },
+    Exponential {
+        mean: f64,
+    },
     /// Normal, truncated at zero: a negative draw is drawn again.
-    Normal { mean: f64, std_dev: f64 },
+    Normal {
+        mean: f64,
+        std_dev: f64,
+    },
     /// `exp(mu + sigma * Z)`: `mu` is the logarithm of the median.
-    LogNormal { mu: f64, sigma: f64 },
+    LogNormal {
+        mu: f64,
+        sigma: f64,
+    },
     /// `values[k]` with probability proportional to its weight; `cumulative` holds running sums.
-    Choice { values: Vec<u64>, cumulative: Vec<f64> },
+    Choice {
+        values: Vec<u64>,
+        cumulative: Vec<f64>,
+    },
     /// `values` in order, cycling; the replica's position is kept in cursor `slot`.
-    Sequence { values: Vec<u64>, slot: usize },
+    Sequence {
+        values: Vec<u64>,
+        slot: usize,
+    },
 }
 
 impl Dist {

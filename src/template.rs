@@ -165,13 +165,12 @@ fn parse_placeholder(inner: &str, range: std::ops::Range<usize>) -> Result<Part,
         let names: Vec<&str> = Var::ALL.iter().map(|(n, _)| *n).collect();
         let help = match crate::diagnostic::did_you_mean(name, names.iter().copied()) {
             Some(s) => format!("did you mean `{{{s}}}`?"),
-            None => format!("placeholders are {}", names.iter().map(|n| format!("`{{{n}}}`")).collect::<Vec<_>>().join(", ")),
+            None => format!(
+                "placeholders are {}",
+                names.iter().map(|n| format!("`{{{n}}}`")).collect::<Vec<_>>().join(", ")
+            ),
         };
-        return Err(TemplateError {
-            range,
-            message: format!("unknown placeholder `{{{name}}}`"),
-            help: Some(help),
-        });
+        return Err(TemplateError { range, message: format!("unknown placeholder `{{{name}}}`"), help: Some(help) });
     };
     let decimals = match spec {
         None => None,

@@ -271,7 +271,8 @@ impl Transcript {
             let _ = writeln!(l, "failure: {f}");
         }
         for q in &s.queues {
-            let _ = write!(l, "queue {}: {} put, {} got, {} left, longest {}", q.name, q.puts, q.gets, q.left, q.max_len);
+            let _ =
+                write!(l, "queue {}: {} put, {} got, {} left, longest {}", q.name, q.puts, q.gets, q.left, q.max_len);
             if q.gets > 0 {
                 l.push_str(", queued mean ");
                 crate::template::push_seconds(l, (q.total_wait / u128::from(q.gets)) as u64, Some(6));
@@ -295,7 +296,13 @@ impl Transcript {
 
     fn json_summary(&mut self, s: &Summary) {
         let l = &mut self.line;
-        let _ = write!(l, "{{\"time_ns\":{},\"event\":\"run-end\",\"events\":{},\"ok\":{}", s.end, s.events, s.failure.is_none());
+        let _ = write!(
+            l,
+            "{{\"time_ns\":{},\"event\":\"run-end\",\"events\":{},\"ok\":{}",
+            s.end,
+            s.events,
+            s.failure.is_none()
+        );
         if let Some(f) = &s.failure {
             l.push_str(",\"failure\":");
             push_json_str(l, f);
@@ -304,13 +311,18 @@ impl Transcript {
         for (k, q) in s.queues.iter().enumerate() {
             l.push_str(if k == 0 { "{\"name\":" } else { ",{\"name\":" });
             push_json_str(l, &q.name);
-            let _ = write!(l, ",\"puts\":{},\"gets\":{},\"left\":{},\"max_len\":{},\"max_wait_ns\":{}}}", q.puts, q.gets, q.left, q.max_len, q.max_wait);
+            let _ = write!(
+                l,
+                ",\"puts\":{},\"gets\":{},\"left\":{},\"max_len\":{},\"max_wait_ns\":{}}}",
+                q.puts, q.gets, q.left, q.max_len, q.max_wait
+            );
         }
         l.push_str("],\"tasks\":[");
         for (k, t) in s.tasks.iter().enumerate() {
             l.push_str(if k == 0 { "{\"name\":" } else { ",{\"name\":" });
             push_json_str(l, &t.name);
-            let _ = write!(l, ",\"started\":{},\"completed\":{},\"cancelled\":{}}}", t.started, t.completed, t.cancelled);
+            let _ =
+                write!(l, ",\"started\":{},\"completed\":{},\"cancelled\":{}}}", t.started, t.completed, t.cancelled);
         }
         l.push_str("]}\n");
     }

@@ -58,7 +58,11 @@ fn check(seed: u64, events: &[Value]) {
                 // "Got item" is said at once, then the consumer announces its next sleep.
                 let said = &events[k + 1];
                 assert_eq!(s(said, "task"), task, "{ctx}");
-                assert_eq!(s(said, "text"), format!("Got item {} in {} seconds.", s(e, "item"), n(e, "waited_ns") / SEC), "{ctx}");
+                assert_eq!(
+                    s(said, "text"),
+                    format!("Got item {} in {} seconds.", s(e, "item"), n(e, "waited_ns") / SEC),
+                    "{ctx}"
+                );
                 assert_eq!(s(&events[k + 3], "event"), "sleep", "{ctx}: {task} does not sleep after its get");
             }
             "done" => last_done = time,
@@ -104,7 +108,8 @@ fn plain_output_reads_like_the_seed() {
     let lines: Vec<&str> = plain.lines().collect();
     // The first 15 lines are every producer's, then every consumer's, first sleep, in order.
     for (k, line) in lines[..15].iter().enumerate() {
-        let want = if k < 5 { format!("Producer {k} sleeping for ") } else { format!("Consumer {} sleeping for ", k - 5) };
+        let want =
+            if k < 5 { format!("Producer {k} sleeping for ") } else { format!("Consumer {} sleeping for ", k - 5) };
         assert!(line.starts_with(&want), "line {k}: {line}");
     }
     // 15 items, each got once; 2 + N announcements per producer N.

@@ -51,7 +51,8 @@ fn samplers_draw_what_they_claim() {
     const N: usize = 200_000;
     let sec = SEC as f64;
     // Standard errors at N = 200 000 are well under 1% of these means.
-    let close = |got: f64, want: f64, what: &str| assert!((got - want).abs() < 0.01 * want, "{what}: mean {got}, want {want}");
+    let close =
+        |got: f64, want: f64, what: &str| assert!((got - want).abs() < 0.01 * want, "{what}: mean {got}, want {want}");
 
     let u = draws(&Dist::Uniform { low: SEC, high: 5 * SEC }, N);
     close(mean(&u), 3.0 * sec, "uniform");

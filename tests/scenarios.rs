@@ -59,7 +59,10 @@ fn plain(file: &str) -> String {
 
 #[test]
 fn countasync_prints_the_seed_output() {
-    assert_eq!(plain("scenarios/countasync.toml"), "One\nOne\nOne\nTwo\nTwo\nTwo\ncountasync.py executed in 1.00 seconds.\n");
+    assert_eq!(
+        plain("scenarios/countasync.toml"),
+        "One\nOne\nOne\nTwo\nTwo\nTwo\ncountasync.py executed in 1.00 seconds.\n"
+    );
 }
 
 #[test]

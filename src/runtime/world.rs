@@ -296,11 +296,7 @@ impl World {
         Summary {
             end: self.now,
             events: self.events,
-            queues: self
-                .queues
-                .iter()
-                .map(|q| QueueStats { left: q.items.len() as u64, ..q.stats.clone() })
-                .collect(),
+            queues: self.queues.iter().map(|q| QueueStats { left: q.items.len() as u64, ..q.stats.clone() }).collect(),
             tasks: self.task_stats.clone(),
             failure: self.failure.clone(),
         }
@@ -554,7 +550,10 @@ impl World {
     pub fn done(&mut self, q: usize) -> Result<(), String> {
         let queue = &mut self.queues[q];
         if queue.unfinished == 0 {
-            return Err(format!("an item of queue `{}` was marked done, but every item put on it is done already", queue.stats.name));
+            return Err(format!(
+                "an item of queue `{}` was marked done, but every item put on it is done already",
+                queue.stats.name
+            ));
         }
         queue.unfinished -= 1;
         if queue.unfinished == 0 {

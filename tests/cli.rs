@@ -1,0 +1,84 @@
+//! The `scenario` binary: commands, formats and documented exit codes.
+
+use std::process::Command;
+
+fn scenario(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_scenario")).args(args).output().unwrap();
+    (out.status.code().unwrap(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+}
+
+#[test]
+fn run_prints_plain_output() {
+    let (code, out, _) = scenario(&["run", "--format", "plain", "scenarios/countasync.toml"]);
+    assert_eq!(code, 0);
+    assert_eq!(out, "One\nOne\nOne\nTwo\nTwo\nTwo\ncountasync.py executed in 1.00 seconds.\n");
+}
+
+#[test]
+fn the_default_format_is_the_timeline() {
+    let (code, out, _) = scenario(&["run", "scenarios/countasync.toml"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("    0.000000  count[0]  say: One\n"), "{out}");
+    assert!(out.contains("run completed at 1.000000 s"), "{out}");
+}
+
+#[test]
+fn jsonl_is_one_object_per_line() {
+    let (code, out, _) = scenario(&["run", "--format", "jsonl", "scenarios/countasync.toml"]);
+    assert_eq!(code, 0);
+    for line in out.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(v["time_ns"].is_u64(), "{line}");
+    }
+    assert!(out.lines().next().unwrap().starts_with(r#"{"time_ns":0,"task":"count[0]","event":"start","by":"main"}"#));
+}
+
+#[test]
+fn seed_flag_overrides_the_file() {
+    let a = scenario(&["run", "--format", "plain", "scenarios/async_queue.toml"]).1;
+    let b = scenario(&["run", "--format", "plain", "--seed", "1", "scenarios/async_queue.toml"]).1;
+    let c = scenario(&["run", "--format", "plain", "--seed", "2", "scenarios/async_queue.toml"]).1;
+    assert_eq!(a, b, "the file's seed is 1");
+    assert_ne!(a, c);
+}
+
+#[test]
+fn an_invalid_scenario_exits_3_with_located_errors() {
+    let (code, out, err) = scenario(&["run", "tests/invalid/unknown_queue.toml"]);
+    assert_eq!(code, 3);
+    assert_eq!(out, "");
+    assert!(err.contains("--> tests/invalid/unknown_queue.toml:5:11"), "{err}");
+}
+
+#[test]
+fn a_failed_run_exits_4() {
+    let dir = std::env::temp_dir().join(format!("scenario-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("deadlock.toml");
+    std::fs::write(&file, "[queues.q]\n[tasks.t]\nsteps = [{ get = \"q\" }]\n").unwrap();
+    let (code, _, err) = scenario(&["run", file.to_str().unwrap()]);
+    assert_eq!(code, 4);
+    assert!(err.contains("error: run failed: deadlock"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_missing_file_exits_1_and_bad_usage_exits_2() {
+    assert_eq!(scenario(&["run", "no/such/file.toml"]).0, 1);
+    assert_eq!(scenario(&["run", "--format", "yaml", "scenarios/countasync.toml"]).0, 2);
+    assert_eq!(scenario(&["frobnicate"]).0, 2);
+}
+
+#[test]
+fn check_takes_several_files_and_reports_each() {
+    let (code, _, err) = scenario(&[
+        "check",
+        "scenarios/countasync.toml",
+        "tests/invalid/unknown_task.toml",
+        "tests/invalid/unknown_queue.toml",
+    ]);
+    assert_eq!(code, 3);
+    assert!(err.contains("ok: scenarios/countasync.toml"), "{err}");
+    assert!(err.contains("unknown task `wroker`"), "{err}");
+    assert!(err.contains("unknown queue `jobz`"), "{err}");
+}
