@@ -12,7 +12,9 @@ use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::dist::{Dist, MAX_VALUE};
 use crate::format::{self, DistTable, DurationSpec, Scalar};
 pub use crate::plan::Plan;
-use crate::plan::{Count, Expr, QueuePlan, Step, TaskPlan};
+use crate::plan::{
+    BarrierPlan, Count, EventPlan, Expr, GatherPolicy, QueuePlan, RateLimitPlan, SemaphorePlan, Step, TaskPlan,
+};
 use crate::template::Template;
 
 /// The most replicas one task may have.
@@ -28,6 +30,10 @@ pub fn compile(scenario: &format::Scenario, source: &str) -> (Option<Plan>, Vec<
         source,
         diagnostics: Vec::new(),
         queues: Vec::new(),
+        semaphores: Vec::new(),
+        events: Vec::new(),
+        barriers: Vec::new(),
+        rate_limits: Vec::new(),
         tasks: Vec::new(),
         dists: Vec::new(),
         sequence_slots: 0,
@@ -82,6 +88,10 @@ struct Compiler<'a> {
     source: &'a str,
     diagnostics: Vec<Diagnostic>,
     queues: Vec<String>,
+    semaphores: Vec<String>,
+    events: Vec<String>,
+    barriers: Vec<String>,
+    rate_limits: Vec<String>,
     tasks: Vec<String>,
     /// Named distributions; `None` when the definition had an error (already reported).
     dists: Vec<(String, Option<Dist>)>,
@@ -137,7 +147,51 @@ impl Compiler<'_> {
             self.dists.push((name.get_ref().clone(), dist));
         }
 
-        for (name, _) in &s.tasks.0 {
+        let mut semaphores = Vec::new();
+        for (name, sem) in &s.semaphores.0 {
+            let taken = self.semaphores.contains(name.get_ref());
+            self.declare_name(name, "semaphore", taken);
+            self.semaphores.push(name.get_ref().clone());
+            let permits = self.positive(&sem.get_ref().permits, "a semaphore's `permits`", MAX_CAPACITY);
+            semaphores.push(SemaphorePlan { name: name.get_ref().clone(), permits });
+        }
+        let mut events = Vec::new();
+        for (name, ev) in &s.events.0 {
+            let taken = self.events.contains(name.get_ref());
+            self.declare_name(name, "event", taken);
+            self.events.push(name.get_ref().clone());
+            events.push(EventPlan { name: name.get_ref().clone(), initially_set: ev.get_ref().set.unwrap_or(false) });
+        }
+        let mut barriers = Vec::new();
+        for (name, b) in &s.barriers.0 {
+            let taken = self.barriers.contains(name.get_ref());
+            self.declare_name(name, "barrier", taken);
+            self.barriers.push(name.get_ref().clone());
+            let parties = self.positive(&b.get_ref().parties, "a barrier's `parties`", MAX_REPLICAS);
+            barriers.push(BarrierPlan { name: name.get_ref().clone(), parties });
+        }
+        let mut rate_limits = Vec::new();
+        for (name, r) in &s.rate_limits.0 {
+            let r = r.get_ref();
+            let taken = self.rate_limits.contains(name.get_ref());
+            self.declare_name(name, "rate limit", taken);
+            self.rate_limits.push(name.get_ref().clone());
+            let rate = self.positive(&r.rate, "a rate limit's `rate`", MAX_CAPACITY);
+            let burst = r.burst.as_ref().map_or(1, |b| self.positive(b, "a rate limit's `burst`", MAX_CAPACITY));
+            let per = match &r.per {
+                Some(p) => self.duration_text(p.get_ref(), p.span()).unwrap_or(1),
+                None => 1_000_000_000,
+            };
+            let interval = per / rate;
+            if interval == 0 {
+                let span = r.per.as_ref().map_or(r.rate.span(), |p| p.span());
+                self.error(span, "this rate is above one token per nanosecond");
+            }
+            rate_limits.push(RateLimitPlan { name: name.get_ref().clone(), interval: interval.max(1), burst });
+        }
+
+        let task_names = s.tasks.0.iter().map(|(n, _)| n).chain(s.arrivals.0.iter().map(|(n, _)| n));
+        for name in task_names {
             if name.get_ref() == "main" {
                 self.error_help(name.span(), "`main` is not a task name", "write the entry point as a `[main]` table");
             }
@@ -166,6 +220,9 @@ impl Compiler<'_> {
             let steps = self.block(&task.steps, count);
             tasks.push(TaskPlan { name: name.get_ref().clone(), count, steps });
         }
+        for (name, arrivals) in &s.arrivals.0 {
+            tasks.push(self.arrivals(name.get_ref(), arrivals.get_ref()));
+        }
 
         let main_steps = match &s.main {
             Some(main) => self.block(&main.get_ref().steps, 1),
@@ -177,7 +234,7 @@ impl Compiler<'_> {
                 );
                 Vec::new()
             }
-            None => vec![Step::Gather { tasks: (0..tasks.len()).collect() }],
+            None => vec![Step::Gather { tasks: (0..tasks.len()).collect(), policy: GatherPolicy::FailFast }],
         };
         let main = TaskPlan { name: "main".into(), count: 1, steps: main_steps };
 
@@ -187,11 +244,75 @@ impl Compiler<'_> {
             seed,
             time_limit,
             queues,
+            semaphores,
+            events,
+            barriers,
+            rate_limits,
             tasks,
             main,
             sequence_slots: self.sequence_slots,
             label_width,
         })
+    }
+
+    /// A whole number from 1 to `max`; reports and returns 1 otherwise.
+    fn positive(&mut self, v: &Spanned<i64>, what: &str, max: i64) -> u64 {
+        match *v.get_ref() {
+            n if n < 1 => {
+                self.error(v.span(), format!("{what} must be at least 1"));
+                1
+            }
+            n if n > max => {
+                self.error(v.span(), format!("{what} of {n} is above the limit of {max}"));
+                1
+            }
+            n => n as u64,
+        }
+    }
+
+    /// An arrivals source is a task of its own: `repeat total [sleep every, put queue item]`.
+    fn arrivals(&mut self, name: &str, a: &format::Arrivals) -> TaskPlan {
+        let every = self.duration(&a.every);
+        let queue = self.queue(&a.put);
+        let item = match &a.item {
+            Some(t) => self.template(t),
+            None => Template::parse("{n}").ok(),
+        };
+        let times = match &a.total {
+            None => Count::Forever,
+            Some(t) if *t.get_ref() < 0 => {
+                self.error(t.span(), "`total` cannot be negative");
+                Count::Forever
+            }
+            Some(t) => Count::Expr(Expr::Int(*t.get_ref())),
+        };
+        let body = match (every, queue, item) {
+            (Some(duration), Some(queue), Some(item)) => {
+                vec![Step::Sleep { duration, say: None }, Step::Put { queue, item, say: None }]
+            }
+            _ => Vec::new(),
+        };
+        TaskPlan { name: name.to_owned(), count: 1, steps: vec![Step::Repeat { times, body }] }
+    }
+
+    /// Resolves a reference to a declared semaphore, event, barrier or rate limit.
+    fn resolve(&mut self, name: &Spanned<String>, what: &str, table: &str) -> Option<usize> {
+        let names = match what {
+            "semaphore" => &self.semaphores,
+            "event" => &self.events,
+            "barrier" => &self.barriers,
+            _ => &self.rate_limits,
+        };
+        if let Some(i) = lookup(names, name.get_ref()) {
+            return Some(i);
+        }
+        let d = Diagnostic::error(name.span(), format!("unknown {what} `{}`", name.get_ref()));
+        let d = match did_you_mean(name.get_ref(), names.iter().map(String::as_str)) {
+            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+            None => d.with_help(format!("declare it with `[{table}.{}]`", name.get_ref())),
+        };
+        self.diagnostics.push(d);
+        None
     }
 
     /// Checks that `name` is a usable identifier and not declared twice.
@@ -228,7 +349,21 @@ impl Compiler<'_> {
             ("wait", s.wait.as_ref().map(|v| v.span())),
             ("gather", s.gather.as_ref().map(|v| v.span())),
             ("cancel", s.cancel.as_ref().map(|v| v.span())),
+            ("race", s.race.as_ref().map(|v| v.span())),
             ("timeout", s.timeout.as_ref().map(|v| v.span())),
+            ("try", s.try_.as_ref().map(|v| v.span())),
+            ("acquire", s.acquire.as_ref().map(|v| v.span())),
+            ("release", s.release.as_ref().map(|v| v.span())),
+            ("hold", s.hold.as_ref().map(|v| v.span())),
+            ("set", s.set.as_ref().map(|v| v.span())),
+            ("clear", s.clear.as_ref().map(|v| v.span())),
+            ("wait-event", s.wait_event.as_ref().map(|v| v.span())),
+            ("barrier", s.barrier.as_ref().map(|v| v.span())),
+            ("throttle", s.throttle.as_ref().map(|v| v.span())),
+            ("busy", s.busy.as_ref().map(|v| v.span())),
+            ("to-thread", s.to_thread.as_ref().map(|v| v.span())),
+            ("fail", s.fail.as_ref().map(|v| v.span())),
+            ("retry", s.retry.as_ref().map(|v| v.span())),
         ]
         .into_iter()
         .filter_map(|(k, v)| v.map(|v| (k, v)))
@@ -260,9 +395,14 @@ impl Compiler<'_> {
         let modifiers = [
             ("say", s.say.as_ref().map(|v| v.span()), &["say", "sleep", "put", "get"][..]),
             ("item", s.item.as_ref().map(|v| v.span()), &["put"][..]),
-            ("steps", s.steps.as_ref().map(|v| v.span()), &["repeat", "timeout"][..]),
+            ("steps", s.steps.as_ref().map(|v| v.span()), &["repeat", "timeout", "hold", "retry"][..]),
             ("on-timeout", s.on_timeout.as_ref().map(|v| v.span()), &["timeout"][..]),
-            ("finally", s.finally.as_ref().map(|v| v.span()), &["timeout"][..]),
+            ("finally", s.finally.as_ref().map(|v| v.span()), &["timeout", "try"][..]),
+            ("on-error", s.on_error.as_ref().map(|v| v.span()), &["try"][..]),
+            ("policy", s.policy.as_ref().map(|v| v.span()), &["gather"][..]),
+            ("probability", s.probability.as_ref().map(|v| v.span()), &["fail"][..]),
+            ("backoff", s.backoff.as_ref().map(|v| v.span()), &["retry"][..]),
+            ("jitter", s.jitter.as_ref().map(|v| v.span()), &["retry"][..]),
         ];
         let mut misplaced = false;
         for (key, key_span, kinds) in modifiers {
@@ -309,8 +449,74 @@ impl Compiler<'_> {
             }
             "start" => Step::Start { tasks: self.task_refs(s.start.as_ref()?)? },
             "wait" => Step::Wait { tasks: self.task_refs(s.wait.as_ref()?)? },
-            "gather" => Step::Gather { tasks: self.task_refs(s.gather.as_ref()?)? },
+            "gather" => {
+                let policy = match s.policy.as_ref().map(|p| (p.get_ref().as_str(), p.span())) {
+                    None | Some(("fail-fast", _)) => Some(GatherPolicy::FailFast),
+                    Some(("collect", _)) => Some(GatherPolicy::Collect),
+                    Some((other, span)) => {
+                        self.error_help(span, format!("unknown policy `{other}`"), "use \"fail-fast\" or \"collect\"");
+                        None
+                    }
+                };
+                let tasks = self.task_refs(s.gather.as_ref()?);
+                Step::Gather { tasks: tasks?, policy: policy? }
+            }
             "cancel" => Step::Cancel { tasks: self.task_refs(s.cancel.as_ref()?)? },
+            "race" => Step::Race { tasks: self.task_refs(s.race.as_ref()?)? },
+            "try" => {
+                let body = self.block(s.try_.as_ref()?, count);
+                let on_error = s.on_error.as_ref().map(|b| self.block(b, count));
+                let finally = s.finally.as_ref().map_or_else(Vec::new, |b| self.block(b, count));
+                Step::Try { body, on_error, finally }
+            }
+            "acquire" => Step::Acquire { semaphore: self.resolve(s.acquire.as_ref()?, "semaphore", "semaphores")? },
+            "release" => Step::Release { semaphore: self.resolve(s.release.as_ref()?, "semaphore", "semaphores")? },
+            "hold" => {
+                let semaphore = self.resolve(s.hold.as_ref()?, "semaphore", "semaphores");
+                let body = body(self, "hold");
+                Step::Hold { semaphore: semaphore?, body }
+            }
+            "set" => Step::Set { event: self.resolve(s.set.as_ref()?, "event", "events")? },
+            "clear" => Step::Clear { event: self.resolve(s.clear.as_ref()?, "event", "events")? },
+            "wait-event" => Step::WaitEvent { event: self.resolve(s.wait_event.as_ref()?, "event", "events")? },
+            "barrier" => Step::Barrier { barrier: self.resolve(s.barrier.as_ref()?, "barrier", "barriers")? },
+            "throttle" => Step::Throttle { limit: self.resolve(s.throttle.as_ref()?, "rate limit", "rate-limits")? },
+            "busy" => Step::Busy { duration: self.duration(s.busy.as_ref()?)? },
+            "to-thread" => Step::ToThread { duration: self.duration(s.to_thread.as_ref()?)? },
+            "fail" => {
+                let message = self.template(s.fail.as_ref()?);
+                let probability = match &s.probability {
+                    None => Some(1.0),
+                    Some(p) if (0.0..=1.0).contains(p.get_ref()) => Some(*p.get_ref()),
+                    Some(p) => {
+                        self.error(p.span(), format!("a probability is from 0 to 1, and this one is {}", p.get_ref()));
+                        None
+                    }
+                };
+                Step::Fail { message: message?, probability: probability? }
+            }
+            "retry" => {
+                let r = s.retry.as_ref()?;
+                let retries = match *r.get_ref() {
+                    n if n < 0 => {
+                        self.error(r.span(), "`retry` cannot be negative");
+                        None
+                    }
+                    n if n > MAX_REPLICAS => {
+                        self.error(r.span(), format!("`retry` of {n} is above the limit of {MAX_REPLICAS}"));
+                        None
+                    }
+                    n => Some(n as u64),
+                };
+                // `None`: the backoff has an error (reported); `Some(None)`: there is no backoff.
+                let backoff = match &s.backoff {
+                    Some(b) => self.duration(b).map(Some),
+                    None => Some(None),
+                };
+                let body = body(self, "retry");
+                let jitter = s.jitter.as_ref().is_some_and(|j| *j.get_ref());
+                Step::Retry { retries: retries?, body, backoff: backoff?, jitter }
+            }
             "timeout" => {
                 let after = self.duration(s.timeout.as_ref()?);
                 let body = body(self, "timeout");

@@ -30,6 +30,22 @@ pub struct Scenario {
     /// Named distributions, usable wherever a duration is expected.
     #[serde(default)]
     pub distributions: Named<DurationSpec>,
+    /// Named semaphores: concurrency limits.
+    #[serde(default)]
+    pub semaphores: Named<Semaphore>,
+    /// Named events: flags tasks can set, clear and wait for.
+    #[serde(default)]
+    pub events: Named<EventDecl>,
+    /// Named barriers: places where a number of tasks wait for each other.
+    #[serde(default)]
+    pub barriers: Named<Barrier>,
+    /// Named rate limits: token buckets.
+    #[serde(default)]
+    pub rate_limits: Named<RateLimit>,
+    /// Open arrivals: sources that put items on a queue at a rate, whatever the consumers do.
+    /// Each is a task of its own and starts like one.
+    #[serde(default)]
+    pub arrivals: Named<Arrivals>,
     /// Named tasks. A task runs only when `main` (or another task) starts it.
     #[serde(default)]
     pub tasks: Named<Task>,
@@ -44,6 +60,56 @@ pub struct Scenario {
 pub struct Queue {
     /// The most items the queue holds; a put waits while it is full. Default: unbounded.
     pub capacity: Option<Spanned<i64>>,
+}
+
+/// `[semaphores.NAME]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Semaphore {
+    /// How many tasks may hold the semaphore at once. A lock is a semaphore with one permit.
+    pub permits: Spanned<i64>,
+}
+
+/// `[events.NAME]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct EventDecl {
+    /// Whether the event starts set. Default false.
+    pub set: Option<bool>,
+}
+
+/// `[barriers.NAME]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Barrier {
+    /// How many tasks must arrive before all of them go on.
+    pub parties: Spanned<i64>,
+}
+
+/// `[rate-limits.NAME]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RateLimit {
+    /// How many tokens are added per `per`.
+    pub rate: Spanned<i64>,
+    /// The period of `rate`. Default `"1s"`.
+    pub per: Option<Spanned<String>>,
+    /// How many tokens the bucket holds; it starts full. Default 1.
+    pub burst: Option<Spanned<i64>>,
+}
+
+/// `[arrivals.NAME]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Arrivals {
+    /// The time between two arrivals: `{ exponential = "1s" }` for Poisson arrivals.
+    pub every: Spanned<DurationSpec>,
+    /// The queue each arrival is put on.
+    pub put: Spanned<String>,
+    /// The item put, a template; `{n}` counts arrivals from 0. Default `"{n}"`.
+    pub item: Option<Spanned<String>>,
+    /// How many arrivals there are. Default: no end (until cancelled).
+    pub total: Option<Spanned<i64>>,
 }
 
 /// `[tasks.NAME]`
@@ -98,8 +164,47 @@ pub struct Step {
     pub timeout: Option<Spanned<DurationSpec>>,
     /// With `timeout`: the steps run when the deadline passes.
     pub on_timeout: Option<Spanned<Vec<Spanned<Step>>>>,
-    /// With `timeout`: the steps that always run at the end, whatever happened.
+    /// With `timeout` and `try`: the steps that always run at the end, whatever happened.
     pub finally: Option<Spanned<Vec<Spanned<Step>>>>,
+    /// With `gather`: `"fail-fast"` (default) or `"collect"`.
+    pub policy: Option<Spanned<String>>,
+    /// Take a permit of a semaphore, waiting while none is free.
+    pub acquire: Option<Spanned<String>>,
+    /// Give back a permit of a semaphore.
+    pub release: Option<Spanned<String>>,
+    /// Hold a permit of a semaphore while `steps` run.
+    pub hold: Option<Spanned<String>>,
+    /// Set an event: every task waiting for it goes on.
+    pub set: Option<Spanned<String>>,
+    /// Clear an event.
+    pub clear: Option<Spanned<String>>,
+    /// Wait until an event is set.
+    pub wait_event: Option<Spanned<String>>,
+    /// Wait at a barrier until all its parties have arrived.
+    pub barrier: Option<Spanned<String>>,
+    /// Take a token from a rate limit, waiting until one is there.
+    pub throttle: Option<Spanned<String>>,
+    /// Work that keeps the event loop busy: no other task runs meanwhile.
+    pub busy: Option<Spanned<DurationSpec>>,
+    /// Blocking work handed to a thread (asyncio's `to_thread`): other tasks go on.
+    pub to_thread: Option<Spanned<DurationSpec>>,
+    /// Start these tasks; the first to complete wins and the others are cancelled.
+    pub race: Option<Spanned<Names>>,
+    /// Fail with this message.
+    pub fail: Option<Spanned<String>>,
+    /// With `fail`: the chance of failing, from 0 to 1. Default 1.
+    pub probability: Option<Spanned<f64>>,
+    /// Run `steps`, and run them again up to this many times while they fail.
+    pub retry: Option<Spanned<i64>>,
+    /// With `retry`: the wait before the first retry; it doubles for each next one.
+    pub backoff: Option<Spanned<DurationSpec>>,
+    /// With `retry`: wait a uniform draw between zero and the backoff ("full jitter").
+    pub jitter: Option<Spanned<bool>>,
+    /// Run a block; `on-error` runs if it fails, `finally` always.
+    #[serde(rename = "try")]
+    pub try_: Option<Spanned<Vec<Spanned<Step>>>>,
+    /// With `try`: the steps run when the block fails.
+    pub on_error: Option<Spanned<Vec<Spanned<Step>>>>,
 }
 
 /// Entries of a table of named things, in the order the file declares them.

@@ -17,6 +17,10 @@ pub struct Plan {
     /// Virtual nanoseconds after which a run is stopped as failed.
     pub time_limit: u64,
     pub queues: Vec<QueuePlan>,
+    pub semaphores: Vec<SemaphorePlan>,
+    pub events: Vec<EventPlan>,
+    pub barriers: Vec<BarrierPlan>,
+    pub rate_limits: Vec<RateLimitPlan>,
     pub tasks: Vec<TaskPlan>,
     pub main: TaskPlan,
     /// How many `sequence` distributions there are: each replica keeps a cursor per slot.
@@ -29,6 +33,32 @@ pub struct Plan {
 pub struct QueuePlan {
     pub name: String,
     pub capacity: Option<usize>,
+}
+
+#[derive(Debug)]
+pub struct SemaphorePlan {
+    pub name: String,
+    pub permits: u64,
+}
+
+#[derive(Debug)]
+pub struct EventPlan {
+    pub name: String,
+    pub initially_set: bool,
+}
+
+#[derive(Debug)]
+pub struct BarrierPlan {
+    pub name: String,
+    pub parties: u64,
+}
+
+/// A token bucket, run as GCRA: one token every `interval` ns, up to `burst` at once.
+#[derive(Debug)]
+pub struct RateLimitPlan {
+    pub name: String,
+    pub interval: u64,
+    pub burst: u64,
 }
 
 #[derive(Debug)]
@@ -56,9 +86,33 @@ pub enum Step {
     Repeat { times: Count, body: Vec<Step> },
     Start { tasks: Vec<TaskRef> },
     Wait { tasks: Vec<TaskRef> },
-    Gather { tasks: Vec<TaskRef> },
+    Gather { tasks: Vec<TaskRef>, policy: GatherPolicy },
     Cancel { tasks: Vec<TaskRef> },
+    Race { tasks: Vec<TaskRef> },
     Timeout { after: Dist, body: Vec<Step>, on_timeout: Vec<Step>, finally: Vec<Step> },
+    /// Without `on_error`, a failure goes on after `finally`, as in Python's `try`/`finally`.
+    Try { body: Vec<Step>, on_error: Option<Vec<Step>>, finally: Vec<Step> },
+    Acquire { semaphore: usize },
+    Release { semaphore: usize },
+    Hold { semaphore: usize, body: Vec<Step> },
+    Set { event: usize },
+    Clear { event: usize },
+    WaitEvent { event: usize },
+    Barrier { barrier: usize },
+    Throttle { limit: usize },
+    Busy { duration: Dist },
+    ToThread { duration: Dist },
+    Fail { message: Template, probability: f64 },
+    Retry { retries: u64, body: Vec<Step>, backoff: Option<Dist>, jitter: bool },
+}
+
+/// What `gather` does when one of its tasks fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GatherPolicy {
+    /// Cancel the others, wait for them to end, then fail (like a task group).
+    FailFast,
+    /// Wait for every task and go on whatever their outcome (`return_exceptions=True`).
+    Collect,
 }
 
 /// How many times a `repeat` runs its block.

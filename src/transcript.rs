@@ -41,6 +41,19 @@ pub enum EventKind<'a> {
     Join { queue: &'a str },
     TimedOut { after: u64 },
     Cancel { target: &'a str },
+    Acquire { semaphore: &'a str },
+    Release { semaphore: &'a str },
+    Set { event: &'a str },
+    Clear { event: &'a str },
+    EventWaited { event: &'a str },
+    Barrier { barrier: &'a str },
+    Throttle { limit: &'a str, waited: u64 },
+    Busy { duration: u64 },
+    ToThread { duration: u64 },
+    Fail { message: &'a str },
+    Retry { attempt: u64, delay: u64 },
+    RaceWon { winner: &'a str },
+    Gathered { completed: u64, failed: u64, cancelled: u64 },
     End { outcome: Outcome },
 }
 
@@ -49,6 +62,7 @@ pub enum EventKind<'a> {
 pub enum Outcome {
     Completed,
     Cancelled,
+    Failed,
 }
 
 impl Outcome {
@@ -56,6 +70,7 @@ impl Outcome {
         match self {
             Outcome::Completed => "completed",
             Outcome::Cancelled => "cancelled",
+            Outcome::Failed => "failed",
         }
     }
 }
@@ -90,6 +105,7 @@ pub struct TaskStats {
     pub started: u64,
     pub completed: u64,
     pub cancelled: u64,
+    pub failed: u64,
 }
 
 /// Renders events to an output as they happen.
@@ -200,6 +216,50 @@ impl Transcript {
             EventKind::Cancel { target } => {
                 let _ = write!(l, "cancel {target}");
             }
+            EventKind::Acquire { semaphore } => {
+                let _ = write!(l, "acquired {semaphore}");
+            }
+            EventKind::Release { semaphore } => {
+                let _ = write!(l, "released {semaphore}");
+            }
+            EventKind::Set { event } => {
+                let _ = write!(l, "set {event}");
+            }
+            EventKind::Clear { event } => {
+                let _ = write!(l, "cleared {event}");
+            }
+            EventKind::EventWaited { event } => {
+                let _ = write!(l, "saw {event} set");
+            }
+            EventKind::Barrier { barrier } => {
+                let _ = write!(l, "passed barrier {barrier}");
+            }
+            EventKind::Throttle { limit, waited } => {
+                let _ = write!(l, "took a token from {limit} after ");
+                push_duration(l, waited);
+            }
+            EventKind::Busy { duration } => {
+                l.push_str("busy on the event loop for ");
+                push_duration(l, duration);
+                l.push_str(" (every task waits)");
+            }
+            EventKind::ToThread { duration } => {
+                l.push_str("to a thread for ");
+                push_duration(l, duration);
+            }
+            EventKind::Fail { message } => {
+                let _ = write!(l, "failed: {message}");
+            }
+            EventKind::Retry { attempt, delay } => {
+                let _ = write!(l, "attempt {attempt} after ");
+                push_duration(l, delay);
+            }
+            EventKind::RaceWon { winner } => {
+                let _ = write!(l, "race won by {winner}");
+            }
+            EventKind::Gathered { completed, failed, cancelled } => {
+                let _ = write!(l, "gathered: {completed} completed, {failed} failed, {cancelled} cancelled");
+            }
             EventKind::End { outcome } => l.push_str(outcome.as_str()),
         }
         l.push('\n');
@@ -251,6 +311,58 @@ impl Transcript {
                 l.push_str(",\"event\":\"cancel\"");
                 field(l, "target", target);
             }
+            EventKind::Acquire { semaphore } => {
+                l.push_str(",\"event\":\"acquire\"");
+                field(l, "semaphore", semaphore);
+            }
+            EventKind::Release { semaphore } => {
+                l.push_str(",\"event\":\"release\"");
+                field(l, "semaphore", semaphore);
+            }
+            EventKind::Set { event } => {
+                l.push_str(",\"event\":\"set\"");
+                field(l, "name", event);
+            }
+            EventKind::Clear { event } => {
+                l.push_str(",\"event\":\"clear\"");
+                field(l, "name", event);
+            }
+            EventKind::EventWaited { event } => {
+                l.push_str(",\"event\":\"wait-event\"");
+                field(l, "name", event);
+            }
+            EventKind::Barrier { barrier } => {
+                l.push_str(",\"event\":\"barrier\"");
+                field(l, "barrier", barrier);
+            }
+            EventKind::Throttle { limit, waited } => {
+                l.push_str(",\"event\":\"throttle\"");
+                field(l, "limit", limit);
+                let _ = write!(l, ",\"waited_ns\":{waited}");
+            }
+            EventKind::Busy { duration } => {
+                let _ = write!(l, ",\"event\":\"busy\",\"duration_ns\":{duration}");
+            }
+            EventKind::ToThread { duration } => {
+                let _ = write!(l, ",\"event\":\"to-thread\",\"duration_ns\":{duration}");
+            }
+            EventKind::Fail { message } => {
+                l.push_str(",\"event\":\"fail\"");
+                field(l, "message", message);
+            }
+            EventKind::Retry { attempt, delay } => {
+                let _ = write!(l, ",\"event\":\"retry\",\"attempt\":{attempt},\"delay_ns\":{delay}");
+            }
+            EventKind::RaceWon { winner } => {
+                l.push_str(",\"event\":\"race-won\"");
+                field(l, "winner", winner);
+            }
+            EventKind::Gathered { completed, failed, cancelled } => {
+                let _ = write!(
+                    l,
+                    ",\"event\":\"gathered\",\"completed\":{completed},\"failed\":{failed},\"cancelled\":{cancelled}"
+                );
+            }
             EventKind::End { outcome } => {
                 let _ = write!(l, ",\"event\":\"end\",\"outcome\":\"{}\"", outcome.as_str());
             }
@@ -290,6 +402,9 @@ impl Transcript {
             if t.cancelled > 0 {
                 let _ = write!(l, ", {} cancelled", t.cancelled);
             }
+            if t.failed > 0 {
+                let _ = write!(l, ", {} failed", t.failed);
+            }
             l.push('\n');
         }
     }
@@ -321,8 +436,11 @@ impl Transcript {
         for (k, t) in s.tasks.iter().enumerate() {
             l.push_str(if k == 0 { "{\"name\":" } else { ",{\"name\":" });
             push_json_str(l, &t.name);
-            let _ =
-                write!(l, ",\"started\":{},\"completed\":{},\"cancelled\":{}}}", t.started, t.completed, t.cancelled);
+            let _ = write!(
+                l,
+                ",\"started\":{},\"completed\":{},\"cancelled\":{},\"failed\":{}}}",
+                t.started, t.completed, t.cancelled, t.failed
+            );
         }
         l.push_str("]}\n");
     }

@@ -13,7 +13,7 @@ use std::task::{Context, Poll};
 
 use super::Shared;
 use super::world::{Item, TaskId, TimerId, Unwind, Waiting, World};
-use crate::plan::{Count, Step, TaskPlan};
+use crate::plan::{Count, GatherPolicy, Step, TaskPlan};
 use crate::rng::Rng;
 use crate::template::{Template, Values};
 use crate::transcript::{EventKind, Outcome};
@@ -42,13 +42,14 @@ pub async fn run(shared: Arc<Shared>, id: TaskId) {
     };
     let started = !ctx.shared.lock().cancelled_before_start(id);
     let result = if started { exec(&mut ctx, &task.steps).await } else { Err(Unwind::Cancelled) };
-    let outcome = match result {
-        Ok(()) => Outcome::Completed,
-        Err(Unwind::Cancelled) => Outcome::Cancelled,
+    let (outcome, failure) = match result {
+        Ok(()) => (Outcome::Completed, None),
+        Err(Unwind::Cancelled) => (Outcome::Cancelled, None),
+        Err(Unwind::Failed(why)) => (Outcome::Failed, Some(why)),
         Err(Unwind::Stopped) => return,
         Err(Unwind::Timeout(_)) => unreachable!("a timeout unwinds only to its own scope"),
     };
-    ctx.shared.lock().end_task(id, outcome);
+    ctx.shared.lock().end_task(id, outcome, failure);
 }
 
 /// Who the task is: fixed for its life.
@@ -265,28 +266,65 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
         Step::Start { tasks } => {
             start(ctx, tasks);
         }
-        Step::Gather { tasks } => {
+        Step::Gather { tasks, policy } => {
             let children = start(ctx, tasks);
-            if let Err(unwind) = wait_for(ctx, children.clone()).await {
-                // Like asyncio's gather: cancelling the gather cancels its children, and the
-                // interruption goes on only once they have all ended.
-                if unwind != Unwind::Stopped {
-                    {
-                        let mut w = ctx.shared.lock_running()?;
-                        for &c in &children {
-                            w.request_cancel(id, c);
-                        }
-                    }
-                    let mut drain = ctx.suspend(WaitOp::new(children));
-                    drain.shielded = true;
-                    drain.await?;
+            let fail_fast = *policy == GatherPolicy::FailFast;
+            match wait_for(ctx, children.clone(), fail_fast).await {
+                Ok(()) if fail_fast => {}
+                Ok(()) => {
+                    let mut w = ctx.shared.lock_running()?;
+                    let count = |o| children.iter().filter(|&&c| w.tasks[c].outcome == Some(o)).count() as u64;
+                    let (completed, failed, cancelled) =
+                        (count(Outcome::Completed), count(Outcome::Failed), count(Outcome::Cancelled));
+                    w.record(id, EventKind::Gathered { completed, failed, cancelled });
                 }
-                return Err(unwind);
+                Err(unwind) => {
+                    // Like asyncio's gather when cancelled, and a task group when a task fails:
+                    // the other tasks are cancelled, and the gather ends once they all have.
+                    if unwind != Unwind::Stopped {
+                        cancel_and_drain(ctx, &children).await?;
+                    }
+                    return Err(unwind);
+                }
+            }
+        }
+        Step::Race { tasks } => {
+            let racers = start(ctx, tasks);
+            {
+                let mut w = ctx.shared.lock_running()?;
+                for &t in &racers {
+                    w.watch(t, id);
+                }
+            }
+            let won = ctx.suspend(RaceOp { racers: racers.clone() }).await;
+            let won = match won {
+                Ok(won) => won,
+                Err(unwind) => {
+                    if unwind != Unwind::Stopped {
+                        cancel_and_drain(ctx, &racers).await?;
+                    }
+                    return Err(unwind);
+                }
+            };
+            cancel_and_drain(ctx, &racers).await?;
+            let mut w = ctx.shared.lock_running()?;
+            match won {
+                Some(winner) => {
+                    let label = w.tasks[winner].label.clone();
+                    w.record(id, EventKind::RaceWon { winner: &label });
+                }
+                None => return Err(fail(&mut w, id, "every task in the race failed or was cancelled".into())),
             }
         }
         Step::Wait { tasks } => {
             let ids = instances(ctx, tasks);
-            wait_for(ctx, ids).await?;
+            wait_for(ctx, ids.clone(), false).await?;
+            // Like awaiting a task in asyncio: its failure becomes the waiter's.
+            let mut w = ctx.shared.lock_running()?;
+            if let Some(&failed) = ids.iter().find(|&&t| w.tasks[t].outcome == Some(Outcome::Failed)) {
+                let why = format!("task `{}` failed: {}", w.tasks[failed].label, w.tasks[failed].failure.as_deref().unwrap_or(""));
+                return Err(fail(&mut w, id, why));
+            }
         }
         Step::Cancel { tasks } => {
             let ids = instances(ctx, tasks);
@@ -296,7 +334,7 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
                     w.request_cancel(id, t);
                 }
             }
-            wait_for(ctx, ids).await?;
+            wait_for(ctx, ids, false).await?;
         }
         Step::Timeout { after, body, on_timeout, finally } => {
             let after = after.sample(&mut ctx.rng, &mut ctx.cursors);
@@ -319,7 +357,175 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
             }
             result?;
         }
+        Step::Try { body, on_error, finally } => {
+            let result = exec(ctx, body).await;
+            let result = match (result, on_error) {
+                (Err(Unwind::Failed(_)), Some(on_error)) => exec(ctx, on_error).await,
+                (other, _) => other,
+            };
+            if result != Err(Unwind::Stopped) {
+                exec(ctx, finally).await?;
+            }
+            result?;
+        }
+        Step::Acquire { semaphore } => acquire(ctx, *semaphore).await?,
+        Step::Release { semaphore } => release(ctx, *semaphore)?,
+        Step::Hold { semaphore, body } => {
+            acquire(ctx, *semaphore).await?;
+            let result = exec(ctx, body).await;
+            if result != Err(Unwind::Stopped) {
+                release(ctx, *semaphore)?;
+            }
+            result?;
+        }
+        Step::Set { event } => {
+            let mut w = ctx.shared.lock_running()?;
+            w.set_event(*event);
+            w.record(id, EventKind::Set { event: &ctx.shared.plan.events[*event].name });
+        }
+        Step::Clear { event } => {
+            let mut w = ctx.shared.lock_running()?;
+            w.clear_event(*event);
+            w.record(id, EventKind::Clear { event: &ctx.shared.plan.events[*event].name });
+        }
+        Step::WaitEvent { event } => {
+            let set = ctx.shared.lock_running()?.check_event(*event, id);
+            if !set {
+                ctx.suspend(Granted { waiting: Waiting::Event(*event) }).await?;
+            }
+            let mut w = ctx.shared.lock_running()?;
+            w.record(id, EventKind::EventWaited { event: &ctx.shared.plan.events[*event].name });
+        }
+        Step::Barrier { barrier } => {
+            let last = ctx.shared.lock_running()?.arrive(*barrier, id);
+            if !last {
+                ctx.suspend(Granted { waiting: Waiting::Barrier(*barrier) }).await?;
+            }
+            let mut w = ctx.shared.lock_running()?;
+            w.record(id, EventKind::Barrier { barrier: &ctx.shared.plan.barriers[*barrier].name });
+        }
+        Step::Throttle { limit } => {
+            let (start, timer, reservation) = {
+                let mut w = ctx.shared.lock_running()?;
+                let (at, reservation) = w.reserve_token(*limit);
+                let timer = (at > w.now).then(|| w.add_timer(id, at));
+                (w.now, timer, reservation)
+            };
+            if timer.is_some() {
+                let wait = ctx.suspend(SleepOp { timer }).await;
+                if let Err(unwind) = wait {
+                    ctx.shared.lock().unreserve_token(*limit, reservation);
+                    return Err(unwind);
+                }
+            }
+            let mut w = ctx.shared.lock_running()?;
+            let waited = w.now - start;
+            w.record(id, EventKind::Throttle { limit: &ctx.shared.plan.rate_limits[*limit].name, waited });
+        }
+        Step::Busy { duration } => {
+            let d = duration.sample(&mut ctx.rng, &mut ctx.cursors);
+            let mut w = ctx.shared.lock_running()?;
+            w.record(id, EventKind::Busy { duration: d });
+            w.busy(d);
+        }
+        Step::ToThread { duration } => {
+            let d = duration.sample(&mut ctx.rng, &mut ctx.cursors);
+            let timer = {
+                let mut w = ctx.shared.lock_running()?;
+                w.record(id, EventKind::ToThread { duration: d });
+                let at = w.now.saturating_add(d);
+                w.add_timer(id, at)
+            };
+            ctx.suspend(SleepOp { timer: Some(timer) }).await?;
+        }
+        Step::Fail { message, probability } => {
+            // Certain outcomes draw nothing, so adding `fail` with probability 0 or 1 does not
+            // shift the task's later draws.
+            let fails = match *probability {
+                p if p >= 1.0 => true,
+                p if p <= 0.0 => false,
+                p => ctx.rng.unit() < p,
+            };
+            if fails {
+                let mut w = ctx.shared.lock_running()?;
+                render(&mut ctx.msg, &ctx.me, &ctx.vars, w.now, message);
+                let why = ctx.msg.clone();
+                return Err(fail(&mut w, id, why));
+            }
+        }
+        Step::Retry { retries, body, backoff, jitter } => {
+            let mut attempt = 0;
+            loop {
+                match exec(ctx, body).await {
+                    Err(Unwind::Failed(_)) if attempt < *retries => {
+                        let base = backoff.as_ref().map_or(0, |b| b.sample(&mut ctx.rng, &mut ctx.cursors));
+                        let factor = 1u64.checked_shl(attempt.min(63) as u32).unwrap_or(u64::MAX);
+                        let mut delay = base.saturating_mul(factor).min(crate::dist::MAX_VALUE);
+                        if *jitter {
+                            delay = (delay as f64 * ctx.rng.unit()) as u64;
+                        }
+                        attempt += 1;
+                        let timer = {
+                            let mut w = ctx.shared.lock_running()?;
+                            w.record(id, EventKind::Retry { attempt: attempt + 1, delay });
+                            let at = w.now.saturating_add(delay);
+                            w.add_timer(id, at)
+                        };
+                        ctx.suspend(SleepOp { timer: Some(timer) }).await?;
+                    }
+                    other => break other?,
+                }
+            }
+        }
     }
+    Ok(())
+}
+
+/// Records a failure of task `id` and returns the unwind that carries it.
+fn fail(w: &mut World, id: TaskId, why: String) -> Unwind {
+    w.record(id, EventKind::Fail { message: &why });
+    Unwind::Failed(why.into())
+}
+
+async fn acquire(ctx: &mut Ctx, semaphore: usize) -> Result<(), Unwind> {
+    let id = ctx.id;
+    let ready = {
+        let mut w = ctx.shared.lock_running()?;
+        let ready = w.try_acquire(semaphore, id);
+        if !ready {
+            w.wait_acquire(semaphore, id);
+        }
+        ready
+    };
+    if !ready {
+        ctx.suspend(AcquireOp { semaphore }).await?;
+    }
+    let mut w = ctx.shared.lock_running()?;
+    w.record(id, EventKind::Acquire { semaphore: &ctx.shared.plan.semaphores[semaphore].name });
+    Ok(())
+}
+
+fn release(ctx: &mut Ctx, semaphore: usize) -> Result<(), Unwind> {
+    let mut w = ctx.shared.lock_running()?;
+    let name = &ctx.shared.plan.semaphores[semaphore].name;
+    if !w.release(semaphore, ctx.id) {
+        return Err(fail(&mut w, ctx.id, format!("released semaphore `{name}` without holding it")));
+    }
+    w.record(ctx.id, EventKind::Release { semaphore: name });
+    Ok(())
+}
+
+/// Cancels `tasks` and waits until they have all ended, letting no interrupt in meanwhile.
+async fn cancel_and_drain(ctx: &mut Ctx, tasks: &[TaskId]) -> Result<(), Unwind> {
+    {
+        let mut w = ctx.shared.lock_running()?;
+        for &t in tasks {
+            w.request_cancel(ctx.id, t);
+        }
+    }
+    let mut drain = ctx.suspend(WaitOp::new(tasks.to_vec(), false, 0));
+    drain.shielded = true;
+    drain.await?.ok();
     Ok(())
 }
 
@@ -347,14 +553,25 @@ fn instances(ctx: &Ctx, tasks: &[usize]) -> Vec<TaskId> {
     tasks.iter().flat_map(|&t| w.instances[t].iter().copied()).collect()
 }
 
-async fn wait_for(ctx: &mut Ctx, ids: Vec<TaskId>) -> Result<(), Unwind> {
-    {
+/// Waits until every task in `ids` has ended. With `fail_fast`, a failure of one of them ends
+/// the wait at once with that task's failure.
+async fn wait_for(ctx: &mut Ctx, ids: Vec<TaskId>, fail_fast: bool) -> Result<(), Unwind> {
+    let seen = {
         let mut w = ctx.shared.lock_running()?;
         for &t in &ids {
             w.watch(t, ctx.id);
         }
+        w.tasks[ctx.id].child_failures
+    };
+    match ctx.suspend(WaitOp::new(ids, fail_fast, seen)).await? {
+        Ok(()) => Ok(()),
+        Err(failed) => {
+            let mut w = ctx.shared.lock_running()?;
+            let why =
+                format!("task `{}` failed: {}", w.tasks[failed].label, w.tasks[failed].failure.as_deref().unwrap_or(""));
+            Err(fail(&mut w, ctx.id, why))
+        }
     }
-    ctx.suspend(WaitOp::new(ids)).await
 }
 
 /// An operation a task waits on, polled under the world lock.
@@ -495,26 +712,94 @@ impl Op for JoinOp {
 struct WaitOp {
     tasks: Vec<TaskId>,
     next: usize,
+    fail_fast: bool,
+    /// The waiter's `child_failures` when it last looked.
+    seen_failures: u64,
 }
 
 impl WaitOp {
-    fn new(tasks: Vec<TaskId>) -> Self {
-        WaitOp { tasks, next: 0 }
+    fn new(tasks: Vec<TaskId>, fail_fast: bool, seen_failures: u64) -> Self {
+        WaitOp { tasks, next: 0, fail_fast, seen_failures }
     }
 }
 
 impl Op for WaitOp {
-    type Output = ();
-    fn poll_op(&mut self, w: &mut World, _: TaskId) -> Option<()> {
+    /// `Err(task)`: with `fail_fast`, that task failed.
+    type Output = Result<(), TaskId>;
+    fn poll_op(&mut self, w: &mut World, id: TaskId) -> Option<Result<(), TaskId>> {
+        if self.fail_fast && w.tasks[id].child_failures != self.seen_failures {
+            self.seen_failures = w.tasks[id].child_failures;
+            if let Some(&failed) = self.tasks.iter().find(|&&t| w.tasks[t].outcome == Some(Outcome::Failed)) {
+                return Some(Err(failed));
+            }
+        }
         while self.next < self.tasks.len() && w.tasks[self.tasks[self.next]].done {
             self.next += 1;
         }
-        (self.next == self.tasks.len()).then_some(())
+        (self.next == self.tasks.len()).then_some(Ok(()))
     }
     fn abandon(&mut self, _: &mut World, _: TaskId) {
         // Stale entries in the tasks' waiter lists only cause a spurious wake-up.
     }
     fn waiting(&self) -> Waiting {
-        Waiting::Tasks
+        Waiting::Task(self.tasks[self.next.min(self.tasks.len() - 1)])
+    }
+}
+
+/// Waits for the first racer to complete; `None` when all ended without completing.
+struct RaceOp {
+    racers: Vec<TaskId>,
+}
+
+impl Op for RaceOp {
+    type Output = Option<TaskId>;
+    fn poll_op(&mut self, w: &mut World, _: TaskId) -> Option<Option<TaskId>> {
+        if let Some(&winner) = self.racers.iter().find(|&&t| w.tasks[t].outcome == Some(Outcome::Completed)) {
+            return Some(Some(winner));
+        }
+        self.racers.iter().all(|&t| w.tasks[t].done).then_some(None)
+    }
+    fn abandon(&mut self, _: &mut World, _: TaskId) {}
+    fn waiting(&self) -> Waiting {
+        Waiting::Task(self.racers[0])
+    }
+}
+
+struct AcquireOp {
+    semaphore: usize,
+}
+
+impl Op for AcquireOp {
+    type Output = ();
+    fn poll_op(&mut self, w: &mut World, id: TaskId) -> Option<()> {
+        w.take_permit(self.semaphore, id).then_some(())
+    }
+    fn abandon(&mut self, w: &mut World, id: TaskId) {
+        w.abandon_acquire(self.semaphore, id);
+    }
+    fn waiting(&self) -> Waiting {
+        Waiting::Acquire(self.semaphore)
+    }
+}
+
+/// Waits to be granted passage by an event being set or a barrier filling up.
+struct Granted {
+    waiting: Waiting,
+}
+
+impl Op for Granted {
+    type Output = ();
+    fn poll_op(&mut self, w: &mut World, id: TaskId) -> Option<()> {
+        w.take_grant(id).then_some(())
+    }
+    fn abandon(&mut self, w: &mut World, id: TaskId) {
+        match self.waiting {
+            Waiting::Event(e) => w.abandon_event(e, id),
+            Waiting::Barrier(b) => w.abandon_barrier(b, id),
+            other => unreachable!("Granted waits on events and barriers, not {other:?}"),
+        }
+    }
+    fn waiting(&self) -> Waiting {
+        self.waiting
     }
 }

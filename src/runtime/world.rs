@@ -5,6 +5,7 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
+use std::sync::Arc;
 use std::task::Waker;
 
 use crate::plan::{Plan, TaskRef};
@@ -17,12 +18,14 @@ pub type TimerId = usize;
 pub const MAIN: TaskId = 0;
 
 /// Why a task stops running its steps before their end.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Unwind {
     /// Another task cancelled it.
     Cancelled,
     /// The deadline of the timeout scope with this timer passed.
     Timeout(TimerId),
+    /// A step failed, with this message.
+    Failed(Arc<str>),
     /// The run is over (failed or finished); nothing may happen any more.
     Stopped,
 }
@@ -57,7 +60,10 @@ pub enum Waiting {
     Get(usize),
     Put(usize),
     Join(usize),
-    Tasks,
+    Task(TaskId),
+    Acquire(usize),
+    Event(usize),
+    Barrier(usize),
 }
 
 /// An item in a queue: its text and when it entered the queue.
@@ -81,8 +87,16 @@ pub struct TaskState {
     cancel_requested: bool,
     scopes: Vec<Scope>,
     pub done: bool,
+    /// How it ended, once done.
+    pub outcome: Option<Outcome>,
+    /// Why it failed, if it did.
+    pub failure: Option<Arc<str>>,
     /// Tasks to wake when this one ends.
     waiters: Vec<TaskId>,
+    /// How many tasks this one watched have failed: lets a fail-fast gather notice at once.
+    pub child_failures: u64,
+    /// Semaphores this task holds a permit of, once per permit.
+    held: Vec<usize>,
     /// While waiting in `get` or `put`: an item, or a free place, has been reserved for it.
     granted: bool,
     waiting: Option<Waiting>,
@@ -102,6 +116,29 @@ pub struct QueueState {
     pub stats: QueueStats,
 }
 
+struct SemaphoreState {
+    available: u64,
+    waiters: VecDeque<TaskId>,
+}
+
+struct EventState {
+    set: bool,
+    waiters: Vec<TaskId>,
+}
+
+struct BarrierState {
+    parties: u64,
+    arrived: Vec<TaskId>,
+}
+
+/// GCRA: `tat` is the theoretical arrival time of the next token; a request is allowed once
+/// `now >= tat - tau`, where `tau` lets `burst` requests through at once.
+struct RateLimitState {
+    tat: u64,
+    interval: u64,
+    tau: u64,
+}
+
 pub struct World {
     pub now: u64,
     time_limit: u64,
@@ -112,10 +149,15 @@ pub struct World {
     free_timers: Vec<TimerId>,
     pub tasks: Vec<TaskState>,
     pub queues: Vec<QueueState>,
+    semaphores: Vec<SemaphoreState>,
+    events: Vec<EventState>,
+    barriers: Vec<BarrierState>,
+    rate_limits: Vec<RateLimitState>,
+    plan: Arc<Plan>,
     /// Replicas created so far, per declared task.
     pub instances: Vec<Vec<TaskId>>,
     transcript: Transcript,
-    events: u64,
+    event_count: u64,
     pub state: RunState,
     failure: Option<String>,
     live: usize,
@@ -124,7 +166,7 @@ pub struct World {
 }
 
 impl World {
-    pub fn new(plan: &Plan, transcript: Transcript) -> World {
+    pub fn new(plan: &Arc<Plan>, transcript: Transcript) -> World {
         let queues = plan
             .queues
             .iter()
@@ -153,9 +195,22 @@ impl World {
             free_timers: Vec::new(),
             tasks: Vec::new(),
             queues,
+            semaphores: plan
+                .semaphores
+                .iter()
+                .map(|s| SemaphoreState { available: s.permits, waiters: VecDeque::new() })
+                .collect(),
+            events: plan.events.iter().map(|e| EventState { set: e.initially_set, waiters: Vec::new() }).collect(),
+            barriers: plan.barriers.iter().map(|b| BarrierState { parties: b.parties, arrived: Vec::new() }).collect(),
+            rate_limits: plan
+                .rate_limits
+                .iter()
+                .map(|r| RateLimitState { tat: 0, interval: r.interval, tau: r.interval.saturating_mul(r.burst - 1) })
+                .collect(),
+            plan: plan.clone(),
             instances: vec![Vec::new(); plan.tasks.len()],
             transcript,
-            events: 0,
+            event_count: 0,
             state: RunState::Running,
             failure: None,
             live: 0,
@@ -165,7 +220,7 @@ impl World {
     }
 
     pub fn record(&mut self, task: TaskId, kind: EventKind<'_>) {
-        self.events += 1;
+        self.event_count += 1;
         self.transcript.record(&Event { time: self.now, task: &self.tasks[task].label, kind });
     }
 
@@ -232,7 +287,8 @@ impl World {
                     TimerState::Pending => {
                         self.heap.pop();
                         self.timers[id].state = TimerState::Fired;
-                        self.now = at;
+                        // A deadline can be in the past when a task kept the loop busy past it.
+                        self.now = self.now.max(at);
                         let task = self.timers[id].task;
                         self.wake(task);
                         fired = true;
@@ -264,7 +320,15 @@ impl World {
                 Some(Waiting::Get(q)) => format!("waits to get from queue `{}`", self.queues[q].stats.name),
                 Some(Waiting::Put(q)) => format!("waits to put on full queue `{}`", self.queues[q].stats.name),
                 Some(Waiting::Join(q)) => format!("waits to join queue `{}`", self.queues[q].stats.name),
-                Some(Waiting::Tasks) => "waits for other tasks to end".to_owned(),
+                Some(Waiting::Task(t)) => format!("waits for task `{}` to end", self.tasks[t].label),
+                Some(Waiting::Acquire(sem)) => format!("waits to acquire semaphore `{}`", self.plan.semaphores[sem].name),
+                Some(Waiting::Event(e)) => format!("waits for event `{}` to be set", self.plan.events[e].name),
+                Some(Waiting::Barrier(b)) => format!(
+                    "waits at barrier `{}` ({} of {} arrived)",
+                    self.plan.barriers[b].name,
+                    self.barriers[b].arrived.len(),
+                    self.barriers[b].parties
+                ),
                 Some(Waiting::Sleep) | None => "is blocked".to_owned(),
             };
             out.push_str(&format!("  {} {what}\n", t.label));
@@ -295,7 +359,7 @@ impl World {
     pub fn summary(&self) -> Summary {
         Summary {
             end: self.now,
-            events: self.events,
+            events: self.event_count,
             queues: self.queues.iter().map(|q| QueueStats { left: q.items.len() as u64, ..q.stats.clone() }).collect(),
             tasks: self.task_stats.clone(),
             failure: self.failure.clone(),
@@ -319,7 +383,11 @@ impl World {
             cancel_requested: false,
             scopes: Vec::new(),
             done: false,
+            outcome: None,
+            failure: None,
             waiters: Vec::new(),
+            child_failures: 0,
+            held: Vec::new(),
             granted: false,
             waiting: None,
         });
@@ -405,30 +473,186 @@ impl World {
         }
     }
 
-    pub fn end_task(&mut self, task: TaskId, outcome: Outcome) {
+    pub fn end_task(&mut self, task: TaskId, outcome: Outcome, failure: Option<Arc<str>>) {
         if task == MAIN {
             // Like `asyncio.run`: tasks still running when main returns are cancelled.
             for other in 1..self.tasks.len() {
                 self.request_cancel(MAIN, other);
             }
+            if let Some(why) = &failure {
+                self.failure = Some(format!("task `main` failed: {why}"));
+            }
+        }
+        // A task that ends still holding permits gives them back, so nothing leaks.
+        let plan = self.plan.clone();
+        for sem in std::mem::take(&mut self.tasks[task].held) {
+            self.record(task, EventKind::Release { semaphore: &plan.semaphores[sem].name });
+            self.release_permit(sem);
         }
         self.record(task, EventKind::End { outcome });
         let t = &mut self.tasks[task];
         t.done = true;
         t.waiting = None;
+        t.outcome = Some(outcome);
+        t.failure = failure;
         let waiters = std::mem::take(&mut t.waiters);
         for w in waiters {
+            if outcome == Outcome::Failed {
+                self.tasks[w].child_failures += 1;
+            }
             self.wake(w);
         }
         let stats = &mut self.task_stats[self.tasks[task].decl.map_or(0, |d| d + 1)];
         match outcome {
             Outcome::Completed => stats.completed += 1,
             Outcome::Cancelled => stats.cancelled += 1,
+            Outcome::Failed => stats.failed += 1,
         }
         self.live -= 1;
         if self.live == 0 && self.state == RunState::Running {
-            self.state = RunState::Finished;
+            self.state = if self.failure.is_some() { RunState::Failed } else { RunState::Finished };
             self.wake_supervisor();
+        }
+    }
+
+    // ----- semaphores -----
+
+    /// Takes a permit without waiting, if one is free and nobody waits before this task.
+    pub fn try_acquire(&mut self, sem: usize, task: TaskId) -> bool {
+        let s = &mut self.semaphores[sem];
+        if s.available > 0 && s.waiters.is_empty() {
+            s.available -= 1;
+            self.tasks[task].held.push(sem);
+            true
+        } else {
+            false
+        }
+    }
+
+    pub fn wait_acquire(&mut self, sem: usize, task: TaskId) {
+        self.semaphores[sem].waiters.push_back(task);
+    }
+
+    /// A waiter was granted a permit: it now holds it.
+    pub fn take_permit(&mut self, sem: usize, task: TaskId) -> bool {
+        let granted = self.take_grant(task);
+        if granted {
+            self.tasks[task].held.push(sem);
+        }
+        granted
+    }
+
+    /// A permit comes back: it goes to the first waiter, or becomes free.
+    fn release_permit(&mut self, sem: usize) {
+        match self.semaphores[sem].waiters.pop_front() {
+            Some(next) => {
+                self.tasks[next].granted = true;
+                self.wake(next);
+            }
+            None => self.semaphores[sem].available += 1,
+        }
+    }
+
+    /// Gives back a permit the task holds; `false` if it holds none.
+    pub fn release(&mut self, sem: usize, task: TaskId) -> bool {
+        let held = &mut self.tasks[task].held;
+        match held.iter().rposition(|&s| s == sem) {
+            Some(at) => {
+                held.swap_remove(at);
+                self.release_permit(sem);
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn abandon_acquire(&mut self, sem: usize, task: TaskId) {
+        if std::mem::take(&mut self.tasks[task].granted) {
+            self.release_permit(sem);
+        } else {
+            self.semaphores[sem].waiters.retain(|&t| t != task);
+        }
+    }
+
+    // ----- events -----
+
+    pub fn set_event(&mut self, event: usize) {
+        self.events[event].set = true;
+        for t in std::mem::take(&mut self.events[event].waiters) {
+            self.tasks[t].granted = true;
+            self.wake(t);
+        }
+    }
+
+    pub fn clear_event(&mut self, event: usize) {
+        self.events[event].set = false;
+    }
+
+    /// Whether the event is set; if not, the task waits for it.
+    pub fn check_event(&mut self, event: usize, task: TaskId) -> bool {
+        let e = &mut self.events[event];
+        if !e.set {
+            e.waiters.push(task);
+        }
+        e.set
+    }
+
+    pub fn abandon_event(&mut self, event: usize, task: TaskId) {
+        if !std::mem::take(&mut self.tasks[task].granted) {
+            self.events[event].waiters.retain(|&t| t != task);
+        }
+    }
+
+    // ----- barriers -----
+
+    /// Arrives at a barrier. The last party releases the others and goes on; `false` means wait.
+    pub fn arrive(&mut self, barrier: usize, task: TaskId) -> bool {
+        let b = &mut self.barriers[barrier];
+        if b.arrived.len() as u64 + 1 < b.parties {
+            b.arrived.push(task);
+            return false;
+        }
+        for t in std::mem::take(&mut b.arrived) {
+            self.tasks[t].granted = true;
+            self.wake(t);
+        }
+        true
+    }
+
+    pub fn abandon_barrier(&mut self, barrier: usize, task: TaskId) {
+        if !std::mem::take(&mut self.tasks[task].granted) {
+            self.barriers[barrier].arrived.retain(|&t| t != task);
+        }
+    }
+
+    // ----- rate limits -----
+
+    /// Reserves the next token; returns when it may be taken and the reservation's end.
+    pub fn reserve_token(&mut self, limit: usize) -> (u64, u64) {
+        let now = self.now;
+        let r = &mut self.rate_limits[limit];
+        let tat = r.tat.max(now);
+        let at = tat.saturating_sub(r.tau).max(now);
+        r.tat = tat.saturating_add(r.interval);
+        (at, r.tat)
+    }
+
+    /// A reservation not taken up: if it was the last one, the bucket gets its token back.
+    pub fn unreserve_token(&mut self, limit: usize, reservation_end: u64) {
+        let r = &mut self.rate_limits[limit];
+        if r.tat == reservation_end {
+            r.tat -= r.interval;
+        }
+    }
+
+    /// Moves the clock forward while a task keeps the event loop busy.
+    pub fn busy(&mut self, duration: u64) {
+        self.now = self.now.saturating_add(duration);
+        if self.now > self.time_limit {
+            let mut msg = String::from("the run reached its virtual-time limit of ");
+            crate::transcript::push_duration(&mut msg, self.time_limit);
+            msg.push_str(" while a task kept the event loop busy");
+            self.fail(msg);
         }
     }
 
