@@ -118,7 +118,7 @@ fn a_deadlock_ends_the_run_and_names_the_blocked_tasks() {
     assert!(failure.starts_with("deadlock"), "{failure}");
     assert!(failure.contains("worker[0] waits to get from queue `jobs`"), "{failure}");
     assert!(failure.contains("worker[1] waits to get from queue `jobs`"), "{failure}");
-    assert!(failure.contains("main waits for other tasks to end"), "{failure}");
+    assert!(failure.contains("main waits for task `worker[0]` to end"), "{failure}");
 }
 
 #[test]
