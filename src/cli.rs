@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 
 use crate::compile;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::transcript::{Format, Transcript};
+use crate::transcript::{FailureKind, Format, Transcript};
 
 /// Exit codes, documented in README.md.
 pub mod exit {
@@ -19,8 +19,11 @@ pub mod exit {
     pub const USAGE: i32 = 2;
     /// A scenario file has errors.
     pub const INVALID: i32 = 3;
-    /// The scenario ran and failed: deadlock, time limit, a step that failed.
+    /// The scenario ran and failed: `main` failed, the time limit passed, or a task looped
+    /// without ever waiting.
     pub const RUN_FAILED: i32 = 4;
+    /// The scenario deadlocked: every task waits and nothing can wake any of them.
+    pub const DEADLOCK: i32 = 5;
 }
 
 #[derive(Parser)]
@@ -111,8 +114,11 @@ fn run(path: &Path, seed: Option<u64>, format: Format) -> i32 {
     }
     match summary.failure {
         Some(failure) => {
-            eprintln!("error: run failed: {failure}");
-            exit::RUN_FAILED
+            eprintln!("error: run failed: {}", failure.message);
+            match failure.kind {
+                FailureKind::Deadlock => exit::DEADLOCK,
+                FailureKind::TimeLimit | FailureKind::Livelock | FailureKind::MainFailed => exit::RUN_FAILED,
+            }
         }
         None => exit::OK,
     }

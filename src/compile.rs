@@ -98,8 +98,35 @@ struct Compiler<'a> {
     sequence_slots: usize,
 }
 
-const KINDS: [&str; 11] =
-    ["sleep", "put", "get", "done", "join", "repeat", "start", "wait", "gather", "cancel", "timeout"];
+/// The keys that say what a step does; a step has exactly one of them.
+const KINDS: &[&str] = &[
+    "say",
+    "sleep",
+    "put",
+    "get",
+    "done",
+    "join",
+    "repeat",
+    "start",
+    "wait",
+    "gather",
+    "cancel",
+    "race",
+    "timeout",
+    "try",
+    "acquire",
+    "release",
+    "hold",
+    "set",
+    "clear",
+    "wait-event",
+    "barrier",
+    "throttle",
+    "busy",
+    "to-thread",
+    "fail",
+    "retry",
+];
 
 impl Compiler<'_> {
     fn error(&mut self, span: Range<usize>, message: impl Into<String>) {

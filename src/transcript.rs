@@ -35,19 +35,22 @@ pub enum EventKind<'a> {
     Start { by: &'a str },
     Say { text: &'a str },
     Sleep { duration: u64 },
-    Put { queue: &'a str, item: &'a str },
+    /// `blocked`: how long the put waited for space in a full queue.
+    Put { queue: &'a str, item: &'a str, blocked: u64 },
     Get { queue: &'a str, item: &'a str, waited: u64 },
     Done { queue: &'a str },
     Join { queue: &'a str },
     TimedOut { after: u64 },
     Cancel { target: &'a str },
-    Acquire { semaphore: &'a str },
+    /// `blocked`: how long the task waited for a free permit.
+    Acquire { semaphore: &'a str, blocked: u64 },
     Release { semaphore: &'a str },
     Set { event: &'a str },
     Clear { event: &'a str },
     EventWaited { event: &'a str },
     Barrier { barrier: &'a str },
-    Throttle { limit: &'a str, waited: u64 },
+    /// `blocked`: how long the task waited for a token.
+    Throttle { limit: &'a str, blocked: u64 },
     Busy { duration: u64 },
     ToThread { duration: u64 },
     Fail { message: &'a str },
@@ -85,7 +88,26 @@ pub struct Summary {
     /// Per task name, in declaration order (`main` first): how many replicas ended how.
     pub tasks: Vec<TaskStats>,
     /// Why the run failed, if it did.
-    pub failure: Option<String>,
+    pub failure: Option<Failure>,
+}
+
+/// Why a run failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub kind: FailureKind,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// Every task waits and no timer is pending.
+    Deadlock,
+    /// The virtual clock passed the scenario's `time-limit`.
+    TimeLimit,
+    /// A task ran too many steps without waiting.
+    Livelock,
+    /// `main` failed.
+    MainFailed,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -133,7 +155,7 @@ impl Transcript {
             let _ = writeln!(self.line, "# {d}");
         }
         let _ = writeln!(self.line, "# seed {seed}");
-        let _ = writeln!(self.line, "{:>12}  {:<w$}  event", "time (s)", "task", w = self.label_width);
+        let _ = writeln!(self.line, "{:>14}  {:<w$}  event", "time (s)", "task", w = self.label_width);
         self.flush_line();
     }
 
@@ -181,7 +203,7 @@ impl Transcript {
         let l = &mut self.line;
         let mut time = String::new();
         push_time(&mut time, ev.time);
-        let _ = write!(l, "{time:>12}  {:<w$}  ", ev.task, w = self.label_width);
+        let _ = write!(l, "{time:>14}  {:<w$}  ", ev.task, w = self.label_width);
         match ev.kind {
             EventKind::Start { by } => {
                 let _ = write!(l, "started by {by}");
@@ -196,8 +218,9 @@ impl Transcript {
                 push_time(l, ev.time.saturating_add(duration));
                 l.push(')');
             }
-            EventKind::Put { queue, item } => {
+            EventKind::Put { queue, item, blocked } => {
                 let _ = write!(l, "put {item} on {queue}");
+                push_blocked(l, blocked, "for space");
             }
             EventKind::Get { queue, item, waited } => {
                 let _ = write!(l, "got {item} from {queue}, queued ");
@@ -216,8 +239,9 @@ impl Transcript {
             EventKind::Cancel { target } => {
                 let _ = write!(l, "cancel {target}");
             }
-            EventKind::Acquire { semaphore } => {
+            EventKind::Acquire { semaphore, blocked } => {
                 let _ = write!(l, "acquired {semaphore}");
+                push_blocked(l, blocked, "for a permit");
             }
             EventKind::Release { semaphore } => {
                 let _ = write!(l, "released {semaphore}");
@@ -234,9 +258,9 @@ impl Transcript {
             EventKind::Barrier { barrier } => {
                 let _ = write!(l, "passed barrier {barrier}");
             }
-            EventKind::Throttle { limit, waited } => {
-                let _ = write!(l, "took a token from {limit} after ");
-                push_duration(l, waited);
+            EventKind::Throttle { limit, blocked } => {
+                let _ = write!(l, "took a token from {limit}");
+                push_blocked(l, blocked, "for it");
             }
             EventKind::Busy { duration } => {
                 l.push_str("busy on the event loop for ");
@@ -285,10 +309,11 @@ impl Transcript {
             EventKind::Sleep { duration } => {
                 let _ = write!(l, ",\"event\":\"sleep\",\"duration_ns\":{duration}");
             }
-            EventKind::Put { queue, item } => {
+            EventKind::Put { queue, item, blocked } => {
                 l.push_str(",\"event\":\"put\"");
                 field(l, "queue", queue);
                 field(l, "item", item);
+                let _ = write!(l, ",\"blocked_ns\":{blocked}");
             }
             EventKind::Get { queue, item, waited } => {
                 l.push_str(",\"event\":\"get\"");
@@ -311,9 +336,10 @@ impl Transcript {
                 l.push_str(",\"event\":\"cancel\"");
                 field(l, "target", target);
             }
-            EventKind::Acquire { semaphore } => {
+            EventKind::Acquire { semaphore, blocked } => {
                 l.push_str(",\"event\":\"acquire\"");
                 field(l, "semaphore", semaphore);
+                let _ = write!(l, ",\"blocked_ns\":{blocked}");
             }
             EventKind::Release { semaphore } => {
                 l.push_str(",\"event\":\"release\"");
@@ -335,10 +361,10 @@ impl Transcript {
                 l.push_str(",\"event\":\"barrier\"");
                 field(l, "barrier", barrier);
             }
-            EventKind::Throttle { limit, waited } => {
+            EventKind::Throttle { limit, blocked } => {
                 l.push_str(",\"event\":\"throttle\"");
                 field(l, "limit", limit);
-                let _ = write!(l, ",\"waited_ns\":{waited}");
+                let _ = write!(l, ",\"blocked_ns\":{blocked}");
             }
             EventKind::Busy { duration } => {
                 let _ = write!(l, ",\"event\":\"busy\",\"duration_ns\":{duration}");
@@ -380,7 +406,7 @@ impl Transcript {
         push_time(l, s.end);
         let _ = writeln!(l, " s after {} events", s.events);
         if let Some(f) = &s.failure {
-            let _ = writeln!(l, "failure: {f}");
+            let _ = writeln!(l, "failure: {}", f.message);
         }
         for q in &s.queues {
             let _ =
@@ -420,7 +446,7 @@ impl Transcript {
         );
         if let Some(f) = &s.failure {
             l.push_str(",\"failure\":");
-            push_json_str(l, f);
+            push_json_str(l, &f.message);
         }
         l.push_str(",\"queues\":[");
         for (k, q) in s.queues.iter().enumerate() {
@@ -446,19 +472,30 @@ impl Transcript {
     }
 }
 
+/// ` after 2 s waiting for space`, when the task had to wait at all.
+fn push_blocked(out: &mut String, blocked: u64, what: &str) {
+    if blocked > 0 {
+        out.push_str(" after ");
+        push_duration(out, blocked);
+        let _ = write!(out, " waiting {what}");
+    }
+}
+
 /// Virtual time in seconds: six decimals, or nine when the time is not a whole microsecond.
 pub fn push_time(out: &mut String, ns: u64) {
     let (secs, frac) = (ns / 1_000_000_000, ns % 1_000_000_000);
     let _ = if frac % 1000 == 0 { write!(out, "{secs}.{:06}", frac / 1000) } else { write!(out, "{secs}.{frac:09}") };
 }
 
-/// A duration the way people write it: `5s`, `250ms`, `1m 30s`, `0s`.
+/// A duration in exact seconds, as templates print it: `5 s`, `0.25 s`, `0.006736714 s`.
 pub fn push_duration(out: &mut String, ns: u64) {
-    if ns == 0 {
-        out.push_str("0s");
-    } else {
-        let _ = write!(out, "{}", humantime::format_duration(std::time::Duration::from_nanos(ns)));
-    }
+    crate::template::push_seconds(out, ns, None);
+    out.push_str(" s");
+}
+
+/// A duration the way the scenario file writes it: `5s`, `250ms`, `1m 30s`.
+pub fn push_humantime(out: &mut String, ns: u64) {
+    let _ = write!(out, "{}", humantime::format_duration(std::time::Duration::from_nanos(ns)));
 }
 
 fn push_json_str(out: &mut String, s: &str) {

@@ -50,16 +50,33 @@ fn an_invalid_scenario_exits_3_with_located_errors() {
     assert!(err.contains("--> tests/invalid/unknown_queue.toml:5:11"), "{err}");
 }
 
+/// Runs `source` from a temporary file.
+fn run_source(name: &str, source: &str) -> (i32, String, String) {
+    let dir = std::env::temp_dir().join(format!("scenario-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("{name}.toml"));
+    std::fs::write(&file, source).unwrap();
+    let result = scenario(&["run", file.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    result
+}
+
 #[test]
 fn a_failed_run_exits_4() {
-    let dir = std::env::temp_dir().join(format!("scenario-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("deadlock.toml");
-    std::fs::write(&file, "[queues.q]\n[tasks.t]\nsteps = [{ get = \"q\" }]\n").unwrap();
-    let (code, _, err) = scenario(&["run", file.to_str().unwrap()]);
+    let (code, _, err) = run_source("fails", "main.steps = [{ fail = \"boom\" }]\n");
     assert_eq!(code, 4);
+    assert!(err.contains("error: run failed: task `main` failed: boom"), "{err}");
+}
+
+#[test]
+fn a_deadlock_exits_5_and_names_the_blocked_tasks() {
+    let (code, out, err) = run_source("deadlock", "[queues.q]\n[tasks.t]\nsteps = [{ get = \"q\" }]\n");
+    assert_eq!(code, 5);
     assert!(err.contains("error: run failed: deadlock"), "{err}");
-    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(err.contains("t waits to get from queue `q`"), "{err}");
+    // The timeline says so too.
+    assert!(out.contains("run FAILED at 0.000000 s"), "{out}");
+    assert!(out.contains("  t waits to get from queue `q`"), "{out}");
 }
 
 #[test]

@@ -98,7 +98,7 @@ fn the_time_limit_stops_a_run_and_says_so() {
         Format::Plain,
     );
     assert_eq!(out.lines().count(), 8); // 7 s .. 56 s
-    let failure = summary.failure.expect("the run must fail");
+    let failure = summary.failure.expect("the run must fail").message;
     assert!(failure.contains("virtual-time limit of 1m"), "{failure}");
     assert_eq!(summary.end, 60_000_000_000);
 }
@@ -114,7 +114,7 @@ fn a_deadlock_ends_the_run_and_names_the_blocked_tasks() {
         "#,
         Format::Text,
     );
-    let failure = summary.failure.expect("the run must fail");
+    let failure = summary.failure.expect("the run must fail").message;
     assert!(failure.starts_with("deadlock"), "{failure}");
     assert!(failure.contains("worker[0] waits to get from queue `jobs`"), "{failure}");
     assert!(failure.contains("worker[1] waits to get from queue `jobs`"), "{failure}");
@@ -124,7 +124,7 @@ fn a_deadlock_ends_the_run_and_names_the_blocked_tasks() {
 #[test]
 fn a_loop_that_never_waits_is_stopped() {
     let (summary, _) = run(r#"main.steps = [{ repeat = "forever", steps = [] }]"#, Format::Silent);
-    let failure = summary.failure.expect("the run must fail");
+    let failure = summary.failure.expect("the run must fail").message;
     assert!(failure.contains("task `main` ran 10000000 steps without waiting"), "{failure}");
 }
 

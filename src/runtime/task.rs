@@ -16,7 +16,7 @@ use super::world::{Item, TaskId, TimerId, Unwind, Waiting, World};
 use crate::plan::{Count, GatherPolicy, Step, TaskPlan};
 use crate::rng::Rng;
 use crate::template::{Template, Values};
-use crate::transcript::{EventKind, Outcome};
+use crate::transcript::{EventKind, FailureKind, Outcome};
 
 /// How many steps a task may run without waiting before it is taken for an endless loop.
 pub const MAX_STEPS_WITHOUT_WAITING: u64 = 10_000_000;
@@ -123,10 +123,13 @@ impl Ctx {
         self.steps += 1;
         if self.steps > MAX_STEPS_WITHOUT_WAITING {
             let mut w = self.shared.lock();
-            w.fail(format!(
-                "task `{}` ran {MAX_STEPS_WITHOUT_WAITING} steps without waiting: a loop that never sleeps or waits never lets virtual time pass",
-                self.me.label
-            ));
+            w.fail(
+                FailureKind::Livelock,
+                format!(
+                    "task `{}` ran {MAX_STEPS_WITHOUT_WAITING} steps without waiting: a loop that never sleeps or waits never lets virtual time pass",
+                    self.me.label
+                ),
+            );
             return Err(Unwind::Stopped);
         }
         Ok(())
@@ -161,10 +164,10 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
             ctx.suspend(SleepOp { timer: Some(timer) }).await?;
         }
         Step::Put { queue, item, say: announce } => {
-            let item = {
+            let (item, start) = {
                 let w = ctx.shared.lock_running()?;
                 render(&mut ctx.msg, &ctx.me, &ctx.vars, w.now, item);
-                Item { text: ctx.msg.clone(), put_at: w.now }
+                (Item { text: ctx.msg.clone(), put_at: w.now }, w.now)
             };
             let waiting = {
                 let mut w = ctx.shared.lock_running()?;
@@ -187,7 +190,8 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
             };
             let mut w = ctx.shared.lock_running()?;
             let name = &ctx.shared.plan.queues[*queue].name;
-            w.record(id, EventKind::Put { queue: name, item: &text });
+            let blocked = w.now - start;
+            w.record(id, EventKind::Put { queue: name, item: &text, blocked });
             if let Some(t) = announce {
                 say(&mut w, &mut ctx.msg, &ctx.me, &ctx.vars, id, t);
             }
@@ -218,8 +222,7 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
         Step::Done { queue } => {
             let mut w = ctx.shared.lock_running()?;
             if let Err(why) = w.done(*queue) {
-                w.fail(format!("task `{}` failed: {why}", ctx.me.label));
-                return Err(Unwind::Stopped);
+                return Err(fail(&mut w, id, why));
             }
             w.record(id, EventKind::Done { queue: &ctx.shared.plan.queues[*queue].name });
         }
@@ -244,9 +247,8 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
                 Count::Expr(e) => match e.eval(ctx.me.i as i64, ctx.me.count as i64) {
                     Some(n) if n >= 0 => n as u64,
                     _ => {
-                        let mut w = ctx.shared.lock();
-                        w.fail(format!("task `{}`: a repeat count is negative or overflows", ctx.me.label));
-                        return Err(Unwind::Stopped);
+                        let mut w = ctx.shared.lock_running()?;
+                        return Err(fail(&mut w, id, "a repeat count is negative or overflows".into()));
                     }
                 },
                 Count::Drawn(d) => d.sample(&mut ctx.rng, &mut ctx.cursors),
@@ -419,8 +421,8 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
                 }
             }
             let mut w = ctx.shared.lock_running()?;
-            let waited = w.now - start;
-            w.record(id, EventKind::Throttle { limit: &ctx.shared.plan.rate_limits[*limit].name, waited });
+            let blocked = w.now - start;
+            w.record(id, EventKind::Throttle { limit: &ctx.shared.plan.rate_limits[*limit].name, blocked });
         }
         Step::Busy { duration } => {
             let d = duration.sample(&mut ctx.rng, &mut ctx.cursors);
@@ -489,19 +491,20 @@ fn fail(w: &mut World, id: TaskId, why: String) -> Unwind {
 
 async fn acquire(ctx: &mut Ctx, semaphore: usize) -> Result<(), Unwind> {
     let id = ctx.id;
-    let ready = {
+    let (ready, start) = {
         let mut w = ctx.shared.lock_running()?;
         let ready = w.try_acquire(semaphore, id);
         if !ready {
             w.wait_acquire(semaphore, id);
         }
-        ready
+        (ready, w.now)
     };
     if !ready {
         ctx.suspend(AcquireOp { semaphore }).await?;
     }
     let mut w = ctx.shared.lock_running()?;
-    w.record(id, EventKind::Acquire { semaphore: &ctx.shared.plan.semaphores[semaphore].name });
+    let blocked = w.now - start;
+    w.record(id, EventKind::Acquire { semaphore: &ctx.shared.plan.semaphores[semaphore].name, blocked });
     Ok(())
 }
 

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::task::Waker;
 
 use crate::plan::{Plan, TaskRef};
-use crate::transcript::{Event, EventKind, Outcome, QueueStats, Summary, TaskStats, Transcript};
+use crate::transcript::{
+    Event, EventKind, Failure, FailureKind, Outcome, QueueStats, Summary, TaskStats, Transcript,
+};
 
 pub type TaskId = usize;
 pub type TimerId = usize;
@@ -159,7 +161,7 @@ pub struct World {
     transcript: Transcript,
     event_count: u64,
     pub state: RunState,
-    failure: Option<String>,
+    failure: Option<Failure>,
     live: usize,
     supervisor: Option<Waker>,
     task_stats: Vec<TaskStats>,
@@ -299,10 +301,10 @@ impl World {
             if beyond_limit {
                 let limit = self.time_limit;
                 let mut msg = String::from("the run reached its virtual-time limit of ");
-                crate::transcript::push_duration(&mut msg, limit);
+                crate::transcript::push_humantime(&mut msg, limit);
                 msg.push_str(" with tasks still running; raise `time-limit` if the scenario needs longer");
                 self.now = limit;
-                self.fail(msg);
+                self.fail(FailureKind::TimeLimit, msg);
                 return;
             }
             if fired {
@@ -310,7 +312,7 @@ impl World {
             }
         }
         let blocked = self.blocked_report();
-        self.fail(format!("deadlock: every task is waiting and no timer is pending\n{blocked}"));
+        self.fail(FailureKind::Deadlock, format!("deadlock: every task is waiting and no timer is pending\n{blocked}"));
     }
 
     fn blocked_report(&self) -> String {
@@ -338,10 +340,10 @@ impl World {
 
     // ----- run state -----
 
-    pub fn fail(&mut self, message: String) {
+    pub fn fail(&mut self, kind: FailureKind, message: String) {
         if self.state == RunState::Running {
             self.state = RunState::Failed;
-            self.failure = Some(message);
+            self.failure = Some(Failure { kind, message });
             self.wake_supervisor();
         }
     }
@@ -480,7 +482,8 @@ impl World {
                 self.request_cancel(MAIN, other);
             }
             if let Some(why) = &failure {
-                self.failure = Some(format!("task `main` failed: {why}"));
+                let message = format!("task `main` failed: {why}");
+                self.failure = Some(Failure { kind: FailureKind::MainFailed, message });
             }
         }
         // A task that ends still holding permits gives them back, so nothing leaks.
@@ -650,9 +653,9 @@ impl World {
         self.now = self.now.saturating_add(duration);
         if self.now > self.time_limit {
             let mut msg = String::from("the run reached its virtual-time limit of ");
-            crate::transcript::push_duration(&mut msg, self.time_limit);
+            crate::transcript::push_humantime(&mut msg, self.time_limit);
             msg.push_str(" while a task kept the event loop busy");
-            self.fail(msg);
+            self.fail(FailureKind::TimeLimit, msg);
         }
     }
 
