@@ -78,32 +78,98 @@ impl TaskPlan {
 #[derive(Debug)]
 pub enum Step {
     Say(Template),
-    Sleep { duration: Dist, say: Option<Template> },
-    Put { queue: QueueId, item: Template, say: Option<Template> },
-    Get { queue: QueueId, say: Option<Template> },
-    Done { queue: QueueId },
-    Join { queue: QueueId },
-    Repeat { times: Count, body: Vec<Step> },
-    Start { tasks: Vec<TaskRef> },
-    Wait { tasks: Vec<TaskRef> },
-    Gather { tasks: Vec<TaskRef>, policy: GatherPolicy },
-    Cancel { tasks: Vec<TaskRef> },
-    Race { tasks: Vec<TaskRef> },
-    Timeout { after: Dist, body: Vec<Step>, on_timeout: Vec<Step>, finally: Vec<Step> },
+    Sleep {
+        duration: Dist,
+        say: Option<Template>,
+    },
+    Put {
+        queue: QueueId,
+        item: Template,
+        say: Option<Template>,
+    },
+    Get {
+        queue: QueueId,
+        say: Option<Template>,
+    },
+    Done {
+        queue: QueueId,
+    },
+    Join {
+        queue: QueueId,
+    },
+    Repeat {
+        times: Count,
+        body: Vec<Step>,
+    },
+    Start {
+        tasks: Vec<TaskRef>,
+    },
+    Wait {
+        tasks: Vec<TaskRef>,
+    },
+    Gather {
+        tasks: Vec<TaskRef>,
+        policy: GatherPolicy,
+    },
+    Cancel {
+        tasks: Vec<TaskRef>,
+    },
+    Race {
+        tasks: Vec<TaskRef>,
+    },
+    Timeout {
+        after: Dist,
+        body: Vec<Step>,
+        on_timeout: Vec<Step>,
+        finally: Vec<Step>,
+    },
     /// Without `on_error`, a failure goes on after `finally`, as in Python's `try`/`finally`.
-    Try { body: Vec<Step>, on_error: Option<Vec<Step>>, finally: Vec<Step> },
-    Acquire { semaphore: usize },
-    Release { semaphore: usize },
-    Hold { semaphore: usize, body: Vec<Step> },
-    Set { event: usize },
-    Clear { event: usize },
-    WaitEvent { event: usize },
-    Barrier { barrier: usize },
-    Throttle { limit: usize },
-    Busy { duration: Dist },
-    ToThread { duration: Dist },
-    Fail { message: Template, probability: f64 },
-    Retry { retries: u64, body: Vec<Step>, backoff: Option<Dist>, jitter: bool },
+    Try {
+        body: Vec<Step>,
+        on_error: Option<Vec<Step>>,
+        finally: Vec<Step>,
+    },
+    Acquire {
+        semaphore: usize,
+    },
+    Release {
+        semaphore: usize,
+    },
+    Hold {
+        semaphore: usize,
+        body: Vec<Step>,
+    },
+    Set {
+        event: usize,
+    },
+    Clear {
+        event: usize,
+    },
+    WaitEvent {
+        event: usize,
+    },
+    Barrier {
+        barrier: usize,
+    },
+    Throttle {
+        limit: usize,
+    },
+    Busy {
+        duration: Dist,
+    },
+    ToThread {
+        duration: Dist,
+    },
+    Fail {
+        message: Template,
+        probability: f64,
+    },
+    Retry {
+        retries: u64,
+        body: Vec<Step>,
+        backoff: Option<Dist>,
+        jitter: bool,
+    },
 }
 
 /// What `gather` does when one of its tasks fails.

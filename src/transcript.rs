@@ -32,32 +32,87 @@ pub struct Event<'a> {
 
 #[derive(Debug, Clone, Copy)]
 pub enum EventKind<'a> {
-    Start { by: &'a str },
-    Say { text: &'a str },
-    Sleep { duration: u64 },
+    Start {
+        by: &'a str,
+    },
+    Say {
+        text: &'a str,
+    },
+    Sleep {
+        duration: u64,
+    },
     /// `blocked`: how long the put waited for space in a full queue.
-    Put { queue: &'a str, item: &'a str, blocked: u64 },
-    Get { queue: &'a str, item: &'a str, waited: u64 },
-    Done { queue: &'a str },
-    Join { queue: &'a str },
-    TimedOut { after: u64 },
-    Cancel { target: &'a str },
+    Put {
+        queue: &'a str,
+        item: &'a str,
+        blocked: u64,
+    },
+    Get {
+        queue: &'a str,
+        item: &'a str,
+        waited: u64,
+    },
+    Done {
+        queue: &'a str,
+    },
+    Join {
+        queue: &'a str,
+    },
+    TimedOut {
+        after: u64,
+    },
+    Cancel {
+        target: &'a str,
+    },
     /// `blocked`: how long the task waited for a free permit.
-    Acquire { semaphore: &'a str, blocked: u64 },
-    Release { semaphore: &'a str },
-    Set { event: &'a str },
-    Clear { event: &'a str },
-    EventWaited { event: &'a str },
-    Barrier { barrier: &'a str },
+    Acquire {
+        semaphore: &'a str,
+        blocked: u64,
+    },
+    Release {
+        semaphore: &'a str,
+    },
+    Set {
+        event: &'a str,
+    },
+    Clear {
+        event: &'a str,
+    },
+    EventWaited {
+        event: &'a str,
+    },
+    Barrier {
+        barrier: &'a str,
+    },
     /// `blocked`: how long the task waited for a token.
-    Throttle { limit: &'a str, blocked: u64 },
-    Busy { duration: u64 },
-    ToThread { duration: u64 },
-    Fail { message: &'a str },
-    Retry { attempt: u64, delay: u64 },
-    RaceWon { winner: &'a str },
-    Gathered { completed: u64, failed: u64, cancelled: u64 },
-    End { outcome: Outcome },
+    Throttle {
+        limit: &'a str,
+        blocked: u64,
+    },
+    Busy {
+        duration: u64,
+    },
+    ToThread {
+        duration: u64,
+    },
+    Fail {
+        message: &'a str,
+    },
+    Retry {
+        attempt: u64,
+        delay: u64,
+    },
+    RaceWon {
+        winner: &'a str,
+    },
+    Gathered {
+        completed: u64,
+        failed: u64,
+        cancelled: u64,
+    },
+    End {
+        outcome: Outcome,
+    },
 }
 
 /// How a task ended.
@@ -85,6 +140,7 @@ pub struct Summary {
     pub end: u64,
     pub events: u64,
     pub queues: Vec<QueueStats>,
+    pub semaphores: Vec<SemaphoreStats>,
     /// Per task name, in declaration order (`main` first): how many replicas ended how.
     pub tasks: Vec<TaskStats>,
     /// Why the run failed, if it did.
@@ -118,6 +174,18 @@ pub struct QueueStats {
     pub left: u64,
     pub max_len: u64,
     pub total_wait: u128,
+    pub max_wait: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SemaphoreStats {
+    pub name: String,
+    pub permits: u64,
+    /// Permits free when the run ended: equal to `permits` unless a task still holds one.
+    pub free_at_end: u64,
+    pub acquisitions: u64,
+    /// How many acquisitions had to wait for a permit.
+    pub waited: u64,
     pub max_wait: u64,
 }
 
@@ -420,6 +488,15 @@ impl Transcript {
             }
             l.push('\n');
         }
+        for sem in &s.semaphores {
+            let _ = write!(
+                l,
+                "semaphore {}: {} acquired, {} had to wait, longest wait ",
+                sem.name, sem.acquisitions, sem.waited
+            );
+            crate::template::push_seconds(l, sem.max_wait, Some(6));
+            let _ = writeln!(l, " s, {} of {} permits free at the end", sem.free_at_end, sem.permits);
+        }
         for t in &s.tasks {
             let _ = write!(l, "task {}: {} started", t.name, t.started);
             if t.completed > 0 {
@@ -456,6 +533,16 @@ impl Transcript {
                 l,
                 ",\"puts\":{},\"gets\":{},\"left\":{},\"max_len\":{},\"max_wait_ns\":{}}}",
                 q.puts, q.gets, q.left, q.max_len, q.max_wait
+            );
+        }
+        l.push_str("],\"semaphores\":[");
+        for (k, sem) in s.semaphores.iter().enumerate() {
+            l.push_str(if k == 0 { "{\"name\":" } else { ",{\"name\":" });
+            push_json_str(l, &sem.name);
+            let _ = write!(
+                l,
+                ",\"permits\":{},\"free_at_end\":{},\"acquisitions\":{},\"waited\":{},\"max_wait_ns\":{}}}",
+                sem.permits, sem.free_at_end, sem.acquisitions, sem.waited, sem.max_wait
             );
         }
         l.push_str("],\"tasks\":[");

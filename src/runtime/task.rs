@@ -324,7 +324,11 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
             // Like awaiting a task in asyncio: its failure becomes the waiter's.
             let mut w = ctx.shared.lock_running()?;
             if let Some(&failed) = ids.iter().find(|&&t| w.tasks[t].outcome == Some(Outcome::Failed)) {
-                let why = format!("task `{}` failed: {}", w.tasks[failed].label, w.tasks[failed].failure.as_deref().unwrap_or(""));
+                let why = format!(
+                    "task `{}` failed: {}",
+                    w.tasks[failed].label,
+                    w.tasks[failed].failure.as_deref().unwrap_or("")
+                );
                 return Err(fail(&mut w, id, why));
             }
         }
@@ -504,6 +508,7 @@ async fn acquire(ctx: &mut Ctx, semaphore: usize) -> Result<(), Unwind> {
     }
     let mut w = ctx.shared.lock_running()?;
     let blocked = w.now - start;
+    w.acquired(semaphore, blocked);
     w.record(id, EventKind::Acquire { semaphore: &ctx.shared.plan.semaphores[semaphore].name, blocked });
     Ok(())
 }
@@ -570,8 +575,11 @@ async fn wait_for(ctx: &mut Ctx, ids: Vec<TaskId>, fail_fast: bool) -> Result<()
         Ok(()) => Ok(()),
         Err(failed) => {
             let mut w = ctx.shared.lock_running()?;
-            let why =
-                format!("task `{}` failed: {}", w.tasks[failed].label, w.tasks[failed].failure.as_deref().unwrap_or(""));
+            let why = format!(
+                "task `{}` failed: {}",
+                w.tasks[failed].label,
+                w.tasks[failed].failure.as_deref().unwrap_or("")
+            );
             Err(fail(&mut w, ctx.id, why))
         }
     }

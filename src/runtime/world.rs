@@ -10,7 +10,7 @@ use std::task::Waker;
 
 use crate::plan::{Plan, TaskRef};
 use crate::transcript::{
-    Event, EventKind, Failure, FailureKind, Outcome, QueueStats, Summary, TaskStats, Transcript,
+    Event, EventKind, Failure, FailureKind, Outcome, QueueStats, SemaphoreStats, Summary, TaskStats, Transcript,
 };
 
 pub type TaskId = usize;
@@ -121,6 +121,7 @@ pub struct QueueState {
 struct SemaphoreState {
     available: u64,
     waiters: VecDeque<TaskId>,
+    stats: SemaphoreStats,
 }
 
 struct EventState {
@@ -200,7 +201,11 @@ impl World {
             semaphores: plan
                 .semaphores
                 .iter()
-                .map(|s| SemaphoreState { available: s.permits, waiters: VecDeque::new() })
+                .map(|s| SemaphoreState {
+                    available: s.permits,
+                    waiters: VecDeque::new(),
+                    stats: SemaphoreStats { name: s.name.clone(), permits: s.permits, ..SemaphoreStats::default() },
+                })
                 .collect(),
             events: plan.events.iter().map(|e| EventState { set: e.initially_set, waiters: Vec::new() }).collect(),
             barriers: plan.barriers.iter().map(|b| BarrierState { parties: b.parties, arrived: Vec::new() }).collect(),
@@ -323,7 +328,9 @@ impl World {
                 Some(Waiting::Put(q)) => format!("waits to put on full queue `{}`", self.queues[q].stats.name),
                 Some(Waiting::Join(q)) => format!("waits to join queue `{}`", self.queues[q].stats.name),
                 Some(Waiting::Task(t)) => format!("waits for task `{}` to end", self.tasks[t].label),
-                Some(Waiting::Acquire(sem)) => format!("waits to acquire semaphore `{}`", self.plan.semaphores[sem].name),
+                Some(Waiting::Acquire(sem)) => {
+                    format!("waits to acquire semaphore `{}`", self.plan.semaphores[sem].name)
+                }
                 Some(Waiting::Event(e)) => format!("waits for event `{}` to be set", self.plan.events[e].name),
                 Some(Waiting::Barrier(b)) => format!(
                     "waits at barrier `{}` ({} of {} arrived)",
@@ -363,6 +370,11 @@ impl World {
             end: self.now,
             events: self.event_count,
             queues: self.queues.iter().map(|q| QueueStats { left: q.items.len() as u64, ..q.stats.clone() }).collect(),
+            semaphores: self
+                .semaphores
+                .iter()
+                .map(|s| SemaphoreStats { free_at_end: s.available, ..s.stats.clone() })
+                .collect(),
             tasks: self.task_stats.clone(),
             failure: self.failure.clone(),
         }
@@ -554,6 +566,14 @@ impl World {
             }
             None => self.semaphores[sem].available += 1,
         }
+    }
+
+    /// Counts an acquisition that waited `blocked` ns.
+    pub fn acquired(&mut self, sem: usize, blocked: u64) {
+        let stats = &mut self.semaphores[sem].stats;
+        stats.acquisitions += 1;
+        stats.waited += u64::from(blocked > 0);
+        stats.max_wait = stats.max_wait.max(blocked);
     }
 
     /// Gives back a permit the task holds; `false` if it holds none.

@@ -1,0 +1,460 @@
+//! Coordination primitives: exact makespans, deadlocks that name what is blocked, and resources
+//! that are never leaked when a task is cancelled, times out or fails.
+
+mod common;
+
+use common::run;
+use scenario::transcript::{FailureKind, Format, Summary};
+
+const SEC: u64 = 1_000_000_000;
+
+fn ok(source: &str) -> Summary {
+    let (summary, _) = run(source, Format::Silent);
+    assert_eq!(summary.failure, None, "{source}");
+    summary
+}
+
+fn plain(source: &str) -> String {
+    run(source, Format::Plain).1
+}
+
+fn deadlock(source: &str) -> String {
+    let failure = run(source, Format::Silent).0.failure.expect("the run must deadlock");
+    assert_eq!(failure.kind, FailureKind::Deadlock, "{}", failure.message);
+    failure.message
+}
+
+// ----- exact makespans -----
+
+#[test]
+fn n_tasks_behind_k_permits_holding_h_take_ceil_n_over_k_times_h() {
+    for (n, k, h) in [(10u64, 5u64, 1u64), (10, 3, 2), (1, 1, 7), (7, 7, 3), (8, 1, 1), (100, 7, 5)] {
+        let s = ok(&format!(
+            r#"
+            [semaphores.s]
+            permits = {k}
+            [tasks.t]
+            count = {n}
+            steps = [{{ hold = "s", steps = [{{ sleep = "{h}s" }}] }}]
+            "#
+        ));
+        assert_eq!(s.end, n.div_ceil(k) * h * SEC, "n={n} k={k} h={h}");
+        assert_eq!(s.semaphores[0].free_at_end, k);
+        assert_eq!(s.semaphores[0].acquisitions, n);
+    }
+}
+
+#[test]
+fn items_through_a_bounded_queue_take_p_plus_q_plus_n_minus_1_times_the_slower() {
+    for (n, p, q, c) in
+        [(6u64, 1u64, 3u64, 2u64), (6, 3, 1, 2), (10, 2, 2, 1), (1, 5, 4, 1), (20, 1, 4, 5), (20, 4, 1, 3)]
+    {
+        let s = ok(&format!(
+            r#"
+            [queues.b]
+            capacity = {c}
+            [tasks.producer]
+            steps = [{{ repeat = {n}, steps = [{{ sleep = "{p}s" }}, {{ put = "b" }}] }}]
+            [tasks.consumer]
+            steps = [{{ repeat = {n}, steps = [{{ get = "b" }}, {{ sleep = "{q}s" }}, {{ done = "b" }}] }}]
+            "#
+        ));
+        assert_eq!(s.end, (p + q + (n - 1) * p.max(q)) * SEC, "n={n} p={p} q={q} c={c}");
+        assert!(s.queues[0].max_len <= c);
+    }
+}
+
+#[test]
+fn a_token_bucket_lets_a_burst_through_then_one_per_interval() {
+    for (n, rate, burst) in [(8u64, 2u64, 3u64), (5, 1, 1), (10, 4, 10), (12, 10, 2)] {
+        let s = ok(&format!(
+            r#"
+            [rate-limits.api]
+            rate = {rate}
+            burst = {burst}
+            [tasks.client]
+            count = {n}
+            steps = [{{ throttle = "api" }}]
+            "#
+        ));
+        let interval = SEC / rate;
+        assert_eq!(s.end, n.saturating_sub(burst) * interval, "n={n} rate={rate} burst={burst}");
+    }
+}
+
+#[test]
+fn a_barrier_releases_everyone_when_the_last_party_arrives() {
+    let out = plain(
+        r#"
+        [barriers.b]
+        parties = 3
+        [tasks.t]
+        count = 6
+        steps = [{ sleep = { sequence = ["1s"] } }, { barrier = "b" }, { say = "{i} through at {elapsed}" }]
+        "#,
+    );
+    // Six parties, three at a time: both rounds pass at t = 1 s, as soon as each is full.
+    assert_eq!(out.lines().count(), 6);
+    assert!(out.lines().all(|l| l.ends_with("at 1")), "{out}");
+}
+
+// ----- deadlocks name what each task waits on -----
+
+#[test]
+fn deadlocks_name_every_blocked_task_and_its_resource() {
+    let cases = [
+        ("[queues.q]\n[tasks.t]\nsteps = [{ get = \"q\" }]", "t waits to get from queue `q`"),
+        (
+            "[queues.q]\ncapacity = 1\n[tasks.t]\nsteps = [{ put = \"q\" }, { put = \"q\" }]",
+            "t waits to put on full queue `q`",
+        ),
+        ("[queues.q]\n[tasks.t]\nsteps = [{ put = \"q\" }, { join = \"q\" }]", "t waits to join queue `q`"),
+        (
+            "[semaphores.s]\npermits = 1\n[tasks.t]\nsteps = [{ acquire = \"s\" }, { acquire = \"s\" }]",
+            "t waits to acquire semaphore `s`",
+        ),
+        ("[events.e]\n[tasks.t]\nsteps = [{ wait-event = \"e\" }]", "t waits for event `e` to be set"),
+        (
+            "[barriers.b]\nparties = 3\n[tasks.t]\ncount = 2\nsteps = [{ barrier = \"b\" }]",
+            "waits at barrier `b` (2 of 3 arrived)",
+        ),
+        (
+            "[queues.q]\n[tasks.t]\nsteps = [{ get = \"q\" }]\n[main]\nsteps = [{ gather = \"t\" }]",
+            "main waits for task `t` to end",
+        ),
+    ];
+    for (source, expected) in cases {
+        let message = deadlock(source);
+        assert!(message.contains(expected), "{source}\n---\n{message}");
+    }
+}
+
+// ----- nothing leaks -----
+
+#[test]
+fn a_cancelled_task_gives_back_the_permits_it_holds() {
+    // `holder` acquires with a bare `acquire` and is cancelled while it sleeps; the permit must
+    // come back so `next` can take it at once.
+    let (s, out) = run(
+        r#"
+        [semaphores.s]
+        permits = 1
+        [tasks.holder]
+        steps = [{ acquire = "s" }, { sleep = "1h" }]
+        [tasks.next]
+        steps = [{ acquire = "s" }, { say = "next acquired at {elapsed}" }, { release = "s" }]
+        [main]
+        steps = [{ start = "holder" }, { sleep = "1s" }, { start = "next" }, { sleep = "1s" }, { cancel = "holder" }, { wait = "next" }]
+        "#,
+        Format::Plain,
+    );
+    assert_eq!(out, "next acquired at 2\n");
+    assert_eq!(s.semaphores[0].free_at_end, 1);
+}
+
+#[test]
+fn hold_releases_its_permit_when_its_block_times_out_or_fails() {
+    let s = ok(r#"
+        [semaphores.s]
+        permits = 2
+        [main]
+        steps = [
+          { timeout = "1s", steps = [{ hold = "s", steps = [{ sleep = "1h" }] }] },
+          { try = [{ hold = "s", steps = [{ fail = "boom" }] }], on-error = [] },
+          { acquire = "s" }, { acquire = "s" }, { release = "s" }, { release = "s" },
+        ]
+    "#);
+    assert_eq!(s.semaphores[0].free_at_end, 2);
+    assert_eq!(s.semaphores[0].acquisitions, 4);
+}
+
+#[test]
+fn a_permit_granted_to_a_waiter_that_is_cancelled_passes_to_the_next() {
+    // a holds the permit; b and c wait. When a releases, the permit is granted to b, but b is
+    // cancelled at the same instant before it runs: c must get the permit.
+    let out = plain(
+        r#"
+        [semaphores.s]
+        permits = 1
+        [tasks.a]
+        steps = [{ hold = "s", steps = [{ sleep = "1s" }] }]
+        [tasks.b]
+        steps = [{ acquire = "s" }, { say = "b acquired" }]
+        [tasks.c]
+        steps = [{ acquire = "s" }, { say = "c acquired at {elapsed}" }, { release = "s" }]
+        [main]
+        steps = [{ start = ["a", "b", "c"] }, { sleep = "1s" }, { cancel = "b" }, { wait = ["a", "c"] }]
+        "#,
+    );
+    assert_eq!(out, "c acquired at 1\n");
+}
+
+#[test]
+fn an_item_reserved_for_a_cancelled_getter_goes_to_the_next_getter() {
+    let (s, out) = run(
+        r#"
+        [queues.q]
+        [tasks.g1]
+        steps = [{ get = "q", say = "g1 got {item}" }]
+        [tasks.g2]
+        steps = [{ get = "q", say = "g2 got {item}" }]
+        [main]
+        steps = [{ start = ["g1", "g2"] }, { sleep = "1s" }, { put = "q", item = "x" }, { cancel = "g1" }, { wait = "g2" }]
+        "#,
+        Format::Plain,
+    );
+    assert_eq!(out, "g2 got x\n");
+    assert_eq!((s.queues[0].puts, s.queues[0].gets, s.queues[0].left), (1, 1, 0));
+}
+
+#[test]
+fn a_place_reserved_for_a_cancelled_putter_goes_to_the_next_putter() {
+    let (s, out) = run(
+        r#"
+        [queues.q]
+        capacity = 1
+        [tasks.p1]
+        steps = [{ put = "q", item = "p1" }]
+        [tasks.p2]
+        steps = [{ put = "q", item = "p2" }]
+        [main]
+        steps = [
+          { put = "q", item = "first" },
+          { start = ["p1", "p2"] }, { sleep = "1s" },
+          { get = "q" }, { cancel = "p1" }, { wait = "p2" },
+          { get = "q", say = "then {item}" },
+        ]
+        "#,
+        Format::Plain,
+    );
+    assert_eq!(out, "then p2\n");
+    assert_eq!(s.queues[0].left, 0);
+}
+
+#[test]
+fn waiters_that_give_up_leave_events_and_barriers_consistent() {
+    // A waiter on an event times out; setting the event later must not wake or count it.
+    // A barrier party times out; the barrier then still needs all its parties.
+    let out = plain(
+        r#"
+        [events.e]
+        [barriers.b]
+        parties = 2
+        [tasks.late]
+        steps = [{ sleep = "5s" }, { barrier = "b" }, { say = "late through at {elapsed}" }]
+        [main]
+        steps = [
+          { timeout = "1s", steps = [{ wait-event = "e" }], on-timeout = [{ say = "gave up on e" }] },
+          { set = "e" }, { wait-event = "e" }, { say = "e is set" },
+          { timeout = "1s", steps = [{ barrier = "b" }], on-timeout = [{ say = "gave up on b" }] },
+          { start = "late" }, { sleep = "10s" }, { barrier = "b" }, { say = "main through at {elapsed}" }, { wait = "late" },
+        ]
+        "#,
+    );
+    assert_eq!(out, "gave up on e\ne is set\ngave up on b\nmain through at 12\nlate through at 12\n");
+}
+
+#[test]
+fn a_cancelled_throttle_gives_its_token_back() {
+    let out = plain(
+        r#"
+        [rate-limits.r]
+        rate = 1
+        [main]
+        steps = [
+          { throttle = "r" },
+          { timeout = "100ms", steps = [{ throttle = "r" }], on-timeout = [{ say = "gave up" }] },
+          { throttle = "r" }, { say = "second token at {elapsed}" },
+        ]
+        "#,
+    );
+    assert_eq!(out, "gave up\nsecond token at 1\n");
+}
+
+#[test]
+fn releasing_a_semaphore_not_held_fails_the_task() {
+    let failure =
+        run("main.steps = [{ release = \"s\" }]\n[semaphores.s]\npermits = 1", Format::Silent).0.failure.unwrap();
+    assert_eq!(failure.kind, FailureKind::MainFailed);
+    assert!(failure.message.contains("released semaphore `s` without holding it"), "{}", failure.message);
+}
+
+// ----- cancellation -----
+
+#[test]
+fn a_cancelled_task_runs_its_finally_steps_and_the_canceller_waits_for_them() {
+    let out = plain(
+        r#"
+        [tasks.worker]
+        steps = [{ try = [{ sleep = "1h" }], finally = [{ sleep = "2s" }, { say = "worker cleaned up at {elapsed}" }] }]
+        [main]
+        steps = [{ start = "worker" }, { sleep = "1s" }, { cancel = "worker" }, { say = "main goes on at {elapsed}" }]
+        "#,
+    );
+    assert_eq!(out, "worker cleaned up at 3\nmain goes on at 3\n");
+}
+
+// ----- failures -----
+
+#[test]
+fn retry_backs_off_exponentially() {
+    // Three failures, backoff 100 ms doubling: attempts at 0, 0.1, 0.3, 0.7 s.
+    let out = plain(
+        r#"
+        [main]
+        steps = [{ retry = 3, backoff = "100ms", steps = [{ say = "attempt at {elapsed}" }, { fail = "no" }] }]
+        "#,
+    );
+    assert_eq!(out, "attempt at 0\nattempt at 0.1\nattempt at 0.3\nattempt at 0.7\n");
+}
+
+#[test]
+fn jitter_draws_each_backoff_below_its_cap() {
+    let (s, out) = run(
+        r#"
+        seed = 3
+        [main]
+        steps = [{ try = [{ retry = 5, backoff = "1s", jitter = true, steps = [{ say = "{elapsed}" }, { fail = "no" }] }], on-error = [] }]
+        "#,
+        Format::Plain,
+    );
+    let times: Vec<f64> = out.lines().map(|l| l.parse().unwrap()).collect();
+    assert_eq!(times.len(), 6);
+    for (k, pair) in times.windows(2).enumerate() {
+        let gap = pair[1] - pair[0];
+        assert!(gap >= 0.0 && gap < f64::from(1 << k), "gap {k} is {gap}");
+    }
+    assert!(s.end < 31 * SEC);
+}
+
+#[test]
+fn a_fail_fast_gather_cancels_the_others_and_fails() {
+    let (s, out) = run(
+        r#"
+        [tasks.a]
+        steps = [{ sleep = "1s" }, { fail = "a broke" }]
+        [tasks.b]
+        steps = [{ try = [{ sleep = "10s" }, { say = "b finished" }], finally = [{ say = "b cleaned up at {elapsed}" }] }]
+        [main]
+        steps = [{ try = [{ gather = ["a", "b"] }], on-error = [{ say = "caught at {elapsed}" }] }]
+        "#,
+        Format::Plain,
+    );
+    assert_eq!(out, "b cleaned up at 1\ncaught at 1\n");
+    assert_eq!((s.tasks[1].failed, s.tasks[2].cancelled), (1, 1));
+}
+
+#[test]
+fn a_collecting_gather_waits_for_every_task_and_goes_on() {
+    let (s, out) = run(
+        r#"
+        [tasks.a]
+        steps = [{ sleep = "1s" }, { fail = "a broke" }]
+        [tasks.b]
+        steps = [{ sleep = "10s" }, { say = "b finished" }]
+        [main]
+        steps = [{ gather = ["a", "b"], policy = "collect" }, { say = "main at {elapsed}" }]
+        "#,
+        Format::Plain,
+    );
+    assert_eq!(out, "b finished\nmain at 10\n");
+    assert_eq!(s.failure, None);
+}
+
+#[test]
+fn waiting_for_a_failed_task_fails_the_waiter_and_main_fails_the_run() {
+    let failure = run(
+        r#"
+        [tasks.a]
+        steps = [{ fail = "a broke" }]
+        [main]
+        steps = [{ start = "a" }, { wait = "a" }, { say = "never" }]
+        "#,
+        Format::Silent,
+    )
+    .0
+    .failure
+    .unwrap();
+    assert_eq!(failure.kind, FailureKind::MainFailed);
+    assert_eq!(failure.message, "task `main` failed: task `a` failed: a broke");
+}
+
+#[test]
+fn try_without_on_error_runs_finally_and_fails_on() {
+    let (s, out) = run(
+        r#"main.steps = [{ try = [{ fail = "x" }], finally = [{ say = "finally" }] }, { say = "never" }]"#,
+        Format::Plain,
+    );
+    assert_eq!(out, "finally\n");
+    assert_eq!(s.failure.unwrap().kind, FailureKind::MainFailed);
+}
+
+#[test]
+fn fail_with_a_probability_fails_about_that_often() {
+    let s = ok(r#"
+        seed = 11
+        [tasks.t]
+        count = 2000
+        steps = [{ fail = "unlucky", probability = 0.25 }]
+        [main]
+        steps = [{ gather = "t", policy = "collect" }]
+    "#);
+    let failed = s.tasks[1].failed as f64 / 2000.0;
+    assert!((failed - 0.25).abs() < 0.03, "{failed}");
+}
+
+// ----- race and blocking work -----
+
+#[test]
+fn the_first_racer_to_complete_wins_and_the_rest_are_cancelled() {
+    let (s, out) = run(
+        r#"
+        [tasks.slow]
+        steps = [{ sleep = "2s" }, { say = "slow answered" }]
+        [tasks.fast]
+        steps = [{ sleep = "1s" }, { say = "fast answered" }]
+        [tasks.broken]
+        steps = [{ fail = "broken" }]
+        [main]
+        steps = [{ race = ["broken", "slow", "fast"] }, { say = "main at {elapsed}" }]
+        "#,
+        Format::Plain,
+    );
+    assert_eq!(out, "fast answered\nmain at 1\n");
+    assert_eq!(s.tasks.iter().map(|t| t.cancelled).sum::<u64>(), 1);
+}
+
+#[test]
+fn a_race_nobody_wins_fails() {
+    let failure = run("[tasks.a]\nsteps = [{ fail = \"no\" }]\n[main]\nsteps = [{ race = \"a\" }]", Format::Silent)
+        .0
+        .failure
+        .unwrap();
+    assert!(failure.message.contains("every task in the race failed or was cancelled"), "{}", failure.message);
+}
+
+#[test]
+fn busy_work_on_the_loop_delays_every_other_task() {
+    let out = plain(
+        r#"
+        [tasks.sleeper]
+        steps = [{ sleep = "1s" }, { say = "sleeper woke at {elapsed}" }]
+        [tasks.hog]
+        steps = [{ sleep = "500ms" }, { busy = "2s" }, { say = "hog done at {elapsed}" }]
+        "#,
+    );
+    assert_eq!(out, "hog done at 2.5\nsleeper woke at 2.5\n");
+}
+
+#[test]
+fn to_thread_work_lets_other_tasks_run() {
+    let out = plain(
+        r#"
+        [tasks.sleeper]
+        steps = [{ sleep = "1s" }, { say = "sleeper woke at {elapsed}" }]
+        [tasks.worker]
+        steps = [{ sleep = "500ms" }, { to-thread = "2s" }, { say = "worker done at {elapsed}" }]
+        "#,
+    );
+    assert_eq!(out, "sleeper woke at 1\nworker done at 2.5\n");
+}
