@@ -117,7 +117,9 @@ fn run(path: &Path, seed: Option<u64>, format: Format) -> i32 {
             eprintln!("error: run failed: {}", failure.message);
             match failure.kind {
                 FailureKind::Deadlock => exit::DEADLOCK,
-                FailureKind::TimeLimit | FailureKind::Livelock | FailureKind::MainFailed => exit::RUN_FAILED,
+                FailureKind::TimeLimit | FailureKind::Livelock | FailureKind::EventBudget | FailureKind::MainFailed => {
+                    exit::RUN_FAILED
+                }
             }
         }
         None => exit::OK,

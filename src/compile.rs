@@ -23,6 +23,10 @@ pub const MAX_REPLICAS: i64 = 1_000_000;
 pub const MAX_CAPACITY: i64 = 1 << 32;
 /// The virtual-time limit when the file sets none.
 pub const DEFAULT_TIME_LIMIT: &str = "24h";
+/// The event budget when the file sets none.
+pub const DEFAULT_MAX_EVENTS: u64 = 100_000_000;
+/// The per-instant event budget when the file sets none.
+pub const DEFAULT_MAX_EVENTS_PER_INSTANT: u64 = 10_000_000;
 
 /// Checks `scenario` (parsed from `source`) and lowers it to a plan.
 pub fn compile(scenario: &format::Scenario, source: &str) -> (Option<Plan>, Vec<Diagnostic>) {
@@ -139,6 +143,12 @@ impl Compiler<'_> {
 
     fn scenario(&mut self, s: &format::Scenario) -> Option<Plan> {
         let seed = s.seed.as_ref().map_or(0, |s| *s.get_ref());
+        let max_events =
+            s.max_events.as_ref().map_or(DEFAULT_MAX_EVENTS, |m| self.positive(m, "`max-events`", i64::MAX));
+        let max_events_per_instant = s
+            .max_events_per_instant
+            .as_ref()
+            .map_or(DEFAULT_MAX_EVENTS_PER_INSTANT, |m| self.positive(m, "`max-events-per-instant`", i64::MAX));
         let time_limit = match &s.time_limit {
             Some(t) => self.duration_text(t.get_ref(), t.span()).unwrap_or(0),
             None => humantime::parse_duration(DEFAULT_TIME_LIMIT).map_or(0, |d| d.as_nanos() as u64),
@@ -270,6 +280,8 @@ impl Compiler<'_> {
             description: s.description.clone(),
             seed,
             time_limit,
+            max_events,
+            max_events_per_instant,
             queues,
             semaphores,
             events,

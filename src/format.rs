@@ -24,6 +24,11 @@ pub struct Scenario {
     pub seed: Option<Spanned<u64>>,
     /// The virtual time at which a run is stopped as failed. Default `"24h"`.
     pub time_limit: Option<Spanned<String>>,
+    /// How many events a run may have before it is stopped as failed. Default 100 000 000.
+    pub max_events: Option<Spanned<i64>>,
+    /// How many events may happen at one virtual instant before the run is stopped as a
+    /// livelock (tasks that keep waking each other without time passing). Default 10 000 000.
+    pub max_events_per_instant: Option<Spanned<i64>>,
     /// Named queues.
     #[serde(default)]
     pub queues: Named<Queue>,

@@ -16,6 +16,10 @@ pub struct Plan {
     pub seed: u64,
     /// Virtual nanoseconds after which a run is stopped as failed.
     pub time_limit: u64,
+    /// Events after which a run is stopped as failed.
+    pub max_events: u64,
+    /// Events at one instant after which a run is stopped as a livelock.
+    pub max_events_per_instant: u64,
     pub queues: Vec<QueuePlan>,
     pub semaphores: Vec<SemaphorePlan>,
     pub events: Vec<EventPlan>,

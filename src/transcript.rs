@@ -160,8 +160,10 @@ pub enum FailureKind {
     Deadlock,
     /// The virtual clock passed the scenario's `time-limit`.
     TimeLimit,
-    /// A task ran too many steps without waiting.
+    /// A task ran too many steps without waiting, or too many events happened at one instant.
     Livelock,
+    /// The run had more events than the scenario's `max-events`.
+    EventBudget,
     /// `main` failed.
     MainFailed,
 }

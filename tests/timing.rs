@@ -176,3 +176,38 @@ fn tasks_left_running_when_main_returns_are_cancelled() {
     assert_eq!(summary.failure, None);
     assert_eq!(summary.tasks[1].cancelled, 1);
 }
+
+#[test]
+fn tasks_that_wake_each_other_forever_at_one_instant_are_stopped() {
+    let (summary, _) = run(
+        r#"
+        max-events-per-instant = 1000
+        main.steps = [{ repeat = "forever", steps = [{ sleep = "0s" }] }]
+        "#,
+        Format::Silent,
+    );
+    let failure = summary.failure.expect("the run must fail");
+    assert_eq!(failure.kind, scenario::transcript::FailureKind::Livelock);
+    assert!(
+        failure
+            .message
+            .starts_with("1000 events happened at virtual time 0 s without time passing; the last was by `main`"),
+        "{}",
+        failure.message
+    );
+}
+
+#[test]
+fn the_event_budget_stops_a_run_and_says_so() {
+    let (summary, _) = run(
+        r#"
+        max-events = 1000
+        main.steps = [{ repeat = "forever", steps = [{ sleep = "1s" }] }]
+        "#,
+        Format::Silent,
+    );
+    let failure = summary.failure.expect("the run must fail");
+    assert_eq!(failure.kind, scenario::transcript::FailureKind::EventBudget);
+    assert!(failure.message.contains("budget of 1000 events; raise `max-events`"), "{}", failure.message);
+    assert_eq!(summary.events, 1001);
+}

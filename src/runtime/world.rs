@@ -161,6 +161,11 @@ pub struct World {
     pub instances: Vec<Vec<TaskId>>,
     transcript: Transcript,
     event_count: u64,
+    max_events: u64,
+    max_events_per_instant: u64,
+    /// The instant the per-instant event count is for, and the event count when it began.
+    instant: u64,
+    instant_start: u64,
     pub state: RunState,
     failure: Option<Failure>,
     live: usize,
@@ -218,6 +223,10 @@ impl World {
             instances: vec![Vec::new(); plan.tasks.len()],
             transcript,
             event_count: 0,
+            max_events: plan.max_events,
+            max_events_per_instant: plan.max_events_per_instant,
+            instant: 0,
+            instant_start: 0,
             state: RunState::Running,
             failure: None,
             live: 0,
@@ -229,6 +238,28 @@ impl World {
     pub fn record(&mut self, task: TaskId, kind: EventKind<'_>) {
         self.event_count += 1;
         self.transcript.record(&Event { time: self.now, task: &self.tasks[task].label, kind });
+        if self.now != self.instant {
+            self.instant = self.now;
+            self.instant_start = self.event_count;
+        }
+        // Tasks that keep waking each other (or sleep for zero) never let time pass; each one
+        // waits, so only a count per instant catches them.
+        if self.event_count - self.instant_start > self.max_events_per_instant {
+            let mut msg = format!("{} events happened at virtual time ", self.max_events_per_instant);
+            crate::template::push_seconds(&mut msg, self.now, None);
+            msg.push_str(&format!(
+                " s without time passing; the last was by `{}`: tasks that keep waking each other, or sleep for zero, \
+                 never let virtual time pass (raise `max-events-per-instant` if this is intended)",
+                self.tasks[task].label
+            ));
+            self.fail(FailureKind::Livelock, msg);
+        } else if self.event_count > self.max_events {
+            let msg = format!(
+                "the run reached its budget of {} events; raise `max-events` if the scenario needs more",
+                self.max_events
+            );
+            self.fail(FailureKind::EventBudget, msg);
+        }
     }
 
     // ----- the clock -----
