@@ -49,7 +49,9 @@ pub fn compile(scenario: &format::Scenario, source: &str) -> (Option<Plan>, Vec<
 
 /// Parses and compiles a scenario file's text.
 pub fn load(source: &str) -> Result<(Plan, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let scenario = format::parse(source).map_err(|(span, message)| vec![parse_error(source, span, message)])?;
+    let scenario = format::parse(source).map_err(|problems| {
+        problems.into_iter().map(|(span, message)| parse_error(source, span, message)).collect::<Vec<_>>()
+    })?;
     match compile(&scenario, source) {
         (Some(plan), diagnostics) => Ok((plan, diagnostics)),
         (None, diagnostics) => Err(diagnostics),

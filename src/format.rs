@@ -13,6 +13,7 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, MapAccess, SeqAccess, Visitor, value::MapAccessDeserializer};
 use toml::Spanned;
+use toml::de::{DeArray, DeTable, DeValue, ValueDeserializer};
 
 /// A whole scenario file.
 #[derive(Debug, Deserialize)]
@@ -401,11 +402,175 @@ impl<'de> Deserialize<'de> for Names {
     }
 }
 
-/// Parses a scenario file. A syntax error or a value of the wrong shape comes back as a
-/// span and a message; the caller turns it into a [`crate::diagnostic::Diagnostic`].
-pub fn parse(source: &str) -> Result<Scenario, (std::ops::Range<usize>, String)> {
-    toml::from_str(source).map_err(|e| {
-        let span = e.span().unwrap_or(0..0);
-        (span, e.message().trim_end().to_owned())
-    })
+/// A problem found while reading a file: a byte range and a message.
+pub type Problem = (std::ops::Range<usize>, String);
+
+/// The tables whose entries are read one by one, so that a mistake in one entry does not hide
+/// mistakes in the others.
+const NAMED_TABLES: [&str; 8] =
+    ["queues", "semaphores", "events", "barriers", "rate-limits", "arrivals", "distributions", "tasks"];
+
+/// The keys of a step that hold nested blocks of steps.
+const BLOCK_KEYS: [&str; 5] = ["steps", "on-timeout", "finally", "try", "on-error"];
+
+/// Parses a scenario file, reporting every problem it can find rather than the first.
+///
+/// Syntax errors come first and alone: a file that is not valid TOML is reported as such,
+/// with every syntax error, since checking the shape of a half-parsed tree only adds noise.
+/// Otherwise each entry of the named tables (`[tasks.NAME]`, `[queues.NAME]`, …) and each step,
+/// at any depth, is deserialized on its own, so one bad step does not hide the next.
+pub fn parse(source: &str) -> Result<Scenario, Vec<Problem>> {
+    let (document, syntax) = DeTable::parse_recoverable(source);
+    if !syntax.is_empty() {
+        // One mistake can make the parser stumble more than once at the same place; keep the first.
+        let mut problems: Vec<Problem> = syntax.into_iter().map(problem).collect();
+        problems.dedup_by(|later, first| later.0 == first.0);
+        return Err(problems);
+    }
+    let mut errors = Vec::new();
+    let span = document.span();
+    let mut root = document.into_inner();
+
+    let named: Vec<(&str, Option<DeTable<'_>>)> = NAMED_TABLES.iter().map(|&k| (k, take_table(&mut root, k))).collect();
+    let main_steps = match root.get_mut("main").map(Spanned::get_mut) {
+        Some(DeValue::Table(main)) => take_array(main, "steps"),
+        _ => None,
+    };
+
+    // What is left goes through `Scenario` itself, so a misspelt top-level key is caught.
+    let scenario = de::<Scenario>(Spanned::new(span, DeValue::Table(root)));
+    let mut scenario = scenario.map_err(|e| errors.push(e)).ok();
+
+    for (key, table) in named {
+        let Some(table) = table else { continue };
+        let s = scenario.as_mut();
+        match key {
+            "queues" => set(s.map(|s| &mut s.queues), entries(table, &mut errors)),
+            "semaphores" => set(s.map(|s| &mut s.semaphores), entries(table, &mut errors)),
+            "events" => set(s.map(|s| &mut s.events), entries(table, &mut errors)),
+            "barriers" => set(s.map(|s| &mut s.barriers), entries(table, &mut errors)),
+            "rate-limits" => set(s.map(|s| &mut s.rate_limits), entries(table, &mut errors)),
+            "arrivals" => set(s.map(|s| &mut s.arrivals), entries(table, &mut errors)),
+            "distributions" => set(s.map(|s| &mut s.distributions), entries(table, &mut errors)),
+            _ => set(s.map(|s| &mut s.tasks), tasks(table, &mut errors)),
+        }
+    }
+    let main = scenario.as_mut().and_then(|s| s.main.as_mut()).map(|m| &mut m.get_mut().steps);
+    block(main_steps, main, &mut errors);
+
+    if errors.is_empty() {
+        scenario.ok_or_else(Vec::new)
+    } else {
+        let mut problems: Vec<Problem> = errors.into_iter().map(problem).collect();
+        problems.sort_by_key(|(span, _)| (span.start, span.end));
+        problems.dedup();
+        Err(problems)
+    }
+}
+
+fn problem(e: toml::de::Error) -> Problem {
+    (e.span().unwrap_or(0..0), e.message().trim_end().to_owned())
+}
+
+/// Deserializes one subtree. Spans stay absolute: every node of the tree carries its own.
+fn de<'i, T: Deserialize<'i>>(value: Spanned<DeValue<'i>>) -> Result<T, toml::de::Error> {
+    T::deserialize(ValueDeserializer::from(value))
+}
+
+fn set<T>(target: Option<&mut T>, value: T) {
+    if let Some(target) = target {
+        *target = value;
+    }
+}
+
+/// Takes `table[key]` out if it is a table, leaving an empty one with the same span, so that
+/// the rest of `table` can be deserialized without it. Anything else is left for serde to reject.
+fn take_table<'i>(table: &mut DeTable<'i>, key: &str) -> Option<DeTable<'i>> {
+    let slot = table.get_mut(key)?;
+    if !slot.get_ref().is_table() {
+        return None;
+    }
+    let span = slot.span();
+    match std::mem::replace(slot, Spanned::new(span, DeValue::Table(DeTable::new()))).into_inner() {
+        DeValue::Table(t) => Some(t),
+        _ => None,
+    }
+}
+
+/// Like [`take_table`], for an array.
+fn take_array<'i>(table: &mut DeTable<'i>, key: &str) -> Option<DeArray<'i>> {
+    let slot = table.get_mut(key)?;
+    if !slot.get_ref().is_array() {
+        return None;
+    }
+    let span = slot.span();
+    match std::mem::replace(slot, Spanned::new(span, DeValue::Array(DeArray::new()))).into_inner() {
+        DeValue::Array(a) => Some(a),
+        _ => None,
+    }
+}
+
+fn name(key: Spanned<toml::de::DeString<'_>>) -> Spanned<String> {
+    Spanned::new(key.span(), key.into_inner().into_owned())
+}
+
+/// The entries of a named table, each deserialized on its own.
+fn entries<'i, T: Deserialize<'i>>(table: DeTable<'i>, errors: &mut Vec<toml::de::Error>) -> Named<T> {
+    let mut out = Vec::new();
+    for (key, value) in table {
+        match de::<Spanned<T>>(value) {
+            Ok(v) => out.push((name(key), v)),
+            Err(e) => errors.push(e),
+        }
+    }
+    Named(out)
+}
+
+/// `[tasks.NAME]` entries: each task, then each of its steps, on its own.
+fn tasks<'i>(table: DeTable<'i>, errors: &mut Vec<toml::de::Error>) -> Named<Task> {
+    let mut out = Vec::new();
+    for (key, mut value) in table {
+        let steps = match value.get_mut() {
+            DeValue::Table(t) => take_array(t, "steps"),
+            _ => None,
+        };
+        let mut task = de::<Spanned<Task>>(value).map_err(|e| errors.push(e)).ok();
+        block(steps, task.as_mut().map(|t| &mut t.get_mut().steps), errors);
+        out.extend(task.map(|t| (name(key), t)));
+    }
+    Named(out)
+}
+
+/// Deserializes each step of a block on its own and puts them in `slot` (when the block's owner
+/// parsed). Nested blocks are checked even when their step has an error of its own.
+fn block<'i>(
+    items: Option<DeArray<'i>>,
+    slot: Option<&mut Spanned<Vec<Spanned<Step>>>>,
+    errors: &mut Vec<toml::de::Error>,
+) {
+    let Some(items) = items else { return };
+    let steps: Vec<Spanned<Step>> = items.into_iter().filter_map(|item| step(item, errors)).collect();
+    if let Some(slot) = slot {
+        slot.get_mut().extend(steps);
+    }
+}
+
+fn step<'i>(mut item: Spanned<DeValue<'i>>, errors: &mut Vec<toml::de::Error>) -> Option<Spanned<Step>> {
+    let mut nested: Vec<(&str, Option<DeArray<'i>>)> = Vec::new();
+    if let DeValue::Table(t) = item.get_mut() {
+        nested = BLOCK_KEYS.iter().map(|&k| (k, take_array(t, k))).collect();
+    }
+    let mut parsed = de::<Spanned<Step>>(item).map_err(|e| errors.push(e)).ok();
+    for (key, items) in nested {
+        let s = parsed.as_mut().map(Spanned::get_mut);
+        let slot = s.and_then(|s| match key {
+            "steps" => s.steps.as_mut(),
+            "on-timeout" => s.on_timeout.as_mut(),
+            "finally" => s.finally.as_mut(),
+            "try" => s.try_.as_mut(),
+            _ => s.on_error.as_mut(),
+        });
+        block(items, slot, errors);
+    }
+    parsed
 }
