@@ -73,6 +73,13 @@ pub fn main() -> i32 {
 /// Reads and compiles a file, printing its diagnostics to stderr.
 fn load(path: &Path) -> Result<compile::Plan, i32> {
     let name = path.display().to_string();
+    // Refuse a huge file before reading it into memory.
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.len() > compile::MAX_SOURCE_BYTES as u64 {
+            print_diagnostics(&name, "", &[compile::too_large(meta.len())]);
+            return Err(exit::INVALID);
+        }
+    }
     let source = std::fs::read_to_string(path).map_err(|e| {
         eprintln!("error: cannot read `{name}`: {e}");
         exit::IO
@@ -117,9 +124,11 @@ fn run(path: &Path, seed: Option<u64>, format: Format) -> i32 {
             eprintln!("error: run failed: {}", failure.message);
             match failure.kind {
                 FailureKind::Deadlock => exit::DEADLOCK,
-                FailureKind::TimeLimit | FailureKind::Livelock | FailureKind::EventBudget | FailureKind::MainFailed => {
-                    exit::RUN_FAILED
-                }
+                FailureKind::TimeLimit
+                | FailureKind::Livelock
+                | FailureKind::EventBudget
+                | FailureKind::Limit
+                | FailureKind::MainFailed => exit::RUN_FAILED,
             }
         }
         None => exit::OK,

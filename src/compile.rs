@@ -25,6 +25,28 @@ pub const MAX_CAPACITY: i64 = 1 << 32;
 pub const DEFAULT_TIME_LIMIT: &str = "24h";
 /// The event budget when the file sets none.
 pub const DEFAULT_MAX_EVENTS: u64 = 100_000_000;
+/// The task limit when the file sets none.
+pub const DEFAULT_MAX_TASKS: u64 = 1_000_000;
+/// The keys of the top-level table, for telling a misplaced key from a misspelt one.
+const TOP_LEVEL_KEYS: [&str; 15] = [
+    "description",
+    "seed",
+    "time-limit",
+    "max-events",
+    "max-tasks",
+    "max-events-per-instant",
+    "queues",
+    "semaphores",
+    "events",
+    "barriers",
+    "rate-limits",
+    "arrivals",
+    "distributions",
+    "tasks",
+    "main",
+];
+/// The largest scenario file read, in bytes.
+pub const MAX_SOURCE_BYTES: usize = 4 << 20;
 /// The per-instant event budget when the file sets none.
 pub const DEFAULT_MAX_EVENTS_PER_INSTANT: u64 = 10_000_000;
 
@@ -49,6 +71,9 @@ pub fn compile(scenario: &format::Scenario, source: &str) -> (Option<Plan>, Vec<
 
 /// Parses and compiles a scenario file's text.
 pub fn load(source: &str) -> Result<(Plan, Vec<Diagnostic>), Vec<Diagnostic>> {
+    if source.len() > MAX_SOURCE_BYTES {
+        return Err(vec![too_large(source.len() as u64)]);
+    }
     let scenario = format::parse(source).map_err(|problems| {
         problems.into_iter().map(|(span, message)| parse_error(source, span, message)).collect::<Vec<_>>()
     })?;
@@ -58,7 +83,19 @@ pub fn load(source: &str) -> Result<(Plan, Vec<Diagnostic>), Vec<Diagnostic>> {
     }
 }
 
+/// The diagnostic for a file over [`MAX_SOURCE_BYTES`].
+pub fn too_large(bytes: u64) -> Diagnostic {
+    Diagnostic::error(
+        0..0,
+        format!("the file has {bytes} bytes; scenario files are limited to {MAX_SOURCE_BYTES} bytes"),
+    )
+}
+
 fn parse_error(source: &str, span: Range<usize>, message: String) -> Diagnostic {
+    if message.starts_with("cannot recurse further") {
+        return Diagnostic::error(span, "tables and arrays are nested too deeply here")
+            .with_help("a scenario nests blocks of steps a few levels deep, not hundreds");
+    }
     if message == "duplicate key" {
         let key = source.get(span.clone()).unwrap_or_default().trim_matches('"');
         return Diagnostic::error(span, format!("`{key}` is declared twice"));
@@ -74,8 +111,13 @@ fn parse_error(source: &str, span: Range<usize>, message: String) -> Diagnostic 
     if let Some((head, expected)) = message.split_once(", expected ") {
         if let Some(unknown) = head.strip_prefix("unknown field `").and_then(|r| r.strip_suffix('`')) {
             let keys: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+            let top_level = TOP_LEVEL_KEYS.contains(&unknown);
             let help = match did_you_mean(unknown, keys.iter().copied()) {
                 Some(k) => format!("did you mean `{k}`?"),
+                None if top_level && !keys.contains(&"description") => format!(
+                    "`{unknown}` belongs at the top of the file: in TOML, every key after a `[table]` header \
+                     belongs to that table, so move it above the first header"
+                ),
                 None => format!("expected {expected}"),
             };
             return Diagnostic::error(span, format!("unknown key `{unknown}`")).with_help(help);
@@ -147,6 +189,7 @@ impl Compiler<'_> {
         let seed = s.seed.as_ref().map_or(0, |s| *s.get_ref());
         let max_events =
             s.max_events.as_ref().map_or(DEFAULT_MAX_EVENTS, |m| self.positive(m, "`max-events`", i64::MAX));
+        let max_tasks = s.max_tasks.as_ref().map_or(DEFAULT_MAX_TASKS, |m| self.positive(m, "`max-tasks`", i64::MAX));
         let max_events_per_instant = s
             .max_events_per_instant
             .as_ref()
@@ -284,6 +327,7 @@ impl Compiler<'_> {
             time_limit,
             max_events,
             max_events_per_instant,
+            max_tasks,
             queues,
             semaphores,
             events,

@@ -27,6 +27,8 @@ pub struct Scenario {
     pub time_limit: Option<Spanned<String>>,
     /// How many events a run may have before it is stopped as failed. Default 100 000 000.
     pub max_events: Option<Spanned<i64>>,
+    /// How many tasks a run may start, `main` included. Default 1 000 000.
+    pub max_tasks: Option<Spanned<i64>>,
     /// How many events may happen at one virtual instant before the run is stopped as a
     /// livelock (tasks that keep waking each other without time passing). Default 10 000 000.
     pub max_events_per_instant: Option<Spanned<i64>>,

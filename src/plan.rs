@@ -18,6 +18,8 @@ pub struct Plan {
     pub time_limit: u64,
     /// Events after which a run is stopped as failed.
     pub max_events: u64,
+    /// Tasks a run may start, `main` included.
+    pub max_tasks: u64,
     /// Events at one instant after which a run is stopped as a livelock.
     pub max_events_per_instant: u64,
     pub queues: Vec<QueuePlan>,

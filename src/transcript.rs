@@ -164,6 +164,8 @@ pub enum FailureKind {
     Livelock,
     /// The run had more events than the scenario's `max-events`.
     EventBudget,
+    /// The run started too many tasks, or a queue grew too long.
+    Limit,
     /// `main` failed.
     MainFailed,
 }

@@ -74,7 +74,7 @@ pub fn run(plan: Arc<Plan>, seed: u64, mut transcript: Transcript) -> (Summary, 
         .expect("a current-thread runtime without drivers always builds");
 
     runtime.block_on(async {
-        let main = shared.lock().create_task(None, 0, "main".to_owned(), None);
+        let main = shared.lock().create_task(None, 0, "main".to_owned(), None).expect("main is the first task");
         tokio::task::spawn(task::run(shared.clone(), main));
         poll_fn(|cx| {
             let mut w = shared.lock();

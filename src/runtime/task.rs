@@ -266,10 +266,10 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
             result?;
         }
         Step::Start { tasks } => {
-            start(ctx, tasks);
+            start(ctx, tasks)?;
         }
         Step::Gather { tasks, policy } => {
-            let children = start(ctx, tasks);
+            let children = start(ctx, tasks)?;
             let fail_fast = *policy == GatherPolicy::FailFast;
             match wait_for(ctx, children.clone(), fail_fast).await {
                 Ok(()) if fail_fast => {}
@@ -291,7 +291,7 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
             }
         }
         Step::Race { tasks } => {
-            let racers = start(ctx, tasks);
+            let racers = start(ctx, tasks)?;
             {
                 let mut w = ctx.shared.lock_running()?;
                 for &t in &racers {
@@ -537,22 +537,26 @@ async fn cancel_and_drain(ctx: &mut Ctx, tasks: &[TaskId]) -> Result<(), Unwind>
     Ok(())
 }
 
-/// Starts every replica of `tasks`, in order; they run once this task waits.
-fn start(ctx: &mut Ctx, tasks: &[usize]) -> Vec<TaskId> {
+/// Starts every replica of `tasks`, in order; they run once this task waits. Stops short when
+/// the run reaches its task limit (the run has failed then).
+fn start(ctx: &mut Ctx, tasks: &[usize]) -> Result<Vec<TaskId>, Unwind> {
     let plan = &ctx.shared.plan;
     let mut ids = Vec::new();
     {
-        let mut w = ctx.shared.lock();
+        let mut w = ctx.shared.lock_running()?;
         for &t in tasks {
             for replica in 0..plan.tasks[t].count {
-                ids.push(w.create_task(Some(t), replica, plan.tasks[t].label(replica), Some(ctx.id)));
+                match w.create_task(Some(t), replica, plan.tasks[t].label(replica), Some(ctx.id)) {
+                    Some(id) => ids.push(id),
+                    None => break,
+                }
             }
         }
     }
     for &child in &ids {
         tokio::task::spawn(run(ctx.shared.clone(), child));
     }
-    ids
+    Ok(ids)
 }
 
 /// Every replica of `tasks` started so far.

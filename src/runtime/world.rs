@@ -16,6 +16,9 @@ use crate::transcript::{
 pub type TaskId = usize;
 pub type TimerId = usize;
 
+/// The most items one queue may hold.
+pub const MAX_QUEUE_ITEMS: usize = 1_000_000;
+
 /// The task id of `main`, always the first task created.
 pub const MAIN: TaskId = 0;
 
@@ -163,6 +166,8 @@ pub struct World {
     event_count: u64,
     max_events: u64,
     max_events_per_instant: u64,
+    /// Each task costs about 1.5 KiB for as long as the run lasts.
+    max_tasks: u64,
     /// The instant the per-instant event count is for, and the event count when it began.
     instant: u64,
     instant_start: u64,
@@ -225,6 +230,7 @@ impl World {
             event_count: 0,
             max_events: plan.max_events,
             max_events_per_instant: plan.max_events_per_instant,
+            max_tasks: plan.max_tasks,
             instant: 0,
             instant_start: 0,
             state: RunState::Running,
@@ -417,9 +423,25 @@ impl World {
 
     // ----- tasks -----
 
-    /// Creates a task (started, not yet run) and records who started it.
-    pub fn create_task(&mut self, decl: Option<TaskRef>, replica: u64, label: String, by: Option<TaskId>) -> TaskId {
+    /// Creates a task (started, not yet run) and records who started it. `None` when the run
+    /// has reached its `max-tasks`: the run fails then.
+    pub fn create_task(
+        &mut self,
+        decl: Option<TaskRef>,
+        replica: u64,
+        label: String,
+        by: Option<TaskId>,
+    ) -> Option<TaskId> {
         let id = self.tasks.len();
+        if id as u64 >= self.max_tasks {
+            let msg = format!(
+                "the run started {} tasks, its limit; a task started in a loop may be starting too many \
+                 (raise `max-tasks` if this is intended)",
+                self.max_tasks
+            );
+            self.fail(FailureKind::Limit, msg);
+            return None;
+        }
         self.tasks.push(TaskState {
             label,
             decl,
@@ -446,7 +468,7 @@ impl World {
             self.record(id, EventKind::Start { by: &by_label });
             self.tasks[by].label = by_label;
         }
-        id
+        Some(id)
     }
 
     pub fn wake(&mut self, task: TaskId) {
@@ -738,6 +760,14 @@ impl World {
         queue.stats.puts += 1;
         queue.items.push_back(item);
         queue.stats.max_len = queue.stats.max_len.max(queue.items.len() as u64);
+        if queue.items.len() > MAX_QUEUE_ITEMS {
+            let msg = format!(
+                "queue `{}` holds more than {MAX_QUEUE_ITEMS} items, the most a queue may hold: its producers outpace its \
+                 consumers; give it a `capacity` to make producers wait",
+                queue.stats.name
+            );
+            self.fail(FailureKind::Limit, msg);
+        }
         self.grant_next_getter(q);
     }
 

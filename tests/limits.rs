@@ -1,0 +1,87 @@
+//! Absurd inputs are rejected with a clear error, or bounded by documented limits, before they
+//! can exhaust time or memory.
+
+mod common;
+
+use common::run;
+use scenario::transcript::{FailureKind, Format};
+
+fn failure(source: &str) -> scenario::transcript::Failure {
+    run(source, Format::Silent).0.failure.expect("the run must fail")
+}
+
+#[test]
+fn a_repeat_count_that_multiplies_into_billions_of_steps_meets_the_event_budget() {
+    let f = failure(
+        r#"
+        max-events = 10000
+        main.steps = [{ repeat = 1000000, steps = [{ repeat = 1000000, steps = [{ sleep = "1ns" }] }] }]
+        "#,
+    );
+    assert_eq!(f.kind, FailureKind::EventBudget, "{}", f.message);
+}
+
+#[test]
+fn the_default_event_budget_is_documented_and_enforced() {
+    let plan = common::plan(r#"main.steps = [{ say = "hi" }]"#);
+    assert_eq!(plan.max_events, scenario::compile::DEFAULT_MAX_EVENTS);
+    assert_eq!(plan.max_tasks, scenario::compile::DEFAULT_MAX_TASKS);
+    assert_eq!(plan.time_limit, 24 * 3600 * 1_000_000_000);
+}
+
+#[test]
+fn a_task_started_in_a_loop_meets_the_task_limit() {
+    let f = failure(
+        r#"
+        max-tasks = 100
+        [tasks.t]
+        steps = [{ sleep = "1h" }]
+        [main]
+        steps = [{ repeat = "forever", steps = [{ start = "t" }, { sleep = "1s" }] }]
+        "#,
+    );
+    assert_eq!(f.kind, FailureKind::Limit);
+    assert!(f.message.starts_with("the run started 100 tasks, its limit"), "{}", f.message);
+}
+
+#[test]
+fn an_unbounded_queue_that_only_grows_meets_the_queue_limit() {
+    let f = failure(
+        r#"
+        main.steps = [{ repeat = "forever", steps = [{ put = "q" }] }]
+        [queues.q]
+        "#,
+    );
+    assert_eq!(f.kind, FailureKind::Limit);
+    assert!(f.message.contains("queue `q` holds more than 1000000 items"), "{}", f.message);
+}
+
+#[test]
+fn a_file_over_the_size_limit_is_refused_before_parsing() {
+    let huge = format!("main.steps = [{{ say = \"{}\" }}]\n", "x".repeat(scenario::compile::MAX_SOURCE_BYTES));
+    let errors = common::errors(&huge);
+    assert!(errors.contains("scenario files are limited to 4194304 bytes"), "{errors}");
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_stack_overflow() {
+    let depth = 5000;
+    let source = format!(
+        "main.steps = [{}{{ say = \"deep\" }}{}]\n",
+        "{ repeat = 1, steps = [".repeat(depth),
+        "] }".repeat(depth)
+    );
+    let errors = common::errors(&source);
+    assert!(errors.contains("tables and arrays are nested too deeply here"), "{errors}");
+}
+
+#[test]
+fn a_template_as_large_as_the_file_allows_is_rendered_but_bounded_by_the_budget() {
+    let big = "y".repeat(1 << 20);
+    let (summary, out) = run(
+        &format!("max-events = 5\nmain.steps = [{{ repeat = \"forever\", steps = [{{ say = \"{big}\" }}] }}]\n"),
+        Format::Plain,
+    );
+    assert_eq!(summary.failure.map(|f| f.kind), Some(FailureKind::EventBudget));
+    assert_eq!(out.len(), 6 * ((1 << 20) + 1));
+}
