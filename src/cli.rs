@@ -70,8 +70,9 @@ pub fn main() -> i32 {
     }
 }
 
-/// Reads and compiles a file, printing its diagnostics to stderr.
-fn load(path: &Path) -> Result<compile::Plan, i32> {
+/// Reads and compiles a file, printing its diagnostics to stderr. Returns the plan and how many
+/// warnings it has.
+fn load(path: &Path) -> Result<(compile::Plan, usize), i32> {
     let name = path.display().to_string();
     // Refuse a huge file before reading it into memory.
     if let Ok(meta) = std::fs::metadata(path) {
@@ -89,7 +90,8 @@ fn load(path: &Path) -> Result<compile::Plan, i32> {
         Err(diagnostics) => (None, diagnostics),
     };
     print_diagnostics(&name, &source, &diagnostics);
-    plan.ok_or(exit::INVALID)
+    let warnings = diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
+    plan.map(|p| (p, warnings)).ok_or(exit::INVALID)
 }
 
 fn print_diagnostics(name: &str, source: &str, diagnostics: &[Diagnostic]) {
@@ -106,7 +108,7 @@ fn print_diagnostics(name: &str, source: &str, diagnostics: &[Diagnostic]) {
 
 fn run(path: &Path, seed: Option<u64>, format: Format) -> i32 {
     let plan = match load(path) {
-        Ok(plan) => Arc::new(plan),
+        Ok((plan, _)) => Arc::new(plan),
         Err(code) => return code,
     };
     let seed = seed.unwrap_or(plan.seed);
@@ -137,8 +139,13 @@ fn run(path: &Path, seed: Option<u64>, format: Format) -> i32 {
 
 fn check(path: &Path) -> i32 {
     match load(path) {
-        Ok(_) => {
+        Ok((_, 0)) => {
             eprintln!("ok: {}", path.display());
+            exit::OK
+        }
+        Ok((_, warnings)) => {
+            let s = if warnings == 1 { "" } else { "s" };
+            eprintln!("ok: {} ({warnings} warning{s})", path.display());
             exit::OK
         }
         Err(code) => code,

@@ -11,6 +11,7 @@ use toml::Spanned;
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::dist::{Dist, MAX_VALUE};
 use crate::format::{self, DistTable, DurationSpec, Scalar};
+use crate::lint::{Declarations, lint};
 pub use crate::plan::Plan;
 use crate::plan::{
     BarrierPlan, Count, EventPlan, Expr, GatherPolicy, QueuePlan, RateLimitPlan, SemaphorePlan, Step, TaskPlan,
@@ -63,9 +64,14 @@ pub fn compile(scenario: &format::Scenario, source: &str) -> (Option<Plan>, Vec<
         tasks: Vec::new(),
         dists: Vec::new(),
         sequence_slots: 0,
+        decls: Declarations { has_main: scenario.main.is_some(), ..Declarations::default() },
     };
     let plan = c.scenario(scenario);
     let ok = !c.diagnostics.iter().any(|d| d.severity == crate::diagnostic::Severity::Error);
+    if let Some(plan) = plan.as_ref().filter(|_| ok) {
+        c.diagnostics.extend(lint(plan, &c.decls));
+    }
+    c.diagnostics.sort_by_key(|d| (d.severity, d.span.start));
     (plan.filter(|_| ok), c.diagnostics)
 }
 
@@ -141,6 +147,8 @@ struct Compiler<'a> {
     barriers: Vec<String>,
     rate_limits: Vec<String>,
     tasks: Vec<String>,
+    /// Where each declaration is, for warnings.
+    decls: Declarations,
     /// Named distributions; `None` when the definition had an error (already reported).
     dists: Vec<(String, Option<Dist>)>,
     sequence_slots: usize,
@@ -219,6 +227,7 @@ impl Compiler<'_> {
                 n => Some(n as usize),
             });
             self.queues.push(name.get_ref().clone());
+            self.decls.queues.push(name.span());
             queues.push(QueuePlan { name: name.get_ref().clone(), capacity });
         }
 
@@ -234,6 +243,7 @@ impl Compiler<'_> {
             let taken = self.semaphores.contains(name.get_ref());
             self.declare_name(name, "semaphore", taken);
             self.semaphores.push(name.get_ref().clone());
+            self.decls.semaphores.push(name.span());
             let permits = self.positive(&sem.get_ref().permits, "a semaphore's `permits`", MAX_CAPACITY);
             semaphores.push(SemaphorePlan { name: name.get_ref().clone(), permits });
         }
@@ -242,6 +252,7 @@ impl Compiler<'_> {
             let taken = self.events.contains(name.get_ref());
             self.declare_name(name, "event", taken);
             self.events.push(name.get_ref().clone());
+            self.decls.events.push(name.span());
             events.push(EventPlan { name: name.get_ref().clone(), initially_set: ev.get_ref().set.unwrap_or(false) });
         }
         let mut barriers = Vec::new();
@@ -249,6 +260,7 @@ impl Compiler<'_> {
             let taken = self.barriers.contains(name.get_ref());
             self.declare_name(name, "barrier", taken);
             self.barriers.push(name.get_ref().clone());
+            self.decls.barriers.push(name.span());
             let parties = self.positive(&b.get_ref().parties, "a barrier's `parties`", MAX_REPLICAS);
             barriers.push(BarrierPlan { name: name.get_ref().clone(), parties });
         }
@@ -258,6 +270,7 @@ impl Compiler<'_> {
             let taken = self.rate_limits.contains(name.get_ref());
             self.declare_name(name, "rate limit", taken);
             self.rate_limits.push(name.get_ref().clone());
+            self.decls.rate_limits.push(name.span());
             let rate = self.positive(&r.rate, "a rate limit's `rate`", MAX_CAPACITY);
             let burst = r.burst.as_ref().map_or(1, |b| self.positive(b, "a rate limit's `burst`", MAX_CAPACITY));
             let per = match &r.per {
@@ -265,6 +278,18 @@ impl Compiler<'_> {
                 None => 1_000_000_000,
             };
             let interval = per / rate;
+            if interval > 0 && per % rate != 0 {
+                let mut exact = String::new();
+                crate::template::push_seconds(&mut exact, interval, None);
+                let span = r.per.as_ref().map_or(r.rate.span(), |p| p.span());
+                self.diagnostics.push(
+                    Diagnostic::warning(
+                        span,
+                        format!("{rate} tokens per period is not a whole number of nanoseconds apart"),
+                    )
+                    .with_help(format!("tokens come every {exact} s, rounded down to the nanosecond")),
+                );
+            }
             if interval == 0 {
                 let span = r.per.as_ref().map_or(r.rate.span(), |p| p.span());
                 self.error(span, "this rate is above one token per nanosecond");
@@ -280,6 +305,7 @@ impl Compiler<'_> {
             let taken = self.tasks.contains(name.get_ref());
             self.declare_name(name, "task", taken);
             self.tasks.push(name.get_ref().clone());
+            self.decls.tasks.push(name.span());
         }
 
         let mut tasks = Vec::new();

@@ -9,6 +9,7 @@ pub mod compile;
 pub mod diagnostic;
 pub mod dist;
 pub mod format;
+pub mod lint;
 pub mod plan;
 pub mod rng;
 pub mod runtime;

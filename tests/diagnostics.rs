@@ -18,3 +18,22 @@ fn invalid_files_render_their_diagnostics() {
         settings.bind(|| insta::assert_snapshot!(format!("invalid_{stem}"), rendered));
     });
 }
+
+/// Files in `tests/warnings/` are valid but hold a likely mistake each: they compile, and their
+/// warnings are snapshot-tested.
+#[test]
+fn files_with_likely_mistakes_render_their_warnings() {
+    insta::glob!("warnings", "*.toml", |path| {
+        let source = std::fs::read_to_string(path).unwrap();
+        let name = format!("tests/warnings/{}", path.file_name().unwrap().to_str().unwrap());
+        let (_, warnings) = scenario::compile::load(&source).unwrap_or_else(|_| panic!("{name} does not compile"));
+        assert!(!warnings.is_empty(), "{name} has no warning");
+        let rendered = warnings.iter().map(|d| d.render(&name, &source)).collect::<Vec<_>>().join("\n");
+        let mut settings = insta::Settings::clone_current();
+        settings.remove_snapshot_suffix();
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_omit_expression(true);
+        let stem = path.file_stem().unwrap().to_str().unwrap().to_owned();
+        settings.bind(|| insta::assert_snapshot!(format!("warning_{stem}"), rendered));
+    });
+}

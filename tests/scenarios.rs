@@ -10,10 +10,13 @@ use scenario::transcript::Format;
 
 fn load(path: &Path) -> (String, Arc<compile::Plan>) {
     let source = std::fs::read_to_string(path).unwrap();
-    let (plan, _warnings) = compile::load(&source).unwrap_or_else(|errors| {
+    let (plan, warnings) = compile::load(&source).unwrap_or_else(|errors| {
         let rendered: Vec<String> = errors.iter().map(|d| d.render(&path.display().to_string(), &source)).collect();
         panic!("{} does not compile:\n{}", path.display(), rendered.join("\n"))
     });
+    // The examples set the standard: no warnings.
+    let rendered: Vec<String> = warnings.iter().map(|d| d.render(&path.display().to_string(), &source)).collect();
+    assert!(warnings.is_empty(), "{} has warnings:\n{}", path.display(), rendered.join("\n"));
     (source, Arc::new(plan))
 }
 

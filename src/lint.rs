@@ -1,0 +1,172 @@
+//! Warnings: likely mistakes in a scenario that still compiles. Runs on the finished plan, so it
+//! sees how every queue, event and task is used across the whole file.
+
+use std::ops::Range;
+
+use crate::diagnostic::Diagnostic;
+use crate::plan::{Count, Plan, Step};
+
+/// Where each declaration is in the source, by index, as in the plan.
+#[derive(Debug, Default)]
+pub struct Declarations {
+    pub queues: Vec<Range<usize>>,
+    pub semaphores: Vec<Range<usize>>,
+    pub events: Vec<Range<usize>>,
+    pub barriers: Vec<Range<usize>>,
+    pub rate_limits: Vec<Range<usize>>,
+    /// Declared tasks, then arrivals, as in `Plan::tasks`.
+    pub tasks: Vec<Range<usize>>,
+    /// Whether the file has a `[main]` (without one, every task is gathered).
+    pub has_main: bool,
+}
+
+/// How the steps of the whole scenario use each declaration.
+#[derive(Default)]
+struct Uses {
+    puts: Vec<bool>,
+    gets: Vec<bool>,
+    queue_joins: Vec<bool>,
+    semaphores: Vec<bool>,
+    sets: Vec<bool>,
+    event_waits: Vec<bool>,
+    barriers: Vec<bool>,
+    rate_limits: Vec<bool>,
+    started: Vec<bool>,
+    awaited: Vec<bool>,
+    stopped: Vec<bool>,
+}
+
+pub fn lint(plan: &Plan, decls: &Declarations) -> Vec<Diagnostic> {
+    let mut u = Uses {
+        puts: vec![false; plan.queues.len()],
+        gets: vec![false; plan.queues.len()],
+        queue_joins: vec![false; plan.queues.len()],
+        semaphores: vec![false; plan.semaphores.len()],
+        sets: plan.events.iter().map(|e| e.initially_set).collect(),
+        event_waits: vec![false; plan.events.len()],
+        barriers: vec![false; plan.barriers.len()],
+        rate_limits: vec![false; plan.rate_limits.len()],
+        started: vec![false; plan.tasks.len()],
+        awaited: vec![false; plan.tasks.len()],
+        stopped: vec![false; plan.tasks.len()],
+    };
+    for task in plan.tasks.iter().chain([&plan.main]) {
+        walk(&task.steps, &mut u);
+    }
+
+    let mut out = Vec::new();
+    let mut warn = |span: &Range<usize>, message: String, help: &str| {
+        out.push(Diagnostic::warning(span.clone(), message).with_help(help));
+    };
+    for (q, queue) in plan.queues.iter().enumerate() {
+        let name = &queue.name;
+        match (u.puts[q], u.gets[q]) {
+            (false, false) if !u.queue_joins[q] => {
+                warn(&decls.queues[q], format!("queue `{name}` is never used"), "remove it, or put and get items")
+            }
+            (true, false) => warn(
+                &decls.queues[q],
+                format!("items are put on queue `{name}`, but nothing gets them"),
+                "add a task with `{ get = \"...\" }`, or the items pile up",
+            ),
+            (false, true) => warn(
+                &decls.queues[q],
+                format!("tasks get from queue `{name}`, but nothing puts on it"),
+                "they will wait forever; add a `put` or an `[arrivals]` source",
+            ),
+            _ => {}
+        }
+    }
+    for (e, event) in plan.events.iter().enumerate() {
+        let name = &event.name;
+        if u.event_waits[e] && !u.sets[e] {
+            warn(
+                &decls.events[e],
+                format!("tasks wait for event `{name}`, but nothing sets it"),
+                "they will wait forever; add `{ set = \"...\" }` or start it with `set = true`",
+            );
+        } else if !u.event_waits[e] && !u.sets[e] {
+            warn(&decls.events[e], format!("event `{name}` is never used"), "remove it, or set and wait for it");
+        }
+    }
+    let unused = [
+        ("semaphore", &u.semaphores, &decls.semaphores, plan.semaphores.iter().map(|s| &s.name).collect::<Vec<_>>()),
+        ("barrier", &u.barriers, &decls.barriers, plan.barriers.iter().map(|b| &b.name).collect()),
+        ("rate limit", &u.rate_limits, &decls.rate_limits, plan.rate_limits.iter().map(|r| &r.name).collect()),
+    ];
+    for (what, used, spans, names) in unused {
+        for (k, name) in names.iter().enumerate().filter(|(k, _)| !used[*k]) {
+            warn(&spans[k], format!("{what} `{name}` is never used"), "remove it, or use it in a step");
+        }
+    }
+    for (t, task) in plan.tasks.iter().enumerate() {
+        let name = &task.name;
+        if !u.started[t] && decls.has_main {
+            let help = if u.awaited[t] || u.stopped[t] {
+                "waiting for or cancelling a task that never started returns at once; start it with `{ start = \"...\" }`"
+            } else {
+                "start it from `main` with `{ start = \"...\" }` or `{ gather = \"...\" }`"
+            };
+            warn(&decls.tasks[t], format!("task `{name}` is never started"), help);
+        } else if u.awaited[t] && !u.stopped[t] && repeats_forever(&task.steps) {
+            warn(
+                &decls.tasks[t],
+                format!("task `{name}` repeats forever, and it is waited for but never cancelled"),
+                "the run can then end only at its time limit; cancel it, or give its `repeat` a count",
+            );
+        }
+    }
+    out
+}
+
+/// Whether a task's own steps (not blocks it may leave) include a `repeat = "forever"`.
+fn repeats_forever(steps: &[Step]) -> bool {
+    steps.iter().any(|s| match s {
+        Step::Repeat { times: Count::Forever, .. } => true,
+        Step::Hold { body, .. } => repeats_forever(body),
+        _ => false,
+    })
+}
+
+fn walk(steps: &[Step], u: &mut Uses) {
+    for step in steps {
+        match step {
+            Step::Put { queue, .. } => u.puts[*queue] = true,
+            Step::Get { queue, .. } => u.gets[*queue] = true,
+            Step::Join { queue } | Step::Done { queue } => u.queue_joins[*queue] = true,
+            Step::Acquire { semaphore } | Step::Release { semaphore } => u.semaphores[*semaphore] = true,
+            Step::Hold { semaphore, body } => {
+                u.semaphores[*semaphore] = true;
+                walk(body, u);
+            }
+            Step::Set { event } => u.sets[*event] = true,
+            Step::Clear { .. } => {}
+            Step::WaitEvent { event } => u.event_waits[*event] = true,
+            Step::Barrier { barrier } => u.barriers[*barrier] = true,
+            Step::Throttle { limit } => u.rate_limits[*limit] = true,
+            Step::Start { tasks } => tasks.iter().for_each(|&t| u.started[t] = true),
+            Step::Gather { tasks, .. } => tasks.iter().for_each(|&t| {
+                u.started[t] = true;
+                u.awaited[t] = true;
+            }),
+            Step::Race { tasks } => tasks.iter().for_each(|&t| {
+                u.started[t] = true;
+                u.stopped[t] = true;
+            }),
+            Step::Wait { tasks } => tasks.iter().for_each(|&t| u.awaited[t] = true),
+            Step::Cancel { tasks } => tasks.iter().for_each(|&t| u.stopped[t] = true),
+            Step::Repeat { body, .. } | Step::Retry { body, .. } => walk(body, u),
+            Step::Timeout { body, on_timeout, finally, .. } => {
+                walk(body, u);
+                walk(on_timeout, u);
+                walk(finally, u);
+            }
+            Step::Try { body, on_error, finally } => {
+                walk(body, u);
+                walk(on_error.as_deref().unwrap_or_default(), u);
+                walk(finally, u);
+            }
+            Step::Say(_) | Step::Sleep { .. } | Step::Busy { .. } | Step::ToThread { .. } | Step::Fail { .. } => {}
+        }
+    }
+}
