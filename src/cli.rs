@@ -53,6 +53,12 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Print the JSON Schema of scenario files (for editors; see README.md).
+    Schema {
+        /// Write it to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
 }
 
 /// Runs the command line; returns the process exit code.
@@ -67,6 +73,23 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Run { file, seed, format } => run(&file, seed, format),
         Command::Check { files } => files.iter().map(|f| check(f.as_path())).max().unwrap_or(exit::OK),
+        Command::Schema { output } => {
+            let schema = crate::schema::generate();
+            match output {
+                Some(path) => write_atomically(&path, schema.as_bytes()),
+                None => {
+                    let mut out = io::stdout().lock();
+                    match out.write_all(schema.as_bytes()) {
+                        Ok(()) => exit::OK,
+                        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => exit::OK,
+                        Err(e) => {
+                            eprintln!("error: cannot write the schema: {e}");
+                            exit::IO
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -134,6 +157,25 @@ fn run(path: &Path, seed: Option<u64>, format: Format) -> i32 {
             }
         }
         None => exit::OK,
+    }
+}
+
+/// Writes a file whole or not at all: the bytes go to a temporary file beside it, which is then
+/// renamed over the target, so a reader never sees half a file.
+fn write_atomically(path: &Path, bytes: &[u8]) -> i32 {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = std::fs::File::create(&temp)
+        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
+        .and_then(|()| std::fs::rename(&temp, path));
+    match result {
+        Ok(()) => exit::OK,
+        Err(e) => {
+            let _ = std::fs::remove_file(&temp);
+            eprintln!("error: cannot write `{}`: {e}", path.display());
+            exit::IO
+        }
     }
 }
 

@@ -6,11 +6,9 @@
 
 use std::ops::Range;
 
-use toml::Spanned;
-
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::dist::{Dist, MAX_VALUE};
-use crate::format::{self, DistTable, DurationSpec, Scalar};
+use crate::format::{self, DistTable, DurationSpec, Scalar, Spanned};
 use crate::lint::{Declarations, lint};
 pub use crate::plan::Plan;
 use crate::plan::{

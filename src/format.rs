@@ -10,13 +10,60 @@
 
 use std::fmt;
 
+use std::borrow::Cow;
+use std::ops::Range;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde::de::{self, MapAccess, SeqAccess, Visitor, value::MapAccessDeserializer};
-use toml::Spanned;
 use toml::de::{DeArray, DeTable, DeValue, ValueDeserializer};
 
+/// A value and the byte range it came from. It wraps `toml::Spanned` so that the schema of a
+/// spanned field is simply the schema of its value.
+#[derive(Debug, Clone)]
+pub struct Spanned<T>(toml::Spanned<T>);
+
+impl<T> Spanned<T> {
+    pub fn new(span: Range<usize>, value: T) -> Self {
+        Spanned(toml::Spanned::new(span, value))
+    }
+    pub fn span(&self) -> Range<usize> {
+        self.0.span()
+    }
+    pub fn get_ref(&self) -> &T {
+        self.0.get_ref()
+    }
+    pub fn get_mut(&mut self) -> &mut T {
+        self.0.get_mut()
+    }
+    pub fn into_inner(self) -> T {
+        self.0.into_inner()
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        toml::Spanned::deserialize(deserializer).map(Spanned)
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for Spanned<T> {
+    fn schema_name() -> Cow<'static, str> {
+        T::schema_name()
+    }
+    fn schema_id() -> Cow<'static, str> {
+        T::schema_id()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        T::json_schema(generator)
+    }
+    fn inline_schema() -> bool {
+        T::inline_schema()
+    }
+}
+
 /// A whole scenario file.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Scenario {
     /// A sentence saying what the scenario models; shown at the top of the timeline.
@@ -62,40 +109,40 @@ pub struct Scenario {
     pub main: Option<Spanned<Main>>,
 }
 
-/// `[queues.NAME]`
-#[derive(Debug, Deserialize)]
+/// A queue, declared as `[queues.NAME]`: first in, first out; unbounded unless it has a capacity.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Queue {
     /// The most items the queue holds; a put waits while it is full. Default: unbounded.
     pub capacity: Option<Spanned<i64>>,
 }
 
-/// `[semaphores.NAME]`
-#[derive(Debug, Deserialize)]
+/// A semaphore, declared as `[semaphores.NAME]`: at most `permits` tasks hold it at once.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Semaphore {
     /// How many tasks may hold the semaphore at once. A lock is a semaphore with one permit.
     pub permits: Spanned<i64>,
 }
 
-/// `[events.NAME]`
-#[derive(Debug, Deserialize)]
+/// An event, declared as `[events.NAME]`: a flag tasks set, clear and wait for.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct EventDecl {
     /// Whether the event starts set. Default false.
     pub set: Option<bool>,
 }
 
-/// `[barriers.NAME]`
-#[derive(Debug, Deserialize)]
+/// A barrier, declared as `[barriers.NAME]`: tasks wait there until `parties` have arrived.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Barrier {
     /// How many tasks must arrive before all of them go on.
     pub parties: Spanned<i64>,
 }
 
-/// `[rate-limits.NAME]`
-#[derive(Debug, Deserialize)]
+/// A rate limit, declared as `[rate-limits.NAME]`: a token bucket that starts full.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RateLimit {
     /// How many tokens are added per `per`.
@@ -106,8 +153,9 @@ pub struct RateLimit {
     pub burst: Option<Spanned<i64>>,
 }
 
-/// `[arrivals.NAME]`
-#[derive(Debug, Deserialize)]
+/// An arrivals source, declared as `[arrivals.NAME]`: a task that puts an item on a queue at
+/// every arrival, whatever the consumers do.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Arrivals {
     /// The time between two arrivals: `{ exponential = "1s" }` for Poisson arrivals.
@@ -120,8 +168,8 @@ pub struct Arrivals {
     pub total: Option<Spanned<i64>>,
 }
 
-/// `[tasks.NAME]`
-#[derive(Debug, Deserialize)]
+/// A task, declared as `[tasks.NAME]`: `count` replicas, each running `steps` when started.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Task {
     /// How many replicas a start creates: `count = 10` gives `NAME[0]` to `NAME[9]`. Default 1.
@@ -130,16 +178,17 @@ pub struct Task {
     pub steps: Spanned<Vec<Spanned<Step>>>,
 }
 
-/// `[main]`
-#[derive(Debug, Deserialize)]
+/// The entry point, `[main]`: what the program does, like `asyncio.run(main())`.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Main {
+    /// What `main` does, in order. When `main` ends, tasks still running are cancelled.
     pub steps: Spanned<Vec<Spanned<Step>>>,
 }
 
 /// One step. Exactly one of the *kind* keys must be present (`say` counts as the kind only
 /// when no other kind key is); the other keys modify it. `compile` enforces which go together.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Step {
     /// A message to print. On `sleep`, `put` and `get` it is printed as part of that step.
@@ -245,6 +294,25 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Named<T> {
     }
 }
 
+impl<T: JsonSchema> JsonSchema for Named<T> {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        format!("Named_{}", T::schema_name()).into()
+    }
+    fn schema_id() -> Cow<'static, str> {
+        format!("{}::Named<{}>", module_path!(), T::schema_id()).into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "object",
+            "propertyNames": { "pattern": "^[A-Za-z_][A-Za-z0-9_-]*$" },
+            "additionalProperties": generator.subschema_for::<T>(),
+        })
+    }
+}
+
 /// A duration: a humantime string (`"1s"`), the name of a declared distribution, or a
 /// distribution table (`{ uniform = ["1s", "5s"] }`).
 #[derive(Debug)]
@@ -273,6 +341,22 @@ impl<'de> Deserialize<'de> for DurationSpec {
             }
         }
         deserializer.deserialize_any(DurationVisitor)
+    }
+}
+
+impl JsonSchema for DurationSpec {
+    fn schema_name() -> Cow<'static, str> {
+        "Duration".into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A duration with a unit (\"1s\", \"250ms\", \"1h 30m\"), the name of a distribution \
+                declared under [distributions], or a distribution table such as { uniform = [\"1s\", \"5s\"] }.",
+            "anyOf": [
+                { "type": "string", "description": "A duration such as \"1s\", or the name of a distribution." },
+                generator.subschema_for::<DistTable>(),
+            ],
+        })
     }
 }
 
@@ -314,9 +398,26 @@ impl<'de> Deserialize<'de> for Count {
     }
 }
 
+impl JsonSchema for Count {
+    fn schema_name() -> Cow<'static, str> {
+        "Count".into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "How many times: a whole number, \"forever\", an expression over `i` and `count` \
+                such as \"i + 1\", or a draw such as { uniform = [1, 5] }.",
+            "anyOf": [
+                { "type": "integer", "minimum": 0 },
+                { "type": "string", "description": "\"forever\", or an expression such as \"i + 1\"." },
+                generator.subschema_for::<DistTable>(),
+            ],
+        })
+    }
+}
+
 /// A distribution, written as a table with exactly one kind key and that kind's parameters.
 /// Values are durations (`"1s"`) where a duration is drawn and whole numbers where a count is.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct DistTable {
     /// Always this value.
@@ -377,6 +478,21 @@ impl<'de> Deserialize<'de> for Scalar {
     }
 }
 
+impl JsonSchema for Scalar {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        "Scalar".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A duration such as \"1s\" where a duration is drawn, a whole number where a count is.",
+            "type": ["string", "number"],
+        })
+    }
+}
+
 /// One task name or a list of them.
 #[derive(Debug)]
 pub struct Names(pub Vec<String>);
@@ -405,7 +521,7 @@ impl<'de> Deserialize<'de> for Names {
 }
 
 /// A problem found while reading a file: a byte range and a message.
-pub type Problem = (std::ops::Range<usize>, String);
+pub type Problem = (Range<usize>, String);
 
 /// The tables whose entries are read one by one, so that a mistake in one entry does not hide
 /// mistakes in the others.
@@ -414,6 +530,18 @@ const NAMED_TABLES: [&str; 8] =
 
 /// The keys of a step that hold nested blocks of steps.
 const BLOCK_KEYS: [&str; 5] = ["steps", "on-timeout", "finally", "try", "on-error"];
+
+impl JsonSchema for Names {
+    fn schema_name() -> Cow<'static, str> {
+        "TaskNames".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A task name, or a list of task names.",
+            "anyOf": [{ "type": "string" }, { "type": "array", "items": { "type": "string" } }],
+        })
+    }
+}
 
 /// Parses a scenario file, reporting every problem it can find rather than the first.
 ///
@@ -434,13 +562,13 @@ pub fn parse(source: &str) -> Result<Scenario, Vec<Problem>> {
     let mut root = document.into_inner();
 
     let named: Vec<(&str, Option<DeTable<'_>>)> = NAMED_TABLES.iter().map(|&k| (k, take_table(&mut root, k))).collect();
-    let main_steps = match root.get_mut("main").map(Spanned::get_mut) {
+    let main_steps = match root.get_mut("main").map(toml::Spanned::get_mut) {
         Some(DeValue::Table(main)) => take_array(main, "steps"),
         _ => None,
     };
 
     // What is left goes through `Scenario` itself, so a misspelt top-level key is caught.
-    let scenario = de::<Scenario>(Spanned::new(span, DeValue::Table(root)));
+    let scenario = de::<Scenario>(toml::Spanned::new(span, DeValue::Table(root)));
     let mut scenario = scenario.map_err(|e| errors.push(e)).ok();
 
     for (key, table) in named {
@@ -475,7 +603,7 @@ fn problem(e: toml::de::Error) -> Problem {
 }
 
 /// Deserializes one subtree. Spans stay absolute: every node of the tree carries its own.
-fn de<'i, T: Deserialize<'i>>(value: Spanned<DeValue<'i>>) -> Result<T, toml::de::Error> {
+fn de<'i, T: Deserialize<'i>>(value: toml::Spanned<DeValue<'i>>) -> Result<T, toml::de::Error> {
     T::deserialize(ValueDeserializer::from(value))
 }
 
@@ -493,7 +621,7 @@ fn take_table<'i>(table: &mut DeTable<'i>, key: &str) -> Option<DeTable<'i>> {
         return None;
     }
     let span = slot.span();
-    match std::mem::replace(slot, Spanned::new(span, DeValue::Table(DeTable::new()))).into_inner() {
+    match std::mem::replace(slot, toml::Spanned::new(span, DeValue::Table(DeTable::new()))).into_inner() {
         DeValue::Table(t) => Some(t),
         _ => None,
     }
@@ -506,13 +634,13 @@ fn take_array<'i>(table: &mut DeTable<'i>, key: &str) -> Option<DeArray<'i>> {
         return None;
     }
     let span = slot.span();
-    match std::mem::replace(slot, Spanned::new(span, DeValue::Array(DeArray::new()))).into_inner() {
+    match std::mem::replace(slot, toml::Spanned::new(span, DeValue::Array(DeArray::new()))).into_inner() {
         DeValue::Array(a) => Some(a),
         _ => None,
     }
 }
 
-fn name(key: Spanned<toml::de::DeString<'_>>) -> Spanned<String> {
+fn name(key: toml::Spanned<toml::de::DeString<'_>>) -> Spanned<String> {
     Spanned::new(key.span(), key.into_inner().into_owned())
 }
 
@@ -557,7 +685,7 @@ fn block<'i>(
     }
 }
 
-fn step<'i>(mut item: Spanned<DeValue<'i>>, errors: &mut Vec<toml::de::Error>) -> Option<Spanned<Step>> {
+fn step<'i>(mut item: toml::Spanned<DeValue<'i>>, errors: &mut Vec<toml::de::Error>) -> Option<Spanned<Step>> {
     let mut nested: Vec<(&str, Option<DeArray<'i>>)> = Vec::new();
     if let DeValue::Table(t) = item.get_mut() {
         nested = BLOCK_KEYS.iter().map(|&k| (k, take_array(t, k))).collect();

@@ -13,5 +13,6 @@ pub mod lint;
 pub mod plan;
 pub mod rng;
 pub mod runtime;
+pub mod schema;
 pub mod template;
 pub mod transcript;
