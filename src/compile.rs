@@ -24,6 +24,8 @@ pub const MAX_CAPACITY: i64 = 1 << 32;
 pub const DEFAULT_TIME_LIMIT: &str = "24h";
 /// The event budget when the file sets none.
 pub const DEFAULT_MAX_EVENTS: u64 = 100_000_000;
+/// How many steps a task may run without waiting before it is taken for an endless loop.
+pub const MAX_STEPS_WITHOUT_WAITING: u64 = 10_000_000;
 /// The task limit when the file sets none.
 pub const DEFAULT_MAX_TASKS: u64 = 1_000_000;
 /// The keys of the top-level table, for telling a misplaced key from a misspelt one.
@@ -352,6 +354,7 @@ impl Compiler<'_> {
             max_events,
             max_events_per_instant,
             max_tasks,
+            max_steps_without_waiting: MAX_STEPS_WITHOUT_WAITING,
             queues,
             semaphores,
             events,

@@ -48,8 +48,8 @@ impl Diagnostic {
     ///    = help: did you mean `jobs`?
     /// ```
     pub fn render(&self, path: &str, source: &str) -> String {
-        let start = self.span.start.min(source.len());
-        let end = self.span.end.clamp(start, source.len());
+        let start = char_boundary(source, self.span.start);
+        let end = char_boundary(source, self.span.end.max(start));
         let (line_no, line_start) = line_of(source, start);
         let line_end = source[line_start..].find('\n').map_or(source.len(), |i| line_start + i);
         let line = source[line_start..line_end].trim_end_matches('\r');
@@ -75,6 +75,15 @@ impl Diagnostic {
         }
         out
     }
+}
+
+/// `offset`, clamped to `source` and moved back to the start of the character it falls in.
+fn char_boundary(source: &str, offset: usize) -> usize {
+    let mut at = offset.min(source.len());
+    while !source.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
 }
 
 /// Returns the 1-based line number of `offset` and the byte offset where that line starts.

@@ -20,6 +20,8 @@ pub struct Plan {
     pub max_events: u64,
     /// Tasks a run may start, `main` included.
     pub max_tasks: u64,
+    /// Steps a task may run without waiting before it is taken for an endless loop.
+    pub max_steps_without_waiting: u64,
     /// Events at one instant after which a run is stopped as a livelock.
     pub max_events_per_instant: u64,
     pub queues: Vec<QueuePlan>,

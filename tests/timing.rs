@@ -211,3 +211,22 @@ fn the_event_budget_stops_a_run_and_says_so() {
     assert!(failure.message.contains("budget of 1000 events; raise `max-events`"), "{}", failure.message);
     assert_eq!(summary.events, 1001);
 }
+
+#[test]
+fn a_loop_of_steps_that_complete_without_waiting_is_stopped() {
+    // Cancelling a task that was never started completes at once and records nothing: the
+    // loop must still count as one that never waits.
+    let mut plan = std::sync::Arc::into_inner(common::plan(
+        r#"
+        [tasks.t]
+        steps = [{ say = "never" }]
+        [main]
+        steps = [{ repeat = "forever", steps = [{ cancel = "t" }] }]
+        "#,
+    ))
+    .unwrap();
+    plan.max_steps_without_waiting = 10_000;
+    let (summary, _) = scenario::runtime::run_to_string(std::sync::Arc::new(plan), 0, Format::Silent);
+    let failure = summary.failure.expect("the run must fail");
+    assert_eq!(failure.kind, scenario::transcript::FailureKind::Livelock, "{}", failure.message);
+}

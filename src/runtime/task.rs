@@ -18,9 +18,6 @@ use crate::rng::Rng;
 use crate::template::{Template, Values};
 use crate::transcript::{EventKind, FailureKind, Outcome};
 
-/// How many steps a task may run without waiting before it is taken for an endless loop.
-pub const MAX_STEPS_WITHOUT_WAITING: u64 = 10_000_000;
-
 /// Runs task `id` to its end and records how it ended.
 pub async fn run(shared: Arc<Shared>, id: TaskId) {
     let plan = shared.plan.clone();
@@ -121,12 +118,13 @@ impl Ctx {
     /// Counts a step and checks that the run still goes on.
     fn step(&mut self) -> Result<(), Unwind> {
         self.steps += 1;
-        if self.steps > MAX_STEPS_WITHOUT_WAITING {
+        let limit = self.shared.plan.max_steps_without_waiting;
+        if self.steps > limit {
             let mut w = self.shared.lock();
             w.fail(
                 FailureKind::Livelock,
                 format!(
-                    "task `{}` ran {MAX_STEPS_WITHOUT_WAITING} steps without waiting: a loop that never sleeps or waits never lets virtual time pass",
+                    "task `{}` ran {limit} steps without waiting: a loop that never sleeps or waits never lets virtual time pass",
                     self.me.label
                 ),
             );
@@ -136,8 +134,7 @@ impl Ctx {
     }
 
     fn suspend<O: Op>(&mut self, op: O) -> Suspend<'_, O> {
-        self.steps = 0;
-        Suspend { shared: &self.shared, id: self.id, op, done: false, shielded: false }
+        Suspend { shared: &self.shared, steps: &mut self.steps, id: self.id, op, done: false, shielded: false }
     }
 }
 
@@ -602,6 +599,9 @@ trait Op {
 /// A suspension point: see the module documentation for the order of checks.
 struct Suspend<'a, O: Op> {
     shared: &'a Shared,
+    /// The task's count of steps since it last waited: reset only if it really waits, so an
+    /// operation that completes at once cannot hide an endless loop.
+    steps: &'a mut u64,
     id: TaskId,
     op: O,
     done: bool,
@@ -634,6 +634,7 @@ impl<O: Op + Unpin> Future for Suspend<'_, O> {
             }
             None => {
                 w.park(this.id, cx.waker(), this.op.waiting());
+                *this.steps = 0;
                 Poll::Pending
             }
         }
@@ -757,7 +758,8 @@ impl Op for WaitOp {
         // Stale entries in the tasks' waiter lists only cause a spurious wake-up.
     }
     fn waiting(&self) -> Waiting {
-        Waiting::Task(self.tasks[self.next.min(self.tasks.len() - 1)])
+        // Only asked while some task in the list has not ended, so `next` is in range.
+        Waiting::Task(self.tasks[self.next])
     }
 }
 

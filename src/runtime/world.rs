@@ -242,6 +242,11 @@ impl World {
     }
 
     pub fn record(&mut self, task: TaskId, kind: EventKind<'_>) {
+        // Once a run has stopped, its transcript ends there: nothing that unwinds afterwards is an
+        // event of the run.
+        if self.state != RunState::Running {
+            return;
+        }
         self.event_count += 1;
         self.transcript.record(&Event { time: self.now, task: &self.tasks[task].label, kind });
         if self.now != self.instant {
