@@ -46,6 +46,10 @@ enum Command {
         /// says. `jsonl`: one JSON object per event.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Write the transcript to this file instead of standard output. The file appears
+        /// whole, once the run is over, or not at all.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
     },
     /// Check scenario files without running them.
     Check {
@@ -71,7 +75,7 @@ pub fn main() -> i32 {
         }
     };
     match cli.command {
-        Command::Run { file, seed, format } => run(&file, seed, format),
+        Command::Run { file, seed, format, output } => run(&file, seed, format, output.as_deref()),
         Command::Check { files } => files.iter().map(|f| check(f.as_path())).max().unwrap_or(exit::OK),
         Command::Schema { output } => {
             let schema = crate::schema::generate();
@@ -129,15 +133,34 @@ fn print_diagnostics(name: &str, source: &str, diagnostics: &[Diagnostic]) {
     }
 }
 
-fn run(path: &Path, seed: Option<u64>, format: Format) -> i32 {
+fn run(path: &Path, seed: Option<u64>, format: Format, output: Option<&Path>) -> i32 {
     let plan = match load(path) {
         Ok((plan, _)) => Arc::new(plan),
         Err(code) => return code,
     };
     let seed = seed.unwrap_or(plan.seed);
-    let out = io::BufWriter::with_capacity(1 << 16, io::stdout());
-    let transcript = Transcript::new(format, Box::new(out), plan.label_width);
+    let (out, temp): (Box<dyn Write + Send>, _) = match output {
+        None => (Box::new(io::BufWriter::with_capacity(1 << 16, io::stdout())), None),
+        Some(target) => {
+            let temp = temp_path(target);
+            match std::fs::File::create(&temp) {
+                Ok(file) => (Box::new(io::BufWriter::with_capacity(1 << 16, file)), Some((temp, target))),
+                Err(e) => {
+                    eprintln!("error: cannot write `{}`: {e}", target.display());
+                    return exit::IO;
+                }
+            }
+        }
+    };
+    let transcript = Transcript::new(format, out, plan.label_width);
     let (summary, written) = crate::runtime::run(plan, seed, transcript);
+    let written = match temp {
+        // The transcript is complete (even for a failed run): put it in place in one step.
+        Some((temp, target)) => written.and_then(|()| std::fs::rename(&temp, target)).inspect_err(|_| {
+            let _ = std::fs::remove_file(&temp);
+        }),
+        None => written,
+    };
     if let Err(e) = written {
         if e.kind() != io::ErrorKind::BrokenPipe {
             eprintln!("error: cannot write the transcript: {e}");
@@ -163,9 +186,7 @@ fn run(path: &Path, seed: Option<u64>, format: Format) -> i32 {
 /// Writes a file whole or not at all: the bytes go to a temporary file beside it, which is then
 /// renamed over the target, so a reader never sees half a file.
 fn write_atomically(path: &Path, bytes: &[u8]) -> i32 {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let temp = temp_path(path);
     let result = std::fs::File::create(&temp)
         .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
         .and_then(|()| std::fs::rename(&temp, path));
@@ -177,6 +198,13 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> i32 {
             exit::IO
         }
     }
+}
+
+/// A temporary file beside `path`, on the same file system so that a rename can replace it.
+fn temp_path(path: &Path) -> PathBuf {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    dir.join(format!(".{name}.{}.tmp", std::process::id()))
 }
 
 fn check(path: &Path) -> i32 {

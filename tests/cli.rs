@@ -99,3 +99,40 @@ fn check_takes_several_files_and_reports_each() {
     assert!(err.contains("unknown task `wroker`"), "{err}");
     assert!(err.contains("unknown queue `jobz`"), "{err}");
 }
+
+#[test]
+fn output_files_appear_whole_or_not_at_all() {
+    let dir = std::env::temp_dir().join(format!("scenario-out-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let transcript = dir.join("countasync.txt");
+    let (code, out, _) =
+        scenario(&["run", "--format", "plain", "-o", transcript.to_str().unwrap(), "scenarios/countasync.toml"]);
+    assert_eq!((code, out.as_str()), (0, ""));
+    assert_eq!(std::fs::read_to_string(&transcript).unwrap(), plain_countasync());
+
+    let schema = dir.join("schema.json");
+    assert_eq!(scenario(&["schema", "-o", schema.to_str().unwrap()]).0, 0);
+    assert_eq!(std::fs::read_to_string(&schema).unwrap(), scenario::schema::generate());
+
+    // Into a folder that does not exist: an I/O error, and no file, whole or partial.
+    let missing = dir.join("no-such-folder").join("out.txt");
+    assert_eq!(scenario(&["run", "-o", missing.to_str().unwrap(), "scenarios/countasync.toml"]).0, 1);
+    assert!(!missing.exists());
+    // Nothing temporary is left behind.
+    let mut names: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    names.sort();
+    assert_eq!(names, ["countasync.txt", "schema.json"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn plain_countasync() -> String {
+    "One\nOne\nOne\nTwo\nTwo\nTwo\ncountasync.py executed in 1.00 seconds.\n".to_owned()
+}
+
+#[test]
+fn schema_prints_the_committed_schema() {
+    let (code, out, _) = scenario(&["schema"]);
+    assert_eq!(code, 0);
+    assert_eq!(out, std::fs::read_to_string("schema/scenario.schema.json").unwrap());
+}
