@@ -1,0 +1,64 @@
+//! README.md's examples are checked: every complete scenario in it compiles, and the outputs it
+//! shows are what the engine prints.
+
+use std::sync::Arc;
+
+use scenario::transcript::Format;
+
+fn readme() -> String {
+    std::fs::read_to_string("README.md").unwrap()
+}
+
+/// The fenced blocks of a language, in order.
+fn blocks(text: &str, lang: &str) -> Vec<String> {
+    let fence = format!("```{lang}\n");
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(&fence) {
+        let body = &rest[start + fence.len()..];
+        let end = body.find("```").unwrap();
+        out.push(body[..end].to_owned());
+        rest = &body[end..];
+    }
+    out
+}
+
+fn plain(source: &str) -> String {
+    let (plan, _) = scenario::compile::load(source).unwrap_or_else(|e| panic!("{e:?}\n{source}"));
+    let plan = Arc::new(plan);
+    scenario::runtime::run_to_string(plan.clone(), plan.seed, Format::Plain).1
+}
+
+#[test]
+fn every_complete_scenario_in_the_readme_compiles() {
+    let complete: Vec<String> =
+        blocks(&readme(), "toml").into_iter().filter(|b| b.contains("[main]") && b.contains("[tasks.")).collect();
+    assert!(complete.len() >= 2);
+    for block in complete {
+        if let Err(errors) = scenario::compile::load(&block) {
+            panic!("a README example does not compile:\n{block}\n{}", errors[0].message);
+        }
+    }
+}
+
+#[test]
+fn the_first_example_behaves_like_the_countasync_file_it_shows() {
+    let first = blocks(&readme(), "toml").remove(0);
+    let file = std::fs::read_to_string("scenarios/countasync.toml").unwrap();
+    assert_eq!(plain(&first), plain(&file));
+    let shown = blocks(&readme(), "text").remove(0);
+    assert_eq!(plain(&first), shown);
+}
+
+#[test]
+fn the_walkthrough_prints_what_the_readme_shows() {
+    let text = readme();
+    let walkthrough = &text[text.find("## Writing a scenario").unwrap()..];
+    let scenario = blocks(walkthrough, "toml").remove(0);
+    let shown = blocks(walkthrough, "text")
+        .into_iter()
+        .find(|b| b.starts_with("$ scenario run --format plain"))
+        .expect("the walkthrough shows a run");
+    let expected: String = shown.lines().skip(1).map(|l| format!("{l}\n")).collect();
+    assert_eq!(plain(&scenario), expected);
+}
