@@ -309,6 +309,7 @@ impl Compiler<'_> {
         }
 
         let mut tasks = Vec::new();
+        self.decls.declared_tasks = s.tasks.0.len();
         for (name, task) in &s.tasks.0 {
             let task = task.get_ref();
             let count = match &task.count {
@@ -759,7 +760,7 @@ impl Compiler<'_> {
     fn duration(&mut self, spanned: &Spanned<DurationSpec>) -> Option<Dist> {
         let span = spanned.span();
         match spanned.get_ref() {
-            DurationSpec::Text(t) if t.starts_with(|c: char| c.is_ascii_digit()) => {
+            DurationSpec::Text(t) if t.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+') => {
                 self.duration_text(t, span).map(Dist::Constant)
             }
             DurationSpec::Text(name) => match self.dists.iter().find(|(n, _)| n == name) {
@@ -780,6 +781,14 @@ impl Compiler<'_> {
     }
 
     fn duration_text(&mut self, text: &str, span: Range<usize>) -> Option<u64> {
+        if let Some(positive) = text.trim_start().strip_prefix('-') {
+            self.error_help(
+                span,
+                format!("a duration cannot be negative, and `{text}` is"),
+                format!("write \"{}\", or \"0s\"", positive.trim_start()),
+            );
+            return None;
+        }
         match humantime::parse_duration(text) {
             Ok(d) if d.as_nanos() > u128::from(MAX_VALUE) => {
                 self.error(span, format!("`{text}` is longer than the longest duration, about 292 years"));

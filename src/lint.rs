@@ -16,6 +16,8 @@ pub struct Declarations {
     pub rate_limits: Vec<Range<usize>>,
     /// Declared tasks, then arrivals, as in `Plan::tasks`.
     pub tasks: Vec<Range<usize>>,
+    /// How many of `tasks` are declared tasks; the rest are arrivals sources.
+    pub declared_tasks: usize,
     /// Whether the file has a `[main]` (without one, every task is gathered).
     pub has_main: bool,
 }
@@ -101,13 +103,14 @@ pub fn lint(plan: &Plan, decls: &Declarations) -> Vec<Diagnostic> {
     }
     for (t, task) in plan.tasks.iter().enumerate() {
         let name = &task.name;
+        let what = if t < decls.declared_tasks { "task" } else { "arrivals source" };
         if !u.started[t] && decls.has_main {
             let help = if u.awaited[t] || u.stopped[t] {
                 "waiting for or cancelling a task that never started returns at once; start it with `{ start = \"...\" }`"
             } else {
                 "start it from `main` with `{ start = \"...\" }` or `{ gather = \"...\" }`"
             };
-            warn(&decls.tasks[t], format!("task `{name}` is never started"), help);
+            warn(&decls.tasks[t], format!("{what} `{name}` is never started"), help);
         } else if u.awaited[t] && !u.stopped[t] && repeats_forever(&task.steps) {
             warn(
                 &decls.tasks[t],
