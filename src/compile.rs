@@ -209,8 +209,7 @@ impl Compiler<'_> {
 
         let mut queues = Vec::new();
         for (name, queue) in &s.queues.0 {
-            let taken = self.queues.contains(name.get_ref());
-            self.declare_name(name, "queue", taken);
+            self.declare(name, "queue", |c| (&mut c.queues, &mut c.decls.queues));
             let capacity = queue.get_ref().capacity.as_ref().and_then(|cap| match *cap.get_ref() {
                 n if n < 1 => {
                     self.error_help(
@@ -226,8 +225,6 @@ impl Compiler<'_> {
                 }
                 n => Some(n as usize),
             });
-            self.queues.push(name.get_ref().clone());
-            self.decls.queues.push(name.span());
             queues.push(QueuePlan { name: name.get_ref().clone(), capacity });
         }
 
@@ -240,37 +237,25 @@ impl Compiler<'_> {
 
         let mut semaphores = Vec::new();
         for (name, sem) in &s.semaphores.0 {
-            let taken = self.semaphores.contains(name.get_ref());
-            self.declare_name(name, "semaphore", taken);
-            self.semaphores.push(name.get_ref().clone());
-            self.decls.semaphores.push(name.span());
+            self.declare(name, "semaphore", |c| (&mut c.semaphores, &mut c.decls.semaphores));
             let permits = self.positive(&sem.get_ref().permits, "a semaphore's `permits`", MAX_CAPACITY);
             semaphores.push(SemaphorePlan { name: name.get_ref().clone(), permits });
         }
         let mut events = Vec::new();
         for (name, ev) in &s.events.0 {
-            let taken = self.events.contains(name.get_ref());
-            self.declare_name(name, "event", taken);
-            self.events.push(name.get_ref().clone());
-            self.decls.events.push(name.span());
+            self.declare(name, "event", |c| (&mut c.events, &mut c.decls.events));
             events.push(EventPlan { name: name.get_ref().clone(), initially_set: ev.get_ref().set.unwrap_or(false) });
         }
         let mut barriers = Vec::new();
         for (name, b) in &s.barriers.0 {
-            let taken = self.barriers.contains(name.get_ref());
-            self.declare_name(name, "barrier", taken);
-            self.barriers.push(name.get_ref().clone());
-            self.decls.barriers.push(name.span());
+            self.declare(name, "barrier", |c| (&mut c.barriers, &mut c.decls.barriers));
             let parties = self.positive(&b.get_ref().parties, "a barrier's `parties`", MAX_REPLICAS);
             barriers.push(BarrierPlan { name: name.get_ref().clone(), parties });
         }
         let mut rate_limits = Vec::new();
         for (name, r) in &s.rate_limits.0 {
             let r = r.get_ref();
-            let taken = self.rate_limits.contains(name.get_ref());
-            self.declare_name(name, "rate limit", taken);
-            self.rate_limits.push(name.get_ref().clone());
-            self.decls.rate_limits.push(name.span());
+            self.declare(name, "rate limit", |c| (&mut c.rate_limits, &mut c.decls.rate_limits));
             let rate = self.positive(&r.rate, "a rate limit's `rate`", MAX_CAPACITY);
             let burst = r.burst.as_ref().map_or(1, |b| self.positive(b, "a rate limit's `burst`", MAX_CAPACITY));
             let per = match &r.per {
@@ -302,10 +287,7 @@ impl Compiler<'_> {
             if name.get_ref() == "main" {
                 self.error_help(name.span(), "`main` is not a task name", "write the entry point as a `[main]` table");
             }
-            let taken = self.tasks.contains(name.get_ref());
-            self.declare_name(name, "task", taken);
-            self.tasks.push(name.get_ref().clone());
-            self.decls.tasks.push(name.span());
+            self.declare(name, "task", |c| (&mut c.tasks, &mut c.decls.tasks));
         }
 
         let mut tasks = Vec::new();
@@ -426,6 +408,21 @@ impl Compiler<'_> {
         };
         self.diagnostics.push(d);
         None
+    }
+
+    /// Declares `name` in one namespace (`pick` gives its names and their spans), checking that
+    /// it is a usable identifier and new there.
+    fn declare(
+        &mut self,
+        name: &Spanned<String>,
+        what: &str,
+        pick: fn(&mut Self) -> (&mut Vec<String>, &mut Vec<Range<usize>>),
+    ) {
+        let taken = pick(self).0.contains(name.get_ref());
+        self.declare_name(name, what, taken);
+        let (names, spans) = pick(self);
+        names.push(name.get_ref().clone());
+        spans.push(name.span());
     }
 
     /// Checks that `name` is a usable identifier and not declared twice.
