@@ -154,6 +154,9 @@ struct Compiler<'a> {
     sequence_slots: usize,
 }
 
+/// The names declared in one namespace (queues, tasks, …) and where each is declared.
+type Namespace<'a> = (&'a mut Vec<String>, &'a mut Vec<Range<usize>>);
+
 /// The keys that say what a step does; a step has exactly one of them.
 const KINDS: &[&str] = &[
     "say",
@@ -416,7 +419,7 @@ impl Compiler<'_> {
         &mut self,
         name: &Spanned<String>,
         what: &str,
-        pick: fn(&mut Self) -> (&mut Vec<String>, &mut Vec<Range<usize>>),
+        pick: fn(&mut Self) -> Namespace<'_>,
     ) {
         let taken = pick(self).0.contains(name.get_ref());
         self.declare_name(name, what, taken);
