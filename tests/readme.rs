@@ -62,3 +62,18 @@ fn the_walkthrough_prints_what_the_readme_shows() {
     let expected: String = shown.lines().skip(1).map(|l| format!("{l}\n")).collect();
     assert_eq!(plain(&scenario), expected);
 }
+
+#[test]
+fn every_timeline_line_shown_in_the_readme_is_printed_by_countasync() {
+    // The README's timeline excerpt elides lines with `...`; every line it does show must be a
+    // line of the real timeline, so the excerpt cannot drift from the format.
+    let text = readme();
+    let shown = blocks(&text, "text").into_iter().find(|b| b.starts_with("# three tasks gathered")).unwrap();
+    let source = std::fs::read_to_string("scenarios/countasync.toml").unwrap();
+    let (plan, _) = scenario::compile::load(&source).unwrap();
+    let real = scenario::runtime::run_to_string(Arc::new(plan), 0, Format::Text).1;
+    let real: Vec<&str> = real.lines().collect();
+    for line in shown.lines().filter(|l| l.trim() != "...") {
+        assert!(real.contains(&line), "README shows a line the timeline does not have: {line:?}");
+    }
+}
