@@ -415,12 +415,7 @@ impl Compiler<'_> {
 
     /// Declares `name` in one namespace (`pick` gives its names and their spans), checking that
     /// it is a usable identifier and new there.
-    fn declare(
-        &mut self,
-        name: &Spanned<String>,
-        what: &str,
-        pick: fn(&mut Self) -> Namespace<'_>,
-    ) {
+    fn declare(&mut self, name: &Spanned<String>, what: &str, pick: fn(&mut Self) -> Namespace<'_>) {
         let taken = pick(self).0.contains(name.get_ref());
         self.declare_name(name, what, taken);
         let (names, spans) = pick(self);

@@ -458,3 +458,38 @@ fn to_thread_work_lets_other_tasks_run() {
     );
     assert_eq!(out, "sleeper woke at 1\nworker done at 2.5\n");
 }
+
+#[test]
+fn a_timeout_bounds_a_get_a_put_an_acquire_and_a_wait() {
+    let (s, out) = run(
+        r#"
+        [queues.empty]
+        [queues.full]
+        capacity = 1
+        [semaphores.taken]
+        permits = 1
+        [tasks.forever]
+        steps = [{ sleep = "1h" }]
+        [main]
+        steps = [
+          { put = "full", item = "first" },
+          { acquire = "taken" },
+          { start = "forever" },
+          { timeout = "1s", steps = [{ get = "empty" }], on-timeout = [{ say = "get gave up at {elapsed}" }] },
+          { timeout = "1s", steps = [{ put = "full" }], on-timeout = [{ say = "put gave up at {elapsed}" }] },
+          { timeout = "1s", steps = [{ hold = "taken", steps = [] }], on-timeout = [{ say = "acquire gave up at {elapsed}" }] },
+          { timeout = "1s", steps = [{ wait = "forever" }], on-timeout = [{ say = "wait gave up at {elapsed}" }] },
+          { get = "full", say = "the queue still holds {item}" },
+          { release = "taken" },
+          { cancel = "forever" },
+        ]
+        "#,
+        Format::Plain,
+    );
+    assert_eq!(
+        out,
+        "get gave up at 1\nput gave up at 2\nacquire gave up at 3\nwait gave up at 4\nthe queue still holds first\n"
+    );
+    assert_eq!((s.queues[1].puts, s.queues[1].gets), (1, 1));
+    assert_eq!(s.semaphores[0].free_at_end, 1);
+}
