@@ -53,8 +53,22 @@ pub const DEFAULT_MAX_EVENTS_PER_INSTANT: u64 = 10_000_000;
 
 /// Checks `scenario` (parsed from `source`) and lowers it to a plan.
 pub fn compile(scenario: &format::Scenario, source: &str) -> (Option<Plan>, Vec<Diagnostic>) {
+    compile_parts(scenario, source, &[], false)
+}
+
+/// Compiles what parsed of a file. `broken` names declarations left out because of problems
+/// already reported: references to them are not reported again. `partial` says the file had
+/// such problems, so no plan is returned, and nothing is said about what may be missing.
+fn compile_parts(
+    scenario: &format::Scenario,
+    source: &str,
+    broken: &[String],
+    partial: bool,
+) -> (Option<Plan>, Vec<Diagnostic>) {
     let mut c = Compiler {
         source,
+        broken,
+        partial,
         diagnostics: Vec::new(),
         queues: Vec::new(),
         semaphores: Vec::new(),
@@ -67,7 +81,7 @@ pub fn compile(scenario: &format::Scenario, source: &str) -> (Option<Plan>, Vec<
         decls: Declarations { has_main: scenario.main.is_some(), ..Declarations::default() },
     };
     let plan = c.scenario(scenario);
-    let ok = !c.diagnostics.iter().any(|d| d.severity == crate::diagnostic::Severity::Error);
+    let ok = !partial && !c.diagnostics.iter().any(|d| d.severity == crate::diagnostic::Severity::Error);
     if let Some(plan) = plan.as_ref().filter(|_| ok) {
         c.diagnostics.extend(lint(plan, &c.decls));
     }
@@ -80,12 +94,17 @@ pub fn load(source: &str) -> Result<(Plan, Vec<Diagnostic>), Vec<Diagnostic>> {
     if source.len() > MAX_SOURCE_BYTES {
         return Err(vec![too_large(source.len() as u64)]);
     }
-    let scenario = format::parse(source).map_err(|problems| {
-        problems.into_iter().map(|(span, message)| parse_error(source, span, message)).collect::<Vec<_>>()
-    })?;
-    match compile(&scenario, source) {
-        (Some(plan), diagnostics) => Ok((plan, diagnostics)),
-        (None, diagnostics) => Err(diagnostics),
+    let parsed = format::parse(source);
+    let mut diagnostics: Vec<Diagnostic> =
+        parsed.problems.into_iter().map(|(span, message)| parse_error(source, span, message)).collect();
+    let Some(scenario) = parsed.scenario else { return Err(diagnostics) };
+    let partial = !diagnostics.is_empty();
+    let (plan, more) = compile_parts(&scenario, source, &parsed.broken, partial);
+    diagnostics.extend(more);
+    diagnostics.sort_by_key(|d| (d.severity, d.span.start, d.span.end));
+    match plan {
+        Some(plan) => Ok((plan, diagnostics)),
+        None => Err(diagnostics),
     }
 }
 
@@ -140,6 +159,10 @@ enum Unit {
 
 struct Compiler<'a> {
     source: &'a str,
+    /// Declarations that failed to parse: references to them are not errors of their own.
+    broken: &'a [String],
+    /// Whether the file had problems before compiling: then nothing is said about what is missing.
+    partial: bool,
     diagnostics: Vec<Diagnostic>,
     queues: Vec<String>,
     semaphores: Vec<String>,
@@ -320,7 +343,7 @@ impl Compiler<'_> {
 
         let main_steps = match &s.main {
             Some(main) => self.block(&main.get_ref().steps, 1),
-            None if tasks.is_empty() => {
+            None if tasks.is_empty() && !self.partial => {
                 self.error_help(
                     0..0,
                     "nothing to run",
@@ -328,6 +351,7 @@ impl Compiler<'_> {
                 );
                 Vec::new()
             }
+            None if tasks.is_empty() => Vec::new(),
             None => vec![Step::Gather { tasks: (0..tasks.len()).collect(), policy: GatherPolicy::FailFast }],
         };
         let main = TaskPlan { name: "main".into(), count: 1, steps: main_steps };
@@ -404,8 +428,11 @@ impl Compiler<'_> {
         if let Some(i) = lookup(names, name.get_ref()) {
             return Some(i);
         }
+        if self.broken.contains(name.get_ref()) {
+            return None;
+        }
         let d = Diagnostic::error(name.span(), format!("unknown {what} `{}`", name.get_ref()));
-        let d = match did_you_mean(name.get_ref(), names.iter().map(String::as_str)) {
+        let d = match did_you_mean(name.get_ref(), names.iter().chain(self.broken).map(String::as_str)) {
             Some(s) => d.with_help(format!("did you mean `{s}`?")),
             None => d.with_help(format!("declare it with `[{table}.{}]`", name.get_ref())),
         };
@@ -670,9 +697,12 @@ impl Compiler<'_> {
     }
 
     fn queue(&mut self, name: &Spanned<String>) -> Option<usize> {
+        if self.broken.contains(name.get_ref()) {
+            return None;
+        }
         lookup(&self.queues, name.get_ref()).or_else(|| {
             let d = Diagnostic::error(name.span(), format!("unknown queue `{}`", name.get_ref()));
-            let d = match did_you_mean(name.get_ref(), self.queues.iter().map(String::as_str)) {
+            let d = match did_you_mean(name.get_ref(), self.queues.iter().chain(self.broken).map(String::as_str)) {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),
                 None if self.queues.is_empty() => d.with_help(format!("declare it with `[queues.{}]`", name.get_ref())),
                 None => d.with_help(format!("the queues are `{}`", self.queues.join("`, `"))),
@@ -692,10 +722,11 @@ impl Compiler<'_> {
         for name in &names.get_ref().0 {
             match lookup(&self.tasks, name) {
                 Some(r) => refs.push(r),
+                None if self.broken.contains(name) => ok = false,
                 None => {
                     ok = false;
                     let d = Diagnostic::error(names.span(), format!("unknown task `{name}`"));
-                    let d = match did_you_mean(name, self.tasks.iter().map(String::as_str)) {
+                    let d = match did_you_mean(name, self.tasks.iter().chain(self.broken).map(String::as_str)) {
                         Some(s) => d.with_help(format!("did you mean `{s}`?")),
                         None if name == "main" => d.with_help("`main` is the entry point and cannot be started"),
                         None => d.with_help(format!("declare it with `[tasks.{name}]`")),
@@ -760,10 +791,14 @@ impl Compiler<'_> {
             }
             DurationSpec::Text(name) => match self.dists.iter().find(|(n, _)| n == name) {
                 Some((_, dist)) => dist.clone(),
+                None if self.broken.contains(name) => None,
                 None => {
                     let d =
                         Diagnostic::error(span, format!("`{name}` is neither a duration nor a declared distribution"));
-                    let help = match did_you_mean(name, self.dists.iter().map(|(n, _)| n.as_str())) {
+                    let help = match did_you_mean(
+                        name,
+                        self.dists.iter().map(|(n, _)| n).chain(self.broken).map(String::as_str),
+                    ) {
                         Some(s) => format!("did you mean `{s}`?"),
                         None => "a duration starts with a number and has a unit, as in \"1s\" or \"250ms\"".into(),
                     };

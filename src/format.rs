@@ -543,59 +543,99 @@ impl JsonSchema for Names {
     }
 }
 
+/// What [`parse`] makes of a file.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// Everything that parsed; `None` only when the file is not valid TOML.
+    pub scenario: Option<Scenario>,
+    /// Every problem found, in file order.
+    pub problems: Vec<Problem>,
+    /// Names of declarations that had problems and were left out of `scenario`: references to
+    /// them are not reported again as unknown names.
+    pub broken: Vec<String>,
+}
+
 /// Parses a scenario file, reporting every problem it can find rather than the first.
 ///
 /// Syntax errors come first and alone: a file that is not valid TOML is reported as such,
 /// with every syntax error, since checking the shape of a half-parsed tree only adds noise.
-/// Otherwise each entry of the named tables (`[tasks.NAME]`, `[queues.NAME]`, …) and each step,
-/// at any depth, is deserialized on its own, so one bad step does not hide the next.
-pub fn parse(source: &str) -> Result<Scenario, Vec<Problem>> {
+/// Otherwise each entry of the named tables (`[tasks.NAME]`, `[queues.NAME]`, …), `[main]`, and
+/// each step at any depth is deserialized on its own, so one bad step does not hide the next;
+/// a top-level key with a problem is left out and the rest read again. What did parse is
+/// returned too, so that `compile` can report the problems of meaning alongside.
+pub fn parse(source: &str) -> Parsed {
     let (document, syntax) = DeTable::parse_recoverable(source);
     if !syntax.is_empty() {
         // One mistake can make the parser stumble more than once at the same place; keep the first.
         let mut problems: Vec<Problem> = syntax.into_iter().map(problem).collect();
         problems.dedup_by(|later, first| later.0 == first.0);
-        return Err(problems);
+        return Parsed { problems, ..Parsed::default() };
     }
     let mut errors = Vec::new();
+    let mut broken = Vec::new();
     let span = document.span();
     let mut root = document.into_inner();
 
     let named: Vec<(&str, Option<DeTable<'_>>)> = NAMED_TABLES.iter().map(|&k| (k, take_table(&mut root, k))).collect();
-    let main_steps = match root.get_mut("main").map(toml::Spanned::get_mut) {
-        Some(DeValue::Table(main)) => take_array(main, "steps"),
-        _ => None,
-    };
+    let main = root.remove("main").map(|mut value| {
+        let steps = match value.get_mut() {
+            DeValue::Table(t) => take_array(t, "steps"),
+            _ => None,
+        };
+        (value, steps)
+    });
 
-    // What is left goes through `Scenario` itself, so a misspelt top-level key is caught.
-    let scenario = de::<Scenario>(toml::Spanned::new(span, DeValue::Table(root)));
-    let mut scenario = scenario.map_err(|e| errors.push(e)).ok();
+    // What is left goes through `Scenario` itself, so a misspelt top-level key is caught. A key
+    // that fails is reported and left out, and the rest is read again.
+    let mut scenario = None;
+    while scenario.is_none() {
+        match de::<Scenario>(toml::Spanned::new(span.clone(), DeValue::Table(root.clone()))) {
+            Ok(s) => scenario = Some(s),
+            Err(e) => {
+                let at = e.span().map_or(usize::MAX, |s| s.start);
+                let culprit = root
+                    .iter()
+                    .find(|(k, v)| k.span().contains(&at) || v.span().contains(&at))
+                    .map(|(k, _)| k.get_ref().to_string());
+                errors.push(e);
+                match culprit {
+                    Some(key) => drop(root.remove(key.as_str())),
+                    None => break,
+                }
+            }
+        }
+    }
 
     for (key, table) in named {
         let Some(table) = table else { continue };
         let s = scenario.as_mut();
+        let b = &mut broken;
         match key {
-            "queues" => set(s.map(|s| &mut s.queues), entries(table, &mut errors)),
-            "semaphores" => set(s.map(|s| &mut s.semaphores), entries(table, &mut errors)),
-            "events" => set(s.map(|s| &mut s.events), entries(table, &mut errors)),
-            "barriers" => set(s.map(|s| &mut s.barriers), entries(table, &mut errors)),
-            "rate-limits" => set(s.map(|s| &mut s.rate_limits), entries(table, &mut errors)),
-            "arrivals" => set(s.map(|s| &mut s.arrivals), entries(table, &mut errors)),
-            "distributions" => set(s.map(|s| &mut s.distributions), entries(table, &mut errors)),
-            _ => set(s.map(|s| &mut s.tasks), tasks(table, &mut errors)),
+            "queues" => set(s.map(|s| &mut s.queues), entries(table, &mut errors, b)),
+            "semaphores" => set(s.map(|s| &mut s.semaphores), entries(table, &mut errors, b)),
+            "events" => set(s.map(|s| &mut s.events), entries(table, &mut errors, b)),
+            "barriers" => set(s.map(|s| &mut s.barriers), entries(table, &mut errors, b)),
+            "rate-limits" => set(s.map(|s| &mut s.rate_limits), entries(table, &mut errors, b)),
+            "arrivals" => set(s.map(|s| &mut s.arrivals), entries(table, &mut errors, b)),
+            "distributions" => set(s.map(|s| &mut s.distributions), entries(table, &mut errors, b)),
+            _ => set(s.map(|s| &mut s.tasks), tasks(table, &mut errors, b)),
         }
     }
-    let main = scenario.as_mut().and_then(|s| s.main.as_mut()).map(|m| &mut m.get_mut().steps);
-    block(main_steps, main, &mut errors);
-
-    if errors.is_empty() {
-        scenario.ok_or_else(Vec::new)
-    } else {
-        let mut problems: Vec<Problem> = errors.into_iter().map(problem).collect();
-        problems.sort_by_key(|(span, _)| (span.start, span.end));
-        problems.dedup();
-        Err(problems)
+    if let Some((value, steps)) = main {
+        let mut main = de::<Spanned<Main>>(value).map_err(|e| errors.push(e)).ok();
+        if main.is_none() {
+            broken.push("main".to_owned());
+        }
+        block(steps, main.as_mut().map(|m| &mut m.get_mut().steps), &mut errors);
+        if let Some(s) = scenario.as_mut() {
+            s.main = main;
+        }
     }
+
+    let mut problems: Vec<Problem> = errors.into_iter().map(problem).collect();
+    problems.sort_by_key(|(span, _)| (span.start, span.end));
+    problems.dedup();
+    Parsed { scenario, problems, broken }
 }
 
 fn problem(e: toml::de::Error) -> Problem {
@@ -645,19 +685,26 @@ fn name(key: toml::Spanned<toml::de::DeString<'_>>) -> Spanned<String> {
 }
 
 /// The entries of a named table, each deserialized on its own.
-fn entries<'i, T: Deserialize<'i>>(table: DeTable<'i>, errors: &mut Vec<toml::de::Error>) -> Named<T> {
+fn entries<'i, T: Deserialize<'i>>(
+    table: DeTable<'i>,
+    errors: &mut Vec<toml::de::Error>,
+    broken: &mut Vec<String>,
+) -> Named<T> {
     let mut out = Vec::new();
     for (key, value) in table {
         match de::<Spanned<T>>(value) {
             Ok(v) => out.push((name(key), v)),
-            Err(e) => errors.push(e),
+            Err(e) => {
+                errors.push(e);
+                broken.push(key.get_ref().to_string());
+            }
         }
     }
     Named(out)
 }
 
 /// `[tasks.NAME]` entries: each task, then each of its steps, on its own.
-fn tasks<'i>(table: DeTable<'i>, errors: &mut Vec<toml::de::Error>) -> Named<Task> {
+fn tasks<'i>(table: DeTable<'i>, errors: &mut Vec<toml::de::Error>, broken: &mut Vec<String>) -> Named<Task> {
     let mut out = Vec::new();
     for (key, mut value) in table {
         let steps = match value.get_mut() {
@@ -666,7 +713,10 @@ fn tasks<'i>(table: DeTable<'i>, errors: &mut Vec<toml::de::Error>) -> Named<Tas
         };
         let mut task = de::<Spanned<Task>>(value).map_err(|e| errors.push(e)).ok();
         block(steps, task.as_mut().map(|t| &mut t.get_mut().steps), errors);
-        out.extend(task.map(|t| (name(key), t)));
+        match task {
+            Some(task) => out.push((name(key), task)),
+            None => broken.push(key.get_ref().to_string()),
+        }
     }
     Named(out)
 }
