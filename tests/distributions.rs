@@ -84,3 +84,42 @@ fn samplers_draw_what_they_claim() {
     let share = c.iter().filter(|&&x| x == SEC).count() as f64 / N as f64;
     assert!((share - 0.1).abs() < 0.005, "choice: share {share}");
 }
+
+/// The sleeps each task drew, from a JSONL transcript: (task, duration) in order.
+fn sleeps(source: &str, seed: u64) -> Vec<(String, u64)> {
+    let (plan, _) = scenario::compile::load(source).unwrap();
+    let (_, out) =
+        scenario::runtime::run_to_string(std::sync::Arc::new(plan), seed, scenario::transcript::Format::Jsonl);
+    out.lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["event"] == "sleep")
+        .map(|e| (e["task"].as_str().unwrap().to_owned(), e["duration_ns"].as_u64().unwrap()))
+        .collect()
+}
+
+#[test]
+fn adding_a_task_or_a_replica_does_not_change_what_the_others_draw() {
+    let base = r#"
+        [tasks.a]
+        count = 2
+        steps = [{ repeat = 5, steps = [{ sleep = { exponential = "1s" } }] }]
+        [tasks.b]
+        steps = [{ repeat = 5, steps = [{ sleep = { uniform = ["0s", "3s"] } }] }]
+    "#;
+    let more = base.replace("count = 2", "count = 3").to_owned()
+        + r#"
+        [tasks.c]
+        steps = [{ repeat = 5, steps = [{ sleep = { exponential = "2s" } }] }]
+    "#;
+    for seed in [0, 1, 42] {
+        let of = |draws: &[(String, u64)], task: &str| -> Vec<u64> {
+            draws.iter().filter(|(t, _)| t == task).map(|(_, d)| *d).collect()
+        };
+        let (before, after) = (sleeps(base, seed), sleeps(&more, seed));
+        for task in ["a[0]", "a[1]", "b"] {
+            assert_eq!(of(&before, task), of(&after, task), "seed {seed}: {task} drew differently");
+            assert_eq!(of(&before, task).len(), 5);
+        }
+        assert_eq!(of(&after, "c").len(), 5);
+    }
+}
