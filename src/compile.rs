@@ -180,36 +180,6 @@ struct Compiler<'a> {
 /// The names declared in one namespace (queues, tasks, …) and where each is declared.
 type Namespace<'a> = (&'a mut Vec<String>, &'a mut Vec<Range<usize>>);
 
-/// The keys that say what a step does; a step has exactly one of them.
-const KINDS: &[&str] = &[
-    "say",
-    "sleep",
-    "put",
-    "get",
-    "done",
-    "join",
-    "repeat",
-    "start",
-    "wait",
-    "gather",
-    "cancel",
-    "race",
-    "timeout",
-    "try",
-    "acquire",
-    "release",
-    "hold",
-    "set",
-    "clear",
-    "wait-event",
-    "barrier",
-    "throttle",
-    "busy",
-    "to-thread",
-    "fail",
-    "retry",
-];
-
 impl Compiler<'_> {
     fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
         self.diagnostics.push(Diagnostic::error(span, message));
@@ -503,7 +473,7 @@ impl Compiler<'_> {
         .into_iter()
         .filter_map(|(k, v)| v.map(|v| (k, v)))
         .collect();
-        debug_assert!(present.iter().all(|(k, _)| KINDS.contains(k)));
+        debug_assert!(present.iter().all(|(k, _)| format::STEP_KINDS.contains(k)));
 
         let kind = match present.as_slice() {
             [] if s.say.is_some() => "say",
@@ -511,7 +481,7 @@ impl Compiler<'_> {
                 self.error_help(
                     span,
                     "this step does nothing",
-                    format!("a step needs one of `say`, `{}`", KINDS.join("`, `")),
+                    format!("a step needs one of `{}`", format::STEP_KINDS.join("`, `")),
                 );
                 return None;
             }
@@ -528,19 +498,20 @@ impl Compiler<'_> {
 
         // Modifiers that only some kinds take.
         let modifiers = [
-            ("say", s.say.as_ref().map(|v| v.span()), &["say", "sleep", "put", "get"][..]),
-            ("item", s.item.as_ref().map(|v| v.span()), &["put"][..]),
-            ("steps", s.steps.as_ref().map(|v| v.span()), &["repeat", "timeout", "hold", "retry"][..]),
-            ("on-timeout", s.on_timeout.as_ref().map(|v| v.span()), &["timeout"][..]),
-            ("finally", s.finally.as_ref().map(|v| v.span()), &["timeout", "try"][..]),
-            ("on-error", s.on_error.as_ref().map(|v| v.span()), &["try"][..]),
-            ("policy", s.policy.as_ref().map(|v| v.span()), &["gather"][..]),
-            ("probability", s.probability.as_ref().map(|v| v.span()), &["fail"][..]),
-            ("backoff", s.backoff.as_ref().map(|v| v.span()), &["retry"][..]),
-            ("jitter", s.jitter.as_ref().map(|v| v.span()), &["retry"][..]),
+            ("say", s.say.as_ref().map(|v| v.span())),
+            ("item", s.item.as_ref().map(|v| v.span())),
+            ("steps", s.steps.as_ref().map(|v| v.span())),
+            ("on-timeout", s.on_timeout.as_ref().map(|v| v.span())),
+            ("finally", s.finally.as_ref().map(|v| v.span())),
+            ("on-error", s.on_error.as_ref().map(|v| v.span())),
+            ("policy", s.policy.as_ref().map(|v| v.span())),
+            ("probability", s.probability.as_ref().map(|v| v.span())),
+            ("backoff", s.backoff.as_ref().map(|v| v.span())),
+            ("jitter", s.jitter.as_ref().map(|v| v.span())),
         ];
         let mut misplaced = false;
-        for (key, key_span, kinds) in modifiers {
+        for (key, key_span) in modifiers {
+            let kinds = format::modifier_kinds(key);
             if let Some(key_span) = key_span.filter(|_| !kinds.contains(&kind)) {
                 self.error_help(
                     key_span,
@@ -659,7 +630,7 @@ impl Compiler<'_> {
                 let finally = s.finally.as_ref().map_or_else(Vec::new, |b| self.block(b, count));
                 Step::Timeout { after: after?, body, on_timeout, finally }
             }
-            _ => unreachable!("kind {kind} is listed in KINDS"),
+            _ => unreachable!("kind {kind} is listed in STEP_KINDS"),
         };
         (!misplaced).then_some(step)
     }

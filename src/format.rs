@@ -186,6 +186,57 @@ pub struct Main {
     pub steps: Spanned<Vec<Spanned<Step>>>,
 }
 
+/// The keys that say what a step does; a step has exactly one of them. `say` is the kind only
+/// when no other kind key is present; with `sleep`, `put` or `get` it is a modifier.
+pub const STEP_KINDS: &[&str] = &[
+    "say",
+    "sleep",
+    "put",
+    "get",
+    "done",
+    "join",
+    "repeat",
+    "start",
+    "wait",
+    "gather",
+    "cancel",
+    "race",
+    "timeout",
+    "try",
+    "acquire",
+    "release",
+    "hold",
+    "set",
+    "clear",
+    "wait-event",
+    "barrier",
+    "throttle",
+    "busy",
+    "to-thread",
+    "fail",
+    "retry",
+];
+
+/// The keys that modify a step, and the kinds of step each goes with. `compile` reports a
+/// modifier on another kind; the JSON Schema encodes the same table for editors.
+pub const STEP_MODIFIERS: &[(&str, &[&str])] = &[
+    ("say", &["say", "sleep", "put", "get"]),
+    ("item", &["put"]),
+    ("steps", &["repeat", "timeout", "hold", "retry"]),
+    ("on-timeout", &["timeout"]),
+    ("finally", &["timeout", "try"]),
+    ("on-error", &["try"]),
+    ("policy", &["gather"]),
+    ("probability", &["fail"]),
+    ("backoff", &["retry"]),
+    ("jitter", &["retry"]),
+];
+
+/// The kinds of step a modifier goes with.
+pub fn modifier_kinds(modifier: &str) -> &'static [&'static str] {
+    STEP_MODIFIERS.iter().find(|(m, _)| *m == modifier).map_or(&[], |(_, kinds)| kinds)
+}
+
 /// One step. Exactly one of the *kind* keys must be present (`say` counts as the kind only
 /// when no other kind key is); the other keys modify it. `compile` enforces which go together.
 #[derive(Debug, Default, Deserialize, JsonSchema)]

@@ -7,9 +7,9 @@
 use schemars::Schema;
 use schemars::generate::SchemaSettings;
 use schemars::transform::RecursiveTransform;
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use crate::format::Scenario;
+use crate::format::{STEP_KINDS, STEP_MODIFIERS, Scenario};
 
 /// Where the schema is committed, relative to the repository root.
 pub const PATH: &str = "schema/scenario.schema.json";
@@ -18,6 +18,9 @@ pub const PATH: &str = "schema/scenario.schema.json";
 pub fn generate() -> String {
     let settings = SchemaSettings::draft07().with(|s| s.transforms.insert(0, Box::new(RecursiveTransform(strip_null))));
     let mut schema = settings.into_generator().into_root_schema_for::<Scenario>();
+    if let Some(Value::Object(step)) = schema.get_mut("definitions").and_then(|d| d.get_mut("Step")) {
+        step_rules(step);
+    }
     schema.insert("title".into(), "scenario file".into());
     schema.insert(
         "description".into(),
@@ -28,6 +31,32 @@ pub fn generate() -> String {
     let mut text = serde_json::to_string_pretty(&schema).expect("a schema is always serializable");
     text.push('\n');
     text
+}
+
+/// Adds what serde cannot say about a step: exactly one kind key, and modifiers only with the
+/// kinds they go with. `say` is special: alone it is the kind, beside `sleep`, `put` or `get` a
+/// modifier.
+fn step_rules(step: &mut serde_json::Map<String, Value>) {
+    let has = |key: &str| json!({ "required": [key] });
+    let others = |except: &[&str]| -> Value {
+        let keys: Vec<Value> = STEP_KINDS.iter().filter(|k| !except.contains(k)).map(|k| has(k)).collect();
+        json!({ "anyOf": keys })
+    };
+    let mut one_kind: Vec<Value> = STEP_KINDS.iter().filter(|&&k| k != "say").map(|k| has(k)).collect();
+    one_kind.push(json!({ "required": ["say"], "not": others(&["say"]) }));
+    step.insert("oneOf".into(), Value::Array(one_kind));
+
+    let mut dependencies = serde_json::Map::new();
+    for (modifier, kinds) in STEP_MODIFIERS {
+        let rule = if *modifier == "say" {
+            // Fine alone (the kind) or with the kinds it modifies; wrong with any other kind.
+            json!({ "not": others(kinds) })
+        } else {
+            json!({ "anyOf": kinds.iter().map(|k| has(k)).collect::<Vec<_>>() })
+        };
+        dependencies.insert((*modifier).to_owned(), rule);
+    }
+    step.insert("dependencies".into(), Value::Object(dependencies));
 }
 
 /// Removes `null` from `"type": [..., "null"]` and from `anyOf` alternatives.

@@ -72,7 +72,14 @@ fn every_scenario_and_warning_example_validates() {
 #[test]
 fn the_schema_rejects_mistakes_of_shape() {
     let validator = jsonschema::draft7::new(&schema()).unwrap();
-    for file in ["unknown_step_key", "wrong_type", "several_shape_errors", "key_below_a_table_header"] {
+    for file in [
+        "unknown_step_key",
+        "wrong_type",
+        "several_shape_errors",
+        "key_below_a_table_header",
+        "step_with_two_kinds",
+        "modifier_on_wrong_step",
+    ] {
         let path = std::path::PathBuf::from(format!("tests/invalid/{file}.toml"));
         assert!(!validator.is_valid(&as_json(&path)), "{} validates", path.display());
     }
