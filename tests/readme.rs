@@ -77,3 +77,20 @@ fn every_timeline_line_shown_in_the_readme_is_printed_by_countasync() {
         assert!(real.contains(&line), "README shows a line the timeline does not have: {line:?}");
     }
 }
+
+#[test]
+fn every_pattern_example_compiles_and_runs() {
+    // Examples in the pattern sections are fragments: each must compile, with a default main
+    // when it has none, and run without failing.
+    let text = readme();
+    let patterns =
+        &text[text.find("## Coordination patterns").unwrap()..text.find("## Time, order and chance").unwrap()];
+    let mut checked = 0;
+    for block in blocks(patterns, "toml").into_iter().filter(|b| b.contains("[tasks.")) {
+        let (plan, _) = scenario::compile::load(&block).unwrap_or_else(|e| panic!("{block}\n{}", e[0].message));
+        let (summary, _) = scenario::runtime::run_to_string(Arc::new(plan), 0, Format::Silent);
+        assert_eq!(summary.failure.map(|f| f.message), None, "{block}");
+        checked += 1;
+    }
+    assert!(checked >= 9, "{checked} examples");
+}
