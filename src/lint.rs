@@ -4,6 +4,7 @@
 use std::ops::Range;
 
 use crate::diagnostic::Diagnostic;
+use crate::dist::Dist;
 use crate::plan::{Count, Plan, Step};
 
 /// Where each declaration is in the source, by index, as in the plan.
@@ -111,6 +112,17 @@ pub fn lint(plan: &Plan, decls: &Declarations) -> Vec<Diagnostic> {
                 "start it from `main` with `{ start = \"...\" }` or `{ gather = \"...\" }`"
             };
             warn(&decls.tasks[t], format!("{what} `{name}` is never started"), help);
+        } else if let Some(longest) = longest_fixed_wait(&task.steps).filter(|&d| d > plan.time_limit && !u.stopped[t])
+        {
+            let mut limit = String::new();
+            crate::transcript::push_humantime(&mut limit, plan.time_limit);
+            let mut wait = String::new();
+            crate::transcript::push_humantime(&mut wait, longest);
+            warn(
+                &decls.tasks[t],
+                format!("{what} `{name}` waits {wait} at once, longer than the time limit of {limit}"),
+                "the run will stop at its time limit first; raise `time-limit`, or shorten the wait",
+            );
         } else if u.awaited[t] && !u.stopped[t] && repeats_forever(&task.steps) {
             warn(
                 &decls.tasks[t],
@@ -120,6 +132,32 @@ pub fn lint(plan: &Plan, decls: &Declarations) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// The longest fixed sleep or blocking work among a task's steps, outside timeout blocks.
+fn longest_fixed_wait(steps: &[Step]) -> Option<u64> {
+    steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::Sleep { duration: Dist::Constant(d), .. }
+            | Step::ToThread { duration: Dist::Constant(d) }
+            | Step::Busy { duration: Dist::Constant(d) } => Some(*d),
+            // A generous deadline is normal, and a long wait inside a timeout may never happen.
+            Step::Timeout { on_timeout, finally, .. } => {
+                [longest_fixed_wait(on_timeout), longest_fixed_wait(finally)].into_iter().flatten().max()
+            }
+            Step::Repeat { body, .. } | Step::Retry { body, .. } | Step::Hold { body, .. } => longest_fixed_wait(body),
+            Step::Try { body, on_error, finally } => [
+                longest_fixed_wait(body),
+                longest_fixed_wait(on_error.as_deref().unwrap_or_default()),
+                longest_fixed_wait(finally),
+            ]
+            .into_iter()
+            .flatten()
+            .max(),
+            _ => None,
+        })
+        .max()
 }
 
 /// Whether a task's own steps (not blocks it may leave) include a `repeat = "forever"`.
