@@ -87,22 +87,6 @@ impl Dist {
             }
         }
     }
-
-    /// Whether every draw is a whole multiple of `unit` (a count must be a whole number).
-    pub fn is_discrete(&self) -> bool {
-        matches!(self, Dist::Constant(_) | Dist::Grid { .. } | Dist::Choice { .. } | Dist::Sequence { .. })
-    }
-
-    /// The largest value a draw can take, if it is bounded.
-    pub fn max(&self) -> Option<u64> {
-        match self {
-            Dist::Constant(v) => Some(*v),
-            Dist::Uniform { high, .. } => Some(*high),
-            Dist::Grid { low, step, n } => Some(low + step * (n - 1)),
-            Dist::Choice { values, .. } | Dist::Sequence { values, .. } => values.iter().copied().max(),
-            Dist::Exponential { .. } | Dist::Normal { .. } | Dist::LogNormal { .. } => None,
-        }
-    }
 }
 
 fn standard_normal(rng: &mut Rng) -> f64 {

@@ -125,16 +125,6 @@ impl Template {
         Ok(Template { parts })
     }
 
-    /// A template that prints `text` as it is.
-    pub fn literal(text: &str) -> Template {
-        Template { parts: vec![Part::Lit(text.to_owned())] }
-    }
-
-    /// Whether the template mentions `var`.
-    pub fn uses(&self, var: Var) -> bool {
-        self.parts.iter().any(|p| matches!(p, Part::Var(v, _) if *v == var))
-    }
-
     /// Appends the rendered message to `out`.
     pub fn render(&self, out: &mut String, values: &Values<'_>) {
         for part in &self.parts {
