@@ -200,6 +200,9 @@ pub struct TaskStats {
     pub completed: u64,
     pub cancelled: u64,
     pub failed: u64,
+    /// Sum and maximum of the lifetimes (start to end) of the replicas that ended.
+    pub total_lifetime: u128,
+    pub max_lifetime: u64,
 }
 
 /// Renders events to an output as they happen.
@@ -512,6 +515,14 @@ impl Transcript {
             if t.failed > 0 {
                 let _ = write!(l, ", {} failed", t.failed);
             }
+            let ended = t.completed + t.cancelled + t.failed;
+            if ended > 0 {
+                l.push_str("; ran mean ");
+                crate::template::push_seconds(l, (t.total_lifetime / u128::from(ended)) as u64, Some(6));
+                l.push_str(" s, max ");
+                crate::template::push_seconds(l, t.max_lifetime, Some(6));
+                l.push_str(" s");
+            }
             l.push('\n');
         }
     }
@@ -555,8 +566,13 @@ impl Transcript {
             push_json_str(l, &t.name);
             let _ = write!(
                 l,
-                ",\"started\":{},\"completed\":{},\"cancelled\":{},\"failed\":{}}}",
-                t.started, t.completed, t.cancelled, t.failed
+                ",\"started\":{},\"completed\":{},\"cancelled\":{},\"failed\":{},\"mean_lifetime_ns\":{},\"max_lifetime_ns\":{}}}",
+                t.started,
+                t.completed,
+                t.cancelled,
+                t.failed,
+                t.total_lifetime.checked_div(u128::from(t.completed + t.cancelled + t.failed)).unwrap_or(0),
+                t.max_lifetime
             );
         }
         l.push_str("]}\n");

@@ -88,6 +88,8 @@ pub struct TaskState {
     /// The declared task this is a replica of; `None` for `main`.
     pub decl: Option<TaskRef>,
     pub replica: u64,
+    /// When it was started.
+    started_at: u64,
     waker: Option<Waker>,
     cancel_requested: bool,
     scopes: Vec<Scope>,
@@ -451,6 +453,7 @@ impl World {
             label,
             decl,
             replica,
+            started_at: self.now,
             waker: None,
             cancel_requested: false,
             scopes: Vec::new(),
@@ -581,6 +584,9 @@ impl World {
             Outcome::Cancelled => stats.cancelled += 1,
             Outcome::Failed => stats.failed += 1,
         }
+        let lifetime = self.now - self.tasks[task].started_at;
+        stats.total_lifetime += u128::from(lifetime);
+        stats.max_lifetime = stats.max_lifetime.max(lifetime);
         self.live -= 1;
         if self.live == 0 && self.state == RunState::Running {
             self.state = if self.failure.is_some() { RunState::Failed } else { RunState::Finished };
