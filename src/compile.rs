@@ -29,7 +29,8 @@ pub const MAX_STEPS_WITHOUT_WAITING: u64 = 10_000_000;
 /// The task limit when the file sets none.
 pub const DEFAULT_MAX_TASKS: u64 = 1_000_000;
 /// The keys of the top-level table, for telling a misplaced key from a misspelt one.
-const TOP_LEVEL_KEYS: [&str; 15] = [
+const TOP_LEVEL_KEYS: [&str; 16] = [
+    "thread-pool",
     "description",
     "seed",
     "time-limit",
@@ -237,6 +238,14 @@ impl Compiler<'_> {
             let permits = self.positive(&sem.get_ref().permits, "a semaphore's `permits`", MAX_CAPACITY);
             semaphores.push(SemaphorePlan { name: name.get_ref().clone(), permits });
         }
+        // A bounded thread pool is a semaphore of its own, after the declared ones so that their
+        // indices stay as the names resolve. Its name has a space: no file can declare it.
+        let thread_pool = s.thread_pool.as_ref().map(|n| {
+            let permits = self.positive(n, "`thread-pool`", MAX_CAPACITY);
+            self.decls.semaphores.push(n.span());
+            semaphores.push(SemaphorePlan { name: "thread pool".into(), permits });
+            semaphores.len() - 1
+        });
         let mut events = Vec::new();
         for (name, ev) in &s.events.0 {
             self.declare(name, "event", |c| (&mut c.events, &mut c.decls.events));
@@ -337,6 +346,7 @@ impl Compiler<'_> {
             max_steps_without_waiting: MAX_STEPS_WITHOUT_WAITING,
             queues,
             semaphores,
+            thread_pool,
             events,
             barriers,
             rate_limits,

@@ -74,6 +74,9 @@ pub struct Scenario {
     pub time_limit: Option<Spanned<String>>,
     /// How many events a run may have before it is stopped as failed. Default 100 000 000.
     pub max_events: Option<Spanned<i64>>,
+    /// How many `to-thread` steps may run at once, like `ThreadPoolExecutor(max_workers=N)`;
+    /// further ones wait for a free thread. Default: no limit.
+    pub thread_pool: Option<Spanned<i64>>,
     /// How many tasks a run may start, `main` included. Default 1 000 000.
     pub max_tasks: Option<Spanned<i64>>,
     /// How many events may happen at one virtual instant before the run is stopped as a

@@ -34,6 +34,7 @@ struct Uses {
     event_waits: Vec<bool>,
     barriers: Vec<bool>,
     rate_limits: Vec<bool>,
+    to_thread: bool,
     started: Vec<bool>,
     awaited: Vec<bool>,
     stopped: Vec<bool>,
@@ -49,12 +50,16 @@ pub fn lint(plan: &Plan, decls: &Declarations) -> Vec<Diagnostic> {
         event_waits: vec![false; plan.events.len()],
         barriers: vec![false; plan.barriers.len()],
         rate_limits: vec![false; plan.rate_limits.len()],
+        to_thread: false,
         started: vec![false; plan.tasks.len()],
         awaited: vec![false; plan.tasks.len()],
         stopped: vec![false; plan.tasks.len()],
     };
     for task in plan.tasks.iter().chain([&plan.main]) {
         walk(&task.steps, &mut u);
+    }
+    if let Some(pool) = plan.thread_pool {
+        u.semaphores[pool] = true;
     }
 
     let mut out = Vec::new();
@@ -91,6 +96,13 @@ pub fn lint(plan: &Plan, decls: &Declarations) -> Vec<Diagnostic> {
         } else if !u.event_waits[e] && !u.sets[e] {
             warn(&decls.events[e], format!("event `{name}` is never used"), "remove it, or set and wait for it");
         }
+    }
+    if let Some(pool) = plan.thread_pool.filter(|_| !u.to_thread) {
+        warn(
+            &decls.semaphores[pool],
+            "`thread-pool` is set, but no step uses `to-thread`".into(),
+            "remove it, or hand blocking work to a thread with `{ to-thread = \"...\" }`",
+        );
     }
     let unused = [
         ("semaphore", &u.semaphores, &decls.semaphores, plan.semaphores.iter().map(|s| &s.name).collect::<Vec<_>>()),
@@ -207,7 +219,8 @@ fn walk(steps: &[Step], u: &mut Uses) {
                 walk(on_error.as_deref().unwrap_or_default(), u);
                 walk(finally, u);
             }
-            Step::Say(_) | Step::Sleep { .. } | Step::Busy { .. } | Step::ToThread { .. } | Step::Fail { .. } => {}
+            Step::ToThread { .. } => u.to_thread = true,
+            Step::Say(_) | Step::Sleep { .. } | Step::Busy { .. } | Step::Fail { .. } => {}
         }
     }
 }

@@ -26,6 +26,8 @@ pub struct Plan {
     pub max_events_per_instant: u64,
     pub queues: Vec<QueuePlan>,
     pub semaphores: Vec<SemaphorePlan>,
+    /// The semaphore that stands for the thread pool of `to-thread` work, when it is bounded.
+    pub thread_pool: Option<usize>,
     pub events: Vec<EventPlan>,
     pub barriers: Vec<BarrierPlan>,
     pub rate_limits: Vec<RateLimitPlan>,

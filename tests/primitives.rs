@@ -493,3 +493,37 @@ fn a_timeout_bounds_a_get_a_put_an_acquire_and_a_wait() {
     assert_eq!((s.queues[1].puts, s.queues[1].gets), (1, 1));
     assert_eq!(s.semaphores[0].free_at_end, 1);
 }
+
+#[test]
+fn a_thread_pool_bounds_how_much_to_thread_work_runs_at_once() {
+    let source = |pool: &str| {
+        format!(
+            r#"
+            {pool}
+            [tasks.worker]
+            count = 6
+            steps = [{{ to-thread = "1s" }}]
+            "#
+        )
+    };
+    assert_eq!(ok(&source("")).end, SEC, "unbounded: all six at once");
+    let bounded = ok(&source("thread-pool = 2"));
+    assert_eq!(bounded.end, 3 * SEC, "two at a time");
+    let pool = &bounded.semaphores[0];
+    assert_eq!((pool.name.as_str(), pool.acquisitions, pool.waited, pool.free_at_end), ("thread pool", 6, 4, 2));
+}
+
+#[test]
+fn a_thread_is_given_back_when_its_work_is_interrupted() {
+    let out = plain(
+        r#"
+        thread-pool = 1
+        [main]
+        steps = [
+          { timeout = "1s", steps = [{ to-thread = "1h" }], on-timeout = [{ say = "gave up at {elapsed}" }] },
+          { to-thread = "1s" }, { say = "thread free again, done at {elapsed}" },
+        ]
+        "#,
+    );
+    assert_eq!(out, "gave up at 1\nthread free again, done at 2\n");
+}

@@ -433,13 +433,21 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
         }
         Step::ToThread { duration } => {
             let d = duration.sample(&mut ctx.rng, &mut ctx.cursors);
+            let pool = ctx.shared.plan.thread_pool;
+            if let Some(pool) = pool {
+                acquire(ctx, pool).await?;
+            }
             let timer = {
                 let mut w = ctx.shared.lock_running()?;
                 w.record(id, EventKind::ToThread { duration: d });
                 let at = w.now.saturating_add(d);
                 w.add_timer(id, at)
             };
-            ctx.suspend(SleepOp { timer: Some(timer) }).await?;
+            let result = ctx.suspend(SleepOp { timer: Some(timer) }).await;
+            if let Some(pool) = pool.filter(|_| result != Err(Unwind::Stopped)) {
+                release(ctx, pool)?;
+            }
+            result?;
         }
         Step::Fail { message, probability } => {
             // Certain outcomes draw nothing, so adding `fail` with probability 0 or 1 does not
