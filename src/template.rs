@@ -198,11 +198,16 @@ pub fn push_seconds(out: &mut String, ns: u64, decimals: Option<u8>) {
     const NS: u64 = 1_000_000_000;
     match decimals {
         None => {
-            let (secs, frac) = (ns / NS, ns % NS);
+            let (secs, mut frac) = (ns / NS, ns % NS);
             let _ = write!(out, "{secs}");
             if frac != 0 {
-                let digits = format!("{frac:09}");
-                let _ = write!(out, ".{}", digits.trim_end_matches('0'));
+                // Nine digits, then drop the trailing zeros: no allocation on this hot path.
+                let mut width = 9;
+                while frac % 10 == 0 {
+                    frac /= 10;
+                    width -= 1;
+                }
+                let _ = write!(out, ".{frac:0width$}");
             }
         }
         Some(d) => {

@@ -276,9 +276,14 @@ impl Transcript {
 
     fn text(&mut self, ev: &Event<'_>) {
         let l = &mut self.line;
-        let mut time = String::new();
-        push_time(&mut time, ev.time);
-        let _ = write!(l, "{time:>14}  {:<w$}  ", ev.task, w = self.label_width);
+        // Right-align the time in 14 columns without formatting it twice.
+        let start = l.len();
+        push_time(l, ev.time);
+        let width = l.len() - start;
+        if width < 14 {
+            l.insert_str(start, &"              "[..14 - width]);
+        }
+        let _ = write!(l, "  {:<w$}  ", ev.task, w = self.label_width);
         match ev.kind {
             EventKind::Start { by } => {
                 let _ = write!(l, "started by {by}");
