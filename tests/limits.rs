@@ -22,7 +22,7 @@ fn a_repeat_count_that_multiplies_into_billions_of_steps_meets_the_event_budget(
 }
 
 #[test]
-fn the_default_event_budget_is_documented_and_enforced() {
+fn the_defaults_are_the_documented_ones() {
     let plan = common::plan(r#"main.steps = [{ say = "hi" }]"#);
     assert_eq!(plan.max_events, scenario::compile::DEFAULT_MAX_EVENTS);
     assert_eq!(plan.max_tasks, scenario::compile::DEFAULT_MAX_TASKS);

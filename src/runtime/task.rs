@@ -161,34 +161,26 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
             ctx.suspend(SleepOp { timer: Some(timer) }).await?;
         }
         Step::Put { queue, item, say: announce } => {
-            let (item, start) = {
-                let w = ctx.shared.lock_running()?;
-                render(&mut ctx.msg, &ctx.me, &ctx.vars, w.now, item);
-                (Item { text: ctx.msg.clone(), put_at: w.now }, w.now)
-            };
-            let waiting = {
+            // The rendered item stays in `ctx.msg` until the put is recorded: nothing renders
+            // while the task waits for space.
+            let (waiting, start) = {
                 let mut w = ctx.shared.lock_running()?;
-                match w.try_put(*queue, item) {
-                    Ok(()) => None,
-                    Err(item) => {
-                        w.wait_put(*queue, id);
-                        Some(item)
-                    }
+                let start = w.now;
+                render(&mut ctx.msg, &ctx.me, &ctx.vars, start, item);
+                let waiting = w.try_put(*queue, Item { text: ctx.msg.clone(), put_at: start }).err();
+                if waiting.is_some() {
+                    w.wait_put(*queue, id);
                 }
+                (waiting, start)
             };
-            let text = match waiting {
-                None => ctx.msg.clone(),
-                Some(item) => {
-                    ctx.suspend(PutOp { queue: *queue }).await?;
-                    let text = item.text.clone();
-                    ctx.shared.lock_running()?.put_reserved(*queue, item);
-                    text
-                }
-            };
+            if let Some(item) = waiting {
+                ctx.suspend(PutOp { queue: *queue }).await?;
+                ctx.shared.lock_running()?.put_reserved(*queue, item);
+            }
             let mut w = ctx.shared.lock_running()?;
             let name = &ctx.shared.plan.queues[*queue].name;
             let blocked = w.now - start;
-            w.record(id, EventKind::Put { queue: name, item: &text, blocked });
+            w.record(id, EventKind::Put { queue: name, item: &ctx.msg, blocked });
             if let Some(t) = announce {
                 say(&mut w, &mut ctx.msg, &ctx.me, &ctx.vars, id, t);
             }

@@ -472,9 +472,8 @@ impl World {
         self.live += 1;
         self.task_stats[decl.map_or(0, |d| d + 1)].started += 1;
         if let Some(by) = by {
-            let by_label = std::mem::take(&mut self.tasks[by].label);
+            let by_label = self.tasks[by].label.clone();
             self.record(id, EventKind::Start { by: &by_label });
-            self.tasks[by].label = by_label;
         }
         Some(id)
     }
