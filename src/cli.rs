@@ -1,14 +1,17 @@
-//! The command line: a thin shell over `compile` and `runtime`.
+//! The command line: a thin shell over [`Scenario`].
+//!
+//! [`run`] takes the arguments and where to write, and returns the exit code, so that tests can
+//! call it as the binary does; `main.rs` passes the process's own.
 
+use std::ffi::OsString;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
-use crate::compile;
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::transcript::{FailureKind, Format, Transcript};
+use crate::event::FailureKind;
+use crate::scenario::{Error, Scenario};
+use crate::sink::Format;
 
 /// Exit codes, documented in README.md.
 pub mod exit {
@@ -65,95 +68,106 @@ enum Command {
     },
 }
 
-/// Runs the command line; returns the process exit code.
+/// Where a command writes: its standard output (handed to the run's sinks, so it must be `Send`)
+/// and its standard error.
+pub struct Console<'a> {
+    pub stdout: Box<dyn Write + Send>,
+    pub stderr: &'a mut dyn Write,
+}
+
+/// Runs the process's command line on its standard streams; returns the exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let stdout = Box::new(io::BufWriter::with_capacity(1 << 16, io::stdout()));
+    run(std::env::args_os(), Console { stdout, stderr: &mut io::stderr().lock() })
+}
+
+/// Runs a command line (`args` starts with the program's name); returns the exit code.
+pub fn run<I, T>(args: I, console: Console<'_>) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let Console { mut stdout, stderr } = console;
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() { exit::USAGE } else { exit::OK };
+            let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
+            let text = e.render().to_string();
+            let _ = if e.use_stderr() { stderr.write_all(text.as_bytes()) } else { stdout.write_all(text.as_bytes()) };
+            let _ = stdout.flush();
+            return code;
         }
     };
     match cli.command {
-        Command::Run { file, seed, format, output } => run(&file, seed, format, output.as_deref()),
-        Command::Check { files } => files.iter().map(|f| check(f.as_path())).max().unwrap_or(exit::OK),
+        Command::Run { file, seed, format, output } => run_file(&file, seed, format, output.as_deref(), stdout, stderr),
+        Command::Check { files } => files.iter().map(|f| check(f.as_path(), stderr)).max().unwrap_or(exit::OK),
         Command::Schema { output } => {
             let schema = crate::schema::generate();
             match output {
-                Some(path) => write_atomically(&path, schema.as_bytes()),
-                None => {
-                    let mut out = io::stdout().lock();
-                    match out.write_all(schema.as_bytes()) {
-                        Ok(()) => exit::OK,
-                        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => exit::OK,
-                        Err(e) => {
-                            eprintln!("error: cannot write the schema: {e}");
-                            exit::IO
-                        }
+                Some(path) => write_atomically(&path, schema.as_bytes(), stderr),
+                None => match stdout.write_all(schema.as_bytes()).and_then(|()| stdout.flush()) {
+                    Ok(()) => exit::OK,
+                    Err(e) if e.kind() == io::ErrorKind::BrokenPipe => exit::OK,
+                    Err(e) => {
+                        let _ = writeln!(stderr, "error: cannot write the schema: {e}");
+                        exit::IO
                     }
-                }
+                },
             }
         }
     }
 }
 
-/// Reads and compiles a file, printing its diagnostics to stderr. Returns the plan and how many
-/// warnings it has.
-fn load(path: &Path) -> Result<(compile::Plan, usize), i32> {
-    let name = path.display().to_string();
-    // Refuse a huge file before reading it into memory.
-    if let Ok(meta) = std::fs::metadata(path) {
-        if meta.len() > compile::MAX_SOURCE_BYTES as u64 {
-            print_diagnostics(&name, "", &[compile::too_large(meta.len())]);
-            return Err(exit::INVALID);
+/// Reads and compiles a file, printing its diagnostics (warnings included) to `stderr`.
+/// Returns the scenario, or the exit code.
+fn load(path: &Path, stderr: &mut dyn Write) -> Result<Scenario, i32> {
+    match Scenario::load(path) {
+        Ok(scenario) => {
+            let _ = stderr.write_all(scenario.render_warnings().as_bytes());
+            Ok(scenario)
+        }
+        Err(e @ Error::Invalid(_)) => {
+            let _ = writeln!(stderr, "{e}");
+            Err(exit::INVALID)
+        }
+        Err(e) => {
+            let _ = writeln!(stderr, "error: {e}");
+            Err(exit::IO)
         }
     }
-    let source = std::fs::read_to_string(path).map_err(|e| {
-        eprintln!("error: cannot read `{name}`: {e}");
-        exit::IO
-    })?;
-    let (plan, diagnostics) = match compile::load(&source) {
-        Ok((plan, diagnostics)) => (Some(plan), diagnostics),
-        Err(diagnostics) => (None, diagnostics),
-    };
-    print_diagnostics(&name, &source, &diagnostics);
-    let warnings = diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
-    plan.map(|p| (p, warnings)).ok_or(exit::INVALID)
 }
 
-fn print_diagnostics(name: &str, source: &str, diagnostics: &[Diagnostic]) {
-    let mut err = io::stderr().lock();
-    for d in diagnostics {
-        let _ = writeln!(err, "{}", d.render(name, source));
-    }
-    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
-    if errors > 0 {
-        let s = if errors == 1 { "" } else { "s" };
-        let _ = writeln!(err, "error: `{name}` has {errors} error{s}");
-    }
-}
-
-fn run(path: &Path, seed: Option<u64>, format: Format, output: Option<&Path>) -> i32 {
-    let plan = match load(path) {
-        Ok((plan, _)) => Arc::new(plan),
+fn run_file(
+    path: &Path,
+    seed: Option<u64>,
+    format: Format,
+    output: Option<&Path>,
+    stdout: Box<dyn Write + Send>,
+    stderr: &mut dyn Write,
+) -> i32 {
+    let scenario = match load(path, stderr) {
+        Ok(scenario) => scenario,
         Err(code) => return code,
     };
-    let seed = seed.unwrap_or(plan.seed);
+    let scenario = match seed {
+        Some(seed) => scenario.seed(seed),
+        None => scenario,
+    };
     let (out, temp): (Box<dyn Write + Send>, _) = match output {
-        None => (Box::new(io::BufWriter::with_capacity(1 << 16, io::stdout())), None),
+        None => (stdout, None),
         Some(target) => {
             let temp = temp_path(target);
             match std::fs::File::create(&temp) {
                 Ok(file) => (Box::new(io::BufWriter::with_capacity(1 << 16, file)), Some((temp, target))),
                 Err(e) => {
-                    eprintln!("error: cannot write `{}`: {e}", target.display());
+                    let _ = writeln!(stderr, "error: cannot write `{}`: {e}", target.display());
                     return exit::IO;
                 }
             }
         }
     };
-    let transcript = Transcript::new(format, out, plan.label_width);
-    let (summary, written) = crate::runtime::run(plan, seed, transcript);
+    let sinks = format.sink(out).into_iter().collect();
+    let (summary, written) = scenario.run_into(sinks, false);
     let written = match temp {
         // The transcript is complete (even for a failed run): put it in place in one step.
         Some((temp, target)) => written.and_then(|()| std::fs::rename(&temp, target)).inspect_err(|_| {
@@ -163,20 +177,16 @@ fn run(path: &Path, seed: Option<u64>, format: Format, output: Option<&Path>) ->
     };
     if let Err(e) = written {
         if e.kind() != io::ErrorKind::BrokenPipe {
-            eprintln!("error: cannot write the transcript: {e}");
+            let _ = writeln!(stderr, "error: cannot write the transcript: {e}");
             return exit::IO;
         }
     }
     match summary.failure {
         Some(failure) => {
-            eprintln!("error: run failed: {}", failure.message);
+            let _ = writeln!(stderr, "error: run failed: {}", failure.message);
             match failure.kind {
                 FailureKind::Deadlock => exit::DEADLOCK,
-                FailureKind::TimeLimit
-                | FailureKind::Livelock
-                | FailureKind::EventBudget
-                | FailureKind::Limit
-                | FailureKind::MainFailed => exit::RUN_FAILED,
+                _ => exit::RUN_FAILED,
             }
         }
         None => exit::OK,
@@ -185,7 +195,7 @@ fn run(path: &Path, seed: Option<u64>, format: Format, output: Option<&Path>) ->
 
 /// Writes a file whole or not at all: the bytes go to a temporary file beside it, which is then
 /// renamed over the target, so a reader never sees half a file.
-fn write_atomically(path: &Path, bytes: &[u8]) -> i32 {
+fn write_atomically(path: &Path, bytes: &[u8], stderr: &mut dyn Write) -> i32 {
     let temp = temp_path(path);
     let result = std::fs::File::create(&temp)
         .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
@@ -194,7 +204,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> i32 {
         Ok(()) => exit::OK,
         Err(e) => {
             let _ = std::fs::remove_file(&temp);
-            eprintln!("error: cannot write `{}`: {e}", path.display());
+            let _ = writeln!(stderr, "error: cannot write `{}`: {e}", path.display());
             exit::IO
         }
     }
@@ -207,15 +217,14 @@ fn temp_path(path: &Path) -> PathBuf {
     dir.join(format!(".{name}.{}.tmp", std::process::id()))
 }
 
-fn check(path: &Path) -> i32 {
-    match load(path) {
-        Ok((_, 0)) => {
-            eprintln!("ok: {}", path.display());
-            exit::OK
-        }
-        Ok((_, warnings)) => {
-            let s = if warnings == 1 { "" } else { "s" };
-            eprintln!("ok: {} ({warnings} warning{s})", path.display());
+fn check(path: &Path, stderr: &mut dyn Write) -> i32 {
+    match load(path, stderr) {
+        Ok(scenario) => {
+            let _ = match scenario.warnings().len() {
+                0 => writeln!(stderr, "ok: {}", path.display()),
+                1 => writeln!(stderr, "ok: {} (1 warning)", path.display()),
+                n => writeln!(stderr, "ok: {} ({n} warnings)", path.display()),
+            };
             exit::OK
         }
         Err(code) => code,

@@ -4,15 +4,16 @@
 //! [`Diagnostic`] and compilation goes on with a placeholder, so one run of `scenario check`
 //! shows the whole list. A plan is returned only when there are no errors.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
-use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::diagnostic::{Diagnostic, DiagnosticKind, Namespace, did_you_mean};
 use crate::dist::{Dist, MAX_VALUE};
-use crate::format::{self, DistTable, DurationSpec, Scalar, Spanned};
+use crate::format::{self, DistTable, DurationSpec, Scalar, Spanned, StepKey, StepKind};
 use crate::lint::{Declarations, lint};
 pub use crate::plan::Plan;
 use crate::plan::{
-    BarrierPlan, Count, EventPlan, Expr, GatherPolicy, QueuePlan, RateLimitPlan, SemaphorePlan, Step, TaskPlan,
+    BarrierPlan, Count, EventPlan, Expr, GatherPolicy, Limits, QueuePlan, RateLimitPlan, SemaphorePlan, Step, TaskPlan,
 };
 use crate::template::Template;
 
@@ -20,14 +21,6 @@ use crate::template::Template;
 pub const MAX_REPLICAS: i64 = 1_000_000;
 /// The largest queue capacity.
 pub const MAX_CAPACITY: i64 = 1 << 32;
-/// The virtual-time limit when the file sets none.
-pub const DEFAULT_TIME_LIMIT: &str = "24h";
-/// The event budget when the file sets none.
-pub const DEFAULT_MAX_EVENTS: u64 = 100_000_000;
-/// How many steps a task may run without waiting before it is taken for an endless loop.
-pub const MAX_STEPS_WITHOUT_WAITING: u64 = 10_000_000;
-/// The task limit when the file sets none.
-pub const DEFAULT_MAX_TASKS: u64 = 1_000_000;
 /// The keys of the top-level table, for telling a misplaced key from a misspelt one.
 const TOP_LEVEL_KEYS: [&str; 16] = [
     "thread-pool",
@@ -49,13 +42,6 @@ const TOP_LEVEL_KEYS: [&str; 16] = [
 ];
 /// The largest scenario file read, in bytes.
 pub const MAX_SOURCE_BYTES: usize = 4 << 20;
-/// The per-instant event budget when the file sets none.
-pub const DEFAULT_MAX_EVENTS_PER_INSTANT: u64 = 10_000_000;
-
-/// Checks `scenario` (parsed from `source`) and lowers it to a plan.
-pub fn compile(scenario: &format::Scenario, source: &str) -> (Option<Plan>, Vec<Diagnostic>) {
-    compile_parts(scenario, source, &[], false)
-}
 
 /// Compiles what parsed of a file. `broken` names declarations left out because of problems
 /// already reported: references to them are not reported again. `partial` says the file had
@@ -71,12 +57,6 @@ fn compile_parts(
         broken,
         partial,
         diagnostics: Vec::new(),
-        queues: Vec::new(),
-        semaphores: Vec::new(),
-        events: Vec::new(),
-        barriers: Vec::new(),
-        rate_limits: Vec::new(),
-        tasks: Vec::new(),
         dists: Vec::new(),
         sequence_slots: 0,
         decls: Declarations { has_main: scenario.main.is_some(), ..Declarations::default() },
@@ -112,6 +92,7 @@ pub fn load(source: &str) -> Result<(Plan, Vec<Diagnostic>), Vec<Diagnostic>> {
 /// The diagnostic for a file over [`MAX_SOURCE_BYTES`].
 pub fn too_large(bytes: u64) -> Diagnostic {
     Diagnostic::error(
+        DiagnosticKind::TooLarge,
         0..0,
         format!("the file has {bytes} bytes; scenario files are limited to {MAX_SOURCE_BYTES} bytes"),
     )
@@ -119,12 +100,12 @@ pub fn too_large(bytes: u64) -> Diagnostic {
 
 fn parse_error(source: &str, span: Range<usize>, message: String) -> Diagnostic {
     if message.starts_with("cannot recurse further") {
-        return Diagnostic::error(span, "tables and arrays are nested too deeply here")
+        return Diagnostic::error(DiagnosticKind::TooDeep, span, "tables and arrays are nested too deeply here")
             .with_help("a scenario nests blocks of steps a few levels deep, not hundreds");
     }
     if message == "duplicate key" {
         let key = source.get(span.clone()).unwrap_or_default().trim_matches('"');
-        return Diagnostic::error(span, format!("`{key}` is declared twice"));
+        return Diagnostic::error(DiagnosticKind::Duplicate, span, format!("`{key}` is declared twice"));
     }
     // serde names Rust types; say what the file should contain instead.
     let message = message
@@ -146,10 +127,21 @@ fn parse_error(source: &str, span: Range<usize>, message: String) -> Diagnostic 
                 ),
                 None => format!("expected {expected}"),
             };
-            return Diagnostic::error(span, format!("unknown key `{unknown}`")).with_help(help);
+            return Diagnostic::error(DiagnosticKind::UnknownKey, span, format!("unknown key `{unknown}`"))
+                .with_help(help);
         }
     }
-    Diagnostic::error(span, message)
+    let kind = if message.starts_with("missing field") {
+        DiagnosticKind::MissingKey
+    } else if message.starts_with("invalid type")
+        || message.starts_with("invalid value")
+        || message.starts_with("invalid length")
+    {
+        DiagnosticKind::WrongType
+    } else {
+        DiagnosticKind::Syntax
+    };
+    Diagnostic::error(kind, span, message)
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -165,51 +157,82 @@ struct Compiler<'a> {
     /// Whether the file had problems before compiling: then nothing is said about what is missing.
     partial: bool,
     diagnostics: Vec<Diagnostic>,
-    queues: Vec<String>,
-    semaphores: Vec<String>,
-    events: Vec<String>,
-    barriers: Vec<String>,
-    rate_limits: Vec<String>,
-    tasks: Vec<String>,
-    /// Where each declaration is, for warnings.
+    /// What the file declares, and where, for name resolution and for warnings.
     decls: Declarations,
     /// Named distributions; `None` when the definition had an error (already reported).
     dists: Vec<(String, Option<Dist>)>,
     sequence_slots: usize,
 }
 
-/// The names declared in one namespace (queues, tasks, …) and where each is declared.
-type Namespace<'a> = (&'a mut Vec<String>, &'a mut Vec<Range<usize>>);
+/// The names declared in each namespace, in declaration order, and where each is declared.
+#[derive(Debug, Default)]
+pub(crate) struct Names {
+    names: [Vec<String>; 7],
+    spans: [Vec<Range<usize>>; 7],
+    /// For lookups only; never iterated, so its order cannot reach any output.
+    index: [HashMap<String, usize>; 7],
+}
 
-impl Compiler<'_> {
-    fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
-        self.diagnostics.push(Diagnostic::error(span, message));
+impl Names {
+    /// The names declared in `ns`, in declaration order.
+    pub fn of(&self, ns: Namespace) -> &[String] {
+        &self.names[ns as usize]
     }
 
-    fn error_help(&mut self, span: Range<usize>, message: impl Into<String>, help: impl Into<String>) {
-        self.diagnostics.push(Diagnostic::error(span, message).with_help(help));
+    /// Where each name of `ns` is declared.
+    pub fn spans(&self, ns: Namespace) -> &[Range<usize>] {
+        &self.spans[ns as usize]
+    }
+
+    pub fn find(&self, ns: Namespace, name: &str) -> Option<usize> {
+        self.index[ns as usize].get(name).copied()
+    }
+
+    fn push(&mut self, ns: Namespace, name: &Spanned<String>) {
+        let n = ns as usize;
+        self.index[n].entry(name.get_ref().clone()).or_insert(self.names[n].len());
+        self.names[n].push(name.get_ref().clone());
+        self.spans[n].push(name.span());
+    }
+}
+
+impl Compiler<'_> {
+    fn error(&mut self, kind: DiagnosticKind, span: Range<usize>, message: impl Into<String>) {
+        self.diagnostics.push(Diagnostic::error(kind, span, message));
+    }
+
+    fn error_help(
+        &mut self,
+        kind: DiagnosticKind,
+        span: Range<usize>,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        self.diagnostics.push(Diagnostic::error(kind, span, message).with_help(help));
     }
 
     fn scenario(&mut self, s: &format::Scenario) -> Option<Plan> {
         let seed = s.seed.as_ref().map_or(0, |s| *s.get_ref());
+        let defaults = Limits::default();
         let max_events =
-            s.max_events.as_ref().map_or(DEFAULT_MAX_EVENTS, |m| self.positive(m, "`max-events`", i64::MAX));
-        let max_tasks = s.max_tasks.as_ref().map_or(DEFAULT_MAX_TASKS, |m| self.positive(m, "`max-tasks`", i64::MAX));
+            s.max_events.as_ref().map_or(defaults.max_events, |m| self.positive(m, "`max-events`", i64::MAX));
+        let max_tasks = s.max_tasks.as_ref().map_or(defaults.max_tasks, |m| self.positive(m, "`max-tasks`", i64::MAX));
         let max_events_per_instant = s
             .max_events_per_instant
             .as_ref()
-            .map_or(DEFAULT_MAX_EVENTS_PER_INSTANT, |m| self.positive(m, "`max-events-per-instant`", i64::MAX));
+            .map_or(defaults.max_events_per_instant, |m| self.positive(m, "`max-events-per-instant`", i64::MAX));
         let time_limit = match &s.time_limit {
             Some(t) => self.duration_text(t.get_ref(), t.span()).unwrap_or(0),
-            None => humantime::parse_duration(DEFAULT_TIME_LIMIT).map_or(0, |d| d.as_nanos() as u64),
+            None => defaults.time_limit,
         };
 
         let mut queues = Vec::new();
         for (name, queue) in &s.queues.0 {
-            self.declare(name, "queue", |c| (&mut c.queues, &mut c.decls.queues));
+            self.declare(name, Namespace::Queue);
             let capacity = queue.get_ref().capacity.as_ref().and_then(|cap| match *cap.get_ref() {
                 n if n < 1 => {
                     self.error_help(
+                        DiagnosticKind::OutOfRange,
                         cap.span(),
                         "a queue's capacity must be at least 1",
                         "leave `capacity` out for an unbounded queue",
@@ -217,7 +240,11 @@ impl Compiler<'_> {
                     None
                 }
                 n if n > MAX_CAPACITY => {
-                    self.error(cap.span(), format!("capacity {n} is above the limit of {MAX_CAPACITY}"));
+                    self.error(
+                        DiagnosticKind::OutOfRange,
+                        cap.span(),
+                        format!("capacity {n} is above the limit of {MAX_CAPACITY}"),
+                    );
                     None
                 }
                 n => Some(n as usize),
@@ -226,15 +253,14 @@ impl Compiler<'_> {
         }
 
         for (name, spec) in &s.distributions.0 {
-            let taken = self.dists.iter().any(|(n, _)| n == name.get_ref());
-            self.declare_name(name, "distribution", taken);
+            self.declare(name, Namespace::Distribution);
             let dist = self.duration(spec);
             self.dists.push((name.get_ref().clone(), dist));
         }
 
         let mut semaphores = Vec::new();
         for (name, sem) in &s.semaphores.0 {
-            self.declare(name, "semaphore", |c| (&mut c.semaphores, &mut c.decls.semaphores));
+            self.declare(name, Namespace::Semaphore);
             let permits = self.positive(&sem.get_ref().permits, "a semaphore's `permits`", MAX_CAPACITY);
             semaphores.push(SemaphorePlan { name: name.get_ref().clone(), permits });
         }
@@ -242,25 +268,25 @@ impl Compiler<'_> {
         // indices stay as the names resolve. Its name has a space: no file can declare it.
         let thread_pool = s.thread_pool.as_ref().map(|n| {
             let permits = self.positive(n, "`thread-pool`", MAX_CAPACITY);
-            self.decls.semaphores.push(n.span());
+            self.decls.thread_pool = Some(n.span());
             semaphores.push(SemaphorePlan { name: "thread pool".into(), permits });
             semaphores.len() - 1
         });
         let mut events = Vec::new();
         for (name, ev) in &s.events.0 {
-            self.declare(name, "event", |c| (&mut c.events, &mut c.decls.events));
+            self.declare(name, Namespace::Event);
             events.push(EventPlan { name: name.get_ref().clone(), initially_set: ev.get_ref().set.unwrap_or(false) });
         }
         let mut barriers = Vec::new();
         for (name, b) in &s.barriers.0 {
-            self.declare(name, "barrier", |c| (&mut c.barriers, &mut c.decls.barriers));
+            self.declare(name, Namespace::Barrier);
             let parties = self.positive(&b.get_ref().parties, "a barrier's `parties`", MAX_REPLICAS);
             barriers.push(BarrierPlan { name: name.get_ref().clone(), parties });
         }
         let mut rate_limits = Vec::new();
         for (name, r) in &s.rate_limits.0 {
             let r = r.get_ref();
-            self.declare(name, "rate limit", |c| (&mut c.rate_limits, &mut c.decls.rate_limits));
+            self.declare(name, Namespace::RateLimit);
             let rate = self.positive(&r.rate, "a rate limit's `rate`", MAX_CAPACITY);
             let burst = r.burst.as_ref().map_or(1, |b| self.positive(b, "a rate limit's `burst`", MAX_CAPACITY));
             let per = match &r.per {
@@ -270,10 +296,11 @@ impl Compiler<'_> {
             let interval = per / rate;
             if interval > 0 && per % rate != 0 {
                 let mut exact = String::new();
-                crate::template::push_seconds(&mut exact, interval, None);
+                crate::seconds::push_seconds(&mut exact, interval, None);
                 let span = r.per.as_ref().map_or(r.rate.span(), |p| p.span());
                 self.diagnostics.push(
                     Diagnostic::warning(
+                        DiagnosticKind::Rounded,
                         span,
                         format!("{rate} tokens per period is not a whole number of nanoseconds apart"),
                     )
@@ -282,7 +309,7 @@ impl Compiler<'_> {
             }
             if interval == 0 {
                 let span = r.per.as_ref().map_or(r.rate.span(), |p| p.span());
-                self.error(span, "this rate is above one token per nanosecond");
+                self.error(DiagnosticKind::OutOfRange, span, "this rate is above one token per nanosecond");
             }
             rate_limits.push(RateLimitPlan { name: name.get_ref().clone(), interval: interval.max(1), burst });
         }
@@ -290,9 +317,14 @@ impl Compiler<'_> {
         let task_names = s.tasks.0.iter().map(|(n, _)| n).chain(s.arrivals.0.iter().map(|(n, _)| n));
         for name in task_names {
             if name.get_ref() == "main" {
-                self.error_help(name.span(), "`main` is not a task name", "write the entry point as a `[main]` table");
+                self.error_help(
+                    DiagnosticKind::InvalidName,
+                    name.span(),
+                    "`main` is not a task name",
+                    "write the entry point as a `[main]` table",
+                );
             }
-            self.declare(name, "task", |c| (&mut c.tasks, &mut c.decls.tasks));
+            self.declare(name, Namespace::Task);
         }
 
         let mut tasks = Vec::new();
@@ -303,11 +335,15 @@ impl Compiler<'_> {
                 None => 1,
                 Some(c) => match *c.get_ref() {
                     n if n < 1 => {
-                        self.error(c.span(), "a task's `count` must be at least 1");
+                        self.error(DiagnosticKind::OutOfRange, c.span(), "a task's `count` must be at least 1");
                         1
                     }
                     n if n > MAX_REPLICAS => {
-                        self.error(c.span(), format!("`count` {n} is above the limit of {MAX_REPLICAS} replicas"));
+                        self.error(
+                            DiagnosticKind::OutOfRange,
+                            c.span(),
+                            format!("`count` {n} is above the limit of {MAX_REPLICAS} replicas"),
+                        );
                         1
                     }
                     n => n as u64,
@@ -324,6 +360,7 @@ impl Compiler<'_> {
             Some(main) => self.block(&main.get_ref().steps, 1),
             None if tasks.is_empty() && !self.partial => {
                 self.error_help(
+                    DiagnosticKind::NothingToRun,
                     0..0,
                     "nothing to run",
                     "declare a task as `[tasks.NAME]` with `steps`, or a `[main]` table",
@@ -339,11 +376,7 @@ impl Compiler<'_> {
         Some(Plan {
             description: s.description.clone(),
             seed,
-            time_limit,
-            max_events,
-            max_events_per_instant,
-            max_tasks,
-            max_steps_without_waiting: MAX_STEPS_WITHOUT_WAITING,
+            limits: Limits { time_limit, max_events, max_events_per_instant, max_tasks, ..Limits::default() },
             queues,
             semaphores,
             thread_pool,
@@ -361,11 +394,11 @@ impl Compiler<'_> {
     fn positive(&mut self, v: &Spanned<i64>, what: &str, max: i64) -> u64 {
         match *v.get_ref() {
             n if n < 1 => {
-                self.error(v.span(), format!("{what} must be at least 1"));
+                self.error(DiagnosticKind::OutOfRange, v.span(), format!("{what} must be at least 1"));
                 1
             }
             n if n > max => {
-                self.error(v.span(), format!("{what} of {n} is above the limit of {max}"));
+                self.error(DiagnosticKind::OutOfRange, v.span(), format!("{what} of {n} is above the limit of {max}"));
                 1
             }
             n => n as u64,
@@ -383,7 +416,7 @@ impl Compiler<'_> {
         let times = match &a.total {
             None => Count::Forever,
             Some(t) if *t.get_ref() < 0 => {
-                self.error(t.span(), "`total` cannot be negative");
+                self.error(DiagnosticKind::OutOfRange, t.span(), "`total` cannot be negative");
                 Count::Forever
             }
             Some(t) => Count::Expr(Expr::Int(*t.get_ref())),
@@ -397,53 +430,53 @@ impl Compiler<'_> {
         TaskPlan { name: name.to_owned(), count: 1, steps: vec![Step::Repeat { times, body }] }
     }
 
-    /// Resolves a reference to a declared semaphore, event, barrier or rate limit.
-    fn resolve(&mut self, name: &Spanned<String>, what: &str, table: &str) -> Option<usize> {
-        let names = match what {
-            "semaphore" => &self.semaphores,
-            "event" => &self.events,
-            "barrier" => &self.barriers,
-            _ => &self.rate_limits,
-        };
-        if let Some(i) = lookup(names, name.get_ref()) {
+    /// Resolves a reference to a declared queue, semaphore, event, barrier or rate limit.
+    fn resolve(&mut self, name: &Spanned<String>, ns: Namespace) -> Option<usize> {
+        if let Some(i) = self.decls.names.find(ns, name.get_ref()) {
             return Some(i);
         }
         if self.broken.contains(name.get_ref()) {
             return None;
         }
-        let d = Diagnostic::error(name.span(), format!("unknown {what} `{}`", name.get_ref()));
-        let d = match did_you_mean(name.get_ref(), names.iter().chain(self.broken).map(String::as_str)) {
+        let (what, table) = (ns.what(), ns.table());
+        let declared = self.decls.names.of(ns);
+        let d = Diagnostic::error(
+            DiagnosticKind::UnknownName(ns),
+            name.span(),
+            format!("unknown {what} `{}`", name.get_ref()),
+        );
+        let d = match did_you_mean(name.get_ref(), declared.iter().chain(self.broken).map(String::as_str)) {
             Some(s) => d.with_help(format!("did you mean `{s}`?")),
+            None if ns == Namespace::Queue && !declared.is_empty() => {
+                d.with_help(format!("the queues are `{}`", declared.join("`, `")))
+            }
             None => d.with_help(format!("declare it with `[{table}.{}]`", name.get_ref())),
         };
         self.diagnostics.push(d);
         None
     }
 
-    /// Declares `name` in one namespace (`pick` gives its names and their spans), checking that
-    /// it is a usable identifier and new there.
-    fn declare(&mut self, name: &Spanned<String>, what: &str, pick: fn(&mut Self) -> Namespace<'_>) {
-        let taken = pick(self).0.contains(name.get_ref());
-        self.declare_name(name, what, taken);
-        let (names, spans) = pick(self);
-        names.push(name.get_ref().clone());
-        spans.push(name.span());
-    }
-
-    /// Checks that `name` is a usable identifier and not declared twice.
-    fn declare_name(&mut self, name: &Spanned<String>, what: &str, taken: bool) {
+    /// Declares `name` in `ns`, checking that it is a usable identifier and new there.
+    fn declare(&mut self, name: &Spanned<String>, ns: Namespace) {
         let text = name.get_ref();
+        let what = ns.what();
         let valid = text.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
         if !valid {
             self.error_help(
+                DiagnosticKind::InvalidName,
                 name.span(),
                 format!("`{text}` is not a valid {what} name"),
                 "a name starts with a letter or `_` and has only letters, digits, `_` and `-`",
             );
-        } else if taken {
-            self.error(name.span(), format!("{what} `{text}` is declared twice"));
+        } else if let Some(first) = self.decls.names.find(ns, text) {
+            let first = self.decls.names.spans(ns)[first].clone();
+            self.diagnostics.push(
+                Diagnostic::error(DiagnosticKind::Duplicate, name.span(), format!("{what} `{text}` is declared twice"))
+                    .with_label(first, "first declared here"),
+            );
         }
+        self.decls.names.push(ns, name);
     }
 
     fn block(&mut self, steps: &Spanned<Vec<Spanned<format::Step>>>, count: u64) -> Vec<Step> {
@@ -453,80 +486,49 @@ impl Compiler<'_> {
     fn step(&mut self, spanned: &Spanned<format::Step>, count: u64) -> Option<Step> {
         let s = spanned.get_ref();
         let span = spanned.span();
-        let present: Vec<(&str, Range<usize>)> = [
-            ("sleep", s.sleep.as_ref().map(|v| v.span())),
-            ("put", s.put.as_ref().map(|v| v.span())),
-            ("get", s.get.as_ref().map(|v| v.span())),
-            ("done", s.done.as_ref().map(|v| v.span())),
-            ("join", s.join.as_ref().map(|v| v.span())),
-            ("repeat", s.repeat.as_ref().map(|v| v.span())),
-            ("start", s.start.as_ref().map(|v| v.span())),
-            ("wait", s.wait.as_ref().map(|v| v.span())),
-            ("gather", s.gather.as_ref().map(|v| v.span())),
-            ("cancel", s.cancel.as_ref().map(|v| v.span())),
-            ("race", s.race.as_ref().map(|v| v.span())),
-            ("timeout", s.timeout.as_ref().map(|v| v.span())),
-            ("try", s.try_.as_ref().map(|v| v.span())),
-            ("acquire", s.acquire.as_ref().map(|v| v.span())),
-            ("release", s.release.as_ref().map(|v| v.span())),
-            ("hold", s.hold.as_ref().map(|v| v.span())),
-            ("set", s.set.as_ref().map(|v| v.span())),
-            ("clear", s.clear.as_ref().map(|v| v.span())),
-            ("wait-event", s.wait_event.as_ref().map(|v| v.span())),
-            ("barrier", s.barrier.as_ref().map(|v| v.span())),
-            ("throttle", s.throttle.as_ref().map(|v| v.span())),
-            ("busy", s.busy.as_ref().map(|v| v.span())),
-            ("to-thread", s.to_thread.as_ref().map(|v| v.span())),
-            ("fail", s.fail.as_ref().map(|v| v.span())),
-            ("retry", s.retry.as_ref().map(|v| v.span())),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.map(|v| (k, v)))
-        .collect();
-        debug_assert!(present.iter().all(|(k, _)| format::STEP_KINDS.contains(k)));
-
-        let kind = match present.as_slice() {
-            [] if s.say.is_some() => "say",
+        let keys = s.keys();
+        let kinds: Vec<(&StepKey, &Range<usize>)> =
+            keys.iter().filter(|(k, _)| k.kind.is_some()).map(|(k, s)| (*k, s)).collect();
+        // `say` is the kind only when no other kind key is there.
+        let kinds: Vec<_> = match kinds.as_slice() {
+            [_, ..] if kinds.len() > 1 => kinds.into_iter().filter(|(k, _)| k.modifies.is_empty()).collect(),
+            _ => kinds,
+        };
+        let key = match kinds.as_slice() {
             [] => {
+                let names: Vec<&str> = format::step_kinds().map(|k| k.name).collect();
                 self.error_help(
+                    DiagnosticKind::NoStepKind,
                     span,
                     "this step does nothing",
-                    format!("a step needs one of `{}`", format::STEP_KINDS.join("`, `")),
+                    format!("a step needs one of `{}`", names.join("`, `")),
                 );
                 return None;
             }
-            [(kind, _)] => kind,
+            [(key, _)] => *key,
             [(first, _), (second, second_span), ..] => {
                 self.error_help(
-                    second_span.clone(),
-                    format!("a step does one thing, and this one has both `{first}` and `{second}`"),
+                    DiagnosticKind::TwoStepKinds,
+                    (*second_span).clone(),
+                    format!("a step does one thing, and this one has both `{}` and `{}`", first.name, second.name),
                     "split it into two steps",
                 );
                 return None;
             }
         };
+        let (kind, name) = (key.kind?, key.name);
 
-        // Modifiers that only some kinds take.
-        let modifiers = [
-            ("say", s.say.as_ref().map(|v| v.span())),
-            ("item", s.item.as_ref().map(|v| v.span())),
-            ("steps", s.steps.as_ref().map(|v| v.span())),
-            ("on-timeout", s.on_timeout.as_ref().map(|v| v.span())),
-            ("finally", s.finally.as_ref().map(|v| v.span())),
-            ("on-error", s.on_error.as_ref().map(|v| v.span())),
-            ("policy", s.policy.as_ref().map(|v| v.span())),
-            ("probability", s.probability.as_ref().map(|v| v.span())),
-            ("backoff", s.backoff.as_ref().map(|v| v.span())),
-            ("jitter", s.jitter.as_ref().map(|v| v.span())),
-        ];
+        // Modifiers, and kind keys that modify others, only with the kinds they go with.
         let mut misplaced = false;
-        for (key, key_span) in modifiers {
-            let kinds = format::modifier_kinds(key);
-            if let Some(key_span) = key_span.filter(|_| !kinds.contains(&kind)) {
+        for (other, other_span) in keys.iter().filter(|(k, _)| k.name != name) {
+            if !other.goes_with(name) {
+                let mut with = Vec::from_iter(other.kind.map(|_| other.name));
+                with.extend(other.modifies);
                 self.error_help(
-                    key_span,
-                    format!("`{key}` does not go with `{kind}`"),
-                    format!("`{key}` goes with `{}`", kinds.join("`, `")),
+                    DiagnosticKind::MisplacedKey,
+                    other_span.clone(),
+                    format!("`{}` does not go with `{name}`", other.name),
+                    format!("`{}` goes with `{}`", other.name, with.join("`, `")),
                 );
                 misplaced = true;
             }
@@ -536,6 +538,7 @@ impl Compiler<'_> {
             Some(steps) => c.block(steps, count),
             None => {
                 c.error_help(
+                    DiagnosticKind::MissingBlock,
                     span.clone(),
                     format!("`{what}` needs the block it runs"),
                     format!("add `steps = [ ... ]` to the `{what}` step"),
@@ -545,9 +548,9 @@ impl Compiler<'_> {
         };
 
         let step = match kind {
-            "say" => Step::Say(say?),
-            "sleep" => Step::Sleep { duration: self.duration(s.sleep.as_ref()?)?, say },
-            "put" => {
+            StepKind::Say => Step::Say(say?),
+            StepKind::Sleep => Step::Sleep { duration: self.duration(s.sleep.as_ref()?)?, say },
+            StepKind::Put => {
                 let queue = self.queue(s.put.as_ref()?);
                 let item = match &s.item {
                     Some(t) => self.template(t),
@@ -555,71 +558,84 @@ impl Compiler<'_> {
                 };
                 Step::Put { queue: queue?, item: item?, say }
             }
-            "get" => Step::Get { queue: self.queue(s.get.as_ref()?)?, say },
-            "done" => Step::Done { queue: self.queue(s.done.as_ref()?)? },
-            "join" => Step::Join { queue: self.queue(s.join.as_ref()?)? },
-            "repeat" => {
+            StepKind::Get => Step::Get { queue: self.queue(s.get.as_ref()?)?, say },
+            StepKind::Done => Step::Done { queue: self.queue(s.done.as_ref()?)? },
+            StepKind::Join => Step::Join { queue: self.queue(s.join.as_ref()?)? },
+            StepKind::Repeat => {
                 let times = self.count(s.repeat.as_ref()?, count);
                 let body = body(self, "repeat");
                 Step::Repeat { times: times?, body }
             }
-            "start" => Step::Start { tasks: self.task_refs(s.start.as_ref()?)? },
-            "wait" => Step::Wait { tasks: self.task_refs(s.wait.as_ref()?)? },
-            "gather" => {
+            StepKind::Start => Step::Start { tasks: self.task_refs(s.start.as_ref()?)? },
+            StepKind::Wait => Step::Wait { tasks: self.task_refs(s.wait.as_ref()?)? },
+            StepKind::Gather => {
                 let policy = match s.policy.as_ref().map(|p| (p.get_ref().as_str(), p.span())) {
                     None | Some(("fail-fast", _)) => Some(GatherPolicy::FailFast),
                     Some(("collect", _)) => Some(GatherPolicy::Collect),
                     Some((other, span)) => {
-                        self.error_help(span, format!("unknown policy `{other}`"), "use \"fail-fast\" or \"collect\"");
+                        self.error_help(
+                            DiagnosticKind::InvalidValue,
+                            span,
+                            format!("unknown policy `{other}`"),
+                            "use \"fail-fast\" or \"collect\"",
+                        );
                         None
                     }
                 };
                 let tasks = self.task_refs(s.gather.as_ref()?);
                 Step::Gather { tasks: tasks?, policy: policy? }
             }
-            "cancel" => Step::Cancel { tasks: self.task_refs(s.cancel.as_ref()?)? },
-            "race" => Step::Race { tasks: self.task_refs(s.race.as_ref()?)? },
-            "try" => {
+            StepKind::Cancel => Step::Cancel { tasks: self.task_refs(s.cancel.as_ref()?)? },
+            StepKind::Race => Step::Race { tasks: self.task_refs(s.race.as_ref()?)? },
+            StepKind::Try => {
                 let body = self.block(s.try_.as_ref()?, count);
                 let on_error = s.on_error.as_ref().map(|b| self.block(b, count));
                 let finally = s.finally.as_ref().map_or_else(Vec::new, |b| self.block(b, count));
                 Step::Try { body, on_error, finally }
             }
-            "acquire" => Step::Acquire { semaphore: self.resolve(s.acquire.as_ref()?, "semaphore", "semaphores")? },
-            "release" => Step::Release { semaphore: self.resolve(s.release.as_ref()?, "semaphore", "semaphores")? },
-            "hold" => {
-                let semaphore = self.resolve(s.hold.as_ref()?, "semaphore", "semaphores");
+            StepKind::Acquire => Step::Acquire { semaphore: self.resolve(s.acquire.as_ref()?, Namespace::Semaphore)? },
+            StepKind::Release => Step::Release { semaphore: self.resolve(s.release.as_ref()?, Namespace::Semaphore)? },
+            StepKind::Hold => {
+                let semaphore = self.resolve(s.hold.as_ref()?, Namespace::Semaphore);
                 let body = body(self, "hold");
                 Step::Hold { semaphore: semaphore?, body }
             }
-            "set" => Step::Set { event: self.resolve(s.set.as_ref()?, "event", "events")? },
-            "clear" => Step::Clear { event: self.resolve(s.clear.as_ref()?, "event", "events")? },
-            "wait-event" => Step::WaitEvent { event: self.resolve(s.wait_event.as_ref()?, "event", "events")? },
-            "barrier" => Step::Barrier { barrier: self.resolve(s.barrier.as_ref()?, "barrier", "barriers")? },
-            "throttle" => Step::Throttle { limit: self.resolve(s.throttle.as_ref()?, "rate limit", "rate-limits")? },
-            "busy" => Step::Busy { duration: self.duration(s.busy.as_ref()?)? },
-            "to-thread" => Step::ToThread { duration: self.duration(s.to_thread.as_ref()?)? },
-            "fail" => {
+            StepKind::Set => Step::Set { event: self.resolve(s.set.as_ref()?, Namespace::Event)? },
+            StepKind::Clear => Step::Clear { event: self.resolve(s.clear.as_ref()?, Namespace::Event)? },
+            StepKind::WaitEvent => Step::WaitEvent { event: self.resolve(s.wait_event.as_ref()?, Namespace::Event)? },
+            StepKind::Barrier => Step::Barrier { barrier: self.resolve(s.barrier.as_ref()?, Namespace::Barrier)? },
+            StepKind::Throttle => Step::Throttle { limit: self.resolve(s.throttle.as_ref()?, Namespace::RateLimit)? },
+            StepKind::Busy => Step::Busy { duration: self.duration(s.busy.as_ref()?)? },
+            StepKind::ToThread => Step::ToThread { duration: self.duration(s.to_thread.as_ref()?)? },
+            StepKind::Fail => {
                 let message = self.template(s.fail.as_ref()?);
                 let probability = match &s.probability {
                     None => Some(1.0),
                     Some(p) if (0.0..=1.0).contains(p.get_ref()) => Some(*p.get_ref()),
                     Some(p) => {
-                        self.error(p.span(), format!("a probability is from 0 to 1, and this one is {}", p.get_ref()));
+                        self.error(
+                            DiagnosticKind::OutOfRange,
+                            p.span(),
+                            format!("a probability is from 0 to 1, and this one is {}", p.get_ref()),
+                        );
                         None
                     }
                 };
                 Step::Fail { message: message?, probability: probability? }
             }
-            "retry" => {
+            StepKind::Retry => {
                 let r = s.retry.as_ref()?;
                 let retries = match *r.get_ref() {
                     n if n < 0 => {
-                        self.error(r.span(), "`retry` cannot be negative");
+                        self.error(DiagnosticKind::OutOfRange, r.span(), "`retry` cannot be negative");
                         None
                     }
                     n if n > MAX_REPLICAS => {
-                        self.error(r.span(), format!("`retry` of {n} is above the limit of {MAX_REPLICAS}"));
+                        self.error(
+                            DiagnosticKind::OutOfRange,
+                            r.span(),
+                            format!("`retry` of {n} is above the limit of {MAX_REPLICAS}"),
+                        );
                         None
                     }
                     n => Some(n as u64),
@@ -633,14 +649,13 @@ impl Compiler<'_> {
                 let jitter = s.jitter.as_ref().is_some_and(|j| *j.get_ref());
                 Step::Retry { retries: retries?, body, backoff: backoff?, jitter }
             }
-            "timeout" => {
+            StepKind::Timeout => {
                 let after = self.duration(s.timeout.as_ref()?);
                 let body = body(self, "timeout");
                 let on_timeout = s.on_timeout.as_ref().map_or_else(Vec::new, |b| self.block(b, count));
                 let finally = s.finally.as_ref().map_or_else(Vec::new, |b| self.block(b, count));
                 Step::Timeout { after: after?, body, on_timeout, finally }
             }
-            _ => unreachable!("kind {kind} is listed in STEP_KINDS"),
         };
         (!misplaced).then_some(step)
     }
@@ -650,7 +665,7 @@ impl Compiler<'_> {
             Ok(t) => Some(t),
             Err(e) => {
                 let span = self.inner_span(text.span(), text.get_ref(), e.range);
-                let d = Diagnostic::error(span, e.message);
+                let d = Diagnostic::error(DiagnosticKind::InvalidTemplate, span, e.message);
                 self.diagnostics.push(match e.help {
                     Some(h) => d.with_help(h),
                     None => d,
@@ -678,36 +693,29 @@ impl Compiler<'_> {
     }
 
     fn queue(&mut self, name: &Spanned<String>) -> Option<usize> {
-        if self.broken.contains(name.get_ref()) {
-            return None;
-        }
-        lookup(&self.queues, name.get_ref()).or_else(|| {
-            let d = Diagnostic::error(name.span(), format!("unknown queue `{}`", name.get_ref()));
-            let d = match did_you_mean(name.get_ref(), self.queues.iter().chain(self.broken).map(String::as_str)) {
-                Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                None if self.queues.is_empty() => d.with_help(format!("declare it with `[queues.{}]`", name.get_ref())),
-                None => d.with_help(format!("the queues are `{}`", self.queues.join("`, `"))),
-            };
-            self.diagnostics.push(d);
-            None
-        })
+        self.resolve(name, Namespace::Queue)
     }
 
     fn task_refs(&mut self, names: &Spanned<format::Names>) -> Option<Vec<usize>> {
         let mut refs = Vec::new();
         let mut ok = true;
         if names.get_ref().0.is_empty() {
-            self.error(names.span(), "the list of tasks is empty");
+            self.error(DiagnosticKind::InvalidValue, names.span(), "the list of tasks is empty");
             return None;
         }
         for name in &names.get_ref().0 {
-            match lookup(&self.tasks, name) {
+            match self.decls.names.find(Namespace::Task, name) {
                 Some(r) => refs.push(r),
                 None if self.broken.contains(name) => ok = false,
                 None => {
                     ok = false;
-                    let d = Diagnostic::error(names.span(), format!("unknown task `{name}`"));
-                    let d = match did_you_mean(name, self.tasks.iter().chain(self.broken).map(String::as_str)) {
+                    let d = Diagnostic::error(
+                        DiagnosticKind::UnknownName(Namespace::Task),
+                        names.span(),
+                        format!("unknown task `{name}`"),
+                    );
+                    let tasks = self.decls.names.of(Namespace::Task);
+                    let d = match did_you_mean(name, tasks.iter().chain(self.broken).map(String::as_str)) {
                         Some(s) => d.with_help(format!("did you mean `{s}`?")),
                         None if name == "main" => d.with_help("`main` is the entry point and cannot be started"),
                         None => d.with_help(format!("declare it with `[tasks.{name}]`")),
@@ -723,7 +731,11 @@ impl Compiler<'_> {
         let span = spanned.span();
         match spanned.get_ref() {
             format::Count::Fixed(n) if *n < 0 => {
-                self.error(span, format!("a repeat count cannot be negative, and this one is {n}"));
+                self.error(
+                    DiagnosticKind::OutOfRange,
+                    span,
+                    format!("a repeat count cannot be negative, and this one is {n}"),
+                );
                 None
             }
             format::Count::Fixed(n) => Some(Count::Expr(Expr::Int(*n))),
@@ -738,13 +750,18 @@ impl Compiler<'_> {
                             Some(v) if v >= 0 => {}
                             Some(v) => {
                                 self.error(
+                                    DiagnosticKind::InvalidExpression,
                                     span.clone(),
                                     format!("`{t}` is {v} for replica {i}, and a repeat count cannot be negative"),
                                 );
                                 return None;
                             }
                             None => {
-                                self.error(span.clone(), format!("`{t}` overflows for replica {i}"));
+                                self.error(
+                                    DiagnosticKind::InvalidExpression,
+                                    span.clone(),
+                                    format!("`{t}` overflows for replica {i}"),
+                                );
                                 return None;
                             }
                         }
@@ -753,6 +770,7 @@ impl Compiler<'_> {
                 }
                 Err(why) => {
                     self.error_help(
+                        DiagnosticKind::InvalidExpression,
                         span,
                         format!("cannot read the repeat count `{t}`: {why}"),
                         "write a whole number, an expression such as \"i + 1\", or \"forever\"",
@@ -774,8 +792,11 @@ impl Compiler<'_> {
                 Some((_, dist)) => dist.clone(),
                 None if self.broken.contains(name) => None,
                 None => {
-                    let d =
-                        Diagnostic::error(span, format!("`{name}` is neither a duration nor a declared distribution"));
+                    let d = Diagnostic::error(
+                        DiagnosticKind::UnknownName(Namespace::Distribution),
+                        span,
+                        format!("`{name}` is neither a duration nor a declared distribution"),
+                    );
                     let help = match did_you_mean(
                         name,
                         self.dists.iter().map(|(n, _)| n).chain(self.broken).map(String::as_str),
@@ -794,6 +815,7 @@ impl Compiler<'_> {
     fn duration_text(&mut self, text: &str, span: Range<usize>) -> Option<u64> {
         if let Some(positive) = text.trim_start().strip_prefix('-') {
             self.error_help(
+                DiagnosticKind::InvalidDuration,
                 span,
                 format!("a duration cannot be negative, and `{text}` is"),
                 format!("write \"{}\", or \"0s\"", positive.trim_start()),
@@ -802,12 +824,17 @@ impl Compiler<'_> {
         }
         match humantime::parse_duration(text) {
             Ok(d) if d.as_nanos() > u128::from(MAX_VALUE) => {
-                self.error(span, format!("`{text}` is longer than the longest duration, about 292 years"));
+                self.error(
+                    DiagnosticKind::InvalidDuration,
+                    span,
+                    format!("`{text}` is longer than the longest duration, about 292 years"),
+                );
                 None
             }
             Ok(d) => Some(d.as_nanos() as u64),
             Err(e) => {
                 self.error_help(
+                    DiagnosticKind::InvalidDuration,
                     span,
                     format!("invalid duration `{text}`: {e}"),
                     "write a number and a unit, as in \"1s\", \"250ms\", \"20us\" or \"1h 30m\"",
@@ -823,15 +850,25 @@ impl Compiler<'_> {
             (Scalar::Str(t), Unit::Duration) => self.duration_text(t, v.span()),
             (Scalar::Int(n), Unit::Count) if *n >= 0 => Some(*n as u64),
             (Scalar::Int(n), Unit::Count) => {
-                self.error(v.span(), format!("a count cannot be negative, and this one is {n}"));
+                self.error(
+                    DiagnosticKind::OutOfRange,
+                    v.span(),
+                    format!("a count cannot be negative, and this one is {n}"),
+                );
                 None
             }
             (Scalar::Int(n), Unit::Duration) => {
-                self.error_help(v.span(), "a duration needs a unit", format!("write \"{n}s\" for {n} seconds"));
+                self.error_help(
+                    DiagnosticKind::InvalidDuration,
+                    v.span(),
+                    "a duration needs a unit",
+                    format!("write \"{n}s\" for {n} seconds"),
+                );
                 None
             }
             (Scalar::Float(f), Unit::Duration) => {
                 self.error_help(
+                    DiagnosticKind::InvalidDuration,
                     v.span(),
                     "a duration needs a unit",
                     format!("write \"{}ms\" for {f} seconds", f * 1000.0),
@@ -839,7 +876,7 @@ impl Compiler<'_> {
                 None
             }
             (Scalar::Float(_) | Scalar::Str(_), Unit::Count) => {
-                self.error(v.span(), "a count is a whole number");
+                self.error(DiagnosticKind::WrongType, v.span(), "a count is a whole number");
                 None
             }
         }
@@ -861,6 +898,7 @@ impl Compiler<'_> {
         let kind = match kinds.as_slice() {
             [] => {
                 self.error_help(
+                    DiagnosticKind::InvalidDistribution,
                     span,
                     "a distribution table needs a kind",
                     "use one of `constant`, `uniform`, `exponential`, `normal`, `log-normal`, `choice`, `sequence`",
@@ -870,6 +908,7 @@ impl Compiler<'_> {
             [(kind, _)] => *kind,
             [(first, _), (second, s), ..] => {
                 self.error(
+                    DiagnosticKind::InvalidDistribution,
                     s.clone(),
                     format!("a distribution has one kind, and this one has both `{first}` and `{second}`"),
                 );
@@ -885,6 +924,7 @@ impl Compiler<'_> {
         for (param, param_span, owner) in params {
             if let Some(s) = param_span.filter(|_| owner != kind) {
                 self.error_help(
+                    DiagnosticKind::InvalidDistribution,
                     s,
                     format!("`{param}` does not go with `{kind}`"),
                     format!("`{param}` goes with `{owner}`"),
@@ -894,6 +934,7 @@ impl Compiler<'_> {
         }
         if unit == Unit::Count && matches!(kind, "exponential" | "normal" | "log-normal") {
             self.error_help(
+                DiagnosticKind::InvalidDistribution,
                 span,
                 format!("a count is a whole number, and `{kind}` draws fractions"),
                 "use `uniform`, `choice`, `sequence` or `constant`",
@@ -906,13 +947,22 @@ impl Compiler<'_> {
             "uniform" => {
                 let bounds = t.uniform.as_ref()?;
                 let [low, high] = bounds.get_ref().as_slice() else {
-                    self.error_help(bounds.span(), "`uniform` takes two values", "write `uniform = [low, high]`");
+                    self.error_help(
+                        DiagnosticKind::InvalidDistribution,
+                        bounds.span(),
+                        "`uniform` takes two values",
+                        "write `uniform = [low, high]`",
+                    );
                     return None;
                 };
                 let (low, high) = (self.scalar(low, unit), self.scalar(high, unit));
                 let (low, high) = (low?, high?);
                 if low > high {
-                    self.error(bounds.span(), "`uniform`'s low value is above its high value");
+                    self.error(
+                        DiagnosticKind::InvalidDistribution,
+                        bounds.span(),
+                        "`uniform`'s low value is above its high value",
+                    );
                     return None;
                 }
                 let step = match (&t.step, unit) {
@@ -922,11 +972,12 @@ impl Compiler<'_> {
                 };
                 let step_span = t.step.as_ref().map_or(span.clone(), |s| s.span());
                 if step == 0 {
-                    self.error(step_span, "`step` must be above zero");
+                    self.error(DiagnosticKind::InvalidDistribution, step_span, "`step` must be above zero");
                     return None;
                 }
                 if (high - low) % step != 0 {
                     self.error_help(
+                        DiagnosticKind::InvalidDistribution,
                         step_span,
                         "the range of `uniform` is not a whole number of steps",
                         "make high minus low a multiple of `step`",
@@ -938,7 +989,11 @@ impl Compiler<'_> {
             "exponential" => {
                 let mean = self.scalar(t.exponential.as_ref()?, unit)?;
                 if mean == 0 {
-                    self.error(t.exponential.as_ref()?.span(), "an exponential's mean must be above zero");
+                    self.error(
+                        DiagnosticKind::InvalidDistribution,
+                        t.exponential.as_ref()?.span(),
+                        "an exponential's mean must be above zero",
+                    );
                     return None;
                 }
                 Some(Dist::Exponential { mean: mean as f64 })
@@ -949,6 +1004,7 @@ impl Compiler<'_> {
                     Some(s) => self.scalar(s, unit),
                     None => {
                         self.error_help(
+                            DiagnosticKind::InvalidDistribution,
                             span,
                             "`normal` needs `std-dev`",
                             "write `{ normal = \"1s\", std-dev = \"100ms\" }`",
@@ -963,11 +1019,12 @@ impl Compiler<'_> {
                 let sigma = match &t.sigma {
                     Some(s) if s.get_ref().is_finite() && *s.get_ref() >= 0.0 => Some(*s.get_ref()),
                     Some(s) => {
-                        self.error(s.span(), "`sigma` must be zero or above");
+                        self.error(DiagnosticKind::InvalidDistribution, s.span(), "`sigma` must be zero or above");
                         None
                     }
                     None => {
                         self.error_help(
+                            DiagnosticKind::InvalidDistribution,
                             span,
                             "`log-normal` needs `sigma`",
                             "write `{ log-normal = \"1s\", sigma = 0.5 }`",
@@ -977,7 +1034,11 @@ impl Compiler<'_> {
                 };
                 let median = median?;
                 if median == 0 {
-                    self.error(t.log_normal.as_ref()?.span(), "a log-normal's median must be above zero");
+                    self.error(
+                        DiagnosticKind::InvalidDistribution,
+                        t.log_normal.as_ref()?.span(),
+                        "a log-normal's median must be above zero",
+                    );
                     return None;
                 }
                 Some(Dist::LogNormal { mu: libm::log(median as f64), sigma: sigma? })
@@ -989,15 +1050,23 @@ impl Compiler<'_> {
                     Some(w) => {
                         let ws: Vec<f64> = w.get_ref().iter().map(|x| *x.get_ref()).collect();
                         if ws.len() != values.len() {
-                            self.error(w.span(), format!("{} weights for {} values", ws.len(), values.len()));
+                            self.error(
+                                DiagnosticKind::InvalidDistribution,
+                                w.span(),
+                                format!("{} weights for {} values", ws.len(), values.len()),
+                            );
                             return None;
                         }
                         if let Some(bad) = w.get_ref().iter().find(|x| !x.get_ref().is_finite() || *x.get_ref() < 0.0) {
-                            self.error(bad.span(), "a weight must be zero or above");
+                            self.error(
+                                DiagnosticKind::InvalidDistribution,
+                                bad.span(),
+                                "a weight must be zero or above",
+                            );
                             return None;
                         }
                         if ws.iter().sum::<f64>() <= 0.0 {
-                            self.error(w.span(), "the weights sum to zero");
+                            self.error(DiagnosticKind::InvalidDistribution, w.span(), "the weights sum to zero");
                             return None;
                         }
                         ws
@@ -1020,14 +1089,10 @@ impl Compiler<'_> {
 
     fn values(&mut self, list: &Spanned<Vec<Spanned<Scalar>>>, unit: Unit, what: &str) -> Option<Vec<u64>> {
         if list.get_ref().is_empty() {
-            self.error(list.span(), format!("`{what}` needs at least one value"));
+            self.error(DiagnosticKind::InvalidDistribution, list.span(), format!("`{what}` needs at least one value"));
             return None;
         }
         let values: Vec<Option<u64>> = list.get_ref().iter().map(|v| self.scalar(v, unit)).collect();
         values.into_iter().collect()
     }
-}
-
-fn lookup(names: &[String], name: &str) -> Option<usize> {
-    names.iter().position(|n| n == name)
 }

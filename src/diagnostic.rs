@@ -11,29 +11,159 @@ pub enum Severity {
     Warning,
 }
 
+/// What kind of problem a diagnostic reports, so that tools and tests can tell problems apart
+/// without reading messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DiagnosticKind {
+    // Reading the file.
+    /// The file is not valid TOML.
+    Syntax,
+    /// A key the format does not have: a typo, or a key under the wrong table.
+    UnknownKey,
+    /// A required key is missing.
+    MissingKey,
+    /// A value of the wrong type, such as a number where a duration is expected.
+    WrongType,
+    /// Tables or arrays nested too deeply.
+    TooDeep,
+    /// The file is larger than scenario files may be.
+    TooLarge,
+    // Names.
+    /// A name declared twice in one namespace.
+    Duplicate,
+    /// A name that is not a usable identifier.
+    InvalidName,
+    /// A reference to a name nothing declares.
+    UnknownName(Namespace),
+    // Steps.
+    /// A step with no kind key.
+    NoStepKind,
+    /// A step with more than one kind key.
+    TwoStepKinds,
+    /// A modifier on a kind of step it does not go with.
+    MisplacedKey,
+    /// A step that runs a block has none.
+    MissingBlock,
+    /// The file declares nothing to run.
+    NothingToRun,
+    // Values.
+    /// A number outside what the key allows (a count, a capacity, a probability...).
+    OutOfRange,
+    /// A duration that does not parse, has no unit, or is negative.
+    InvalidDuration,
+    /// A distribution table that is not a valid distribution.
+    InvalidDistribution,
+    /// A message template that does not parse.
+    InvalidTemplate,
+    /// A count expression that does not parse or evaluates out of range.
+    InvalidExpression,
+    /// A value that is none of those the key accepts, such as an unknown `policy`.
+    InvalidValue,
+    // Warnings: likely mistakes in a scenario that still runs.
+    /// A declaration nothing uses.
+    Unused,
+    /// A queue only put on or only got from, or an event waited for that nothing sets.
+    OneSided,
+    /// A task or arrivals source nothing starts.
+    NeverStarted,
+    /// A wait longer than the run's time limit.
+    PastTimeLimit,
+    /// A task awaited that repeats forever and is never cancelled.
+    RunsForever,
+    /// A rate that is rounded to the nanosecond.
+    Rounded,
+}
+
+/// The namespaces a name can be declared in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Namespace {
+    Queue,
+    Semaphore,
+    Event,
+    Barrier,
+    RateLimit,
+    /// Tasks and arrivals sources share one namespace.
+    Task,
+    Distribution,
+}
+
+impl Namespace {
+    pub const ALL: [Namespace; 7] = [
+        Namespace::Queue,
+        Namespace::Semaphore,
+        Namespace::Event,
+        Namespace::Barrier,
+        Namespace::RateLimit,
+        Namespace::Task,
+        Namespace::Distribution,
+    ];
+
+    /// What one entry is called in messages: `queue`, `rate limit`.
+    pub fn what(self) -> &'static str {
+        match self {
+            Namespace::Queue => "queue",
+            Namespace::Semaphore => "semaphore",
+            Namespace::Event => "event",
+            Namespace::Barrier => "barrier",
+            Namespace::RateLimit => "rate limit",
+            Namespace::Task => "task",
+            Namespace::Distribution => "distribution",
+        }
+    }
+
+    /// The table entries are declared under: `queues`, `rate-limits`.
+    pub fn table(self) -> &'static str {
+        match self {
+            Namespace::Queue => "queues",
+            Namespace::Semaphore => "semaphores",
+            Namespace::Event => "events",
+            Namespace::Barrier => "barriers",
+            Namespace::RateLimit => "rate-limits",
+            Namespace::Task => "tasks",
+            Namespace::Distribution => "distributions",
+        }
+    }
+}
+
+/// A secondary place a diagnostic points at, with what it is: "first declared here".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    pub span: Range<usize>,
+    pub message: String,
+}
+
 /// One problem found in a scenario file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     pub severity: Severity,
+    pub kind: DiagnosticKind,
     /// Byte range in the source; an empty range points between two characters.
     pub span: Range<usize>,
     /// Lowercase, no trailing period, names in backticks.
     pub message: String,
     /// A suggestion that tells the user how to fix it.
     pub help: Option<String>,
+    /// Other places that explain this one.
+    pub labels: Vec<Label>,
 }
 
 impl Diagnostic {
-    pub fn error(span: Range<usize>, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Error, span, message: message.into(), help: None }
+    pub fn error(kind: DiagnosticKind, span: Range<usize>, message: impl Into<String>) -> Self {
+        Diagnostic { severity: Severity::Error, kind, span, message: message.into(), help: None, labels: Vec::new() }
     }
 
-    pub fn warning(span: Range<usize>, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Warning, span, message: message.into(), help: None }
+    pub fn warning(kind: DiagnosticKind, span: Range<usize>, message: impl Into<String>) -> Self {
+        Diagnostic { severity: Severity::Warning, kind, span, message: message.into(), help: None, labels: Vec::new() }
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_label(mut self, span: Range<usize>, message: impl Into<String>) -> Self {
+        self.labels.push(Label { span, message: message.into() });
         self
     }
 
@@ -47,9 +177,55 @@ impl Diagnostic {
     ///    |           ^^^^^^
     ///    = help: did you mean `jobs`?
     /// ```
+    ///
+    /// Each label follows as a snippet of its own, introduced by `:::`.
     pub fn render(&self, path: &str, source: &str) -> String {
-        let start = char_boundary(source, self.span.start);
-        let end = char_boundary(source, self.span.end.max(start));
+        let kind = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let primary = Snippet::new(source, &self.span);
+        let gutter = self
+            .labels
+            .iter()
+            .map(|l| Snippet::new(source, &l.span).line_no)
+            .chain([primary.line_no])
+            .max()
+            .unwrap_or(1)
+            .to_string()
+            .len();
+        let pad = " ".repeat(gutter);
+
+        let mut out = String::new();
+        let _ = writeln!(out, "{kind}: {}", self.message);
+        let _ = writeln!(out, "{pad}--> {path}:{}:{}", primary.line_no, primary.col);
+        primary.write(&mut out, gutter, '^', "");
+        for label in &self.labels {
+            let snippet = Snippet::new(source, &label.span);
+            let _ = writeln!(out, "{pad} |");
+            let _ = writeln!(out, "{pad}::: {path}:{}:{}", snippet.line_no, snippet.col);
+            snippet.write(&mut out, gutter, '-', &label.message);
+        }
+        if let Some(help) = &self.help {
+            let _ = writeln!(out, "{pad} = help: {help}");
+        }
+        out
+    }
+}
+
+/// The source line a span starts on, and where on it the span is.
+struct Snippet<'a> {
+    line_no: usize,
+    col: usize,
+    line: &'a str,
+    /// How many characters to underline.
+    width: usize,
+}
+
+impl<'a> Snippet<'a> {
+    fn new(source: &'a str, span: &Range<usize>) -> Self {
+        let start = char_boundary(source, span.start);
+        let end = char_boundary(source, span.end.max(start));
         let (line_no, line_start) = line_of(source, start);
         let line_end = source[line_start..].find('\n').map_or(source.len(), |i| line_start + i);
         let line = source[line_start..line_end].trim_end_matches('\r');
@@ -57,23 +233,17 @@ impl Diagnostic {
         // A span that runs past its first line is underlined to the end of that line.
         let underline_end = end.min(line_start + line.len()).max(start);
         let width = source[start..underline_end].chars().count().max(1);
-        let gutter = line_no.to_string().len();
-        let pad = " ".repeat(gutter);
-        let kind = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
+        Snippet { line_no, col, line, width }
+    }
 
-        let mut out = String::new();
-        let _ = writeln!(out, "{kind}: {}", self.message);
-        let _ = writeln!(out, "{pad}--> {path}:{line_no}:{col}");
+    /// Writes the line and its underline (`^^^` or `---`, then `note`).
+    fn write(&self, out: &mut String, gutter: usize, mark: char, note: &str) {
+        let pad = " ".repeat(gutter);
         let _ = writeln!(out, "{pad} |");
-        let _ = writeln!(out, "{line_no} | {}", line.replace('\t', " "));
-        let _ = writeln!(out, "{pad} | {}{}", " ".repeat(col - 1), "^".repeat(width));
-        if let Some(help) = &self.help {
-            let _ = writeln!(out, "{pad} = help: {help}");
-        }
-        out
+        let _ = writeln!(out, "{:>gutter$} | {}", self.line_no, self.line.replace('\t', " "));
+        let marks: String = std::iter::repeat_n(mark, self.width).collect();
+        let note = if note.is_empty() { String::new() } else { format!(" {note}") };
+        let _ = writeln!(out, "{pad} | {}{marks}{note}", " ".repeat(self.col - 1));
     }
 }
 
@@ -135,10 +305,22 @@ mod tests {
     #[test]
     fn renders_location_line_and_caret() {
         let src = "a = 1\nqueue = \"jobz\"\n";
-        let d = Diagnostic::error(14..20, "unknown queue `jobz`").with_help("did you mean `jobs`?");
+        let d = Diagnostic::error(DiagnosticKind::UnknownName(Namespace::Queue), 14..20, "unknown queue `jobz`")
+            .with_help("did you mean `jobs`?");
         assert_eq!(
             d.render("x.toml", src),
             "error: unknown queue `jobz`\n --> x.toml:2:9\n  |\n2 | queue = \"jobz\"\n  |         ^^^^^^\n  = help: did you mean `jobs`?\n"
+        );
+    }
+
+    #[test]
+    fn labels_point_at_other_places() {
+        let src = "[tasks.a]\nsteps = []\n[arrivals.a]\n";
+        let d = Diagnostic::error(DiagnosticKind::Duplicate, 31..32, "task `a` is declared twice")
+            .with_label(7..8, "first declared here");
+        assert_eq!(
+            d.render("x.toml", src),
+            "error: task `a` is declared twice\n --> x.toml:3:11\n  |\n3 | [arrivals.a]\n  |           ^\n  |\n ::: x.toml:1:8\n  |\n1 | [tasks.a]\n  |        - first declared here\n"
         );
     }
 

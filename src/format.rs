@@ -36,9 +36,6 @@ impl<T> Spanned<T> {
     pub fn get_mut(&mut self) -> &mut T {
         self.0.get_mut()
     }
-    pub fn into_inner(self) -> T {
-        self.0.into_inner()
-    }
 }
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
@@ -189,134 +186,196 @@ pub struct Main {
     pub steps: Spanned<Vec<Spanned<Step>>>,
 }
 
-/// The keys that say what a step does; a step has exactly one of them. `say` is the kind only
-/// when no other kind key is present; with `sleep`, `put` or `get` it is a modifier.
-pub const STEP_KINDS: &[&str] = &[
-    "say",
-    "sleep",
-    "put",
-    "get",
-    "done",
-    "join",
-    "repeat",
-    "start",
-    "wait",
-    "gather",
-    "cancel",
-    "race",
-    "timeout",
-    "try",
-    "acquire",
-    "release",
-    "hold",
-    "set",
-    "clear",
-    "wait-event",
-    "barrier",
-    "throttle",
-    "busy",
-    "to-thread",
-    "fail",
-    "retry",
-];
+/// Declares every key a step may have, once. From this one list come the [`Step`] struct that
+/// serde reads (and schemars describes), [`StepKind`] (which `compile` matches exhaustively, so a
+/// new kind cannot be forgotten there), and [`STEP_KEYS`] (which `compile`, the schema and the
+/// parser's block handling read).
+///
+/// Kind keys say what a step does, and a step has exactly one; each names its [`StepKind`]
+/// variant. Modifier keys list the kinds they go with. A kind key may also modify other kinds
+/// (`say` alone is the kind, beside `sleep`, `put` or `get` a modifier of theirs).
+macro_rules! step_keys {
+    (
+        kinds {
+            $( $(#[doc = $kdoc:literal])* $kind:ident $kkey:literal $kfield:ident : $kty:ty
+               $(, modifies [$($kmod:literal),*])? ; )*
+        }
+        modifiers {
+            $( $(#[doc = $mdoc:literal])* $mkey:literal $mfield:ident : $mty:ty, with [$($with:literal),*] ; )*
+        }
+    ) => {
+        /// One step. Exactly one of the *kind* keys must be present (`say` counts as the kind only
+        /// when no other kind key is); the other keys modify it. `compile` enforces which go together.
+        #[derive(Debug, Default, Deserialize, JsonSchema)]
+        #[serde(deny_unknown_fields)]
+        pub struct Step {
+            $( $(#[doc = $kdoc])* #[serde(rename = $kkey)] pub $kfield: Option<Spanned<$kty>>, )*
+            $( $(#[doc = $mdoc])* #[serde(rename = $mkey)] pub $mfield: Option<Spanned<$mty>>, )*
+        }
 
-/// The keys that modify a step, and the kinds of step each goes with. `compile` reports a
-/// modifier on another kind; the JSON Schema encodes the same table for editors.
-pub const STEP_MODIFIERS: &[(&str, &[&str])] = &[
-    ("say", &["say", "sleep", "put", "get"]),
-    ("item", &["put"]),
-    ("steps", &["repeat", "timeout", "hold", "retry"]),
-    ("on-timeout", &["timeout"]),
-    ("finally", &["timeout", "try"]),
-    ("on-error", &["try"]),
-    ("policy", &["gather"]),
-    ("probability", &["fail"]),
-    ("backoff", &["retry"]),
-    ("jitter", &["retry"]),
-];
+        /// What a step does: one variant per kind key.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum StepKind {
+            $( $kind, )*
+        }
 
-/// The kinds of step a modifier goes with.
-pub fn modifier_kinds(modifier: &str) -> &'static [&'static str] {
-    STEP_MODIFIERS.iter().find(|(m, _)| *m == modifier).map_or(&[], |(_, kinds)| kinds)
+        /// Every key a step may have: the kinds first, then the modifiers.
+        pub const STEP_KEYS: &[StepKey] = &[
+            $( StepKey {
+                name: $kkey,
+                kind: Some(StepKind::$kind),
+                modifies: &[$($($kmod),*)?],
+                block: <$kty as StepValue>::BLOCK,
+            }, )*
+            $( StepKey { name: $mkey, kind: None, modifies: &[$($with),*], block: <$mty as StepValue>::BLOCK }, )*
+        ];
+
+        impl Step {
+            /// The keys present in this step, with their spans, in the order of [`STEP_KEYS`].
+            pub fn keys(&self) -> Vec<(&'static StepKey, Range<usize>)> {
+                let spans = [
+                    $( self.$kfield.as_ref().map(|v| v.span()), )*
+                    $( self.$mfield.as_ref().map(|v| v.span()), )*
+                ];
+                STEP_KEYS.iter().zip(spans).filter_map(|(k, span)| span.map(|s| (k, s))).collect()
+            }
+
+            /// The nested block of steps under `key`, if the step has one there.
+            pub fn block_mut(&mut self, key: &str) -> Option<&mut Spanned<Block>> {
+                $( if key == $kkey { return <$kty as StepValue>::block(&mut self.$kfield); } )*
+                $( if key == $mkey { return <$mty as StepValue>::block(&mut self.$mfield); } )*
+                None
+            }
+        }
+    };
 }
 
-/// One step. Exactly one of the *kind* keys must be present (`say` counts as the kind only
-/// when no other kind key is); the other keys modify it. `compile` enforces which go together.
-#[derive(Debug, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Step {
-    /// A message to print. On `sleep`, `put` and `get` it is printed as part of that step.
-    pub say: Option<Spanned<String>>,
-    /// Sleep for a duration or a draw from a distribution.
-    pub sleep: Option<Spanned<DurationSpec>>,
-    /// Put an item on a queue.
-    pub put: Option<Spanned<String>>,
-    /// With `put`: the item, a template. Default `"{n}"`.
-    pub item: Option<Spanned<String>>,
-    /// Take the next item from a queue, waiting while it is empty.
-    pub get: Option<Spanned<String>>,
-    /// Mark one item of a queue done (asyncio's `task_done`).
-    pub done: Option<Spanned<String>>,
-    /// Wait until every item put on a queue has been marked done.
-    pub join: Option<Spanned<String>>,
-    /// Repeat `steps`: a count, an expression such as `"i + 1"`, a draw, or `"forever"`.
-    pub repeat: Option<Spanned<Count>>,
-    /// With `repeat` and `timeout`: the block the step runs.
-    pub steps: Option<Spanned<Vec<Spanned<Step>>>>,
-    /// Start every replica of these tasks and go on.
-    pub start: Option<Spanned<Names>>,
-    /// Wait until every started replica of these tasks has ended.
-    pub wait: Option<Spanned<Names>>,
-    /// Start these tasks and wait for them (asyncio's `gather`).
-    pub gather: Option<Spanned<Names>>,
-    /// Cancel every running replica of these tasks and wait until they have ended.
-    pub cancel: Option<Spanned<Names>>,
-    /// Run `steps` with a deadline; when it passes, run `on-timeout` instead of the rest.
-    pub timeout: Option<Spanned<DurationSpec>>,
-    /// With `timeout`: the steps run when the deadline passes.
-    pub on_timeout: Option<Spanned<Vec<Spanned<Step>>>>,
-    /// With `timeout` and `try`: the steps that always run at the end, whatever happened.
-    pub finally: Option<Spanned<Vec<Spanned<Step>>>>,
-    /// With `gather`: `"fail-fast"` (default) or `"collect"`.
-    pub policy: Option<Spanned<String>>,
-    /// Take a permit of a semaphore, waiting while none is free.
-    pub acquire: Option<Spanned<String>>,
-    /// Give back a permit of a semaphore.
-    pub release: Option<Spanned<String>>,
-    /// Hold a permit of a semaphore while `steps` run.
-    pub hold: Option<Spanned<String>>,
-    /// Set an event: every task waiting for it goes on.
-    pub set: Option<Spanned<String>>,
-    /// Clear an event.
-    pub clear: Option<Spanned<String>>,
-    /// Wait until an event is set.
-    pub wait_event: Option<Spanned<String>>,
-    /// Wait at a barrier until all its parties have arrived.
-    pub barrier: Option<Spanned<String>>,
-    /// Take a token from a rate limit, waiting until one is there.
-    pub throttle: Option<Spanned<String>>,
-    /// Work that keeps the event loop busy: no other task runs meanwhile.
-    pub busy: Option<Spanned<DurationSpec>>,
-    /// Blocking work handed to a thread (asyncio's `to_thread`): other tasks go on.
-    pub to_thread: Option<Spanned<DurationSpec>>,
-    /// Start these tasks; the first to complete wins and the others are cancelled.
-    pub race: Option<Spanned<Names>>,
-    /// Fail with this message.
-    pub fail: Option<Spanned<String>>,
-    /// With `fail`: the chance of failing, from 0 to 1. Default 1.
-    pub probability: Option<Spanned<f64>>,
-    /// Run `steps`, and run them again up to this many times while they fail.
-    pub retry: Option<Spanned<i64>>,
-    /// With `retry`: the wait before the first retry; it doubles for each next one.
-    pub backoff: Option<Spanned<DurationSpec>>,
-    /// With `retry`: wait a uniform draw between zero and the backoff ("full jitter").
-    pub jitter: Option<Spanned<bool>>,
-    /// Run a block; `on-error` runs if it fails, `finally` always.
-    #[serde(rename = "try")]
-    pub try_: Option<Spanned<Vec<Spanned<Step>>>>,
-    /// With `try`: the steps run when the block fails.
-    pub on_error: Option<Spanned<Vec<Spanned<Step>>>>,
+step_keys! {
+    kinds {
+        /// A message to print. On `sleep`, `put` and `get` it is printed as part of that step.
+        Say "say" say: String, modifies ["sleep", "put", "get"];
+        /// Sleep for a duration or a draw from a distribution.
+        Sleep "sleep" sleep: DurationSpec;
+        /// Put an item on a queue.
+        Put "put" put: String;
+        /// Take the next item from a queue, waiting while it is empty.
+        Get "get" get: String;
+        /// Mark one item of a queue done (asyncio's `task_done`).
+        Done "done" done: String;
+        /// Wait until every item put on a queue has been marked done.
+        Join "join" join: String;
+        /// Repeat `steps`: a count, an expression such as `"i + 1"`, a draw, or `"forever"`.
+        Repeat "repeat" repeat: Count;
+        /// Start every replica of these tasks and go on.
+        Start "start" start: Names;
+        /// Wait until every started replica of these tasks has ended.
+        Wait "wait" wait: Names;
+        /// Start these tasks and wait for them (asyncio's `gather`).
+        Gather "gather" gather: Names;
+        /// Cancel every running replica of these tasks and wait until they have ended.
+        Cancel "cancel" cancel: Names;
+        /// Start these tasks; the first to complete wins and the others are cancelled.
+        Race "race" race: Names;
+        /// Run `steps` with a deadline; when it passes, run `on-timeout` instead of the rest.
+        Timeout "timeout" timeout: DurationSpec;
+        /// Run a block; `on-error` runs if it fails, `finally` always.
+        Try "try" try_: Block;
+        /// Take a permit of a semaphore, waiting while none is free.
+        Acquire "acquire" acquire: String;
+        /// Give back a permit of a semaphore.
+        Release "release" release: String;
+        /// Hold a permit of a semaphore while `steps` run.
+        Hold "hold" hold: String;
+        /// Set an event: every task waiting for it goes on.
+        Set "set" set: String;
+        /// Clear an event.
+        Clear "clear" clear: String;
+        /// Wait until an event is set.
+        WaitEvent "wait-event" wait_event: String;
+        /// Wait at a barrier until all its parties have arrived.
+        Barrier "barrier" barrier: String;
+        /// Take a token from a rate limit, waiting until one is there.
+        Throttle "throttle" throttle: String;
+        /// Work that keeps the event loop busy: no other task runs meanwhile.
+        Busy "busy" busy: DurationSpec;
+        /// Blocking work handed to a thread (asyncio's `to_thread`): other tasks go on.
+        ToThread "to-thread" to_thread: DurationSpec;
+        /// Fail with this message.
+        Fail "fail" fail: String;
+        /// Run `steps`, and run them again up to this many times while they fail.
+        Retry "retry" retry: i64;
+    }
+    modifiers {
+        /// With `put`: the item, a template. Default `"{n}"`.
+        "item" item: String, with ["put"];
+        /// With `repeat`, `timeout`, `hold` and `retry`: the block the step runs.
+        "steps" steps: Block, with ["repeat", "timeout", "hold", "retry"];
+        /// With `timeout`: the steps run when the deadline passes.
+        "on-timeout" on_timeout: Block, with ["timeout"];
+        /// With `timeout` and `try`: the steps that always run at the end, whatever happened.
+        "finally" finally: Block, with ["timeout", "try"];
+        /// With `try`: the steps run when the block fails.
+        "on-error" on_error: Block, with ["try"];
+        /// With `gather`: `"fail-fast"` (default) or `"collect"`.
+        "policy" policy: String, with ["gather"];
+        /// With `fail`: the chance of failing, from 0 to 1. Default 1.
+        "probability" probability: f64, with ["fail"];
+        /// With `retry`: the wait before the first retry; it doubles for each next one.
+        "backoff" backoff: DurationSpec, with ["retry"];
+        /// With `retry`: wait a uniform draw between zero and the backoff ("full jitter").
+        "jitter" jitter: bool, with ["retry"];
+    }
 }
+
+/// A block of steps, as nested under `steps`, `try`, `on-timeout`, `finally` and `on-error`.
+pub type Block = Vec<Spanned<Step>>;
+
+/// A key a step may have, as [`STEP_KEYS`] lists it.
+#[derive(Debug)]
+pub struct StepKey {
+    pub name: &'static str,
+    /// The kind of step this key makes, if it is a kind key.
+    pub kind: Option<StepKind>,
+    /// The kinds this key may modify besides its own.
+    pub modifies: &'static [&'static str],
+    /// Whether the key holds a nested block of steps.
+    pub block: bool,
+}
+
+impl StepKey {
+    /// Whether this key may stand in a step of `kind` (named by its key).
+    pub fn goes_with(&self, kind: &str) -> bool {
+        self.name == kind || self.modifies.contains(&kind)
+    }
+}
+
+/// The kind keys, in the order [`STEP_KEYS`] lists them.
+pub fn step_kinds() -> impl Iterator<Item = &'static StepKey> {
+    STEP_KEYS.iter().filter(|k| k.kind.is_some())
+}
+
+/// What a step key's value may be; says which values are nested blocks of steps.
+trait StepValue: Sized {
+    const BLOCK: bool = false;
+    fn block(_: &mut Option<Spanned<Self>>) -> Option<&mut Spanned<Block>> {
+        None
+    }
+}
+
+impl StepValue for Block {
+    const BLOCK: bool = true;
+    fn block(value: &mut Option<Spanned<Self>>) -> Option<&mut Spanned<Block>> {
+        value.as_mut()
+    }
+}
+
+impl StepValue for String {}
+impl StepValue for DurationSpec {}
+impl StepValue for Count {}
+impl StepValue for Names {}
+impl StepValue for i64 {}
+impl StepValue for f64 {}
+impl StepValue for bool {}
 
 /// Entries of a table of named things, in the order the file declares them.
 #[derive(Debug)]
@@ -582,9 +641,6 @@ pub type Problem = (Range<usize>, String);
 const NAMED_TABLES: [&str; 8] =
     ["queues", "semaphores", "events", "barriers", "rate-limits", "arrivals", "distributions", "tasks"];
 
-/// The keys of a step that hold nested blocks of steps.
-const BLOCK_KEYS: [&str; 5] = ["steps", "on-timeout", "finally", "try", "on-error"];
-
 impl JsonSchema for Names {
     fn schema_name() -> Cow<'static, str> {
         "TaskNames".into()
@@ -792,18 +848,11 @@ fn block<'i>(
 fn step<'i>(mut item: toml::Spanned<DeValue<'i>>, errors: &mut Vec<toml::de::Error>) -> Option<Spanned<Step>> {
     let mut nested: Vec<(&str, Option<DeArray<'i>>)> = Vec::new();
     if let DeValue::Table(t) = item.get_mut() {
-        nested = BLOCK_KEYS.iter().map(|&k| (k, take_array(t, k))).collect();
+        nested = STEP_KEYS.iter().filter(|k| k.block).map(|k| (k.name, take_array(t, k.name))).collect();
     }
     let mut parsed = de::<Spanned<Step>>(item).map_err(|e| errors.push(e)).ok();
     for (key, items) in nested {
-        let s = parsed.as_mut().map(Spanned::get_mut);
-        let slot = s.and_then(|s| match key {
-            "steps" => s.steps.as_mut(),
-            "on-timeout" => s.on_timeout.as_mut(),
-            "finally" => s.finally.as_mut(),
-            "try" => s.try_.as_mut(),
-            _ => s.on_error.as_mut(),
-        });
+        let slot = parsed.as_mut().and_then(|s| s.get_mut().block_mut(key));
         block(items, slot, errors);
     }
     parsed

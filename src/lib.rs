@@ -1,18 +1,40 @@
 //! `scenario`: concurrent systems described in TOML, run on a virtual clock under a seeded RNG.
 //!
-//! The pipeline, one module per stage: [`format`] (the file's serde types) → [`compile`]
-//! (check and lower to a [`plan::Plan`]) → [`runtime`] (run the plan on tokio in virtual time)
-//! → [`transcript`] (render events). See ARCHITECTURE.md.
+//! Most people use the `scenario` command (see README.md). From Rust, [`Scenario`] is the front
+//! door: load a file, choose a seed and a [`Format`], run it, and read the [`Run`]'s transcript
+//! and [`Summary`]. To watch a run as it happens, implement [`sink::Sink`] and hand it to
+//! [`Scenario::run_with`].
+//!
+//! Inside, the pipeline is one module per stage: `format` (the file's serde types) → `compile`
+//! (check and lower to a plan) → `runtime` (run the plan on tokio in virtual time, producing
+//! [`event`]s) → [`sink`]s (render and count events). See ARCHITECTURE.md.
 
 pub mod cli;
-pub mod compile;
-pub mod diagnostic;
-pub mod dist;
-pub mod format;
-pub mod lint;
-pub mod plan;
-pub mod rng;
-pub mod runtime;
-pub mod schema;
-pub mod template;
-pub mod transcript;
+mod compile;
+mod diagnostic;
+mod dist;
+pub mod event;
+mod format;
+mod lint;
+mod plan;
+mod rng;
+mod runtime;
+mod scenario;
+mod schema;
+mod seconds;
+pub mod sink;
+mod template;
+
+pub use diagnostic::{Diagnostic, DiagnosticKind, Label, Severity};
+pub use event::{Failure, FailureKind};
+pub use plan::Limits;
+pub use scenario::{Error, Invalid, Run, Scenario};
+pub use sink::{Format, Summary};
+
+/// The JSON Schema of scenario files, as `scenario schema` prints it.
+pub fn json_schema() -> String {
+    schema::generate()
+}
+
+/// The largest scenario file read, in bytes.
+pub const MAX_SOURCE_BYTES: usize = compile::MAX_SOURCE_BYTES;

@@ -3,21 +3,19 @@
 
 use std::ops::Range;
 
-use crate::diagnostic::Diagnostic;
+use crate::compile::Names;
+use crate::diagnostic::{Diagnostic, DiagnosticKind, Namespace};
 use crate::dist::Dist;
 use crate::plan::{Count, Plan, Step};
 
-/// Where each declaration is in the source, by index, as in the plan.
+/// What a file declares and where, by index as in the plan.
 #[derive(Debug, Default)]
 pub struct Declarations {
-    pub queues: Vec<Range<usize>>,
-    pub semaphores: Vec<Range<usize>>,
-    pub events: Vec<Range<usize>>,
-    pub barriers: Vec<Range<usize>>,
-    pub rate_limits: Vec<Range<usize>>,
-    /// Declared tasks, then arrivals, as in `Plan::tasks`.
-    pub tasks: Vec<Range<usize>>,
-    /// How many of `tasks` are declared tasks; the rest are arrivals sources.
+    /// Every namespace; tasks are the declared tasks, then arrivals, as in `Plan::tasks`.
+    pub names: Names,
+    /// Where `thread-pool` is set, if it is.
+    pub thread_pool: Option<Range<usize>>,
+    /// How many of the tasks are declared tasks; the rest are arrivals sources.
     pub declared_tasks: usize,
     /// Whether the file has a `[main]` (without one, every task is gathered).
     pub has_main: bool,
@@ -41,6 +39,8 @@ struct Uses {
 }
 
 pub fn lint(plan: &Plan, decls: &Declarations) -> Vec<Diagnostic> {
+    use DiagnosticKind::*;
+    use Namespace::*;
     let mut u = Uses {
         puts: vec![false; plan.queues.len()],
         gets: vec![false; plan.queues.len()],
@@ -63,22 +63,28 @@ pub fn lint(plan: &Plan, decls: &Declarations) -> Vec<Diagnostic> {
     }
 
     let mut out = Vec::new();
-    let mut warn = |span: &Range<usize>, message: String, help: &str| {
-        out.push(Diagnostic::warning(span.clone(), message).with_help(help));
+    let mut warn = |kind: DiagnosticKind, span: &Range<usize>, message: String, help: &str| {
+        out.push(Diagnostic::warning(kind, span.clone(), message).with_help(help));
     };
+    let spans = |ns| decls.names.spans(ns);
     for (q, queue) in plan.queues.iter().enumerate() {
         let name = &queue.name;
         match (u.puts[q], u.gets[q]) {
-            (false, false) if !u.queue_joins[q] => {
-                warn(&decls.queues[q], format!("queue `{name}` is never used"), "remove it, or put and get items")
-            }
+            (false, false) if !u.queue_joins[q] => warn(
+                Unused,
+                &spans(Queue)[q],
+                format!("queue `{name}` is never used"),
+                "remove it, or put and get items",
+            ),
             (true, false) => warn(
-                &decls.queues[q],
+                OneSided,
+                &spans(Queue)[q],
                 format!("items are put on queue `{name}`, but nothing gets them"),
                 "add a task with `{ get = \"...\" }`, or the items pile up",
             ),
             (false, true) => warn(
-                &decls.queues[q],
+                OneSided,
+                &spans(Queue)[q],
                 format!("tasks get from queue `{name}`, but nothing puts on it"),
                 "they will wait forever; add a `put` or an `[arrivals]` source",
             ),
@@ -89,29 +95,34 @@ pub fn lint(plan: &Plan, decls: &Declarations) -> Vec<Diagnostic> {
         let name = &event.name;
         if u.event_waits[e] && !u.sets[e] {
             warn(
-                &decls.events[e],
+                OneSided,
+                &spans(Event)[e],
                 format!("tasks wait for event `{name}`, but nothing sets it"),
                 "they will wait forever; add `{ set = \"...\" }` or start it with `set = true`",
             );
         } else if !u.event_waits[e] && !u.sets[e] {
-            warn(&decls.events[e], format!("event `{name}` is never used"), "remove it, or set and wait for it");
+            warn(
+                Unused,
+                &spans(Event)[e],
+                format!("event `{name}` is never used"),
+                "remove it, or set and wait for it",
+            );
         }
     }
-    if let Some(pool) = plan.thread_pool.filter(|_| !u.to_thread) {
+    if let Some(pool) = decls.thread_pool.as_ref().filter(|_| !u.to_thread) {
         warn(
-            &decls.semaphores[pool],
+            Unused,
+            pool,
             "`thread-pool` is set, but no step uses `to-thread`".into(),
             "remove it, or hand blocking work to a thread with `{ to-thread = \"...\" }`",
         );
     }
-    let unused = [
-        ("semaphore", &u.semaphores, &decls.semaphores, plan.semaphores.iter().map(|s| &s.name).collect::<Vec<_>>()),
-        ("barrier", &u.barriers, &decls.barriers, plan.barriers.iter().map(|b| &b.name).collect()),
-        ("rate limit", &u.rate_limits, &decls.rate_limits, plan.rate_limits.iter().map(|r| &r.name).collect()),
-    ];
-    for (what, used, spans, names) in unused {
-        for (k, name) in names.iter().enumerate().filter(|(k, _)| !used[*k]) {
-            warn(&spans[k], format!("{what} `{name}` is never used"), "remove it, or use it in a step");
+    let unused = [(Semaphore, &u.semaphores), (Barrier, &u.barriers), (RateLimit, &u.rate_limits)];
+    for (ns, used) in unused {
+        // The thread pool comes after the declared semaphores, and is never unused here.
+        for (k, name) in decls.names.of(ns).iter().enumerate().filter(|(k, _)| !used[*k]) {
+            let what = ns.what();
+            warn(Unused, &spans(ns)[k], format!("{what} `{name}` is never used"), "remove it, or use it in a step");
         }
     }
     for (t, task) in plan.tasks.iter().enumerate() {
@@ -123,21 +134,24 @@ pub fn lint(plan: &Plan, decls: &Declarations) -> Vec<Diagnostic> {
             } else {
                 "start it from `main` with `{ start = \"...\" }` or `{ gather = \"...\" }`"
             };
-            warn(&decls.tasks[t], format!("{what} `{name}` is never started"), help);
-        } else if let Some(longest) = longest_fixed_wait(&task.steps).filter(|&d| d > plan.time_limit && !u.stopped[t])
+            warn(NeverStarted, &spans(Task)[t], format!("{what} `{name}` is never started"), help);
+        } else if let Some(longest) =
+            longest_fixed_wait(&task.steps).filter(|&d| d > plan.limits.time_limit && !u.stopped[t])
         {
             let mut limit = String::new();
-            crate::transcript::push_humantime(&mut limit, plan.time_limit);
+            crate::seconds::push_humantime(&mut limit, plan.limits.time_limit);
             let mut wait = String::new();
-            crate::transcript::push_humantime(&mut wait, longest);
+            crate::seconds::push_humantime(&mut wait, longest);
             warn(
-                &decls.tasks[t],
+                PastTimeLimit,
+                &spans(Task)[t],
                 format!("{what} `{name}` waits {wait} at once, longer than the time limit of {limit}"),
                 "the run will stop at its time limit first; raise `time-limit`, or shorten the wait",
             );
         } else if u.awaited[t] && !u.stopped[t] && repeats_forever(&task.steps) {
             warn(
-                &decls.tasks[t],
+                RunsForever,
+                &spans(Task)[t],
                 format!("task `{name}` repeats forever, and it is waited for but never cancelled"),
                 "the run can then end only at its time limit; cancel it, or give its `repeat` a count",
             );

@@ -4,6 +4,7 @@
 //! runtime never sees a name it has to look up or a value it has to validate.
 
 use crate::dist::Dist;
+use crate::event::{Model, SemaphoreInfo};
 use crate::template::Template;
 
 pub type QueueId = usize;
@@ -14,16 +15,8 @@ pub type TaskRef = usize;
 pub struct Plan {
     pub description: Option<String>,
     pub seed: u64,
-    /// Virtual nanoseconds after which a run is stopped as failed.
-    pub time_limit: u64,
-    /// Events after which a run is stopped as failed.
-    pub max_events: u64,
-    /// Tasks a run may start, `main` included.
-    pub max_tasks: u64,
-    /// Steps a task may run without waiting before it is taken for an endless loop.
-    pub max_steps_without_waiting: u64,
-    /// Events at one instant after which a run is stopped as a livelock.
-    pub max_events_per_instant: u64,
+    /// The budgets the file sets, or their defaults.
+    pub limits: Limits,
     pub queues: Vec<QueuePlan>,
     pub semaphores: Vec<SemaphorePlan>,
     /// The semaphore that stands for the thread pool of `to-thread` work, when it is bounded.
@@ -37,6 +30,36 @@ pub struct Plan {
     pub sequence_slots: usize,
     /// The widest task label, for aligning the timeline.
     pub label_width: usize,
+}
+
+/// The budgets a run is held to, so that every run ends. A run that reaches one stops as failed,
+/// with a message that names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Virtual nanoseconds after which a run is stopped (`time-limit`, default 24 h).
+    pub time_limit: u64,
+    /// Events after which a run is stopped (`max-events`, default 100 000 000).
+    pub max_events: u64,
+    /// Events at one virtual instant after which a run is stopped as a livelock
+    /// (`max-events-per-instant`, default 10 000 000).
+    pub max_events_per_instant: u64,
+    /// Tasks a run may start, `main` included (`max-tasks`, default 1 000 000).
+    pub max_tasks: u64,
+    /// Steps a task may run without waiting before it is taken for an endless loop
+    /// (10 000 000; not settable in a file).
+    pub max_steps_without_waiting: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            time_limit: 24 * 3600 * 1_000_000_000,
+            max_events: 100_000_000,
+            max_events_per_instant: 10_000_000,
+            max_tasks: 1_000_000,
+            max_steps_without_waiting: 10_000_000,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -76,6 +99,34 @@ pub struct TaskPlan {
     pub name: String,
     pub count: u64,
     pub steps: Vec<Step>,
+}
+
+impl Plan {
+    /// The declared task at `index` of the run's model: 0 is `main`, then `tasks` in order.
+    pub fn task(&self, index: crate::event::TaskIndex) -> &TaskPlan {
+        match index {
+            0 => &self.main,
+            i => &self.tasks[i - 1],
+        }
+    }
+
+    /// The names a run's events refer to.
+    pub fn model(&self) -> Model {
+        Model {
+            description: self.description.clone(),
+            queues: self.queues.iter().map(|q| q.name.clone()).collect(),
+            semaphores: self
+                .semaphores
+                .iter()
+                .map(|s| SemaphoreInfo { name: s.name.clone(), permits: s.permits })
+                .collect(),
+            events: self.events.iter().map(|e| e.name.clone()).collect(),
+            barriers: self.barriers.iter().map(|b| b.name.clone()).collect(),
+            rate_limits: self.rate_limits.iter().map(|r| r.name.clone()).collect(),
+            tasks: std::iter::once(&self.main).chain(&self.tasks).map(|t| t.name.clone()).collect(),
+            label_width: self.label_width,
+        }
+    }
 }
 
 impl TaskPlan {

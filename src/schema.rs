@@ -9,10 +9,7 @@ use schemars::generate::SchemaSettings;
 use schemars::transform::RecursiveTransform;
 use serde_json::{Value, json};
 
-use crate::format::{STEP_KINDS, STEP_MODIFIERS, Scenario};
-
-/// Where the schema is committed, relative to the repository root.
-pub const PATH: &str = "schema/scenario.schema.json";
+use crate::format::{STEP_KEYS, Scenario, step_kinds};
 
 /// The schema as pretty-printed JSON, ending with a newline.
 pub fn generate() -> String {
@@ -39,23 +36,25 @@ pub fn generate() -> String {
 fn step_rules(step: &mut serde_json::Map<String, Value>) {
     let has = |key: &str| json!({ "required": [key] });
     let others = |except: &[&str]| -> Value {
-        let keys: Vec<Value> = STEP_KINDS.iter().filter(|k| !except.contains(k)).map(|k| has(k)).collect();
+        let keys: Vec<Value> = step_kinds().filter(|k| !except.contains(&k.name)).map(|k| has(k.name)).collect();
         json!({ "anyOf": keys })
     };
-    let mut one_kind: Vec<Value> = STEP_KINDS.iter().filter(|&&k| k != "say").map(|k| has(k)).collect();
-    one_kind.push(json!({ "required": ["say"], "not": others(&["say"]) }));
-    step.insert("oneOf".into(), Value::Array(one_kind));
-
+    let mut one_kind: Vec<Value> = step_kinds().filter(|k| k.modifies.is_empty()).map(|k| has(k.name)).collect();
     let mut dependencies = serde_json::Map::new();
-    for (modifier, kinds) in STEP_MODIFIERS {
-        let rule = if *modifier == "say" {
-            // Fine alone (the kind) or with the kinds it modifies; wrong with any other kind.
-            json!({ "not": others(kinds) })
+    for key in STEP_KEYS.iter().filter(|k| !k.modifies.is_empty()) {
+        let rule = if key.kind.is_some() {
+            // A kind that also modifies others (`say`): the kind when alone, a modifier beside
+            // the kinds it modifies, wrong with any other kind.
+            let mut with = vec![key.name];
+            with.extend(key.modifies);
+            one_kind.push(json!({ "required": [key.name], "not": others(&[key.name]) }));
+            json!({ "not": others(&with) })
         } else {
-            json!({ "anyOf": kinds.iter().map(|k| has(k)).collect::<Vec<_>>() })
+            json!({ "anyOf": key.modifies.iter().map(|k| has(k)).collect::<Vec<_>>() })
         };
-        dependencies.insert((*modifier).to_owned(), rule);
+        dependencies.insert(key.name.to_owned(), rule);
     }
+    step.insert("oneOf".into(), Value::Array(one_kind));
     step.insert("dependencies".into(), Value::Object(dependencies));
 }
 

@@ -5,6 +5,8 @@
 
 use std::fmt::Write as _;
 
+use crate::seconds::push_seconds;
+
 /// A value a template can mention.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Var {
@@ -192,38 +194,6 @@ fn push_int(out: &mut String, v: u64) {
     let _ = write!(out, "{v}");
 }
 
-/// Seconds, exactly: the shortest decimal that is the value (`5`, `0.25`, `0.00002`), or with
-/// `decimals` digits, rounded half to even (`{elapsed:.2}` prints `21.00`).
-pub fn push_seconds(out: &mut String, ns: u64, decimals: Option<u8>) {
-    const NS: u64 = 1_000_000_000;
-    match decimals {
-        None => {
-            let (secs, mut frac) = (ns / NS, ns % NS);
-            let _ = write!(out, "{secs}");
-            if frac != 0 {
-                // Nine digits, then drop the trailing zeros: no allocation on this hot path.
-                let mut width = 9;
-                while frac % 10 == 0 {
-                    frac /= 10;
-                    width -= 1;
-                }
-                let _ = write!(out, ".{frac:0width$}");
-            }
-        }
-        Some(d) => {
-            let unit = 10u64.pow(9 - u32::from(d));
-            let (q, r) = (ns / unit, ns % unit);
-            let half = unit / 2;
-            let q = if r > half || (r == half && unit > 1 && q % 2 == 1) { q + 1 } else { q };
-            let scale = 10u64.pow(u32::from(d));
-            let _ = write!(out, "{}", q / scale);
-            if d > 0 {
-                let _ = write!(out, ".{:0width$}", q % scale, width = usize::from(d));
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,28 +222,6 @@ mod tests {
     fn renders_every_placeholder() {
         let s = render("{task} {name} {i}/{count} n={n} {sleep} {item} {waited} {elapsed:.2} {{x}}", &values());
         assert_eq!(s, "producer[2] producer 2/5 n=1 3 7 0.00025 21.00 {x}");
-    }
-
-    #[test]
-    fn seconds_are_exact_and_rounded_half_to_even() {
-        let cases = [
-            (0, None, "0"),
-            (1_500_000_000, None, "1.5"),
-            (20_000, None, "0.00002"),
-            (1, None, "0.000000001"),
-            (1_005_000_000, Some(2), "1.00"),
-            (1_015_000_000, Some(2), "1.02"),
-            (1_015_000_001, Some(2), "1.02"),
-            (999_999_999, Some(2), "1.00"),
-            (2_500_000_000, Some(0), "2"),
-            (3_500_000_000, Some(0), "4"),
-            (1, Some(9), "0.000000001"),
-        ];
-        for (ns, d, want) in cases {
-            let mut s = String::new();
-            push_seconds(&mut s, ns, d);
-            assert_eq!(s, want, "{ns} ns with {d:?} decimals");
-        }
     }
 
     #[test]

@@ -1,22 +1,23 @@
 //! The interpreter: one tokio task per scenario task replica, walking its compiled steps.
 //!
-//! Every point where a task can wait is a [`Suspend`] future, and every one of them follows the
-//! same rule, polled under the world lock: first a pending interrupt (cancellation, then an
-//! expired timeout), then the operation's own completion. An operation that had already been
-//! granted something when the interrupt wins gives it back (a reserved item or place goes to the
-//! next task waiting for one), so nothing is lost or taken twice.
+//! [`exec_step`] is one match over the kinds of step. Arms that are more than a call into the
+//! world have a function of their own below it, in the order of the match. Every wait goes
+//! through [`Suspend`] (see `suspend.rs`).
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use super::Shared;
-use super::world::{Item, TaskId, TimerId, Unwind, Waiting, World};
+use super::queue::Item;
+use super::suspend::{AcquireOp, GetOp, Granted, JoinOp, Op, PutOp, RaceOp, SleepOp, Suspend, WaitOp};
+use super::tasks::{TaskId, Waiting};
+use super::world::{Unwind, World};
+use crate::dist::Dist;
+use crate::event::{EventKind, FailureKind, Outcome};
 use crate::plan::{Count, GatherPolicy, Step, TaskPlan};
 use crate::rng::Rng;
 use crate::template::{Template, Values};
-use crate::transcript::{EventKind, FailureKind, Outcome};
 
 /// Runs task `id` to its end and records how it ended.
 pub async fn run(shared: Arc<Shared>, id: TaskId) {
@@ -26,13 +27,15 @@ pub async fn run(shared: Arc<Shared>, id: TaskId) {
         let t = &w.tasks[id];
         (t.decl, t.replica, t.label.clone())
     };
-    let task: &TaskPlan = decl.map_or(&plan.main, |d| &plan.tasks[d]);
+    let task: &TaskPlan = plan.task(decl);
     let mut ctx = Ctx {
         rng: Rng::for_task(shared.seed, &task.name, replica),
         cursors: vec![0; plan.sequence_slots],
-        me: Me { label, name: task.name.clone(), i: replica, count: task.count },
-        vars: Vars::default(),
-        msg: String::new(),
+        text: Text {
+            me: Me { label, name: task.name.clone(), i: replica, count: task.count },
+            vars: Vars::default(),
+            msg: String::new(),
+        },
         steps: 0,
         shared,
         id,
@@ -66,15 +69,47 @@ struct Vars {
     n: u64,
 }
 
-struct Ctx {
-    shared: Arc<Shared>,
-    id: TaskId,
+/// What a task's messages are rendered from, apart from the world, so that a message can be
+/// rendered while the world is locked through [`Ctx::shared`].
+struct Text {
     me: Me,
-    rng: Rng,
-    cursors: Vec<usize>,
     vars: Vars,
     /// Reused buffer for rendered messages.
     msg: String,
+}
+
+impl Text {
+    /// Renders `t` into `msg` with the task's values at virtual time `now`.
+    fn render(&mut self, now: u64, t: &Template) {
+        self.msg.clear();
+        let (me, vars) = (&self.me, &self.vars);
+        let values = Values {
+            task: &me.label,
+            name: &me.name,
+            i: me.i,
+            count: me.count,
+            n: vars.n,
+            sleep_ns: vars.sleep,
+            item: vars.item.as_deref(),
+            waited_ns: vars.waited,
+            elapsed_ns: now,
+        };
+        t.render(&mut self.msg, &values);
+    }
+
+    /// Renders `t` and records it as said by task `id`.
+    fn say(&mut self, w: &mut World, id: TaskId, t: &Template) {
+        self.render(w.now(), t);
+        w.record(id, EventKind::Say { text: &self.msg });
+    }
+}
+
+struct Ctx {
+    shared: Arc<Shared>,
+    id: TaskId,
+    text: Text,
+    rng: Rng,
+    cursors: Vec<usize>,
     /// Steps run since the task last waited.
     steps: u64,
 }
@@ -90,42 +125,18 @@ fn exec<'a>(ctx: &'a mut Ctx, steps: &'a [Step]) -> Exec<'a> {
     })
 }
 
-/// Renders `t` into `msg` with the task's values at virtual time `now`.
-fn render(msg: &mut String, me: &Me, vars: &Vars, now: u64, t: &Template) {
-    msg.clear();
-    t.render(
-        msg,
-        &Values {
-            task: &me.label,
-            name: &me.name,
-            i: me.i,
-            count: me.count,
-            n: vars.n,
-            sleep_ns: vars.sleep,
-            item: vars.item.as_deref(),
-            waited_ns: vars.waited,
-            elapsed_ns: now,
-        },
-    );
-}
-
-fn say(w: &mut World, ctx_msg: &mut String, me: &Me, vars: &Vars, id: TaskId, t: &Template) {
-    render(ctx_msg, me, vars, w.now, t);
-    w.record(id, EventKind::Say { text: ctx_msg });
-}
-
 impl Ctx {
     /// Counts a step and checks that the run still goes on.
     fn step(&mut self) -> Result<(), Unwind> {
         self.steps += 1;
-        let limit = self.shared.plan.max_steps_without_waiting;
+        let limit = self.shared.limits.max_steps_without_waiting;
         if self.steps > limit {
             let mut w = self.shared.lock();
             w.fail(
                 FailureKind::Livelock,
                 format!(
                     "task `{}` ran {limit} steps without waiting: a loop that never sleeps or waits never lets virtual time pass",
-                    self.me.label
+                    self.text.me.label
                 ),
             );
             return Err(Unwind::Stopped);
@@ -136,188 +147,67 @@ impl Ctx {
     fn suspend<O: Op>(&mut self, op: O) -> Suspend<'_, O> {
         Suspend { shared: &self.shared, steps: &mut self.steps, id: self.id, op, done: false, shielded: false }
     }
+
+    fn sample(&mut self, d: &Dist) -> u64 {
+        d.sample(&mut self.rng, &mut self.cursors)
+    }
+
+    /// Waits `d` ns; `record` records what the wait is, at its start.
+    async fn sleep(&mut self, d: u64, record: impl FnOnce(&mut World, &mut Text)) -> Result<(), Unwind> {
+        let timer = {
+            let mut w = self.shared.lock_running()?;
+            record(&mut w, &mut self.text);
+            let at = w.now().saturating_add(d);
+            w.add_timer(self.id, at)
+        };
+        self.suspend(SleepOp { timer: Some(timer) }).await
+    }
 }
 
 async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
     ctx.step()?;
     let id = ctx.id;
     match step {
-        Step::Say(t) => {
-            let mut w = ctx.shared.lock_running()?;
-            say(&mut w, &mut ctx.msg, &ctx.me, &ctx.vars, id, t);
-        }
-        Step::Sleep { duration, say: announce } => {
-            let d = duration.sample(&mut ctx.rng, &mut ctx.cursors);
-            ctx.vars.sleep = d;
-            let timer = {
-                let mut w = ctx.shared.lock_running()?;
-                if let Some(t) = announce {
-                    say(&mut w, &mut ctx.msg, &ctx.me, &ctx.vars, id, t);
+        Step::Say(t) => ctx.text.say(&mut *ctx.shared.lock_running()?, id, t),
+        Step::Sleep { duration, say } => {
+            let d = ctx.sample(duration);
+            ctx.text.vars.sleep = d;
+            ctx.sleep(d, |w, text| {
+                if let Some(t) = say {
+                    text.say(w, id, t);
                 }
                 w.record(id, EventKind::Sleep { duration: d });
-                let at = w.now.saturating_add(d);
-                w.add_timer(id, at)
-            };
-            ctx.suspend(SleepOp { timer: Some(timer) }).await?;
+            })
+            .await?;
         }
-        Step::Put { queue, item, say: announce } => {
-            // The rendered item stays in `ctx.msg` until the put is recorded: nothing renders
-            // while the task waits for space.
-            let (waiting, start) = {
-                let mut w = ctx.shared.lock_running()?;
-                let start = w.now;
-                render(&mut ctx.msg, &ctx.me, &ctx.vars, start, item);
-                let waiting = w.try_put(*queue, Item { text: ctx.msg.clone(), put_at: start }).err();
-                if waiting.is_some() {
-                    w.wait_put(*queue, id);
-                }
-                (waiting, start)
-            };
-            if let Some(item) = waiting {
-                ctx.suspend(PutOp { queue: *queue }).await?;
-                ctx.shared.lock_running()?.put_reserved(*queue, item);
-            }
-            let mut w = ctx.shared.lock_running()?;
-            let name = &ctx.shared.plan.queues[*queue].name;
-            let blocked = w.now - start;
-            w.record(id, EventKind::Put { queue: name, item: &ctx.msg, blocked });
-            if let Some(t) = announce {
-                say(&mut w, &mut ctx.msg, &ctx.me, &ctx.vars, id, t);
-            }
-        }
-        Step::Get { queue, say: announce } => {
-            let ready = {
-                let mut w = ctx.shared.lock_running()?;
-                let item = w.try_get(*queue);
-                if item.is_none() {
-                    w.wait_get(*queue, id);
-                }
-                item
-            };
-            let item = match ready {
-                Some(item) => item,
-                None => ctx.suspend(GetOp { queue: *queue }).await?,
-            };
-            let mut w = ctx.shared.lock_running()?;
-            let waited = w.got(*queue, &item);
-            let name = &ctx.shared.plan.queues[*queue].name;
-            w.record(id, EventKind::Get { queue: name, item: &item.text, waited });
-            ctx.vars.item = Some(item.text);
-            ctx.vars.waited = waited;
-            if let Some(t) = announce {
-                say(&mut w, &mut ctx.msg, &ctx.me, &ctx.vars, id, t);
-            }
-        }
+        Step::Put { queue, item, say } => put(ctx, *queue, item, say.as_ref()).await?,
+        Step::Get { queue, say } => get(ctx, *queue, say.as_ref()).await?,
         Step::Done { queue } => {
             let mut w = ctx.shared.lock_running()?;
             if let Err(why) = w.done(*queue) {
                 return Err(fail(&mut w, id, why));
             }
-            w.record(id, EventKind::Done { queue: &ctx.shared.plan.queues[*queue].name });
+            w.record(id, EventKind::Done { queue: *queue });
         }
         Step::Join { queue } => {
-            let ready = {
-                let mut w = ctx.shared.lock_running()?;
-                let ready = w.all_done(*queue);
-                if !ready {
-                    w.wait_join(*queue, id);
-                }
-                ready
-            };
-            if !ready {
+            if !ctx.shared.lock_running()?.join_or_wait(*queue, id) {
                 ctx.suspend(JoinOp { queue: *queue }).await?;
             }
-            let mut w = ctx.shared.lock_running()?;
-            w.record(id, EventKind::Join { queue: &ctx.shared.plan.queues[*queue].name });
+            ctx.shared.lock_running()?.record(id, EventKind::Join { queue: *queue });
         }
-        Step::Repeat { times, body } => {
-            let n = match times {
-                Count::Forever => u64::MAX,
-                Count::Expr(e) => match e.eval(ctx.me.i as i64, ctx.me.count as i64) {
-                    Some(n) if n >= 0 => n as u64,
-                    _ => {
-                        let mut w = ctx.shared.lock_running()?;
-                        return Err(fail(&mut w, id, "a repeat count is negative or overflows".into()));
-                    }
-                },
-                Count::Drawn(d) => d.sample(&mut ctx.rng, &mut ctx.cursors),
-            };
-            let outer = ctx.vars.n;
-            let mut result = Ok(());
-            for k in 0..n {
-                ctx.vars.n = k;
-                result = ctx.step().and(exec(ctx, body).await);
-                if result.is_err() {
-                    break;
-                }
-            }
-            ctx.vars.n = outer;
-            result?;
-        }
+        Step::Repeat { times, body } => repeat(ctx, times, body).await?,
         Step::Start { tasks } => {
             start(ctx, tasks)?;
         }
-        Step::Gather { tasks, policy } => {
-            let children = start(ctx, tasks)?;
-            let fail_fast = *policy == GatherPolicy::FailFast;
-            match wait_for(ctx, children.clone(), fail_fast).await {
-                Ok(()) if fail_fast => {}
-                Ok(()) => {
-                    let mut w = ctx.shared.lock_running()?;
-                    let count = |o| children.iter().filter(|&&c| w.tasks[c].outcome == Some(o)).count() as u64;
-                    let (completed, failed, cancelled) =
-                        (count(Outcome::Completed), count(Outcome::Failed), count(Outcome::Cancelled));
-                    w.record(id, EventKind::Gathered { completed, failed, cancelled });
-                }
-                Err(unwind) => {
-                    // Like asyncio's gather when cancelled, and a task group when a task fails:
-                    // the other tasks are cancelled, and the gather ends once they all have.
-                    if unwind != Unwind::Stopped {
-                        cancel_and_drain(ctx, &children).await?;
-                    }
-                    return Err(unwind);
-                }
-            }
-        }
-        Step::Race { tasks } => {
-            let racers = start(ctx, tasks)?;
-            {
-                let mut w = ctx.shared.lock_running()?;
-                for &t in &racers {
-                    w.watch(t, id);
-                }
-            }
-            let won = ctx.suspend(RaceOp { racers: racers.clone() }).await;
-            let won = match won {
-                Ok(won) => won,
-                Err(unwind) => {
-                    if unwind != Unwind::Stopped {
-                        cancel_and_drain(ctx, &racers).await?;
-                    }
-                    return Err(unwind);
-                }
-            };
-            cancel_and_drain(ctx, &racers).await?;
-            let mut w = ctx.shared.lock_running()?;
-            match won {
-                Some(winner) => {
-                    let label = w.tasks[winner].label.clone();
-                    w.record(id, EventKind::RaceWon { winner: &label });
-                }
-                None => return Err(fail(&mut w, id, "every task in the race failed or was cancelled".into())),
-            }
-        }
+        Step::Gather { tasks, policy } => gather(ctx, tasks, *policy).await?,
+        Step::Race { tasks } => race(ctx, tasks).await?,
         Step::Wait { tasks } => {
             let ids = instances(ctx, tasks);
             wait_for(ctx, ids.clone(), false).await?;
             // Like awaiting a task in asyncio: its failure becomes the waiter's.
             let mut w = ctx.shared.lock_running()?;
             if let Some(&failed) = ids.iter().find(|&&t| w.tasks[t].outcome == Some(Outcome::Failed)) {
-                let why = format!(
-                    "task `{}` failed: {}",
-                    w.tasks[failed].label,
-                    w.tasks[failed].failure.as_deref().unwrap_or("")
-                );
+                let why = failed_task(&w, failed);
                 return Err(fail(&mut w, id, why));
             }
         }
@@ -331,27 +221,7 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
             }
             wait_for(ctx, ids, false).await?;
         }
-        Step::Timeout { after, body, on_timeout, finally } => {
-            let after = after.sample(&mut ctx.rng, &mut ctx.cursors);
-            let scope = {
-                let mut w = ctx.shared.lock_running()?;
-                let at = w.now.saturating_add(after);
-                w.push_scope(id, at)
-            };
-            let result = exec(ctx, body).await;
-            ctx.shared.lock().pop_scope(id, scope);
-            let result = match result {
-                Err(Unwind::Timeout(t)) if t == scope => {
-                    ctx.shared.lock_running()?.record(id, EventKind::TimedOut { after });
-                    exec(ctx, on_timeout).await
-                }
-                other => other,
-            };
-            if result != Err(Unwind::Stopped) {
-                exec(ctx, finally).await?;
-            }
-            result?;
-        }
+        Step::Timeout { after, body, on_timeout, finally } => timeout(ctx, after, body, on_timeout, finally).await?,
         Step::Try { body, on_error, finally } => {
             let result = exec(ctx, body).await;
             let result = match (result, on_error) {
@@ -376,71 +246,33 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
         Step::Set { event } => {
             let mut w = ctx.shared.lock_running()?;
             w.set_event(*event);
-            w.record(id, EventKind::Set { event: &ctx.shared.plan.events[*event].name });
+            w.record(id, EventKind::Set { event: *event });
         }
         Step::Clear { event } => {
             let mut w = ctx.shared.lock_running()?;
             w.clear_event(*event);
-            w.record(id, EventKind::Clear { event: &ctx.shared.plan.events[*event].name });
+            w.record(id, EventKind::Clear { event: *event });
         }
         Step::WaitEvent { event } => {
-            let set = ctx.shared.lock_running()?.check_event(*event, id);
-            if !set {
+            if !ctx.shared.lock_running()?.check_event(*event, id) {
                 ctx.suspend(Granted { waiting: Waiting::Event(*event) }).await?;
             }
-            let mut w = ctx.shared.lock_running()?;
-            w.record(id, EventKind::EventWaited { event: &ctx.shared.plan.events[*event].name });
+            ctx.shared.lock_running()?.record(id, EventKind::EventWaited { event: *event });
         }
         Step::Barrier { barrier } => {
-            let last = ctx.shared.lock_running()?.arrive(*barrier, id);
-            if !last {
+            if !ctx.shared.lock_running()?.arrive(*barrier, id) {
                 ctx.suspend(Granted { waiting: Waiting::Barrier(*barrier) }).await?;
             }
-            let mut w = ctx.shared.lock_running()?;
-            w.record(id, EventKind::Barrier { barrier: &ctx.shared.plan.barriers[*barrier].name });
+            ctx.shared.lock_running()?.record(id, EventKind::Barrier { barrier: *barrier });
         }
-        Step::Throttle { limit } => {
-            let (start, timer, reservation) = {
-                let mut w = ctx.shared.lock_running()?;
-                let (at, reservation) = w.reserve_token(*limit);
-                let timer = (at > w.now).then(|| w.add_timer(id, at));
-                (w.now, timer, reservation)
-            };
-            if timer.is_some() {
-                let wait = ctx.suspend(SleepOp { timer }).await;
-                if let Err(unwind) = wait {
-                    ctx.shared.lock().unreserve_token(*limit, reservation);
-                    return Err(unwind);
-                }
-            }
-            let mut w = ctx.shared.lock_running()?;
-            let blocked = w.now - start;
-            w.record(id, EventKind::Throttle { limit: &ctx.shared.plan.rate_limits[*limit].name, blocked });
-        }
+        Step::Throttle { limit } => throttle(ctx, *limit).await?,
         Step::Busy { duration } => {
-            let d = duration.sample(&mut ctx.rng, &mut ctx.cursors);
+            let d = ctx.sample(duration);
             let mut w = ctx.shared.lock_running()?;
             w.record(id, EventKind::Busy { duration: d });
             w.busy(d);
         }
-        Step::ToThread { duration } => {
-            let d = duration.sample(&mut ctx.rng, &mut ctx.cursors);
-            let pool = ctx.shared.plan.thread_pool;
-            if let Some(pool) = pool {
-                acquire(ctx, pool).await?;
-            }
-            let timer = {
-                let mut w = ctx.shared.lock_running()?;
-                w.record(id, EventKind::ToThread { duration: d });
-                let at = w.now.saturating_add(d);
-                w.add_timer(id, at)
-            };
-            let result = ctx.suspend(SleepOp { timer: Some(timer) }).await;
-            if let Some(pool) = pool.filter(|_| result != Err(Unwind::Stopped)) {
-                release(ctx, pool)?;
-            }
-            result?;
-        }
+        Step::ToThread { duration } => to_thread(ctx, duration).await?,
         Step::Fail { message, probability } => {
             // Certain outcomes draw nothing, so adding `fail` with probability 0 or 1 does not
             // shift the task's later draws.
@@ -451,35 +283,12 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
             };
             if fails {
                 let mut w = ctx.shared.lock_running()?;
-                render(&mut ctx.msg, &ctx.me, &ctx.vars, w.now, message);
-                let why = ctx.msg.clone();
+                ctx.text.render(w.now(), message);
+                let why = ctx.text.msg.clone();
                 return Err(fail(&mut w, id, why));
             }
         }
-        Step::Retry { retries, body, backoff, jitter } => {
-            let mut attempt = 0;
-            loop {
-                match exec(ctx, body).await {
-                    Err(Unwind::Failed(_)) if attempt < *retries => {
-                        let base = backoff.as_ref().map_or(0, |b| b.sample(&mut ctx.rng, &mut ctx.cursors));
-                        let factor = 1u64.checked_shl(attempt.min(63) as u32).unwrap_or(u64::MAX);
-                        let mut delay = base.saturating_mul(factor).min(crate::dist::MAX_VALUE);
-                        if *jitter {
-                            delay = (delay as f64 * ctx.rng.unit()) as u64;
-                        }
-                        attempt += 1;
-                        let timer = {
-                            let mut w = ctx.shared.lock_running()?;
-                            w.record(id, EventKind::Retry { attempt: attempt + 1, delay });
-                            let at = w.now.saturating_add(delay);
-                            w.add_timer(id, at)
-                        };
-                        ctx.suspend(SleepOp { timer: Some(timer) }).await?;
-                    }
-                    other => break other?,
-                }
-            }
-        }
+        Step::Retry { retries, body, backoff, jitter } => retry(ctx, *retries, body, backoff.as_ref(), *jitter).await?,
     }
     Ok(())
 }
@@ -490,33 +299,231 @@ fn fail(w: &mut World, id: TaskId, why: String) -> Unwind {
     Unwind::Failed(why.into())
 }
 
-async fn acquire(ctx: &mut Ctx, semaphore: usize) -> Result<(), Unwind> {
+/// "task `x` failed: why", for a waiter that inherits a failure.
+fn failed_task(w: &World, failed: TaskId) -> String {
+    let t = &w.tasks[failed];
+    format!("task `{}` failed: {}", t.label, t.failure.as_deref().unwrap_or(""))
+}
+
+async fn put(ctx: &mut Ctx, queue: usize, item: &Template, say: Option<&Template>) -> Result<(), Unwind> {
+    // The rendered item stays in `ctx.text.msg` until the put is recorded: nothing renders while
+    // the task waits for space.
+    let (waiting, start) = {
+        let mut w = ctx.shared.lock_running()?;
+        let start = w.now();
+        ctx.text.render(start, item);
+        (w.put_or_wait(queue, ctx.id, Item { text: ctx.text.msg.clone(), put_at: start }).err(), start)
+    };
+    if let Some(item) = waiting {
+        ctx.suspend(PutOp { queue }).await?;
+        ctx.shared.lock_running()?.put_reserved(queue, item);
+    }
+    let mut w = ctx.shared.lock_running()?;
+    let blocked = w.now() - start;
+    w.record(ctx.id, EventKind::Put { queue, item: &ctx.text.msg, blocked });
+    if let Some(t) = say {
+        ctx.text.say(&mut w, ctx.id, t);
+    }
+    Ok(())
+}
+
+async fn get(ctx: &mut Ctx, queue: usize, say: Option<&Template>) -> Result<(), Unwind> {
+    let ready = ctx.shared.lock_running()?.get_or_wait(queue, ctx.id);
+    let item = match ready {
+        Some(item) => item,
+        None => ctx.suspend(GetOp { queue }).await?,
+    };
+    let mut w = ctx.shared.lock_running()?;
+    let waited = w.now() - item.put_at;
+    w.record(ctx.id, EventKind::Get { queue, item: &item.text, waited });
+    ctx.text.vars.item = Some(item.text);
+    ctx.text.vars.waited = waited;
+    if let Some(t) = say {
+        ctx.text.say(&mut w, ctx.id, t);
+    }
+    Ok(())
+}
+
+async fn repeat(ctx: &mut Ctx, times: &Count, body: &[Step]) -> Result<(), Unwind> {
+    let n = match times {
+        Count::Forever => u64::MAX,
+        Count::Expr(e) => match e.eval(ctx.text.me.i as i64, ctx.text.me.count as i64) {
+            Some(n) if n >= 0 => n as u64,
+            _ => {
+                let mut w = ctx.shared.lock_running()?;
+                return Err(fail(&mut w, ctx.id, "a repeat count is negative or overflows".into()));
+            }
+        },
+        Count::Drawn(d) => ctx.sample(d),
+    };
+    let outer = ctx.text.vars.n;
+    let mut result = Ok(());
+    for k in 0..n {
+        ctx.text.vars.n = k;
+        result = ctx.step().and(exec(ctx, body).await);
+        if result.is_err() {
+            break;
+        }
+    }
+    ctx.text.vars.n = outer;
+    result
+}
+
+async fn gather(ctx: &mut Ctx, tasks: &[usize], policy: GatherPolicy) -> Result<(), Unwind> {
+    let children = start(ctx, tasks)?;
+    let fail_fast = policy == GatherPolicy::FailFast;
+    match wait_for(ctx, children.clone(), fail_fast).await {
+        Ok(()) if fail_fast => Ok(()),
+        Ok(()) => {
+            let mut w = ctx.shared.lock_running()?;
+            let count = |o| children.iter().filter(|&&c| w.tasks[c].outcome == Some(o)).count() as u64;
+            let (completed, failed, cancelled) =
+                (count(Outcome::Completed), count(Outcome::Failed), count(Outcome::Cancelled));
+            w.record(ctx.id, EventKind::Gathered { completed, failed, cancelled });
+            Ok(())
+        }
+        Err(unwind) => {
+            // Like asyncio's gather when cancelled, and a task group when a task fails: the
+            // other tasks are cancelled, and the gather ends once they all have.
+            if unwind != Unwind::Stopped {
+                cancel_and_drain(ctx, &children).await?;
+            }
+            Err(unwind)
+        }
+    }
+}
+
+async fn race(ctx: &mut Ctx, tasks: &[usize]) -> Result<(), Unwind> {
+    let racers = start(ctx, tasks)?;
+    {
+        let mut w = ctx.shared.lock_running()?;
+        for &t in &racers {
+            w.watch(t, ctx.id);
+        }
+    }
+    let won = match ctx.suspend(RaceOp { racers: racers.clone() }).await {
+        Ok(won) => won,
+        Err(unwind) => {
+            if unwind != Unwind::Stopped {
+                cancel_and_drain(ctx, &racers).await?;
+            }
+            return Err(unwind);
+        }
+    };
+    cancel_and_drain(ctx, &racers).await?;
+    let mut w = ctx.shared.lock_running()?;
+    match won {
+        Some(winner) => {
+            let label = w.tasks[winner].label.clone();
+            w.record(ctx.id, EventKind::RaceWon { winner: &label });
+            Ok(())
+        }
+        None => Err(fail(&mut w, ctx.id, "every task in the race failed or was cancelled".into())),
+    }
+}
+
+async fn timeout(
+    ctx: &mut Ctx,
+    after: &Dist,
+    body: &[Step],
+    on_timeout: &[Step],
+    finally: &[Step],
+) -> Result<(), Unwind> {
+    let after = ctx.sample(after);
+    let scope = {
+        let mut w = ctx.shared.lock_running()?;
+        let at = w.now().saturating_add(after);
+        w.push_scope(ctx.id, at)
+    };
+    let result = exec(ctx, body).await;
+    ctx.shared.lock().pop_scope(ctx.id, scope);
+    let result = match result {
+        Err(Unwind::Timeout(t)) if t == scope => {
+            ctx.shared.lock_running()?.record(ctx.id, EventKind::TimedOut { after });
+            exec(ctx, on_timeout).await
+        }
+        other => other,
+    };
+    if result != Err(Unwind::Stopped) {
+        exec(ctx, finally).await?;
+    }
+    result
+}
+
+async fn throttle(ctx: &mut Ctx, limit: usize) -> Result<(), Unwind> {
+    let (start, timer, reservation) = {
+        let mut w = ctx.shared.lock_running()?;
+        let (at, reservation) = w.reserve_token(limit);
+        let timer = (at > w.now()).then(|| w.add_timer(ctx.id, at));
+        (w.now(), timer, reservation)
+    };
+    if timer.is_some() {
+        if let Err(unwind) = ctx.suspend(SleepOp { timer }).await {
+            ctx.shared.lock().unreserve_token(limit, reservation);
+            return Err(unwind);
+        }
+    }
+    let mut w = ctx.shared.lock_running()?;
+    let blocked = w.now() - start;
+    w.record(ctx.id, EventKind::Throttle { limit, blocked });
+    Ok(())
+}
+
+async fn to_thread(ctx: &mut Ctx, duration: &Dist) -> Result<(), Unwind> {
+    let d = ctx.sample(duration);
+    let pool = ctx.shared.plan.thread_pool;
+    if let Some(pool) = pool {
+        acquire(ctx, pool).await?;
+    }
     let id = ctx.id;
+    let result = ctx.sleep(d, |w, _| w.record(id, EventKind::ToThread { duration: d })).await;
+    if let Some(pool) = pool.filter(|_| result != Err(Unwind::Stopped)) {
+        release(ctx, pool)?;
+    }
+    result
+}
+
+async fn retry(ctx: &mut Ctx, retries: u64, body: &[Step], backoff: Option<&Dist>, jitter: bool) -> Result<(), Unwind> {
+    let mut attempt = 0;
+    loop {
+        match exec(ctx, body).await {
+            Err(Unwind::Failed(_)) if attempt < retries => {
+                let base = backoff.map_or(0, |b| ctx.sample(b));
+                let factor = 1u64.checked_shl(attempt.min(63) as u32).unwrap_or(u64::MAX);
+                let mut delay = base.saturating_mul(factor).min(crate::dist::MAX_VALUE);
+                if jitter {
+                    delay = (delay as f64 * ctx.rng.unit()) as u64;
+                }
+                attempt += 1;
+                let id = ctx.id;
+                ctx.sleep(delay, |w, _| w.record(id, EventKind::Retry { attempt: attempt + 1, delay })).await?;
+            }
+            other => return other,
+        }
+    }
+}
+
+async fn acquire(ctx: &mut Ctx, semaphore: usize) -> Result<(), Unwind> {
     let (ready, start) = {
         let mut w = ctx.shared.lock_running()?;
-        let ready = w.try_acquire(semaphore, id);
-        if !ready {
-            w.wait_acquire(semaphore, id);
-        }
-        (ready, w.now)
+        (w.acquire_or_wait(semaphore, ctx.id), w.now())
     };
     if !ready {
         ctx.suspend(AcquireOp { semaphore }).await?;
     }
     let mut w = ctx.shared.lock_running()?;
-    let blocked = w.now - start;
-    w.acquired(semaphore, blocked);
-    w.record(id, EventKind::Acquire { semaphore: &ctx.shared.plan.semaphores[semaphore].name, blocked });
+    let blocked = w.now() - start;
+    w.record(ctx.id, EventKind::Acquire { semaphore, blocked });
     Ok(())
 }
 
 fn release(ctx: &mut Ctx, semaphore: usize) -> Result<(), Unwind> {
     let mut w = ctx.shared.lock_running()?;
-    let name = &ctx.shared.plan.semaphores[semaphore].name;
     if !w.release(semaphore, ctx.id) {
+        let name = &ctx.shared.plan.semaphores[semaphore].name;
         return Err(fail(&mut w, ctx.id, format!("released semaphore `{name}` without holding it")));
     }
-    w.record(ctx.id, EventKind::Release { semaphore: name });
+    w.record(ctx.id, EventKind::Release { semaphore });
     Ok(())
 }
 
@@ -541,11 +548,11 @@ fn start(ctx: &mut Ctx, tasks: &[usize]) -> Result<Vec<TaskId>, Unwind> {
     let mut ids = Vec::new();
     {
         let mut w = ctx.shared.lock_running()?;
-        for &t in tasks {
+        'tasks: for &t in tasks {
             for replica in 0..plan.tasks[t].count {
-                match w.create_task(Some(t), replica, plan.tasks[t].label(replica), Some(ctx.id)) {
+                match w.create_task(t + 1, replica, plan.tasks[t].label(replica), Some(ctx.id)) {
                     Some(id) => ids.push(id),
-                    None => break,
+                    None => break 'tasks,
                 }
             }
         }
@@ -576,247 +583,8 @@ async fn wait_for(ctx: &mut Ctx, ids: Vec<TaskId>, fail_fast: bool) -> Result<()
         Ok(()) => Ok(()),
         Err(failed) => {
             let mut w = ctx.shared.lock_running()?;
-            let why = format!(
-                "task `{}` failed: {}",
-                w.tasks[failed].label,
-                w.tasks[failed].failure.as_deref().unwrap_or("")
-            );
+            let why = failed_task(&w, failed);
             Err(fail(&mut w, ctx.id, why))
         }
-    }
-}
-
-/// An operation a task waits on, polled under the world lock.
-trait Op {
-    type Output;
-    /// `Some` once the operation is complete.
-    fn poll_op(&mut self, w: &mut World, id: TaskId) -> Option<Self::Output>;
-    /// The task stops waiting before completion: undo whatever the wait registered or was granted.
-    fn abandon(&mut self, w: &mut World, id: TaskId);
-    fn waiting(&self) -> Waiting;
-}
-
-/// A suspension point: see the module documentation for the order of checks.
-struct Suspend<'a, O: Op> {
-    shared: &'a Shared,
-    /// The task's count of steps since it last waited: reset only if it really waits, so an
-    /// operation that completes at once cannot hide an endless loop.
-    steps: &'a mut u64,
-    id: TaskId,
-    op: O,
-    done: bool,
-    /// Interrupts stay pending instead of being delivered here.
-    shielded: bool,
-}
-
-impl<O: Op + Unpin> Future for Suspend<'_, O> {
-    type Output = Result<O::Output, Unwind>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        let mut w = this.shared.lock();
-        let interrupt = if w.state != super::world::RunState::Running {
-            Some(Unwind::Stopped)
-        } else if this.shielded {
-            None
-        } else {
-            w.interrupt(this.id)
-        };
-        if let Some(unwind) = interrupt {
-            this.op.abandon(&mut w, this.id);
-            this.done = true;
-            return Poll::Ready(Err(unwind));
-        }
-        match this.op.poll_op(&mut w, this.id) {
-            Some(out) => {
-                this.done = true;
-                Poll::Ready(Ok(out))
-            }
-            None => {
-                w.park(this.id, cx.waker(), this.op.waiting());
-                *this.steps = 0;
-                Poll::Pending
-            }
-        }
-    }
-}
-
-impl<O: Op> Drop for Suspend<'_, O> {
-    fn drop(&mut self) {
-        if !self.done {
-            let mut w = self.shared.lock();
-            self.op.abandon(&mut w, self.id);
-        }
-    }
-}
-
-struct SleepOp {
-    timer: Option<TimerId>,
-}
-
-impl Op for SleepOp {
-    type Output = ();
-    fn poll_op(&mut self, w: &mut World, _: TaskId) -> Option<()> {
-        let timer = self.timer?;
-        w.timer_fired(timer).then(|| {
-            w.release_timer(timer);
-            self.timer = None;
-        })
-    }
-    fn abandon(&mut self, w: &mut World, _: TaskId) {
-        if let Some(timer) = self.timer.take() {
-            w.release_timer(timer);
-        }
-    }
-    fn waiting(&self) -> Waiting {
-        Waiting::Sleep
-    }
-}
-
-struct GetOp {
-    queue: usize,
-}
-
-impl Op for GetOp {
-    type Output = Item;
-    fn poll_op(&mut self, w: &mut World, id: TaskId) -> Option<Item> {
-        w.take_grant(id).then(|| w.get_reserved(self.queue))
-    }
-    fn abandon(&mut self, w: &mut World, id: TaskId) {
-        w.abandon_get(self.queue, id);
-    }
-    fn waiting(&self) -> Waiting {
-        Waiting::Get(self.queue)
-    }
-}
-
-struct PutOp {
-    queue: usize,
-}
-
-impl Op for PutOp {
-    type Output = ();
-    fn poll_op(&mut self, w: &mut World, id: TaskId) -> Option<()> {
-        w.take_grant(id).then_some(())
-    }
-    fn abandon(&mut self, w: &mut World, id: TaskId) {
-        w.abandon_put(self.queue, id);
-    }
-    fn waiting(&self) -> Waiting {
-        Waiting::Put(self.queue)
-    }
-}
-
-struct JoinOp {
-    queue: usize,
-}
-
-impl Op for JoinOp {
-    type Output = ();
-    fn poll_op(&mut self, w: &mut World, _: TaskId) -> Option<()> {
-        w.all_done(self.queue).then_some(())
-    }
-    fn abandon(&mut self, w: &mut World, id: TaskId) {
-        w.abandon_join(self.queue, id);
-    }
-    fn waiting(&self) -> Waiting {
-        Waiting::Join(self.queue)
-    }
-}
-
-/// Waits for tasks to end. Tasks usually end in order, so a cursor keeps the check cheap.
-struct WaitOp {
-    tasks: Vec<TaskId>,
-    next: usize,
-    fail_fast: bool,
-    /// The waiter's `child_failures` when it last looked.
-    seen_failures: u64,
-}
-
-impl WaitOp {
-    fn new(tasks: Vec<TaskId>, fail_fast: bool, seen_failures: u64) -> Self {
-        WaitOp { tasks, next: 0, fail_fast, seen_failures }
-    }
-}
-
-impl Op for WaitOp {
-    /// `Err(task)`: with `fail_fast`, that task failed.
-    type Output = Result<(), TaskId>;
-    fn poll_op(&mut self, w: &mut World, id: TaskId) -> Option<Result<(), TaskId>> {
-        if self.fail_fast && w.tasks[id].child_failures != self.seen_failures {
-            self.seen_failures = w.tasks[id].child_failures;
-            if let Some(&failed) = self.tasks.iter().find(|&&t| w.tasks[t].outcome == Some(Outcome::Failed)) {
-                return Some(Err(failed));
-            }
-        }
-        while self.next < self.tasks.len() && w.tasks[self.tasks[self.next]].done {
-            self.next += 1;
-        }
-        (self.next == self.tasks.len()).then_some(Ok(()))
-    }
-    fn abandon(&mut self, _: &mut World, _: TaskId) {
-        // Stale entries in the tasks' waiter lists only cause a spurious wake-up.
-    }
-    fn waiting(&self) -> Waiting {
-        // Only asked while some task in the list has not ended, so `next` is in range.
-        Waiting::Task(self.tasks[self.next])
-    }
-}
-
-/// Waits for the first racer to complete; `None` when all ended without completing.
-struct RaceOp {
-    racers: Vec<TaskId>,
-}
-
-impl Op for RaceOp {
-    type Output = Option<TaskId>;
-    fn poll_op(&mut self, w: &mut World, _: TaskId) -> Option<Option<TaskId>> {
-        if let Some(&winner) = self.racers.iter().find(|&&t| w.tasks[t].outcome == Some(Outcome::Completed)) {
-            return Some(Some(winner));
-        }
-        self.racers.iter().all(|&t| w.tasks[t].done).then_some(None)
-    }
-    fn abandon(&mut self, _: &mut World, _: TaskId) {}
-    fn waiting(&self) -> Waiting {
-        Waiting::Task(self.racers[0])
-    }
-}
-
-struct AcquireOp {
-    semaphore: usize,
-}
-
-impl Op for AcquireOp {
-    type Output = ();
-    fn poll_op(&mut self, w: &mut World, id: TaskId) -> Option<()> {
-        w.take_permit(self.semaphore, id).then_some(())
-    }
-    fn abandon(&mut self, w: &mut World, id: TaskId) {
-        w.abandon_acquire(self.semaphore, id);
-    }
-    fn waiting(&self) -> Waiting {
-        Waiting::Acquire(self.semaphore)
-    }
-}
-
-/// Waits to be granted passage by an event being set or a barrier filling up.
-struct Granted {
-    waiting: Waiting,
-}
-
-impl Op for Granted {
-    type Output = ();
-    fn poll_op(&mut self, w: &mut World, id: TaskId) -> Option<()> {
-        w.take_grant(id).then_some(())
-    }
-    fn abandon(&mut self, w: &mut World, id: TaskId) {
-        match self.waiting {
-            Waiting::Event(e) => w.abandon_event(e, id),
-            Waiting::Barrier(b) => w.abandon_barrier(b, id),
-            other => unreachable!("Granted waits on events and barriers, not {other:?}"),
-        }
-    }
-    fn waiting(&self) -> Waiting {
-        self.waiting
     }
 }

@@ -1,0 +1,189 @@
+//! What a run reports: typed events, in the one order they happened, and how the run ended.
+//!
+//! This is the contract between the runtime, which produces events and nothing else, and the
+//! sinks (`crate::sink`), which render or count them. Events refer to queues, semaphores and
+//! the other primitives by index into the run's [`Model`], so that producing one costs no
+//! string work; a sink looks names up when it renders.
+
+/// The names a run's events refer to by index, fixed for the whole run.
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    /// The scenario's `description`, if it has one.
+    pub description: Option<String>,
+    pub queues: Vec<String>,
+    /// Semaphores, then the thread pool when `thread-pool` bounds it.
+    pub semaphores: Vec<SemaphoreInfo>,
+    pub events: Vec<String>,
+    pub barriers: Vec<String>,
+    pub rate_limits: Vec<String>,
+    /// Indexed by [`TaskIndex`]: `main`, then the declared tasks and arrivals in file order.
+    pub tasks: Vec<String>,
+    /// The widest task label (`consumer[9]`), for aligning a timeline.
+    pub label_width: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct SemaphoreInfo {
+    pub name: String,
+    pub permits: u64,
+}
+
+/// Which declared task an event's task is a replica of: an index into [`Model::tasks`], where
+/// 0 is `main`.
+pub type TaskIndex = usize;
+
+/// Something that happened in a run.
+#[derive(Debug, Clone, Copy)]
+pub struct Event<'a> {
+    /// Virtual nanoseconds since the start of the run.
+    pub time: u64,
+    /// The label of the task replica it happened to: `consumer[3]`, or `main`.
+    pub task: &'a str,
+    /// The declared task that replica belongs to.
+    pub decl: TaskIndex,
+    pub kind: EventKind<'a>,
+}
+
+/// What happened. Primitives are indices into the matching list of the [`Model`].
+#[derive(Debug, Clone, Copy)]
+pub enum EventKind<'a> {
+    /// The task was started by the task labelled `by`.
+    Start {
+        by: &'a str,
+    },
+    Say {
+        text: &'a str,
+    },
+    Sleep {
+        duration: u64,
+    },
+    /// `blocked`: how long the put waited for space in a full queue.
+    Put {
+        queue: usize,
+        item: &'a str,
+        blocked: u64,
+    },
+    /// `waited`: how long the item was in the queue.
+    Get {
+        queue: usize,
+        item: &'a str,
+        waited: u64,
+    },
+    Done {
+        queue: usize,
+    },
+    Join {
+        queue: usize,
+    },
+    TimedOut {
+        after: u64,
+    },
+    Cancel {
+        target: &'a str,
+    },
+    /// `blocked`: how long the task waited for a free permit.
+    Acquire {
+        semaphore: usize,
+        blocked: u64,
+    },
+    Release {
+        semaphore: usize,
+    },
+    Set {
+        event: usize,
+    },
+    Clear {
+        event: usize,
+    },
+    EventWaited {
+        event: usize,
+    },
+    Barrier {
+        barrier: usize,
+    },
+    /// `blocked`: how long the task waited for a token.
+    Throttle {
+        limit: usize,
+        blocked: u64,
+    },
+    Busy {
+        duration: u64,
+    },
+    ToThread {
+        duration: u64,
+    },
+    Fail {
+        message: &'a str,
+    },
+    Retry {
+        attempt: u64,
+        delay: u64,
+    },
+    RaceWon {
+        winner: &'a str,
+    },
+    Gathered {
+        completed: u64,
+        failed: u64,
+        cancelled: u64,
+    },
+    /// The task ended, `lifetime` ns after it was started.
+    End {
+        outcome: Outcome,
+        lifetime: u64,
+    },
+}
+
+/// How a task ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Completed,
+    Cancelled,
+    Failed,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Completed => "completed",
+            Outcome::Cancelled => "cancelled",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
+/// How a run ended, as the runtime sees it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunEnd {
+    /// Virtual nanoseconds at the end of the run.
+    pub end: u64,
+    /// How many events the run had.
+    pub events: u64,
+    /// Why the run failed, if it did.
+    pub failure: Option<Failure>,
+}
+
+/// Why a run failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub kind: FailureKind,
+    pub message: String,
+}
+
+/// The kinds of run failure; each maps to a documented exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FailureKind {
+    /// Every task waits and no timer is pending.
+    Deadlock,
+    /// The virtual clock passed the scenario's `time-limit`.
+    TimeLimit,
+    /// A task ran too many steps without waiting, or too many events happened at one instant.
+    Livelock,
+    /// The run had more events than the scenario's `max-events`.
+    EventBudget,
+    /// The run started too many tasks, or a queue grew too long.
+    Limit,
+    /// `main` failed.
+    MainFailed,
+}

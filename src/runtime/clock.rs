@@ -1,0 +1,153 @@
+//! The virtual clock: the current instant and the timers waiting for later ones.
+//!
+//! Timers are ordered by `(deadline, registration order)`: the engine's one ordering of time.
+//! A timer whose owner gave up on it is marked and dropped when it reaches the front, so that
+//! giving up costs nothing and the heap never has to be searched.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use super::tasks::TaskId;
+
+pub type TimerId = usize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TimerState {
+    /// In the heap, owner waiting.
+    Pending,
+    /// Popped from the heap; the owner has not looked yet.
+    Fired,
+    /// The owner gave up on it while it is still in the heap: dropped when popped.
+    Abandoned,
+    Free,
+}
+
+struct Timer {
+    task: TaskId,
+    state: TimerState,
+}
+
+/// What [`Clock::advance`] found at the next instant.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Advance {
+    /// Time moved to the next deadline and its timers fired.
+    Fired,
+    /// The next deadline is past the time limit; the clock stopped at the limit.
+    BeyondLimit,
+    /// No timer is pending.
+    Idle,
+}
+
+#[derive(Default)]
+pub struct Clock {
+    /// Virtual nanoseconds since the start of the run.
+    pub now: u64,
+    next_seq: u64,
+    heap: BinaryHeap<Reverse<(u64, u64, TimerId)>>,
+    timers: Vec<Timer>,
+    free: Vec<TimerId>,
+}
+
+impl Clock {
+    /// A timer that wakes `task` at `at`.
+    pub fn add_timer(&mut self, task: TaskId, at: u64) -> TimerId {
+        let timer = Timer { task, state: TimerState::Pending };
+        let id = match self.free.pop() {
+            Some(id) => {
+                self.timers[id] = timer;
+                id
+            }
+            None => {
+                self.timers.push(timer);
+                self.timers.len() - 1
+            }
+        };
+        self.heap.push(Reverse((at, self.next_seq, id)));
+        self.next_seq += 1;
+        id
+    }
+
+    pub fn fired(&self, id: TimerId) -> bool {
+        self.timers[id].state == TimerState::Fired
+    }
+
+    /// The owner is done with the timer, fired or not.
+    pub fn release(&mut self, id: TimerId) {
+        match self.timers[id].state {
+            TimerState::Pending => self.timers[id].state = TimerState::Abandoned,
+            TimerState::Fired => self.free(id),
+            TimerState::Abandoned | TimerState::Free => unreachable!("timer {id} released twice"),
+        }
+    }
+
+    fn free(&mut self, id: TimerId) {
+        self.timers[id].state = TimerState::Free;
+        self.free.push(id);
+    }
+
+    /// Moves the clock to the earliest pending deadline and fires every timer due then, in
+    /// registration order, calling `wake` with each one's task. A deadline past `limit` is not
+    /// fired: the clock stops at the limit instead.
+    pub fn advance(&mut self, limit: u64, mut wake: impl FnMut(TaskId)) -> Advance {
+        while let Some(&Reverse((at, _, _))) = self.heap.peek() {
+            let mut fired = false;
+            while let Some(&Reverse((t, _, id))) = self.heap.peek() {
+                if t != at {
+                    break;
+                }
+                match self.timers[id].state {
+                    TimerState::Abandoned => {
+                        self.heap.pop();
+                        self.free(id);
+                    }
+                    TimerState::Pending if at > limit => {
+                        self.now = limit;
+                        return Advance::BeyondLimit;
+                    }
+                    TimerState::Pending => {
+                        self.heap.pop();
+                        self.timers[id].state = TimerState::Fired;
+                        // A deadline can be in the past when a task kept the loop busy past it.
+                        self.now = self.now.max(at);
+                        wake(self.timers[id].task);
+                        fired = true;
+                    }
+                    TimerState::Fired | TimerState::Free => unreachable!("timer {id} is in the heap twice"),
+                }
+            }
+            if fired {
+                return Advance::Fired;
+            }
+        }
+        Advance::Idle
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timers_fire_by_deadline_then_registration_order() {
+        let mut clock = Clock::default();
+        clock.add_timer(1, 20);
+        clock.add_timer(2, 10);
+        clock.add_timer(3, 10);
+        let mut woken = Vec::new();
+        assert_eq!(clock.advance(100, |t| woken.push(t)), Advance::Fired);
+        assert_eq!((clock.now, woken.as_slice()), (10, &[2, 3][..]));
+        assert_eq!(clock.advance(100, |t| woken.push(t)), Advance::Fired);
+        assert_eq!((clock.now, woken.as_slice()), (20, &[2, 3, 1][..]));
+        assert_eq!(clock.advance(100, |_| {}), Advance::Idle);
+    }
+
+    #[test]
+    fn abandoned_timers_are_skipped_and_the_limit_stops_the_clock() {
+        let mut clock = Clock::default();
+        let early = clock.add_timer(1, 10);
+        clock.add_timer(2, 50);
+        clock.release(early);
+        assert_eq!(clock.advance(40, |_| panic!("nothing is due before the limit")), Advance::BeyondLimit);
+        assert_eq!(clock.now, 40);
+    }
+}

@@ -1,0 +1,42 @@
+//! Events (`[events.NAME]`): level-triggered flags, like `asyncio.Event`.
+//!
+//! **Grant rule.** Setting an event grants passage to every task waiting for it at that moment;
+//! clearing it afterwards does not take the passage back.
+
+use super::tasks::TaskId;
+
+pub struct EventFlag {
+    set: bool,
+    waiters: Vec<TaskId>,
+}
+
+impl EventFlag {
+    pub fn new(set: bool) -> Self {
+        EventFlag { set, waiters: Vec::new() }
+    }
+
+    /// Sets the flag; returns the waiters granted passage.
+    pub fn set(&mut self) -> Vec<TaskId> {
+        self.set = true;
+        std::mem::take(&mut self.waiters)
+    }
+
+    pub fn clear(&mut self) {
+        self.set = false;
+    }
+
+    /// Whether the flag is set; if not, `task` waits for it.
+    pub fn check(&mut self, task: TaskId) -> bool {
+        if !self.set {
+            self.waiters.push(task);
+        }
+        self.set
+    }
+
+    /// A waiter gives up; passage already granted is simply not used.
+    pub fn abandon(&mut self, task: TaskId, granted: bool) {
+        if !granted {
+            self.waiters.retain(|&t| t != task);
+        }
+    }
+}

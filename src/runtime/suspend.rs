@@ -1,0 +1,254 @@
+//! The one place a task waits: [`Suspend`], polled under the world lock, and the operations it
+//! waits on.
+//!
+//! Every poll follows the same rule: first whether the run has stopped, then a pending interrupt
+//! (cancellation, then an expired timeout), then the operation's own completion. An operation
+//! that had already been granted something when an interrupt wins gives it back (a reserved item
+//! or place goes to the next task waiting for one), so nothing is lost or taken twice.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use super::Shared;
+use super::clock::TimerId;
+use super::queue::Item;
+use super::tasks::{TaskId, Waiting};
+use super::world::{RunState, Unwind, World};
+use crate::event::Outcome;
+
+/// An operation a task waits on, polled under the world lock.
+pub trait Op {
+    type Output;
+    /// `Some` once the operation is complete.
+    fn poll_op(&mut self, w: &mut World, id: TaskId) -> Option<Self::Output>;
+    /// The task stops waiting before completion: undo whatever the wait registered or was granted.
+    fn abandon(&mut self, w: &mut World, id: TaskId);
+    fn waiting(&self) -> Waiting;
+}
+
+/// A suspension point: see the module documentation for the order of checks.
+pub struct Suspend<'a, O: Op> {
+    pub shared: &'a Shared,
+    /// The task's count of steps since it last waited: reset only if it really waits, so an
+    /// operation that completes at once cannot hide an endless loop.
+    pub steps: &'a mut u64,
+    pub id: TaskId,
+    pub op: O,
+    pub done: bool,
+    /// Interrupts stay pending instead of being delivered here.
+    pub shielded: bool,
+}
+
+impl<O: Op + Unpin> Future for Suspend<'_, O> {
+    type Output = Result<O::Output, Unwind>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let mut w = this.shared.lock();
+        let interrupt = if w.state != RunState::Running {
+            Some(Unwind::Stopped)
+        } else if this.shielded {
+            None
+        } else {
+            w.interrupt(this.id)
+        };
+        if let Some(unwind) = interrupt {
+            this.op.abandon(&mut w, this.id);
+            this.done = true;
+            return Poll::Ready(Err(unwind));
+        }
+        match this.op.poll_op(&mut w, this.id) {
+            Some(out) => {
+                this.done = true;
+                Poll::Ready(Ok(out))
+            }
+            None => {
+                w.park(this.id, cx.waker(), this.op.waiting());
+                *this.steps = 0;
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl<O: Op> Drop for Suspend<'_, O> {
+    fn drop(&mut self) {
+        if !self.done {
+            let mut w = self.shared.lock();
+            self.op.abandon(&mut w, self.id);
+        }
+    }
+}
+
+/// Waits for a timer: a sleep, blocking work handed to a thread, a backoff, a token.
+pub struct SleepOp {
+    pub timer: Option<TimerId>,
+}
+
+impl Op for SleepOp {
+    type Output = ();
+    fn poll_op(&mut self, w: &mut World, _: TaskId) -> Option<()> {
+        let timer = self.timer?;
+        w.clock.fired(timer).then(|| {
+            w.clock.release(timer);
+            self.timer = None;
+        })
+    }
+    fn abandon(&mut self, w: &mut World, _: TaskId) {
+        if let Some(timer) = self.timer.take() {
+            w.clock.release(timer);
+        }
+    }
+    fn waiting(&self) -> Waiting {
+        Waiting::Sleep
+    }
+}
+
+pub struct GetOp {
+    pub queue: usize,
+}
+
+impl Op for GetOp {
+    type Output = Item;
+    fn poll_op(&mut self, w: &mut World, id: TaskId) -> Option<Item> {
+        w.take_item(self.queue, id)
+    }
+    fn abandon(&mut self, w: &mut World, id: TaskId) {
+        w.abandon_get(self.queue, id);
+    }
+    fn waiting(&self) -> Waiting {
+        Waiting::Get(self.queue)
+    }
+}
+
+pub struct PutOp {
+    pub queue: usize,
+}
+
+impl Op for PutOp {
+    type Output = ();
+    fn poll_op(&mut self, w: &mut World, id: TaskId) -> Option<()> {
+        w.take_place(id).then_some(())
+    }
+    fn abandon(&mut self, w: &mut World, id: TaskId) {
+        w.abandon_put(self.queue, id);
+    }
+    fn waiting(&self) -> Waiting {
+        Waiting::Put(self.queue)
+    }
+}
+
+pub struct JoinOp {
+    pub queue: usize,
+}
+
+impl Op for JoinOp {
+    type Output = ();
+    fn poll_op(&mut self, w: &mut World, _: TaskId) -> Option<()> {
+        w.all_done(self.queue).then_some(())
+    }
+    fn abandon(&mut self, w: &mut World, id: TaskId) {
+        w.abandon_join(self.queue, id);
+    }
+    fn waiting(&self) -> Waiting {
+        Waiting::Join(self.queue)
+    }
+}
+
+/// Waits for tasks to end. Tasks usually end in order, so a cursor keeps the check cheap.
+pub struct WaitOp {
+    tasks: Vec<TaskId>,
+    next: usize,
+    fail_fast: bool,
+    /// The waiter's `child_failures` when it last looked.
+    seen_failures: u64,
+}
+
+impl WaitOp {
+    pub fn new(tasks: Vec<TaskId>, fail_fast: bool, seen_failures: u64) -> Self {
+        WaitOp { tasks, next: 0, fail_fast, seen_failures }
+    }
+}
+
+impl Op for WaitOp {
+    /// `Err(task)`: with `fail_fast`, that task failed.
+    type Output = Result<(), TaskId>;
+    fn poll_op(&mut self, w: &mut World, id: TaskId) -> Option<Result<(), TaskId>> {
+        if self.fail_fast && w.tasks[id].child_failures != self.seen_failures {
+            self.seen_failures = w.tasks[id].child_failures;
+            if let Some(&failed) = self.tasks.iter().find(|&&t| w.tasks[t].outcome == Some(Outcome::Failed)) {
+                return Some(Err(failed));
+            }
+        }
+        while self.next < self.tasks.len() && w.tasks[self.tasks[self.next]].done {
+            self.next += 1;
+        }
+        (self.next == self.tasks.len()).then_some(Ok(()))
+    }
+    fn abandon(&mut self, _: &mut World, _: TaskId) {
+        // Stale entries in the tasks' waiter lists only cause a spurious wake-up.
+    }
+    fn waiting(&self) -> Waiting {
+        // Only asked while some task in the list has not ended, so `next` is in range.
+        Waiting::Task(self.tasks[self.next])
+    }
+}
+
+/// Waits for the first racer to complete; `None` when all ended without completing.
+pub struct RaceOp {
+    pub racers: Vec<TaskId>,
+}
+
+impl Op for RaceOp {
+    type Output = Option<TaskId>;
+    fn poll_op(&mut self, w: &mut World, _: TaskId) -> Option<Option<TaskId>> {
+        if let Some(&winner) = self.racers.iter().find(|&&t| w.tasks[t].outcome == Some(Outcome::Completed)) {
+            return Some(Some(winner));
+        }
+        self.racers.iter().all(|&t| w.tasks[t].done).then_some(None)
+    }
+    fn abandon(&mut self, _: &mut World, _: TaskId) {}
+    fn waiting(&self) -> Waiting {
+        Waiting::Task(self.racers[0])
+    }
+}
+
+pub struct AcquireOp {
+    pub semaphore: usize,
+}
+
+impl Op for AcquireOp {
+    type Output = ();
+    fn poll_op(&mut self, w: &mut World, id: TaskId) -> Option<()> {
+        w.take_permit(self.semaphore, id).then_some(())
+    }
+    fn abandon(&mut self, w: &mut World, id: TaskId) {
+        w.abandon_acquire(self.semaphore, id);
+    }
+    fn waiting(&self) -> Waiting {
+        Waiting::Acquire(self.semaphore)
+    }
+}
+
+/// Waits to be granted passage by an event being set or a barrier filling up.
+pub struct Granted {
+    pub waiting: Waiting,
+}
+
+impl Op for Granted {
+    type Output = ();
+    fn poll_op(&mut self, w: &mut World, id: TaskId) -> Option<()> {
+        w.tasks.take_grant(id).then_some(())
+    }
+    fn abandon(&mut self, w: &mut World, id: TaskId) {
+        match self.waiting {
+            Waiting::Event(e) => w.abandon_event(e, id),
+            Waiting::Barrier(b) => w.abandon_barrier(b, id),
+            other => unreachable!("Granted waits on events and barriers, not {other:?}"),
+        }
+    }
+    fn waiting(&self) -> Waiting {
+        self.waiting
+    }
+}

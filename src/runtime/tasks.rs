@@ -1,0 +1,141 @@
+//! The task table: every task replica of a run, how to wake it, and what it was granted.
+
+use std::ops::{Index, IndexMut};
+use std::sync::Arc;
+use std::task::Waker;
+
+use super::clock::TimerId;
+use crate::event::{Outcome, TaskIndex};
+
+pub type TaskId = usize;
+
+/// The task id of `main`, always the first task created.
+pub const MAIN: TaskId = 0;
+
+/// What a blocked task is waiting for, for the deadlock report.
+#[derive(Debug, Clone, Copy)]
+pub enum Waiting {
+    Sleep,
+    Get(usize),
+    Put(usize),
+    Join(usize),
+    Task(TaskId),
+    Acquire(usize),
+    Event(usize),
+    Barrier(usize),
+}
+
+/// A timeout scope the task is inside: its deadline's timer, and whether the timeout has been
+/// delivered to the task already.
+pub struct Scope {
+    pub timer: TimerId,
+    pub delivered: bool,
+}
+
+pub struct TaskState {
+    pub label: String,
+    /// The declared task this is a replica of.
+    pub decl: TaskIndex,
+    pub replica: u64,
+    /// When it was started.
+    pub started_at: u64,
+    waker: Option<Waker>,
+    pub cancel_requested: bool,
+    pub scopes: Vec<Scope>,
+    pub done: bool,
+    /// How it ended, once done.
+    pub outcome: Option<Outcome>,
+    /// Why it failed, if it did.
+    pub failure: Option<Arc<str>>,
+    /// Tasks to wake when this one ends.
+    pub waiters: Vec<TaskId>,
+    /// How many tasks this one watched have failed: lets a fail-fast gather notice at once.
+    pub child_failures: u64,
+    /// Semaphores this task holds a permit of, once per permit.
+    pub held: Vec<usize>,
+    /// While waiting: the resource waited for (an item, a place, a permit, passage) has been
+    /// granted to it, and is its own once it runs.
+    granted: bool,
+    pub waiting: Option<Waiting>,
+}
+
+impl TaskState {
+    pub fn new(label: String, decl: TaskIndex, replica: u64, started_at: u64) -> Self {
+        TaskState {
+            label,
+            decl,
+            replica,
+            started_at,
+            waker: None,
+            cancel_requested: false,
+            scopes: Vec::new(),
+            done: false,
+            outcome: None,
+            failure: None,
+            waiters: Vec::new(),
+            child_failures: 0,
+            held: Vec::new(),
+            granted: false,
+            waiting: None,
+        }
+    }
+}
+
+/// Every task of a run, by id, in the order they were created.
+#[derive(Default)]
+pub struct Tasks(Vec<TaskState>);
+
+impl Tasks {
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn push(&mut self, task: TaskState) -> TaskId {
+        self.0.push(task);
+        self.0.len() - 1
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &TaskState> {
+        self.0.iter()
+    }
+
+    pub fn wake(&self, task: TaskId) {
+        if let Some(w) = &self.0[task].waker {
+            w.wake_by_ref();
+        }
+    }
+
+    /// Hands a waiting task what it waits for, and wakes it to take it.
+    pub fn grant(&mut self, task: TaskId) {
+        self.0[task].granted = true;
+        self.wake(task);
+    }
+
+    /// Whether something was granted to this waiting task; it is the task's from now on.
+    pub fn take_grant(&mut self, task: TaskId) -> bool {
+        std::mem::take(&mut self.0[task].granted)
+    }
+
+    /// Remembers how to wake a task that is about to return `Pending`.
+    pub fn park(&mut self, task: TaskId, waker: &Waker, waiting: Waiting) {
+        let t = &mut self.0[task];
+        match &t.waker {
+            Some(w) if w.will_wake(waker) => {}
+            _ => t.waker = Some(waker.clone()),
+        }
+        t.waiting = Some(waiting);
+    }
+}
+
+impl Index<TaskId> for Tasks {
+    type Output = TaskState;
+    fn index(&self, id: TaskId) -> &TaskState {
+        &self.0[id]
+    }
+}
+
+impl IndexMut<TaskId> for Tasks {
+    fn index_mut(&mut self, id: TaskId) -> &mut TaskState {
+        &mut self.0[id]
+    }
+}

@@ -1,0 +1,248 @@
+//! The front door for Rust: load a scenario, choose a seed, run it, read what it printed and
+//! what it adds up to.
+//!
+//! ```
+//! use scenario::{Format, Scenario};
+//!
+//! let source = r#"
+//!     [tasks.hello]
+//!     steps = [{ sleep = "1s" }, { say = "hello at {elapsed}s" }]
+//! "#;
+//! let run = Scenario::from_source("hello.toml", source)?.format(Format::Plain).run();
+//! assert_eq!(run.transcript, "hello at 1s\n");
+//! assert_eq!(run.summary.end, 1_000_000_000);
+//! # Ok::<(), scenario::Error>(())
+//! ```
+//!
+//! A scenario kept as a regression test in a Rust crate is one insta snapshot:
+//!
+//! ```no_run
+//! #[test]
+//! fn checkout_flow() {
+//!     let run = scenario::Scenario::load("scenarios/checkout.toml").unwrap().seed(7).run();
+//!     assert!(run.failure().is_none());
+//!     insta::assert_snapshot!(run.transcript);
+//! }
+//! ```
+
+use std::fmt;
+use std::io::{self, Read};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use crate::compile;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::event::Failure;
+use crate::plan::{Limits, Plan};
+use crate::sink::{Format, Sink, Sinks, Summary};
+
+/// A scenario file that compiled, ready to run any number of times.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    name: String,
+    source: String,
+    plan: Arc<Plan>,
+    warnings: Vec<Diagnostic>,
+    seed: u64,
+    format: Format,
+    limits: Limits,
+}
+
+/// What one run printed and what it adds up to.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// Everything the run printed in the chosen [`Format`].
+    pub transcript: String,
+    /// Statistics and how the run ended.
+    pub summary: Summary,
+}
+
+impl Run {
+    /// Why the run failed, if it did.
+    pub fn failure(&self) -> Option<&Failure> {
+        self.summary.failure.as_ref()
+    }
+}
+
+impl Scenario {
+    /// Reads and compiles a scenario file.
+    pub fn load(path: impl AsRef<Path>) -> Result<Scenario, Error> {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        let io_error = |error| Error::Io { path: name.clone(), error };
+        let file = std::fs::File::open(path).map_err(io_error)?;
+        // Read one byte past the limit, so that a larger file (or an endless stream) is refused
+        // without being read whole.
+        let mut bytes = Vec::new();
+        file.take(compile::MAX_SOURCE_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(io_error)?;
+        if bytes.len() > compile::MAX_SOURCE_BYTES {
+            let diagnostics = vec![compile::too_large(bytes.len() as u64)];
+            return Err(Error::Invalid(Invalid { name, source: String::new(), diagnostics }));
+        }
+        let source = String::from_utf8(bytes).map_err(|e| {
+            io_error(io::Error::new(io::ErrorKind::InvalidData, "stream did not contain valid UTF-8"))
+                .with_utf8_position(e.as_bytes())
+        })?;
+        Scenario::from_source(name, source)
+    }
+
+    /// Compiles a scenario from its text; `name` is how diagnostics refer to the file.
+    pub fn from_source(name: impl Into<String>, source: impl Into<String>) -> Result<Scenario, Error> {
+        let (name, source) = (name.into(), source.into());
+        match compile::load(&source) {
+            Ok((plan, warnings)) => Ok(Scenario {
+                seed: plan.seed,
+                limits: plan.limits,
+                plan: Arc::new(plan),
+                warnings,
+                name,
+                source,
+                format: Format::Text,
+            }),
+            Err(diagnostics) => Err(Error::Invalid(Invalid { name, source, diagnostics })),
+        }
+    }
+
+    /// Runs with `seed` instead of the file's.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Prints the transcript in `format` (default: the text timeline).
+    pub fn format(mut self, format: Format) -> Self {
+        self.format = format;
+        self
+    }
+
+    /// Holds runs to `limits` instead of the file's.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The seed a run will use.
+    pub fn current_seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The limits a run will be held to.
+    pub fn current_limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// The scenario's `description`.
+    pub fn description(&self) -> Option<&str> {
+        self.plan.description.as_deref()
+    }
+
+    /// Warnings about likely mistakes in the file; the scenario runs all the same.
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
+    }
+
+    /// The warnings rendered as a compiler renders them, against the file's text.
+    pub fn render_warnings(&self) -> String {
+        self.warnings.iter().map(|d| d.render(&self.name, &self.source) + "\n").collect()
+    }
+
+    /// Runs the scenario and returns its transcript and summary.
+    pub fn run(&self) -> Run {
+        let buffer = SharedBuffer::default();
+        let sinks: Vec<Box<dyn Sink>> = self.format.sink(Box::new(buffer.clone())).into_iter().collect();
+        let summary = self.run_with(sinks, true);
+        let bytes = std::mem::take(&mut *buffer.0.lock().unwrap_or_else(|e| e.into_inner()));
+        Run { transcript: String::from_utf8(bytes).expect("a transcript is UTF-8"), summary }
+    }
+
+    /// Runs the scenario, handing its events to `sinks` (the chosen format is not used), and
+    /// returns its summary, with statistics when `statistics` is set or a sink needs them. Writing
+    /// errors are the sinks' own: see [`Sink::end`].
+    pub fn run_with(&self, sinks: Vec<Box<dyn Sink>>, statistics: bool) -> Summary {
+        self.run_into(sinks, statistics).0
+    }
+
+    /// Like [`Scenario::run_with`], also returning the first error a sink had writing.
+    pub(crate) fn run_into(&self, sinks: Vec<Box<dyn Sink>>, statistics: bool) -> (Summary, io::Result<()>) {
+        crate::runtime::run(self.plan.clone(), self.seed, self.limits, Sinks::new(sinks, statistics))
+    }
+}
+
+/// Why a scenario could not be loaded.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The file could not be read.
+    Io { path: String, error: io::Error },
+    /// The file has errors.
+    Invalid(Invalid),
+}
+
+/// A scenario file with errors: every diagnostic found, and the text they point into.
+#[derive(Debug)]
+pub struct Invalid {
+    pub name: String,
+    pub source: String,
+    /// Errors and warnings, in file order; at least one is an error.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Invalid {
+    /// How many of the diagnostics are errors.
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.severity == Severity::Error).count()
+    }
+}
+
+impl Error {
+    /// Adds where the first byte that is not UTF-8 is, as a line and a column.
+    fn with_utf8_position(self, bytes: &[u8]) -> Self {
+        let Error::Io { path, error } = self else { return self };
+        let valid = std::str::from_utf8(bytes).map_or_else(|e| e.valid_up_to(), |s| s.len());
+        let before = &bytes[..valid];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+        let error = io::Error::new(error.kind(), format!("{error}: the first byte that is not is at {line}:{column}"));
+        Error::Io { path, error }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io { path, error } => write!(f, "cannot read `{path}`: {error}"),
+            Error::Invalid(invalid) => {
+                for d in &invalid.diagnostics {
+                    writeln!(f, "{}", d.render(&invalid.name, &invalid.source))?;
+                }
+                let errors = invalid.errors();
+                let s = if errors == 1 { "" } else { "s" };
+                write!(f, "error: `{}` has {errors} error{s}", invalid.name)
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { error, .. } => Some(error),
+            Error::Invalid(_) => None,
+        }
+    }
+}
+
+/// An in-memory output that can be handed to a sink and read afterwards.
+#[derive(Clone, Default)]
+pub(crate) struct SharedBuffer(pub(crate) Arc<Mutex<Vec<u8>>>);
+
+impl io::Write for SharedBuffer {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,185 @@
+//! `--format jsonl`: one JSON object per event, with its virtual time in nanoseconds, and a
+//! `run-end` object with the statistics.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use super::{Lines, Sink, Summary, push_json_str};
+use crate::event::{Event, EventKind, Model};
+
+/// Renders every event as a line of JSON.
+pub struct Jsonl {
+    lines: Lines,
+}
+
+impl Jsonl {
+    pub fn new(out: Box<dyn Write + Send>) -> Self {
+        Jsonl { lines: Lines::new(out) }
+    }
+}
+
+impl Sink for Jsonl {
+    fn event(&mut self, m: &Model, ev: &Event<'_>) {
+        let l = &mut self.lines.line;
+        let _ = write!(l, "{{\"time_ns\":{},\"task\":", ev.time);
+        push_json_str(l, ev.task);
+        let field = |l: &mut String, key: &str, value: &str| {
+            let _ = write!(l, ",\"{key}\":");
+            push_json_str(l, value);
+        };
+        match ev.kind {
+            EventKind::Start { by } => {
+                l.push_str(",\"event\":\"start\"");
+                field(l, "by", by);
+            }
+            EventKind::Say { text } => {
+                l.push_str(",\"event\":\"say\"");
+                field(l, "text", text);
+            }
+            EventKind::Sleep { duration } => {
+                let _ = write!(l, ",\"event\":\"sleep\",\"duration_ns\":{duration}");
+            }
+            EventKind::Put { queue, item, blocked } => {
+                l.push_str(",\"event\":\"put\"");
+                field(l, "queue", &m.queues[queue]);
+                field(l, "item", item);
+                let _ = write!(l, ",\"blocked_ns\":{blocked}");
+            }
+            EventKind::Get { queue, item, waited } => {
+                l.push_str(",\"event\":\"get\"");
+                field(l, "queue", &m.queues[queue]);
+                field(l, "item", item);
+                let _ = write!(l, ",\"waited_ns\":{waited}");
+            }
+            EventKind::Done { queue } => {
+                l.push_str(",\"event\":\"done\"");
+                field(l, "queue", &m.queues[queue]);
+            }
+            EventKind::Join { queue } => {
+                l.push_str(",\"event\":\"join\"");
+                field(l, "queue", &m.queues[queue]);
+            }
+            EventKind::TimedOut { after } => {
+                let _ = write!(l, ",\"event\":\"timeout\",\"after_ns\":{after}");
+            }
+            EventKind::Cancel { target } => {
+                l.push_str(",\"event\":\"cancel\"");
+                field(l, "target", target);
+            }
+            EventKind::Acquire { semaphore, blocked } => {
+                l.push_str(",\"event\":\"acquire\"");
+                field(l, "semaphore", &m.semaphores[semaphore].name);
+                let _ = write!(l, ",\"blocked_ns\":{blocked}");
+            }
+            EventKind::Release { semaphore } => {
+                l.push_str(",\"event\":\"release\"");
+                field(l, "semaphore", &m.semaphores[semaphore].name);
+            }
+            EventKind::Set { event } => {
+                l.push_str(",\"event\":\"set\"");
+                field(l, "name", &m.events[event]);
+            }
+            EventKind::Clear { event } => {
+                l.push_str(",\"event\":\"clear\"");
+                field(l, "name", &m.events[event]);
+            }
+            EventKind::EventWaited { event } => {
+                l.push_str(",\"event\":\"wait-event\"");
+                field(l, "name", &m.events[event]);
+            }
+            EventKind::Barrier { barrier } => {
+                l.push_str(",\"event\":\"barrier\"");
+                field(l, "barrier", &m.barriers[barrier]);
+            }
+            EventKind::Throttle { limit, blocked } => {
+                l.push_str(",\"event\":\"throttle\"");
+                field(l, "limit", &m.rate_limits[limit]);
+                let _ = write!(l, ",\"blocked_ns\":{blocked}");
+            }
+            EventKind::Busy { duration } => {
+                let _ = write!(l, ",\"event\":\"busy\",\"duration_ns\":{duration}");
+            }
+            EventKind::ToThread { duration } => {
+                let _ = write!(l, ",\"event\":\"to-thread\",\"duration_ns\":{duration}");
+            }
+            EventKind::Fail { message } => {
+                l.push_str(",\"event\":\"fail\"");
+                field(l, "message", message);
+            }
+            EventKind::Retry { attempt, delay } => {
+                let _ = write!(l, ",\"event\":\"retry\",\"attempt\":{attempt},\"delay_ns\":{delay}");
+            }
+            EventKind::RaceWon { winner } => {
+                l.push_str(",\"event\":\"race-won\"");
+                field(l, "winner", winner);
+            }
+            EventKind::Gathered { completed, failed, cancelled } => {
+                let _ = write!(
+                    l,
+                    ",\"event\":\"gathered\",\"completed\":{completed},\"failed\":{failed},\"cancelled\":{cancelled}"
+                );
+            }
+            EventKind::End { outcome, .. } => {
+                let _ = write!(l, ",\"event\":\"end\",\"outcome\":\"{}\"", outcome.as_str());
+            }
+        }
+        l.push_str("}\n");
+        self.lines.flush_line();
+    }
+
+    fn end(&mut self, _: &Model, s: &Summary) -> io::Result<()> {
+        let l = &mut self.lines.line;
+        let _ = write!(
+            l,
+            "{{\"time_ns\":{},\"event\":\"run-end\",\"events\":{},\"ok\":{}",
+            s.end,
+            s.events,
+            s.failure.is_none()
+        );
+        if let Some(f) = &s.failure {
+            l.push_str(",\"failure\":");
+            push_json_str(l, &f.message);
+        }
+        l.push_str(",\"queues\":[");
+        for (k, q) in s.queues.iter().enumerate() {
+            l.push_str(if k == 0 { "{\"name\":" } else { ",{\"name\":" });
+            push_json_str(l, &q.name);
+            let _ = write!(
+                l,
+                ",\"puts\":{},\"gets\":{},\"left\":{},\"max_len\":{},\"max_wait_ns\":{}}}",
+                q.puts, q.gets, q.left, q.max_len, q.max_wait
+            );
+        }
+        l.push_str("],\"semaphores\":[");
+        for (k, sem) in s.semaphores.iter().enumerate() {
+            l.push_str(if k == 0 { "{\"name\":" } else { ",{\"name\":" });
+            push_json_str(l, &sem.name);
+            let _ = write!(
+                l,
+                ",\"permits\":{},\"free_at_end\":{},\"acquisitions\":{},\"waited\":{},\"max_wait_ns\":{}}}",
+                sem.permits, sem.free_at_end, sem.acquisitions, sem.waited, sem.max_wait
+            );
+        }
+        l.push_str("],\"tasks\":[");
+        for (k, t) in s.tasks.iter().enumerate() {
+            l.push_str(if k == 0 { "{\"name\":" } else { ",{\"name\":" });
+            push_json_str(l, &t.name);
+            let _ = write!(
+                l,
+                ",\"started\":{},\"completed\":{},\"cancelled\":{},\"failed\":{},\"mean_lifetime_ns\":{},\"max_lifetime_ns\":{}}}",
+                t.started,
+                t.completed,
+                t.cancelled,
+                t.failed,
+                t.total_lifetime.checked_div(u128::from(t.completed + t.cancelled + t.failed)).unwrap_or(0),
+                t.max_lifetime
+            );
+        }
+        l.push_str("]}\n");
+        self.lines.finish()
+    }
+
+    fn needs_statistics(&self) -> bool {
+        true
+    }
+}

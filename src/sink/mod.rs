@@ -1,0 +1,158 @@
+//! Sinks: what listens to a run. The runtime hands every event to a [`Sinks`] dispatcher, in the
+//! one order the events happened; each sink renders or counts them and never looks back at the
+//! runtime. A run's outputs are whichever sinks it was given: a timeline on standard output and a
+//! summary in a file are two sinks of one run, and a sink nobody asked for costs nothing.
+//!
+//! - [`Timeline`]: the text timeline and its statistics (`--format text`).
+//! - [`Plain`]: only what the scenario says (`--format plain`).
+//! - [`Jsonl`]: one JSON object per event (`--format jsonl`).
+//! - [`Statistics`]: counts, means and maxima per queue, semaphore and task, which become the
+//!   run's [`Summary`].
+
+mod jsonl;
+mod plain;
+mod statistics;
+mod timeline;
+
+use std::io::{self, Write};
+
+pub use jsonl::Jsonl;
+pub use plain::Plain;
+pub use statistics::{QueueStats, SemaphoreStats, Statistics, Summary, TaskStats};
+pub use timeline::Timeline;
+
+use crate::event::{Event, Model, RunEnd};
+
+/// How a run is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Only the messages the scenario says, exactly as a program would print them.
+    Plain,
+    /// A timeline: the virtual time and the task of every event, then statistics.
+    Text,
+    /// One JSON object per event, with its virtual time in nanoseconds.
+    Jsonl,
+    /// Nothing at all (for benchmarks and for runs read only through their summary).
+    #[value(skip)]
+    Silent,
+}
+
+impl Format {
+    /// The sink that prints this format to `out`; `None` for [`Format::Silent`].
+    pub fn sink(self, out: Box<dyn Write + Send>) -> Option<Box<dyn Sink>> {
+        match self {
+            Format::Plain => Some(Box::new(Plain::new(out))),
+            Format::Text => Some(Box::new(Timeline::new(out))),
+            Format::Jsonl => Some(Box::new(Jsonl::new(out))),
+            Format::Silent => None,
+        }
+    }
+}
+
+/// Something that listens to a run.
+pub trait Sink: Send {
+    /// Called once, before the first event.
+    fn begin(&mut self, _model: &Model, _seed: u64) {}
+
+    /// Called for every event, in the order they happened.
+    fn event(&mut self, model: &Model, event: &Event<'_>);
+
+    /// Called once, after the last event; returns the first error writing the sink's output.
+    /// `summary` holds statistics when the run collected them (see [`Sink::needs_statistics`]).
+    fn end(&mut self, _model: &Model, _summary: &Summary) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// Whether [`Sink::end`] needs the statistics in its summary.
+    fn needs_statistics(&self) -> bool {
+        false
+    }
+}
+
+/// Hands each event to every sink of a run, and the statistics to those that need them.
+pub struct Sinks {
+    statistics: Option<Statistics>,
+    sinks: Vec<Box<dyn Sink>>,
+}
+
+impl Sinks {
+    /// Dispatches to `sinks`; statistics are collected when `statistics` is set or a sink needs them.
+    pub fn new(sinks: Vec<Box<dyn Sink>>, statistics: bool) -> Self {
+        let statistics = statistics || sinks.iter().any(|s| s.needs_statistics());
+        Sinks { statistics: statistics.then(Statistics::default), sinks }
+    }
+
+    pub fn begin(&mut self, model: &Model, seed: u64) {
+        if let Some(s) = &mut self.statistics {
+            s.begin(model, seed);
+        }
+        for sink in &mut self.sinks {
+            sink.begin(model, seed);
+        }
+    }
+
+    #[inline]
+    pub fn event(&mut self, model: &Model, event: &Event<'_>) {
+        if let Some(s) = &mut self.statistics {
+            s.event(model, event);
+        }
+        for sink in &mut self.sinks {
+            sink.event(model, event);
+        }
+    }
+
+    /// Ends every sink. Returns the run's summary and the first error any sink had writing.
+    pub fn end(mut self, model: &Model, run: RunEnd) -> (Summary, io::Result<()>) {
+        let summary = match self.statistics.take() {
+            Some(s) => s.into_summary(run),
+            None => Summary::without_statistics(run),
+        };
+        let mut written = Ok(());
+        for sink in &mut self.sinks {
+            let result = sink.end(model, &summary);
+            if written.is_ok() {
+                written = result;
+            }
+        }
+        (summary, written)
+    }
+}
+
+/// A line buffer in front of an output that keeps the first write error and skips later writes,
+/// so that a sink can render without checking every write.
+struct Lines {
+    out: Box<dyn Write + Send>,
+    line: String,
+    error: Option<io::Error>,
+}
+
+impl Lines {
+    fn new(out: Box<dyn Write + Send>) -> Self {
+        Lines { out, line: String::with_capacity(128), error: None }
+    }
+
+    /// Writes what was rendered into `line`, and empties it.
+    fn flush_line(&mut self) {
+        if self.error.is_none() && !self.line.is_empty() {
+            if let Err(e) = self.out.write_all(self.line.as_bytes()) {
+                self.error = Some(e);
+            }
+        }
+        self.line.clear();
+    }
+
+    /// Writes the last line and flushes; returns the first error.
+    fn finish(&mut self) -> io::Result<()> {
+        self.flush_line();
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        self.out.flush()
+    }
+}
+
+/// Appends `s` as a JSON string.
+fn push_json_str(out: &mut String, s: &str) {
+    // serde_json's string escaping is the reference; it cannot fail on a `str`.
+    out.push_str(&serde_json::to_string(s).unwrap_or_default());
+}

@@ -1,0 +1,143 @@
+//! Statistics: what a run adds up to, counted from its events alone.
+
+use super::Sink;
+use crate::event::{Event, EventKind, Failure, Model, Outcome, RunEnd};
+
+/// What a finished run adds up to.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// Virtual nanoseconds at the end of the run.
+    pub end: u64,
+    pub events: u64,
+    /// Per queue, in declaration order. Empty when the run collected no statistics.
+    pub queues: Vec<QueueStats>,
+    /// Per semaphore (the thread pool last), in declaration order.
+    pub semaphores: Vec<SemaphoreStats>,
+    /// Per task name, in declaration order (`main` first): how many replicas ended how.
+    pub tasks: Vec<TaskStats>,
+    /// Why the run failed, if it did.
+    pub failure: Option<Failure>,
+}
+
+impl Summary {
+    /// A summary with how the run ended and no statistics.
+    pub fn without_statistics(run: RunEnd) -> Self {
+        Summary { end: run.end, events: run.events, failure: run.failure, ..Summary::default() }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct QueueStats {
+    pub name: String,
+    pub puts: u64,
+    pub gets: u64,
+    /// Items still in the queue at the end.
+    pub left: u64,
+    pub max_len: u64,
+    /// Sum and maximum of how long items waited between put and get.
+    pub total_wait: u128,
+    pub max_wait: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SemaphoreStats {
+    pub name: String,
+    pub permits: u64,
+    /// Permits free when the run ended: equal to `permits` unless a task still holds one.
+    pub free_at_end: u64,
+    pub acquisitions: u64,
+    /// How many acquisitions had to wait for a permit.
+    pub waited: u64,
+    pub max_wait: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TaskStats {
+    pub name: String,
+    pub started: u64,
+    pub completed: u64,
+    pub cancelled: u64,
+    pub failed: u64,
+    /// Sum and maximum of the lifetimes (start to end) of the replicas that ended.
+    pub total_lifetime: u128,
+    pub max_lifetime: u64,
+}
+
+/// Counts a run's events into per-queue, per-semaphore and per-task statistics.
+#[derive(Debug, Default)]
+pub struct Statistics {
+    queues: Vec<QueueStats>,
+    semaphores: Vec<SemaphoreStats>,
+    tasks: Vec<TaskStats>,
+}
+
+impl Statistics {
+    /// The summary of the run, with these statistics.
+    pub fn into_summary(self, run: RunEnd) -> Summary {
+        Summary {
+            end: run.end,
+            events: run.events,
+            queues: self.queues,
+            semaphores: self.semaphores,
+            tasks: self.tasks,
+            failure: run.failure,
+        }
+    }
+}
+
+impl Sink for Statistics {
+    fn begin(&mut self, m: &Model, _: u64) {
+        self.queues = m.queues.iter().map(|name| QueueStats { name: name.clone(), ..QueueStats::default() }).collect();
+        self.semaphores = m
+            .semaphores
+            .iter()
+            .map(|s| SemaphoreStats {
+                name: s.name.clone(),
+                permits: s.permits,
+                free_at_end: s.permits,
+                ..SemaphoreStats::default()
+            })
+            .collect();
+        self.tasks = m.tasks.iter().map(|name| TaskStats { name: name.clone(), ..TaskStats::default() }).collect();
+        // `main` is started by the run itself, not by a task.
+        self.tasks[0].started = 1;
+    }
+
+    fn event(&mut self, _: &Model, ev: &Event<'_>) {
+        match ev.kind {
+            EventKind::Start { .. } => self.tasks[ev.decl].started += 1,
+            EventKind::Put { queue, .. } => {
+                let q = &mut self.queues[queue];
+                q.puts += 1;
+                q.left += 1;
+                q.max_len = q.max_len.max(q.left);
+            }
+            EventKind::Get { queue, waited, .. } => {
+                let q = &mut self.queues[queue];
+                q.gets += 1;
+                q.left -= 1;
+                q.total_wait += u128::from(waited);
+                q.max_wait = q.max_wait.max(waited);
+            }
+            EventKind::Acquire { semaphore, blocked } => {
+                let s = &mut self.semaphores[semaphore];
+                s.acquisitions += 1;
+                s.waited += u64::from(blocked > 0);
+                s.max_wait = s.max_wait.max(blocked);
+                s.free_at_end -= 1;
+            }
+            EventKind::Release { semaphore } => self.semaphores[semaphore].free_at_end += 1,
+            EventKind::End { outcome, lifetime } => {
+                let t = &mut self.tasks[ev.decl];
+                match outcome {
+                    Outcome::Completed => t.completed += 1,
+                    Outcome::Cancelled => t.cancelled += 1,
+                    Outcome::Failed => t.failed += 1,
+                }
+                t.total_lifetime += u128::from(lifetime);
+                t.max_lifetime = t.max_lifetime.max(lifetime);
+            }
+            _ => {}
+        }
+    }
+}

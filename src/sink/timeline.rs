@@ -1,0 +1,197 @@
+//! `--format text`: a timeline with the virtual time and task of every event, then statistics.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use super::{Lines, Sink, Summary};
+use crate::event::{Event, EventKind, Model};
+use crate::seconds::{push_duration, push_seconds, push_time};
+
+/// Renders each event as a line of the timeline, as it happens.
+pub struct Timeline {
+    lines: Lines,
+}
+
+impl Timeline {
+    pub fn new(out: Box<dyn Write + Send>) -> Self {
+        Timeline { lines: Lines::new(out) }
+    }
+}
+
+impl Sink for Timeline {
+    fn begin(&mut self, m: &Model, seed: u64) {
+        let l = &mut self.lines.line;
+        if let Some(d) = &m.description {
+            let _ = writeln!(l, "# {d}");
+        }
+        let _ = writeln!(l, "# seed {seed}");
+        let _ = writeln!(l, "{:>14}  {:<w$}  event", "time (s)", "task", w = m.label_width);
+        self.lines.flush_line();
+    }
+
+    fn event(&mut self, m: &Model, ev: &Event<'_>) {
+        let l = &mut self.lines.line;
+        // Right-align the time in 14 columns without formatting it twice.
+        let start = l.len();
+        push_time(l, ev.time);
+        let width = l.len() - start;
+        if width < 14 {
+            l.insert_str(start, &"              "[..14 - width]);
+        }
+        let _ = write!(l, "  {:<w$}  ", ev.task, w = m.label_width);
+        match ev.kind {
+            EventKind::Start { by } => {
+                let _ = write!(l, "started by {by}");
+            }
+            EventKind::Say { text } => {
+                let _ = write!(l, "say: {text}");
+            }
+            EventKind::Sleep { duration } => {
+                l.push_str("sleep ");
+                push_duration(l, duration);
+                l.push_str(" (until ");
+                push_time(l, ev.time.saturating_add(duration));
+                l.push(')');
+            }
+            EventKind::Put { queue, item, blocked } => {
+                let _ = write!(l, "put {item} on {}", m.queues[queue]);
+                push_blocked(l, blocked, "for space");
+            }
+            EventKind::Get { queue, item, waited } => {
+                let _ = write!(l, "got {item} from {}, queued ", m.queues[queue]);
+                push_duration(l, waited);
+            }
+            EventKind::Done { queue } => {
+                let _ = write!(l, "done with an item of {}", m.queues[queue]);
+            }
+            EventKind::Join { queue } => {
+                let _ = write!(l, "joined {}: every item is done", m.queues[queue]);
+            }
+            EventKind::TimedOut { after } => {
+                l.push_str("timed out after ");
+                push_duration(l, after);
+            }
+            EventKind::Cancel { target } => {
+                let _ = write!(l, "cancel {target}");
+            }
+            EventKind::Acquire { semaphore, blocked } => {
+                let _ = write!(l, "acquired {}", m.semaphores[semaphore].name);
+                push_blocked(l, blocked, "for a permit");
+            }
+            EventKind::Release { semaphore } => {
+                let _ = write!(l, "released {}", m.semaphores[semaphore].name);
+            }
+            EventKind::Set { event } => {
+                let _ = write!(l, "set {}", m.events[event]);
+            }
+            EventKind::Clear { event } => {
+                let _ = write!(l, "cleared {}", m.events[event]);
+            }
+            EventKind::EventWaited { event } => {
+                let _ = write!(l, "saw {} set", m.events[event]);
+            }
+            EventKind::Barrier { barrier } => {
+                let _ = write!(l, "passed barrier {}", m.barriers[barrier]);
+            }
+            EventKind::Throttle { limit, blocked } => {
+                let _ = write!(l, "took a token from {}", m.rate_limits[limit]);
+                push_blocked(l, blocked, "for it");
+            }
+            EventKind::Busy { duration } => {
+                l.push_str("busy on the event loop for ");
+                push_duration(l, duration);
+                l.push_str(" (every task waits)");
+            }
+            EventKind::ToThread { duration } => {
+                l.push_str("to a thread for ");
+                push_duration(l, duration);
+            }
+            EventKind::Fail { message } => {
+                let _ = write!(l, "failed: {message}");
+            }
+            EventKind::Retry { attempt, delay } => {
+                let _ = write!(l, "attempt {attempt} after ");
+                push_duration(l, delay);
+            }
+            EventKind::RaceWon { winner } => {
+                let _ = write!(l, "race won by {winner}");
+            }
+            EventKind::Gathered { completed, failed, cancelled } => {
+                let _ = write!(l, "gathered: {completed} completed, {failed} failed, {cancelled} cancelled");
+            }
+            EventKind::End { outcome, .. } => l.push_str(outcome.as_str()),
+        }
+        l.push('\n');
+        self.lines.flush_line();
+    }
+
+    fn end(&mut self, _: &Model, s: &Summary) -> io::Result<()> {
+        let l = &mut self.lines.line;
+        l.push_str("---\n");
+        match &s.failure {
+            None => l.push_str("run completed at "),
+            Some(_) => l.push_str("run FAILED at "),
+        }
+        push_time(l, s.end);
+        let _ = writeln!(l, " s after {} events", s.events);
+        if let Some(f) = &s.failure {
+            let _ = writeln!(l, "failure: {}", f.message);
+        }
+        for q in &s.queues {
+            let _ =
+                write!(l, "queue {}: {} put, {} got, {} left, longest {}", q.name, q.puts, q.gets, q.left, q.max_len);
+            if q.gets > 0 {
+                l.push_str(", queued mean ");
+                push_seconds(l, (q.total_wait / u128::from(q.gets)) as u64, Some(6));
+                l.push_str(" s, max ");
+                push_seconds(l, q.max_wait, Some(6));
+                l.push_str(" s");
+            }
+            l.push('\n');
+        }
+        for sem in &s.semaphores {
+            let _ = write!(
+                l,
+                "semaphore {}: {} acquired, {} had to wait, longest wait ",
+                sem.name, sem.acquisitions, sem.waited
+            );
+            push_seconds(l, sem.max_wait, Some(6));
+            let _ = writeln!(l, " s, {} of {} permits free at the end", sem.free_at_end, sem.permits);
+        }
+        for t in &s.tasks {
+            let _ = write!(l, "task {}: {} started", t.name, t.started);
+            if t.completed > 0 {
+                let _ = write!(l, ", {} completed", t.completed);
+            }
+            if t.cancelled > 0 {
+                let _ = write!(l, ", {} cancelled", t.cancelled);
+            }
+            if t.failed > 0 {
+                let _ = write!(l, ", {} failed", t.failed);
+            }
+            let ended = t.completed + t.cancelled + t.failed;
+            if ended > 0 {
+                l.push_str("; ran mean ");
+                push_seconds(l, (t.total_lifetime / u128::from(ended)) as u64, Some(6));
+                l.push_str(" s, max ");
+                push_seconds(l, t.max_lifetime, Some(6));
+                l.push_str(" s");
+            }
+            l.push('\n');
+        }
+        self.lines.finish()
+    }
+
+    fn needs_statistics(&self) -> bool {
+        true
+    }
+}
+
+/// ` after 2 s waiting for space`, when the task had to wait at all.
+fn push_blocked(out: &mut String, blocked: u64, what: &str) {
+    if blocked > 0 {
+        out.push_str(" after ");
+        push_duration(out, blocked);
+        let _ = write!(out, " waiting {what}");
+    }
+}
