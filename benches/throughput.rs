@@ -4,10 +4,9 @@
 //! memory. Run with `cargo bench --bench throughput`; README.md quotes the figures.
 
 use std::io;
-use std::sync::Arc;
 use std::time::Instant;
 
-use scenario::transcript::{Format, Transcript};
+use scenario::{Format, Scenario};
 
 const ITEMS_PER_PRODUCER: u64 = 100_000;
 const PRODUCERS: u64 = 10;
@@ -43,17 +42,17 @@ fn peak_rss_kib() -> Option<u64> {
 
 fn main() {
     let source = scenario_source();
-    let (plan, _) = scenario::compile::load(&source).expect("the benchmark scenario compiles");
-    let plan = Arc::new(plan);
+    let scenario = Scenario::from_source("throughput.toml", source).expect("the benchmark scenario compiles");
     println!("scenario: {PRODUCERS} producers x {ITEMS_PER_PRODUCER} items, 10 consumers, queue capacity 1000");
     for (name, format) in [("engine only (no output)", Format::Silent), ("with text timeline to a sink", Format::Text)]
     {
         let mut best = f64::INFINITY;
         let mut events = 0;
         for _ in 0..3 {
-            let transcript = Transcript::new(format, Box::new(io::sink()), plan.label_width);
+            // Statistics are always collected, as the timeline needs them.
+            let sinks = format.sink(Box::new(io::sink())).into_iter().collect();
             let start = Instant::now();
-            let (summary, _) = scenario::runtime::run(plan.clone(), plan.seed, transcript);
+            let summary = scenario.run_with(sinks, true);
             let secs = start.elapsed().as_secs_f64();
             assert_eq!(summary.failure, None);
             assert_eq!(summary.queues[0].gets, PRODUCERS * ITEMS_PER_PRODUCER);

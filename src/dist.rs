@@ -103,3 +103,6 @@ fn to_value(x: f64) -> u64 {
         libm::round(x) as u64
     }
 }
+
+#[cfg(test)]
+mod tests;

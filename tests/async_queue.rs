@@ -1,20 +1,17 @@
 //! `async_queue.toml` must be a legal run of the seed's producer/consumer model for any seed.
 //! Each run is read back from its JSONL transcript and checked against the model's rules.
 
-use std::sync::Arc;
+mod common;
 
-use scenario::runtime::run_to_string;
-use scenario::transcript::Format;
+use scenario::Format;
 use serde_json::Value;
 
 const SEC: u64 = 1_000_000_000;
 
 fn events(seed: u64) -> Vec<Value> {
-    let source = std::fs::read_to_string("scenarios/async_queue.toml").unwrap();
-    let (plan, _) = scenario::compile::load(&source).unwrap();
-    let (summary, out) = run_to_string(Arc::new(plan), seed, Format::Jsonl);
-    assert_eq!(summary.failure, None);
-    out.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    let run = common::file("scenarios/async_queue.toml").seed(seed).format(Format::Jsonl).run();
+    assert_eq!(run.summary.failure, None);
+    run.transcript.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
 
 fn s<'a>(e: &'a Value, key: &str) -> &'a str {
@@ -95,16 +92,16 @@ fn check(seed: u64, events: &[Value]) {
     assert_eq!(s(end, "event"), "run-end");
     assert_eq!(n(end, "time_ns"), makespan, "{ctx}");
     let last_say = events.iter().rev().find(|e| s(e, "event") == "say").unwrap();
-    let mut secs = String::new();
-    scenario::template::push_seconds(&mut secs, makespan, Some(2));
+    // Two decimals, rounded half to even on the exact nanoseconds.
+    let (cs, rest) = (makespan / 10_000_000, makespan % 10_000_000);
+    let cs = if rest > 5_000_000 || (rest == 5_000_000 && cs % 2 == 1) { cs + 1 } else { cs };
+    let secs = format!("{}.{:02}", cs / 100, cs % 100);
     assert_eq!(s(last_say, "text"), format!("async_queue.py executed in {secs} seconds."), "{ctx}");
 }
 
 #[test]
 fn plain_output_reads_like_the_seed() {
-    let source = std::fs::read_to_string("scenarios/async_queue.toml").unwrap();
-    let (plan, _) = scenario::compile::load(&source).unwrap();
-    let plain = run_to_string(Arc::new(plan), 1, Format::Plain).1;
+    let plain = common::file("scenarios/async_queue.toml").seed(1).format(Format::Plain).run().transcript;
     let lines: Vec<&str> = plain.lines().collect();
     // The first 15 lines are every producer's, then every consumer's, first sleep, in order.
     for (k, line) in lines[..15].iter().enumerate() {

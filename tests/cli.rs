@@ -1,10 +1,53 @@
-//! The `scenario` binary: commands, formats and documented exit codes.
+//! The command line: commands, formats and documented exit codes. Commands run in-process
+//! through `scenario::cli::run`, as the binary runs them; one test checks the binary itself.
 
+use std::io::Write;
 use std::process::Command;
+use std::sync::{Arc, Mutex};
 
+use scenario::cli::Console;
+
+/// Standard output for an in-process command: it is handed to the run, so it must be shared.
+#[derive(Clone, Default)]
+struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Buffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs `scenario ARGS...` in-process: exit code, standard output, standard error.
 fn scenario(args: &[&str]) -> (i32, String, String) {
+    let out = Buffer::default();
+    let mut err = Vec::new();
+    let argv = std::iter::once("scenario").chain(args.iter().copied());
+    let code = scenario::cli::run(argv, Console { stdout: Box::new(out.clone()), stderr: &mut err });
+    let out = std::mem::take(&mut *out.0.lock().unwrap());
+    (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+}
+
+/// Runs the built binary.
+fn binary(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_scenario")).args(args).output().unwrap();
     (out.status.code().unwrap(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+}
+
+#[test]
+fn the_binary_is_the_same_command_line() {
+    for args in [
+        &["run", "scenarios/semaphore.toml"][..],
+        &["run", "--format", "jsonl", "scenarios/errors.toml"],
+        &["check", "tests/invalid/several_errors.toml"],
+        &["run", "--format", "yaml", "scenarios/countasync.toml"],
+        &["--version"],
+    ] {
+        assert_eq!(binary(args), scenario(args), "scenario {}", args.join(" "));
+    }
 }
 
 #[test]
@@ -112,7 +155,7 @@ fn output_files_appear_whole_or_not_at_all() {
 
     let schema = dir.join("schema.json");
     assert_eq!(scenario(&["schema", "-o", schema.to_str().unwrap()]).0, 0);
-    assert_eq!(std::fs::read_to_string(&schema).unwrap(), scenario::schema::generate());
+    assert_eq!(std::fs::read_to_string(&schema).unwrap(), scenario::json_schema());
 
     // Into a folder that does not exist: an I/O error, and no file, whole or partial.
     let missing = dir.join("no-such-folder").join("out.txt");

@@ -6,9 +6,12 @@ fn invalid_files_render_their_diagnostics() {
     insta::glob!("invalid", "*.toml", |path| {
         let source = std::fs::read_to_string(path).unwrap();
         let name = format!("tests/invalid/{}", path.file_name().unwrap().to_str().unwrap());
-        let rendered = match scenario::compile::load(&source) {
+        let rendered = match scenario::Scenario::from_source(&name, source.as_str()) {
             Ok(_) => panic!("{name} compiled, but it is in tests/invalid/"),
-            Err(ds) => ds.iter().map(|d| d.render(&name, &source)).collect::<Vec<_>>().join("\n"),
+            Err(scenario::Error::Invalid(invalid)) => {
+                invalid.diagnostics.iter().map(|d| d.render(&name, &source)).collect::<Vec<_>>().join("\n")
+            }
+            Err(e) => panic!("{e}"),
         };
         let mut settings = insta::Settings::clone_current();
         settings.remove_snapshot_suffix();
@@ -26,7 +29,9 @@ fn files_with_likely_mistakes_render_their_warnings() {
     insta::glob!("warnings", "*.toml", |path| {
         let source = std::fs::read_to_string(path).unwrap();
         let name = format!("tests/warnings/{}", path.file_name().unwrap().to_str().unwrap());
-        let (_, warnings) = scenario::compile::load(&source).unwrap_or_else(|_| panic!("{name} does not compile"));
+        let loaded = scenario::Scenario::from_source(&name, source.as_str())
+            .unwrap_or_else(|_| panic!("{name} does not compile"));
+        let warnings = loaded.warnings();
         assert!(!warnings.is_empty(), "{name} has no warning");
         let rendered = warnings.iter().map(|d| d.render(&name, &source)).collect::<Vec<_>>().join("\n");
         let mut settings = insta::Settings::clone_current();

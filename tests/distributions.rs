@@ -1,96 +1,12 @@
-//! Every distribution: golden values (the same seed must draw the same values in every build
-//! and on every machine) and a statistical check that the sampler draws what it claims.
-
-use scenario::dist::Dist;
-use scenario::rng::Rng;
-
-const MS: u64 = 1_000_000;
-const SEC: u64 = 1_000_000_000;
-
-fn all() -> Vec<(&'static str, Dist)> {
-    vec![
-        ("constant", Dist::Constant(SEC)),
-        ("uniform", Dist::Uniform { low: SEC, high: 5 * SEC }),
-        ("grid", Dist::Grid { low: SEC, step: SEC, n: 5 }),
-        ("exponential", Dist::Exponential { mean: (2 * SEC) as f64 }),
-        ("normal", Dist::Normal { mean: SEC as f64, std_dev: (200 * MS) as f64 }),
-        ("log-normal", Dist::LogNormal { mu: libm::log(SEC as f64), sigma: 0.5 }),
-        ("choice", Dist::Choice { values: vec![10 * MS, SEC], cumulative: vec![9.0, 10.0] }),
-        ("sequence", Dist::Sequence { values: vec![5 * SEC, SEC, 2 * SEC], slot: 0 }),
-    ]
-}
-
-fn draws(dist: &Dist, n: usize) -> Vec<u64> {
-    let mut rng = Rng::for_task(42, "golden", 0);
-    let mut cursors = vec![0];
-    (0..n).map(|_| dist.sample(&mut rng, &mut cursors)).collect()
-}
-
-#[test]
-fn golden_values() {
-    let got: Vec<(&str, Vec<u64>)> = all().iter().map(|(name, d)| (*name, draws(d, 4))).collect();
-    let want: Vec<(&str, Vec<u64>)> = vec![
-        ("constant", vec![1000000000, 1000000000, 1000000000, 1000000000]),
-        ("uniform", vec![2145637613, 4412123980, 1368512668, 3961420230]),
-        ("grid", vec![2000000000, 5000000000, 1000000000, 4000000000]),
-        ("exponential", vec![2500666023, 317918792, 4769149104, 601250801]),
-        ("normal", vec![1190737592, 973547660, 1052107630, 906482358]),
-        ("log-normal", vec![1610982079, 936008379, 1139134854, 791524770]),
-        ("choice", vec![10000000, 10000000, 10000000, 10000000]),
-        ("sequence", vec![5000000000, 1000000000, 2000000000, 5000000000]),
-    ];
-    assert_eq!(got, want);
-}
-
-fn mean(xs: &[u64]) -> f64 {
-    xs.iter().map(|&x| x as f64).sum::<f64>() / xs.len() as f64
-}
-
-#[test]
-fn samplers_draw_what_they_claim() {
-    const N: usize = 200_000;
-    let sec = SEC as f64;
-    // Standard errors at N = 200 000 are well under 1% of these means.
-    let close =
-        |got: f64, want: f64, what: &str| assert!((got - want).abs() < 0.01 * want, "{what}: mean {got}, want {want}");
-
-    let u = draws(&Dist::Uniform { low: SEC, high: 5 * SEC }, N);
-    close(mean(&u), 3.0 * sec, "uniform");
-    assert!(u.iter().all(|&x| (SEC..5 * SEC).contains(&x)));
-
-    let g = draws(&Dist::Grid { low: SEC, step: SEC, n: 5 }, N);
-    for k in 1..=5 {
-        let share = g.iter().filter(|&&x| x == k * SEC).count() as f64 / N as f64;
-        assert!((share - 0.2).abs() < 0.005, "grid value {k}: share {share}");
-    }
-
-    close(mean(&draws(&Dist::Exponential { mean: 2.0 * sec }, N)), 2.0 * sec, "exponential");
-
-    let normal = draws(&Dist::Normal { mean: sec, std_dev: 0.2 * sec }, N);
-    close(mean(&normal), sec, "normal");
-    let var = normal.iter().map(|&x| (x as f64 - sec).powi(2)).sum::<f64>() / N as f64;
-    close(var.sqrt(), 0.2 * sec, "normal std-dev");
-
-    // Truncated at zero: a normal with mean 0 keeps only its positive half.
-    let half = draws(&Dist::Normal { mean: 0.0, std_dev: sec }, N);
-    close(mean(&half), sec * (2.0 / std::f64::consts::PI).sqrt(), "half-normal");
-
-    let mut ln = draws(&Dist::LogNormal { mu: libm::log(sec), sigma: 0.5 }, N);
-    ln.sort_unstable();
-    close(ln[N / 2] as f64, sec, "log-normal median");
-    close(mean(&ln), sec * libm::exp(0.125), "log-normal mean");
-
-    let c = draws(&Dist::Choice { values: vec![10 * MS, SEC], cumulative: vec![9.0, 10.0] }, N);
-    let share = c.iter().filter(|&&x| x == SEC).count() as f64 / N as f64;
-    assert!((share - 0.1).abs() < 0.005, "choice: share {share}");
-}
+//! Each task replica draws from its own stream: adding tasks or replicas leaves the others'
+//! draws alone. (Golden values and the samplers' statistics are unit tests in `src/dist/`.)
 
 /// The sleeps each task drew, from a JSONL transcript: (task, duration) in order.
 fn sleeps(source: &str, seed: u64) -> Vec<(String, u64)> {
-    let (plan, _) = scenario::compile::load(source).unwrap();
-    let (_, out) =
-        scenario::runtime::run_to_string(std::sync::Arc::new(plan), seed, scenario::transcript::Format::Jsonl);
-    out.lines()
+    let run =
+        scenario::Scenario::from_source("test.toml", source).unwrap().seed(seed).format(scenario::Format::Jsonl).run();
+    run.transcript
+        .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
         .filter(|e| e["event"] == "sleep")
         .map(|e| (e["task"].as_str().unwrap().to_owned(), e["duration_ns"].as_u64().unwrap()))

@@ -4,9 +4,9 @@
 mod common;
 
 use common::run;
-use scenario::transcript::{FailureKind, Format};
+use scenario::{FailureKind, Format, Limits};
 
-fn failure(source: &str) -> scenario::transcript::Failure {
+fn failure(source: &str) -> scenario::Failure {
     run(source, Format::Silent).0.failure.expect("the run must fail")
 }
 
@@ -23,10 +23,11 @@ fn a_repeat_count_that_multiplies_into_billions_of_steps_meets_the_event_budget(
 
 #[test]
 fn the_defaults_are_the_documented_ones() {
-    let plan = common::plan(r#"main.steps = [{ say = "hi" }]"#);
-    assert_eq!(plan.max_events, scenario::compile::DEFAULT_MAX_EVENTS);
-    assert_eq!(plan.max_tasks, scenario::compile::DEFAULT_MAX_TASKS);
-    assert_eq!(plan.time_limit, 24 * 3600 * 1_000_000_000);
+    let limits = common::scenario(r#"main.steps = [{ say = "hi" }]"#).current_limits();
+    assert_eq!(limits, Limits::default());
+    assert_eq!(limits.max_events, 100_000_000);
+    assert_eq!(limits.max_tasks, 1_000_000);
+    assert_eq!(limits.time_limit, 24 * 3600 * 1_000_000_000);
 }
 
 #[test]
@@ -58,7 +59,7 @@ fn an_unbounded_queue_that_only_grows_meets_the_queue_limit() {
 
 #[test]
 fn a_file_over_the_size_limit_is_refused_before_parsing() {
-    let huge = format!("main.steps = [{{ say = \"{}\" }}]\n", "x".repeat(scenario::compile::MAX_SOURCE_BYTES));
+    let huge = format!("main.steps = [{{ say = \"{}\" }}]\n", "x".repeat(scenario::MAX_SOURCE_BYTES));
     let errors = common::errors(&huge);
     assert!(errors.contains("scenario files are limited to 4194304 bytes"), "{errors}");
 }

@@ -4,7 +4,7 @@
 mod common;
 
 use common::run;
-use scenario::transcript::{FailureKind, Format, Summary};
+use scenario::{FailureKind, Format, Summary};
 
 const SEC: u64 = 1_000_000_000;
 

@@ -4,7 +4,7 @@
 
 mod common;
 
-use scenario::transcript::Format;
+use scenario::Format;
 
 const REPLICATIONS: u64 = 20;
 /// Student's t quantile for a two-sided 99% interval with 19 degrees of freedom.
@@ -13,8 +13,7 @@ const T_99_19: f64 = 2.861;
 /// The mean queue wait, in seconds, of one replication of `file` with `customers` arrivals.
 fn mean_wait(file: &str, customers: u64, seed: u64) -> f64 {
     let source = std::fs::read_to_string(file).unwrap().replace("total = 50", &format!("total = {customers}"));
-    let plan = common::plan(&source);
-    let (summary, _) = scenario::runtime::run_to_string(plan, seed, Format::Silent);
+    let summary = common::scenario(&source).seed(seed).format(Format::Silent).run().summary;
     assert_eq!(summary.failure, None);
     let line = &summary.queues[0];
     assert_eq!(line.gets, customers);

@@ -1,9 +1,7 @@
 //! README.md's examples are checked: every complete scenario in it compiles, and the outputs it
 //! shows are what the engine prints.
 
-use std::sync::Arc;
-
-use scenario::transcript::Format;
+use scenario::{Format, Scenario};
 
 fn readme() -> String {
     std::fs::read_to_string("README.md").unwrap()
@@ -24,9 +22,8 @@ fn blocks(text: &str, lang: &str) -> Vec<String> {
 }
 
 fn plain(source: &str) -> String {
-    let (plan, _) = scenario::compile::load(source).unwrap_or_else(|e| panic!("{e:?}\n{source}"));
-    let plan = Arc::new(plan);
-    scenario::runtime::run_to_string(plan.clone(), plan.seed, Format::Plain).1
+    let scenario = Scenario::from_source("README.md", source).unwrap_or_else(|e| panic!("{e}\n{source}"));
+    scenario.format(Format::Plain).run().transcript
 }
 
 #[test]
@@ -35,8 +32,8 @@ fn every_complete_scenario_in_the_readme_compiles() {
         blocks(&readme(), "toml").into_iter().filter(|b| b.contains("[main]") && b.contains("[tasks.")).collect();
     assert!(complete.len() >= 2);
     for block in complete {
-        if let Err(errors) = scenario::compile::load(&block) {
-            panic!("a README example does not compile:\n{block}\n{}", errors[0].message);
+        if let Err(e) = Scenario::from_source("README.md", block.as_str()) {
+            panic!("a README example does not compile:\n{block}\n{e}");
         }
     }
 }
@@ -69,9 +66,7 @@ fn every_timeline_line_shown_in_the_readme_is_printed_by_countasync() {
     // line of the real timeline, so the excerpt cannot drift from the format.
     let text = readme();
     let shown = blocks(&text, "text").into_iter().find(|b| b.starts_with("# three tasks gathered")).unwrap();
-    let source = std::fs::read_to_string("scenarios/countasync.toml").unwrap();
-    let (plan, _) = scenario::compile::load(&source).unwrap();
-    let real = scenario::runtime::run_to_string(Arc::new(plan), 0, Format::Text).1;
+    let real = Scenario::load("scenarios/countasync.toml").unwrap().seed(0).run().transcript;
     let real: Vec<&str> = real.lines().collect();
     for line in shown.lines().filter(|l| l.trim() != "...") {
         assert!(real.contains(&line), "README shows a line the timeline does not have: {line:?}");
@@ -87,8 +82,8 @@ fn every_pattern_example_compiles_and_runs() {
         &text[text.find("## Coordination patterns").unwrap()..text.find("## Time, order and chance").unwrap()];
     let mut checked = 0;
     for block in blocks(patterns, "toml").into_iter().filter(|b| b.contains("[tasks.")) {
-        let (plan, _) = scenario::compile::load(&block).unwrap_or_else(|e| panic!("{block}\n{}", e[0].message));
-        let (summary, _) = scenario::runtime::run_to_string(Arc::new(plan), 0, Format::Silent);
+        let scenario = Scenario::from_source("README.md", block.as_str()).unwrap_or_else(|e| panic!("{block}\n{e}"));
+        let summary = scenario.seed(0).format(Format::Silent).run().summary;
         assert_eq!(summary.failure.map(|f| f.message), None, "{block}");
         checked += 1;
     }

@@ -3,10 +3,8 @@
 //! or a run failure, every diagnostic must point into the file, and the JSONL transcript must
 //! stay valid JSON whatever the scenario says.
 
-use std::sync::Arc;
-
 use proptest::prelude::*;
-use scenario::transcript::Format;
+use scenario::{Error, Format, Scenario};
 
 /// The shipped scenarios: the mutation tests start from them.
 fn scenarios() -> Vec<String> {
@@ -17,14 +15,17 @@ fn scenarios() -> Vec<String> {
 
 /// Parses, checks and runs `source`; panics (fails the test) only on a broken promise.
 fn exercise(source: &str, seed: u64) {
-    let diagnostics = match scenario::compile::load(source) {
-        Ok((mut plan, warnings)) => {
+    let diagnostics = match Scenario::from_source("fuzz.toml", source) {
+        Ok(scenario) => {
             // Small budgets keep each case fast; the defaults are the same mechanism, larger.
-            plan.max_events = plan.max_events.min(20_000);
-            plan.max_events_per_instant = plan.max_events_per_instant.min(5_000);
-            plan.max_tasks = plan.max_tasks.min(500);
-            plan.max_steps_without_waiting = plan.max_steps_without_waiting.min(20_000);
-            let (summary, out) = scenario::runtime::run_to_string(Arc::new(plan), seed, Format::Jsonl);
+            let mut limits = scenario.current_limits();
+            limits.max_events = limits.max_events.min(20_000);
+            limits.max_events_per_instant = limits.max_events_per_instant.min(5_000);
+            limits.max_tasks = limits.max_tasks.min(500);
+            limits.max_steps_without_waiting = limits.max_steps_without_waiting.min(20_000);
+            let warnings = scenario.warnings().to_vec();
+            let run = scenario.limits(limits).seed(seed).format(Format::Jsonl).run();
+            let (summary, out) = (run.summary, run.transcript);
             for line in out.lines() {
                 let parsed: Result<serde_json::Value, _> = serde_json::from_str(line);
                 assert!(parsed.is_ok(), "invalid JSON line: {line}");
@@ -33,10 +34,11 @@ fn exercise(source: &str, seed: u64) {
             assert!(summary.events <= 20_001, "{} events passed the budget", summary.events);
             warnings
         }
-        Err(errors) => {
-            assert!(!errors.is_empty(), "a file that does not compile must say why");
-            errors
+        Err(Error::Invalid(invalid)) => {
+            assert!(invalid.errors() > 0, "a file that does not compile must say why");
+            invalid.diagnostics
         }
+        Err(e) => panic!("{e}"),
     };
     for d in diagnostics {
         assert!(!d.message.is_empty());

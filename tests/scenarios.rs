@@ -2,32 +2,24 @@
 //! same twice. A new file gets its test with no code change.
 
 use std::path::Path;
-use std::sync::Arc;
 
-use scenario::compile;
-use scenario::runtime::run_to_string;
-use scenario::transcript::Format;
+use scenario::{Format, Scenario};
 
-fn load(path: &Path) -> (String, Arc<compile::Plan>) {
-    let source = std::fs::read_to_string(path).unwrap();
-    let (plan, warnings) = compile::load(&source).unwrap_or_else(|errors| {
-        let rendered: Vec<String> = errors.iter().map(|d| d.render(&path.display().to_string(), &source)).collect();
-        panic!("{} does not compile:\n{}", path.display(), rendered.join("\n"))
-    });
+fn load(path: &Path) -> Scenario {
+    let scenario = Scenario::load(path).unwrap_or_else(|e| panic!("{} does not compile:\n{e}", path.display()));
     // The examples set the standard: no warnings.
-    let rendered: Vec<String> = warnings.iter().map(|d| d.render(&path.display().to_string(), &source)).collect();
-    assert!(warnings.is_empty(), "{} has warnings:\n{}", path.display(), rendered.join("\n"));
-    (source, Arc::new(plan))
+    assert!(scenario.warnings().is_empty(), "{} has warnings:\n{}", path.display(), scenario.render_warnings());
+    scenario
 }
 
 #[test]
 fn timeline_snapshots() {
     insta::glob!("../scenarios", "*.toml", |path| {
-        let (_, plan) = load(path);
-        let seed = plan.seed;
-        let description = plan.description.clone().unwrap_or_default();
-        let (summary, timeline) = run_to_string(plan, seed, Format::Text);
-        assert_eq!(summary.failure, None, "{} failed", path.display());
+        let scenario = load(path);
+        let description = scenario.description().unwrap_or_default().to_owned();
+        let run = scenario.format(Format::Text).run();
+        assert_eq!(run.summary.failure, None, "{} failed", path.display());
+        let timeline = run.transcript;
         // Name the snapshot after the file, not after insta's glob suffix, which changes with
         // the set of files matched.
         let name = path.file_stem().unwrap().to_str().unwrap().to_owned();
@@ -45,10 +37,10 @@ fn every_scenario_runs_the_same_twice() {
     for entry in std::fs::read_dir("scenarios").unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "toml") {
-            let (_, plan) = load(&path);
+            let scenario = load(&path);
             for format in [Format::Text, Format::Jsonl] {
-                let first = run_to_string(plan.clone(), plan.seed, format).1;
-                let second = run_to_string(plan.clone(), plan.seed, format).1;
+                let scenario = scenario.clone().format(format);
+                let (first, second) = (scenario.run().transcript, scenario.run().transcript);
                 assert_eq!(first, second, "{} ran differently twice", path.display());
             }
         }
@@ -56,8 +48,7 @@ fn every_scenario_runs_the_same_twice() {
 }
 
 fn plain(file: &str) -> String {
-    let (_, plan) = load(Path::new(file));
-    run_to_string(plan.clone(), plan.seed, Format::Plain).1
+    load(Path::new(file)).format(Format::Plain).run().transcript
 }
 
 #[test]
@@ -78,8 +69,8 @@ fn countasync_with_timeout_lets_the_timeout_win_the_tie() {
 
 #[test]
 fn async_queue_changes_with_the_seed() {
-    let (_, plan) = load(Path::new("scenarios/async_queue.toml"));
-    let a = run_to_string(plan.clone(), 1, Format::Plain).1;
-    let b = run_to_string(plan.clone(), 2, Format::Plain).1;
+    let scenario = load(Path::new("scenarios/async_queue.toml")).format(Format::Plain);
+    let a = scenario.clone().seed(1).run().transcript;
+    let b = scenario.seed(2).run().transcript;
     assert_ne!(a, b);
 }

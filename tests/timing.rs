@@ -3,7 +3,7 @@
 mod common;
 
 use common::run;
-use scenario::transcript::Format;
+use scenario::Format;
 
 #[test]
 fn sub_millisecond_sleeps_keep_their_exact_values_and_order() {
@@ -187,7 +187,7 @@ fn tasks_that_wake_each_other_forever_at_one_instant_are_stopped() {
         Format::Silent,
     );
     let failure = summary.failure.expect("the run must fail");
-    assert_eq!(failure.kind, scenario::transcript::FailureKind::Livelock);
+    assert_eq!(failure.kind, scenario::FailureKind::Livelock);
     assert!(
         failure
             .message
@@ -207,7 +207,7 @@ fn the_event_budget_stops_a_run_and_says_so() {
         Format::Silent,
     );
     let failure = summary.failure.expect("the run must fail");
-    assert_eq!(failure.kind, scenario::transcript::FailureKind::EventBudget);
+    assert_eq!(failure.kind, scenario::FailureKind::EventBudget);
     assert!(failure.message.contains("budget of 1000 events; raise `max-events`"), "{}", failure.message);
     assert_eq!(summary.events, 1001);
 }
@@ -216,17 +216,16 @@ fn the_event_budget_stops_a_run_and_says_so() {
 fn a_loop_of_steps_that_complete_without_waiting_is_stopped() {
     // Cancelling a task that was never started completes at once and records nothing: the
     // loop must still count as one that never waits.
-    let mut plan = std::sync::Arc::into_inner(common::plan(
+    let scenario = common::scenario(
         r#"
         [tasks.t]
         steps = [{ say = "never" }]
         [main]
         steps = [{ repeat = "forever", steps = [{ cancel = "t" }] }]
         "#,
-    ))
-    .unwrap();
-    plan.max_steps_without_waiting = 10_000;
-    let (summary, _) = scenario::runtime::run_to_string(std::sync::Arc::new(plan), 0, Format::Silent);
+    );
+    let limits = scenario::Limits { max_steps_without_waiting: 10_000, ..scenario.current_limits() };
+    let summary = scenario.limits(limits).format(Format::Silent).run().summary;
     let failure = summary.failure.expect("the run must fail");
-    assert_eq!(failure.kind, scenario::transcript::FailureKind::Livelock, "{}", failure.message);
+    assert_eq!(failure.kind, scenario::FailureKind::Livelock, "{}", failure.message);
 }

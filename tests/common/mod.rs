@@ -1,29 +1,31 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the integration tests, over the library's front door.
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
-use std::sync::Arc;
-
-use scenario::transcript::{Format, Summary};
+use scenario::{Error, Format, Scenario, Summary};
 
 /// Compiles `source`, panicking with the rendered diagnostics if it has errors.
-pub fn plan(source: &str) -> Arc<scenario::compile::Plan> {
-    match scenario::compile::load(source) {
-        Ok((plan, _)) => Arc::new(plan),
-        Err(ds) => panic!("{}", ds.iter().map(|d| d.render("test.toml", source)).collect::<String>()),
-    }
+pub fn scenario(source: &str) -> Scenario {
+    Scenario::from_source("test.toml", source).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Loads a scenario file, panicking with the rendered diagnostics if it has errors.
+pub fn file(path: impl AsRef<std::path::Path>) -> Scenario {
+    Scenario::load(path).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Runs `source` with its own seed.
 pub fn run(source: &str, format: Format) -> (Summary, String) {
-    let plan = plan(source);
-    let seed = plan.seed;
-    scenario::runtime::run_to_string(plan, seed, format)
+    let run = scenario(source).format(format).run();
+    (run.summary, run.transcript)
 }
 
 /// The rendered diagnostics of a file that must not compile.
 pub fn errors(source: &str) -> String {
-    match scenario::compile::load(source) {
+    match Scenario::from_source("test.toml", source) {
         Ok(_) => panic!("expected errors in:\n{source}"),
-        Err(ds) => ds.iter().map(|d| d.render("test.toml", source)).collect::<Vec<_>>().join("\n"),
+        Err(Error::Invalid(invalid)) => {
+            invalid.diagnostics.iter().map(|d| d.render("test.toml", source)).collect::<Vec<_>>().join("\n")
+        }
+        Err(e) => panic!("{e}"),
     }
 }
