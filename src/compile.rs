@@ -105,7 +105,11 @@ fn parse_error(source: &str, span: Range<usize>, message: String) -> Diagnostic 
     }
     if message == "duplicate key" {
         let key = source.get(span.clone()).unwrap_or_default().trim_matches('"');
-        return Diagnostic::error(DiagnosticKind::Duplicate, span, format!("`{key}` is declared twice"));
+        let d = Diagnostic::error(DiagnosticKind::Duplicate, span.clone(), format!("`{key}` is declared twice"));
+        return match first_declaration(source, span) {
+            Some(first) => d.with_label(first, "first declared here"),
+            None => d,
+        };
     }
     // serde names Rust types; say what the file should contain instead.
     let message = message
@@ -142,6 +146,45 @@ fn parse_error(source: &str, span: Range<usize>, message: String) -> Diagnostic 
         DiagnosticKind::Syntax
     };
     Diagnostic::error(kind, span, message)
+}
+
+/// Where a key that TOML reports as duplicate at `second` was first declared: the same table
+/// header earlier in the file, or the same key earlier in the same table. TOML's parser reports
+/// only the second place; this finds the first by reading the text, and gives up (`None`) on
+/// anything less plain, such as dotted or quoted keys.
+fn first_declaration(source: &str, second: Range<usize>) -> Option<Range<usize>> {
+    let key = source.get(second.clone())?;
+    let line_start = source[..second.start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = source[second.start..].find('\n').map_or(source.len(), |i| second.start + i);
+    let line = &source[line_start..line_end];
+    let is_header = |l: &str| l.trim_start().starts_with('[');
+    if is_header(line) {
+        // `[queues.jobs]` twice: the first identical header line.
+        let mut at = 0;
+        for l in source[..line_start].split_inclusive('\n') {
+            if l.trim() == line.trim() {
+                let start = at + (second.start - line_start);
+                return Some(start..start + key.len());
+            }
+            at += l.len();
+        }
+        return None;
+    }
+    // `capacity = 1` twice in one table: search back to the table's header, or the line's
+    // start for keys of one inline table.
+    let table_start = source[..line_start]
+        .match_indices('\n')
+        .map(|(i, _)| i + 1)
+        .rev()
+        .find(|&i| is_header(&source[i..]))
+        .unwrap_or(0);
+    let region = &source[table_start..second.start];
+    region.rmatch_indices(key).find_map(|(i, _)| {
+        let before = region[..i].chars().next_back();
+        let after = region[i + key.len()..].trim_start();
+        let boundary = before.is_none_or(|c| c.is_whitespace() || c == '{' || c == ',');
+        (boundary && after.starts_with('=')).then(|| table_start + i..table_start + i + key.len())
+    })
 }
 
 #[derive(Clone, Copy, PartialEq)]

@@ -25,7 +25,7 @@ mod seconds;
 pub mod sink;
 mod template;
 
-pub use diagnostic::{Diagnostic, DiagnosticKind, Label, Severity};
+pub use diagnostic::{Diagnostic, DiagnosticKind, Label, Namespace, Severity};
 pub use event::{Failure, FailureKind};
 pub use plan::Limits;
 pub use scenario::{Error, Invalid, Run, Scenario};

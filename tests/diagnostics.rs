@@ -42,3 +42,113 @@ fn files_with_likely_mistakes_render_their_warnings() {
         settings.bind(|| insta::assert_snapshot!(format!("warning_{stem}"), rendered));
     });
 }
+
+/// Each broken file is there for one kind of mistake: its diagnostics must be of the kinds it is
+/// named for, so that a file that starts failing for another reason is noticed.
+#[test]
+fn each_invalid_file_reports_the_kinds_it_is_there_for() {
+    use scenario::DiagnosticKind::*;
+    use scenario::Namespace;
+    let expected = [
+        ("bad_duration_unit", &[InvalidDuration][..]),
+        ("block_without_steps", &[MissingBlock]),
+        ("capacity_out_of_range", &[OutOfRange]),
+        ("count_out_of_range", &[OutOfRange]),
+        ("duplicate_name", &[Duplicate]),
+        ("duration_without_unit", &[InvalidDuration, InvalidDuration]),
+        ("empty", &[NothingToRun]),
+        ("key_below_a_table_header", &[UnknownKey]),
+        ("key_declared_twice", &[Duplicate]),
+        ("modifier_on_wrong_step", &[MisplacedKey]),
+        ("negative_duration", &[InvalidDuration, InvalidDuration]),
+        ("normal_without_std_dev", &[InvalidDistribution]),
+        ("probability_out_of_range", &[OutOfRange]),
+        (
+            "problems_of_shape_and_meaning",
+            &[
+                UnknownKey,
+                WrongType,
+                InvalidDistribution,
+                UnknownKey,
+                UnknownKey,
+                UnknownName(Namespace::Queue),
+                InvalidTemplate,
+                UnknownKey,
+                UnknownName(Namespace::Task),
+            ],
+        ),
+        (
+            "several_errors",
+            &[OutOfRange, UnknownName(Namespace::Queue), UnknownName(Namespace::Distribution), InvalidTemplate],
+        ),
+        ("several_shape_errors", &[UnknownKey, WrongType, UnknownKey, WrongType, UnknownKey]),
+        ("several_syntax_errors", &[Syntax, Syntax, Syntax]),
+        ("sleep_of_a_billion_years", &[InvalidDuration]),
+        ("step_with_two_kinds", &[TwoStepKinds]),
+        ("syntax_error", &[Syntax]),
+        ("task_and_arrivals_share_a_name", &[Duplicate]),
+        ("uniform_low_above_high", &[InvalidDistribution]),
+        ("unknown_gather_policy", &[InvalidValue]),
+        ("unknown_placeholder", &[InvalidTemplate]),
+        ("unknown_queue", &[UnknownName(Namespace::Queue)]),
+        ("unknown_semaphore", &[UnknownName(Namespace::Semaphore)]),
+        ("unknown_step_key", &[UnknownKey]),
+        ("unknown_task", &[UnknownName(Namespace::Task)]),
+        ("weights_sum_to_zero", &[InvalidDistribution]),
+        ("wrong_type", &[WrongType]),
+        ("zero_permits", &[OutOfRange]),
+    ];
+    let mut files: Vec<String> = std::fs::read_dir("tests/invalid")
+        .unwrap()
+        .map(|e| e.unwrap().path().file_stem().unwrap().to_str().unwrap().to_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files, expected.iter().map(|(f, _)| f.to_string()).collect::<Vec<_>>(), "a file has no entry here");
+    for (file, kinds) in expected {
+        let got = match scenario::Scenario::load(format!("tests/invalid/{file}.toml")) {
+            Err(scenario::Error::Invalid(invalid)) => invalid.diagnostics.iter().map(|d| d.kind).collect::<Vec<_>>(),
+            _ => panic!("{file} compiled"),
+        };
+        assert_eq!(got, kinds, "{file}");
+    }
+}
+
+/// "Declared twice" points at both declarations.
+#[test]
+fn a_name_declared_twice_points_at_the_first_declaration_too() {
+    let source =
+        "[tasks.client]\nsteps = [{ sleep = \"1s\" }]\n[arrivals.client]\nevery = \"1s\"\nput = \"q\"\n[queues.q]\n";
+    let Err(scenario::Error::Invalid(invalid)) = scenario::Scenario::from_source("x.toml", source) else {
+        panic!("the file compiled")
+    };
+    let d = &invalid.diagnostics[0];
+    assert_eq!(d.kind, scenario::DiagnosticKind::Duplicate);
+    assert_eq!(&source[d.span.clone()], "client");
+    assert_eq!(d.span.start, source.find("[arrivals.client]").unwrap() + "[arrivals.".len());
+    assert_eq!(d.labels.len(), 1);
+    assert_eq!(d.labels[0].span.start, "[tasks.".len());
+    assert_eq!(d.labels[0].message, "first declared here");
+}
+
+/// Warnings have kinds too.
+#[test]
+fn warnings_have_kinds() {
+    use scenario::DiagnosticKind::*;
+    let expected = [
+        ("event_nobody_sets", &[OneSided][..]),
+        ("queue_never_used", &[Unused]),
+        ("queue_nobody_reads", &[OneSided]),
+        ("queue_nobody_writes", &[OneSided]),
+        ("rate_is_rounded", &[Rounded]),
+        ("task_never_started", &[NeverStarted]),
+        ("task_that_never_finishes", &[RunsForever]),
+        ("thread_pool_unused", &[Unused]),
+        ("wait_longer_than_the_time_limit", &[PastTimeLimit]),
+    ];
+    for (file, kinds) in expected {
+        let loaded = scenario::Scenario::load(format!("tests/warnings/{file}.toml")).unwrap();
+        assert_eq!(loaded.warnings().iter().map(|d| d.kind).collect::<Vec<_>>(), kinds, "{file}");
+    }
+    let unused = scenario::Scenario::load("tests/warnings/unused_declarations.toml").unwrap();
+    assert!(unused.warnings().iter().all(|d| d.kind == Unused));
+}
