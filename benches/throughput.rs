@@ -2,6 +2,7 @@
 //!
 //! Reports simulated events per second (wall clock, best of three runs) and the process's peak
 //! memory. Run with `cargo bench --bench throughput`; README.md quotes the figures.
+#![expect(clippy::print_stdout, reason = "a benchmark reports its figures")]
 
 use std::io;
 use std::time::Instant;

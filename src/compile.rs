@@ -340,7 +340,7 @@ impl Compiler<'_> {
             if interval > 0 && per % rate != 0 {
                 let mut exact = String::new();
                 crate::seconds::push_seconds(&mut exact, interval, None);
-                let span = r.per.as_ref().map_or(r.rate.span(), |p| p.span());
+                let span = r.per.as_ref().map_or(r.rate.span(), Spanned::span);
                 self.diagnostics.push(
                     Diagnostic::warning(
                         DiagnosticKind::Rounded,
@@ -351,7 +351,7 @@ impl Compiler<'_> {
                 );
             }
             if interval == 0 {
-                let span = r.per.as_ref().map_or(r.rate.span(), |p| p.span());
+                let span = r.per.as_ref().map_or(r.rate.span(), Spanned::span);
                 self.error(DiagnosticKind::OutOfRange, span, "this rate is above one token per nanosecond");
             }
             rate_limits.push(RateLimitPlan { name: name.get_ref().clone(), interval: interval.max(1), burst });
@@ -927,13 +927,13 @@ impl Compiler<'_> {
 
     fn dist_table(&mut self, t: &DistTable, span: Range<usize>, unit: Unit) -> Option<Dist> {
         let kinds: Vec<(&str, Range<usize>)> = [
-            ("constant", t.constant.as_ref().map(|v| v.span())),
-            ("uniform", t.uniform.as_ref().map(|v| v.span())),
-            ("exponential", t.exponential.as_ref().map(|v| v.span())),
-            ("normal", t.normal.as_ref().map(|v| v.span())),
-            ("log-normal", t.log_normal.as_ref().map(|v| v.span())),
-            ("choice", t.choice.as_ref().map(|v| v.span())),
-            ("sequence", t.sequence.as_ref().map(|v| v.span())),
+            ("constant", t.constant.as_ref().map(Spanned::span)),
+            ("uniform", t.uniform.as_ref().map(Spanned::span)),
+            ("exponential", t.exponential.as_ref().map(Spanned::span)),
+            ("normal", t.normal.as_ref().map(Spanned::span)),
+            ("log-normal", t.log_normal.as_ref().map(Spanned::span)),
+            ("choice", t.choice.as_ref().map(Spanned::span)),
+            ("sequence", t.sequence.as_ref().map(Spanned::span)),
         ]
         .into_iter()
         .filter_map(|(k, v)| v.map(|v| (k, v)))
@@ -959,10 +959,10 @@ impl Compiler<'_> {
             }
         };
         let params = [
-            ("step", t.step.as_ref().map(|v| v.span()), "uniform"),
-            ("std-dev", t.std_dev.as_ref().map(|v| v.span()), "normal"),
-            ("sigma", t.sigma.as_ref().map(|v| v.span()), "log-normal"),
-            ("weights", t.weights.as_ref().map(|v| v.span()), "choice"),
+            ("step", t.step.as_ref().map(Spanned::span), "uniform"),
+            ("std-dev", t.std_dev.as_ref().map(Spanned::span), "normal"),
+            ("sigma", t.sigma.as_ref().map(Spanned::span), "log-normal"),
+            ("weights", t.weights.as_ref().map(Spanned::span), "choice"),
         ];
         for (param, param_span, owner) in params {
             if let Some(s) = param_span.filter(|_| owner != kind) {
@@ -1013,7 +1013,7 @@ impl Compiler<'_> {
                     (None, Unit::Count) => 1,
                     (None, Unit::Duration) => return Some(Dist::Uniform { low, high }),
                 };
-                let step_span = t.step.as_ref().map_or(span.clone(), |s| s.span());
+                let step_span = t.step.as_ref().map_or(span.clone(), Spanned::span);
                 if step == 0 {
                     self.error(DiagnosticKind::InvalidDistribution, step_span, "`step` must be above zero");
                     return None;

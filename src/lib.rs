@@ -9,6 +9,10 @@
 //! (check and lower to a plan) → `runtime` (run the plan on tokio in virtual time, producing
 //! [`event`]s) → [`sink`]s (render and count events). See ARCHITECTURE.md.
 
+// Panics on user input are bugs: every `unwrap` in the library is a visible decision (tests may
+// unwrap; see clippy.toml).
+#![warn(clippy::unwrap_used)]
+
 pub mod cli;
 mod compile;
 mod diagnostic;

@@ -14,15 +14,24 @@
 //! # Ok::<(), scenario::Error>(())
 //! ```
 //!
-//! A scenario kept as a regression test in a Rust crate is one insta snapshot:
+//! A scenario kept as a regression test in a Rust crate is one insta snapshot (here inline; in
+//! a `#[test]`, `insta::assert_snapshot!(run.transcript)` keeps it in a `.snap` file):
 //!
-//! ```no_run
-//! #[test]
-//! fn checkout_flow() {
-//!     let run = scenario::Scenario::load("scenarios/checkout.toml").unwrap().seed(7).run();
-//!     assert!(run.failure().is_none());
-//!     insta::assert_snapshot!(run.transcript);
-//! }
+//! ```
+//! use scenario::{Format, Scenario};
+//!
+//! let run = Scenario::load("scenarios/countasync.toml")?.format(Format::Plain).run();
+//! assert!(run.failure().is_none());
+//! insta::assert_snapshot!(run.transcript, @r"
+//! One
+//! One
+//! One
+//! Two
+//! Two
+//! Two
+//! countasync.py executed in 1.00 seconds.
+//! ");
+//! # Ok::<(), scenario::Error>(())
 //! ```
 
 use std::fmt;
@@ -151,7 +160,7 @@ impl Scenario {
         let buffer = SharedBuffer::default();
         let sinks: Vec<Box<dyn Sink>> = self.format.sink(Box::new(buffer.clone())).into_iter().collect();
         let summary = self.run_with(sinks, true);
-        let bytes = std::mem::take(&mut *buffer.0.lock().unwrap_or_else(|e| e.into_inner()));
+        let bytes = std::mem::take(&mut *buffer.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
         Run { transcript: String::from_utf8(bytes).expect("a transcript is UTF-8"), summary }
     }
 
@@ -198,7 +207,7 @@ impl Error {
     /// Adds where the first byte that is not UTF-8 is, as a line and a column.
     fn with_utf8_position(self, bytes: &[u8]) -> Self {
         let Error::Io { path, error } = self else { return self };
-        let valid = std::str::from_utf8(bytes).map_or_else(|e| e.valid_up_to(), |s| s.len());
+        let valid = std::str::from_utf8(bytes).map_or_else(|e| e.valid_up_to(), str::len);
         let before = &bytes[..valid];
         let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
         let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
@@ -239,7 +248,7 @@ pub(crate) struct SharedBuffer(pub(crate) Arc<Mutex<Vec<u8>>>);
 
 impl io::Write for SharedBuffer {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(buf);
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend_from_slice(buf);
         Ok(buf.len())
     }
     fn flush(&mut self) -> io::Result<()> {

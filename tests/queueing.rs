@@ -1,6 +1,7 @@
 //! Queueing models against theory. `mm1.toml` and `mmc.toml` are run with many customers over
 //! independent replications (different seeds); the theoretical mean wait in the queue must lie
 //! inside the 99% confidence interval of the replication means.
+#![expect(clippy::print_stderr, reason = "the measured intervals are shown with --nocapture")]
 
 mod common;
 

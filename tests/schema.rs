@@ -32,9 +32,7 @@ fn the_committed_schema_is_current() {
     let committed = std::fs::read_to_string(SCHEMA_PATH).unwrap_or_default();
     assert!(
         committed == scenario::json_schema(),
-        "{} is stale: regenerate it with `cargo run -- schema -o {}`",
-        SCHEMA_PATH,
-        SCHEMA_PATH
+        "{SCHEMA_PATH} is stale: regenerate it with `cargo run -- schema -o {SCHEMA_PATH}`"
     );
 }
 

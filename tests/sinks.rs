@@ -1,0 +1,108 @@
+//! Sinks: a run hands every event to each of its sinks, in order, and several outputs can come
+//! from one run.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use scenario::event::{Event, EventKind, Model};
+use scenario::sink::{Jsonl, Sink, Timeline};
+use scenario::{Format, Scenario, Summary};
+
+#[derive(Clone, Default)]
+struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Buffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Buffer {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+/// Records what it is told, to check the order of calls.
+#[derive(Default)]
+struct Recorder {
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Sink for Recorder {
+    fn begin(&mut self, model: &Model, seed: u64) {
+        self.log.lock().unwrap().push(format!("begin {seed} {:?}", model.queues));
+    }
+    fn event(&mut self, model: &Model, event: &Event<'_>) {
+        let what = match event.kind {
+            EventKind::Put { queue, item, .. } => format!("put {item} on {}", model.queues[queue]),
+            EventKind::Get { queue, item, .. } => format!("get {item} from {}", model.queues[queue]),
+            EventKind::End { outcome, .. } => outcome.as_str().to_owned(),
+            _ => return,
+        };
+        self.log.lock().unwrap().push(format!("{} {} {what}", event.time, event.task));
+    }
+    fn end(&mut self, _: &Model, summary: &Summary) -> std::io::Result<()> {
+        self.log.lock().unwrap().push(format!("end {} events", summary.events));
+        Ok(())
+    }
+}
+
+const SOURCE: &str = r#"
+seed = 3
+[queues.q]
+[tasks.producer]
+steps = [{ put = "q", item = "a" }, { sleep = "1s" }, { put = "q", item = "b" }]
+[tasks.consumer]
+steps = [{ repeat = 2, steps = [{ get = "q" }] }]
+"#;
+
+#[test]
+fn a_sink_sees_begin_every_event_in_order_and_end() {
+    let scenario = Scenario::from_source("q.toml", SOURCE).unwrap();
+    let recorder = Recorder::default();
+    let log = recorder.log.clone();
+    let summary = scenario.run_with(vec![Box::new(recorder)], false);
+    assert_eq!(summary.failure, None);
+    assert_eq!(
+        *log.lock().unwrap(),
+        [
+            "begin 3 [\"q\"]",
+            "0 producer put a on q",
+            "0 consumer get a from q",
+            "1000000000 producer put b on q",
+            "1000000000 producer completed",
+            "1000000000 consumer get b from q",
+            "1000000000 consumer completed",
+            "1000000000 main completed",
+            &format!("end {} events", summary.events),
+        ]
+    );
+}
+
+#[test]
+fn one_run_feeds_several_sinks_the_same_events() {
+    let scenario = Scenario::from_source("q.toml", SOURCE).unwrap();
+    let (timeline, jsonl) = (Buffer::default(), Buffer::default());
+    let sinks: Vec<Box<dyn Sink>> =
+        vec![Box::new(Timeline::new(Box::new(timeline.clone()))), Box::new(Jsonl::new(Box::new(jsonl.clone())))];
+    scenario.run_with(sinks, false);
+    assert_eq!(timeline.text(), scenario.clone().format(Format::Text).run().transcript);
+    assert_eq!(jsonl.text(), scenario.format(Format::Jsonl).run().transcript);
+}
+
+#[test]
+fn statistics_are_collected_only_when_asked_for() {
+    let scenario = Scenario::from_source("q.toml", SOURCE).unwrap();
+    let plain = Format::Plain.sink(Box::new(std::io::sink())).unwrap();
+    let without = scenario.run_with(vec![plain], false);
+    assert!(without.queues.is_empty() && without.tasks.is_empty());
+    let with = scenario.run_with(Vec::new(), true);
+    assert_eq!((with.queues[0].puts, with.queues[0].gets), (2, 2));
+    // How the run ended is known either way.
+    assert_eq!((without.end, without.events, without.failure), (with.end, with.events, with.failure));
+}
