@@ -37,13 +37,13 @@
 use std::fmt;
 use std::io::{self, Read};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crate::compile;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::event::Failure;
 use crate::plan::{Limits, Plan};
-use crate::sink::{Format, Sink, Sinks, Summary};
+use crate::sink::{Format, Memory, Sink, Sinks, Summary};
 
 /// A scenario file that compiled, ready to run any number of times.
 #[derive(Debug, Clone)]
@@ -157,11 +157,10 @@ impl Scenario {
 
     /// Runs the scenario and returns its transcript and summary.
     pub fn run(&self) -> Run {
-        let buffer = SharedBuffer::default();
-        let sinks: Vec<Box<dyn Sink>> = self.format.sink(Box::new(buffer.clone())).into_iter().collect();
+        let memory = Memory::default();
+        let sinks: Vec<Box<dyn Sink>> = self.format.sink(Box::new(memory.clone())).into_iter().collect();
         let summary = self.run_with(sinks, true);
-        let bytes = std::mem::take(&mut *buffer.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
-        Run { transcript: String::from_utf8(bytes).expect("a transcript is UTF-8"), summary }
+        Run { transcript: memory.take_string(), summary }
     }
 
     /// Runs the scenario, handing its events to `sinks` (the chosen format is not used), and
@@ -239,19 +238,5 @@ impl std::error::Error for Error {
             Error::Io { error, .. } => Some(error),
             Error::Invalid(_) => None,
         }
-    }
-}
-
-/// An in-memory output that can be handed to a sink and read afterwards.
-#[derive(Clone, Default)]
-pub(crate) struct SharedBuffer(pub(crate) Arc<Mutex<Vec<u8>>>);
-
-impl io::Write for SharedBuffer {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
     }
 }

@@ -1,34 +1,18 @@
 //! The command line: commands, formats and documented exit codes. Commands run in-process
 //! through `scenario::cli::run`, as the binary runs them; one test checks the binary itself.
 
-use std::io::Write;
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 
 use scenario::cli::Console;
-
-/// Standard output for an in-process command: it is handed to the run, so it must be shared.
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use scenario::sink::Memory;
 
 /// Runs `scenario ARGS...` in-process: exit code, standard output, standard error.
 fn scenario(args: &[&str]) -> (i32, String, String) {
-    let out = Buffer::default();
+    let out = Memory::default();
     let mut err = Vec::new();
     let argv = std::iter::once("scenario").chain(args.iter().copied());
     let code = scenario::cli::run(argv, Console { stdout: Box::new(out.clone()), stderr: &mut err });
-    let out = std::mem::take(&mut *out.0.lock().unwrap());
-    (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+    (code, out.take_string(), String::from_utf8(err).unwrap())
 }
 
 /// Runs the built binary.

@@ -1,31 +1,11 @@
 //! Sinks: a run hands every event to each of its sinks, in order, and several outputs can come
 //! from one run.
 
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use scenario::event::{Event, EventKind, Model};
-use scenario::sink::{Jsonl, Sink, Timeline};
+use scenario::sink::{Jsonl, Memory, Sink, Timeline};
 use scenario::{Format, Scenario, Summary};
-
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Buffer {
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
-}
 
 /// Records what it is told, to check the order of calls.
 #[derive(Default)]
@@ -87,12 +67,12 @@ fn a_sink_sees_begin_every_event_in_order_and_end() {
 #[test]
 fn one_run_feeds_several_sinks_the_same_events() {
     let scenario = Scenario::from_source("q.toml", SOURCE).unwrap();
-    let (timeline, jsonl) = (Buffer::default(), Buffer::default());
+    let (timeline, jsonl) = (Memory::default(), Memory::default());
     let sinks: Vec<Box<dyn Sink>> =
         vec![Box::new(Timeline::new(Box::new(timeline.clone()))), Box::new(Jsonl::new(Box::new(jsonl.clone())))];
     scenario.run_with(sinks, false);
-    assert_eq!(timeline.text(), scenario.clone().format(Format::Text).run().transcript);
-    assert_eq!(jsonl.text(), scenario.format(Format::Jsonl).run().transcript);
+    assert_eq!(timeline.take_string(), scenario.clone().format(Format::Text).run().transcript);
+    assert_eq!(jsonl.take_string(), scenario.format(Format::Jsonl).run().transcript);
 }
 
 #[test]

@@ -15,6 +15,7 @@ mod statistics;
 mod timeline;
 
 use std::io::{self, Write};
+use std::sync::{Arc, Mutex, PoisonError};
 
 pub use jsonl::Jsonl;
 pub use plain::Plain;
@@ -115,6 +116,28 @@ impl Sinks {
             }
         }
         (summary, written)
+    }
+}
+
+/// An output in memory, for sinks whose output is read after the run: clones share the bytes.
+#[derive(Debug, Clone, Default)]
+pub struct Memory(Arc<Mutex<Vec<u8>>>);
+
+impl Memory {
+    /// Takes what was written so far, as text; sinks write only UTF-8.
+    pub fn take_string(&self) -> String {
+        let bytes = std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner));
+        String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
+}
+
+impl Write for Memory {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 
