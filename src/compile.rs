@@ -690,7 +690,19 @@ impl Compiler<'_> {
                 };
                 let body = body(self, "retry");
                 let jitter = s.jitter.as_ref().is_some_and(|j| *j.get_ref());
-                Step::Retry { retries: retries?, body, backoff: backoff?, jitter }
+                let factor = match &s.backoff_factor {
+                    None => Some(2.0),
+                    Some(f) if f.get_ref().is_finite() && (0.0..=1e6).contains(f.get_ref()) => Some(*f.get_ref()),
+                    Some(f) => {
+                        self.error(
+                            DiagnosticKind::OutOfRange,
+                            f.span(),
+                            format!("`backoff-factor` is from 0 to 1000000, and this one is {}", f.get_ref()),
+                        );
+                        None
+                    }
+                };
+                Step::Retry { retries: retries?, body, backoff: backoff?, factor: factor?, jitter }
             }
             StepKind::Timeout => {
                 let after = self.duration(s.timeout.as_ref()?);
@@ -1108,7 +1120,17 @@ impl Compiler<'_> {
                             );
                             return None;
                         }
-                        if ws.iter().sum::<f64>() <= 0.0 {
+                        let sum = ws.iter().sum::<f64>();
+                        if !sum.is_finite() {
+                            self.error_help(
+                                DiagnosticKind::InvalidDistribution,
+                                w.span(),
+                                "the weights add up to more than the largest number",
+                                "weights are relative: divide them all by the same number",
+                            );
+                            return None;
+                        }
+                        if sum <= 0.0 {
                             self.error(DiagnosticKind::InvalidDistribution, w.span(), "the weights sum to zero");
                             return None;
                         }

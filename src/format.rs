@@ -320,8 +320,12 @@ step_keys! {
         "policy" policy: String, with ["gather"];
         /// With `fail`: the chance of failing, from 0 to 1. Default 1.
         "probability" probability: f64, with ["fail"];
-        /// With `retry`: the wait before the first retry; it doubles for each next one.
+        /// With `retry`: the wait before the first retry; it is multiplied by `backoff-factor`
+        /// for each next one.
         "backoff" backoff: DurationSpec, with ["retry"];
+        /// With `retry`: what each wait is multiplied by for the next; 1 keeps it constant.
+        /// Default 2 (exponential backoff).
+        "backoff-factor" backoff_factor: f64, with ["retry"];
         /// With `retry`: wait a uniform draw between zero and the backoff ("full jitter").
         "jitter" jitter: bool, with ["retry"];
     }

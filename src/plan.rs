@@ -229,6 +229,8 @@ pub enum Step {
         retries: u64,
         body: Vec<Step>,
         backoff: Option<Dist>,
+        /// What each wait is multiplied by for the next.
+        factor: f64,
         jitter: bool,
     },
 }

@@ -1,7 +1,9 @@
 //! The only source of chance in a run.
 //!
-//! Every task replica draws from its own stream, derived from `(seed, task name, replica index)`,
-//! so adding a task or a replica never changes the draws of the others. The generator is PCG
+//! Every task replica draws from its own stream, derived from `(seed, task name, replica index,
+//! start)`, where `start` counts how many times that replica was started before; so adding a
+//! task, a replica or a start never changes the draws of the others, and a task started again
+//! draws afresh. The generator is PCG
 //! (`Pcg64Mcg`), whose output `rand_pcg` documents as value-stable across versions and platforms;
 //! the derivation below uses only integer arithmetic, so the same seed gives the same draws on
 //! every machine and in every build profile.
@@ -13,11 +15,16 @@ use rand_pcg::Pcg64Mcg;
 pub struct Rng(Pcg64Mcg);
 
 impl Rng {
-    /// The stream of replica `index` of task `name` under `seed`.
-    pub fn for_task(seed: u64, name: &str, index: u64) -> Rng {
+    /// The stream of replica `index` of task `name` under `seed`, started `start` times before.
+    /// A first start (`start` 0) mixes nothing in, so scenarios that start each task once draw
+    /// what they always drew.
+    pub fn for_start(seed: u64, name: &str, index: u64, start: u64) -> Rng {
         let name_hash = fnv1a(name.as_bytes());
         let hi = splitmix(seed ^ splitmix(name_hash));
-        let lo = splitmix(hi ^ splitmix(index.wrapping_add(0x9E37_79B9_7F4A_7C15)));
+        let mut lo = splitmix(hi ^ splitmix(index.wrapping_add(0x9E37_79B9_7F4A_7C15)));
+        if start > 0 {
+            lo = splitmix(lo ^ splitmix(start.wrapping_add(0xD1B5_4A32_D192_ED03)));
+        }
         Rng(Pcg64Mcg::new((u128::from(hi) << 64) | u128::from(lo)))
     }
 
@@ -65,7 +72,7 @@ mod tests {
 
     #[test]
     fn streams_differ_by_seed_name_and_index() {
-        let first = |seed, name, index| Rng::for_task(seed, name, index).next_u64();
+        let first = |seed, name, index| Rng::for_start(seed, name, index, 0).next_u64();
         let base = first(1, "consumer", 0);
         assert_eq!(base, first(1, "consumer", 0));
         assert_ne!(base, first(2, "consumer", 0));
@@ -75,7 +82,7 @@ mod tests {
 
     #[test]
     fn below_stays_in_range_and_covers_it() {
-        let mut rng = Rng::for_task(7, "t", 0);
+        let mut rng = Rng::for_start(7, "t", 0, 0);
         let mut seen = [0u32; 5];
         for _ in 0..1000 {
             seen[rng.below(5) as usize] += 1;

@@ -139,9 +139,9 @@ impl Template {
                     Var::Count => push_int(out, values.count),
                     Var::N => push_int(out, values.n),
                     Var::Item => out.push_str(values.item.unwrap_or("none")),
-                    Var::Sleep => push_seconds(out, values.sleep_ns, decimals),
-                    Var::Waited => push_seconds(out, values.waited_ns, decimals),
-                    Var::Elapsed => push_seconds(out, values.elapsed_ns, decimals),
+                    Var::Sleep => push_template_seconds(out, values.sleep_ns, decimals),
+                    Var::Waited => push_template_seconds(out, values.waited_ns, decimals),
+                    Var::Elapsed => push_template_seconds(out, values.elapsed_ns, decimals),
                 },
             }
         }
@@ -167,7 +167,14 @@ fn parse_placeholder(inner: &str, range: std::ops::Range<usize>) -> Result<Part,
     let decimals = match spec {
         None => None,
         Some(spec) => {
-            let digits = spec.strip_prefix('.').and_then(|d| d.parse::<u8>().ok()).filter(|&d| d <= 9);
+            // `.2`, or Python's `.2f` and `0.2f` (a zero flag without a width changes nothing).
+            let digits = spec
+                .strip_prefix("0.")
+                .or_else(|| spec.strip_prefix('.'))
+                .map(|d| d.strip_suffix('f').unwrap_or(d))
+                .filter(|d| !d.is_empty() && d.len() <= 2 && d.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|d| d.parse::<u8>().ok())
+                .filter(|&d| d <= 9);
             match digits {
                 Some(d) if var.is_duration() => Some(d),
                 Some(_) => {
@@ -188,6 +195,19 @@ fn parse_placeholder(inner: &str, range: std::ops::Range<usize>) -> Result<Part,
         }
     };
     Ok(Part::Var(var, decimals))
+}
+
+/// Seconds as a template prints them: exactly (`0.25`), or with `decimals` digits the way
+/// Python's `f"{seconds:.2f}"` prints the `float` of the seconds. Python rounds that binary
+/// value, not the decimal one, so 2.675 s prints `2.67`; Rust's formatting of an `f64` with a
+/// precision rounds the same exact value half to even, which is Python's rule.
+fn push_template_seconds(out: &mut String, ns: u64, decimals: Option<u8>) {
+    match decimals {
+        None => push_seconds(out, ns, None),
+        Some(d) => {
+            let _ = write!(out, "{:.*}", usize::from(d), ns as f64 / 1e9);
+        }
+    }
 }
 
 fn push_int(out: &mut String, v: u64) {
@@ -230,6 +250,38 @@ mod tests {
         assert_eq!(e.range, 6..12);
         assert_eq!(e.message, "unknown placeholder `{slep}`");
         assert_eq!(e.help.as_deref(), Some("did you mean `{sleep}`?"));
+    }
+
+    #[test]
+    fn decimals_round_the_float_of_the_seconds_as_python_does() {
+        // Python: f"{0.005:.2f}" == "0.01", f"{0.015:.2f}" == "0.01", f"{1.015:.2f}" == "1.01",
+        // f"{2.675:.2f}" == "2.67", f"{0.125:.2f}" == "0.12", f"{2.5:.0f}" == "2".
+        let cases = [
+            (5_000_000, 2, "0.01"),
+            (15_000_000, 2, "0.01"),
+            (1_015_000_000, 2, "1.01"),
+            (2_675_000_000, 2, "2.67"),
+            (125_000_000, 2, "0.12"),
+            (2_500_000_000, 0, "2"),
+            (21_005_000_000, 2, "21.00"),
+            (1_000_000_000, 2, "1.00"),
+        ];
+        for (ns, d, want) in cases {
+            let mut s = String::new();
+            push_template_seconds(&mut s, ns, Some(d));
+            assert_eq!(s, want, "{ns} ns with {d} decimals");
+        }
+    }
+
+    #[test]
+    fn python_style_specs_are_read_and_nonsense_is_refused() {
+        for ok in ["{elapsed:.2}", "{elapsed:.2f}", "{elapsed:0.2f}", "{sleep:.0}"] {
+            assert!(Template::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in ["{elapsed:.+2}", "{elapsed:.-1}", "{elapsed:.}", "{elapsed:.2x}", "{elapsed:. 2}", "{elapsed:.10}"]
+        {
+            assert!(Template::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -94,6 +94,7 @@ fn each_invalid_file_reports_the_kinds_it_is_there_for() {
         ("unknown_semaphore", &[UnknownName(Namespace::Semaphore)]),
         ("unknown_step_key", &[UnknownKey]),
         ("unknown_task", &[UnknownName(Namespace::Task)]),
+        ("weights_overflow", &[InvalidDistribution]),
         ("weights_sum_to_zero", &[InvalidDistribution]),
         ("wrong_type", &[WrongType]),
         ("zero_permits", &[OutOfRange]),

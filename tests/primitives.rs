@@ -309,6 +309,20 @@ fn retry_backs_off_exponentially() {
 }
 
 #[test]
+fn a_backoff_factor_of_one_keeps_the_wait_constant_and_three_triples_it() {
+    let attempts = |factor: &str| {
+        plain(&format!(
+            r#"
+            [main]
+            steps = [{{ try = [{{ retry = 3, backoff = "100ms", backoff-factor = {factor}, steps = [{{ say = "{{elapsed}}" }}, {{ fail = "no" }}] }}], on-error = [] }}]
+            "#
+        ))
+    };
+    assert_eq!(attempts("1"), "0\n0.1\n0.2\n0.3\n");
+    assert_eq!(attempts("3"), "0\n0.1\n0.4\n1.3\n");
+}
+
+#[test]
 fn jitter_draws_each_backoff_below_its_cap() {
     let (s, out) = run(
         r#"

@@ -21,7 +21,7 @@ fn all() -> Vec<(&'static str, Dist)> {
 }
 
 fn draws(dist: &Dist, n: usize) -> Vec<u64> {
-    let mut rng = Rng::for_task(42, "golden", 0);
+    let mut rng = Rng::for_start(42, "golden", 0, 0);
     let mut cursors = vec![0];
     (0..n).map(|_| dist.sample(&mut rng, &mut cursors)).collect()
 }

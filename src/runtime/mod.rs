@@ -96,7 +96,7 @@ pub fn run(plan: Arc<Plan>, seed: u64, limits: Limits, mut sinks: Sinks) -> (Sum
         .expect("a current-thread runtime without drivers always builds");
 
     runtime.block_on(async {
-        let main = shared.lock().create_task(MAIN_DECL, 0, "main".to_owned(), None).expect("main is the first task");
+        let main = shared.lock().create_task(MAIN_DECL, 0, 0, "main".to_owned(), None).expect("main is the first task");
         tokio::task::spawn(task::run(shared.clone(), main));
         poll_fn(|cx| {
             let mut w = shared.lock();

@@ -22,14 +22,14 @@ use crate::template::{Template, Values};
 /// Runs task `id` to its end and records how it ended.
 pub async fn run(shared: Arc<Shared>, id: TaskId) {
     let plan = shared.plan.clone();
-    let (decl, replica, label) = {
+    let (decl, replica, generation, label) = {
         let w = shared.lock();
         let t = &w.tasks[id];
-        (t.decl, t.replica, t.label.clone())
+        (t.decl, t.replica, t.generation, t.label.clone())
     };
     let task: &TaskPlan = plan.task(decl);
     let mut ctx = Ctx {
-        rng: Rng::for_task(shared.seed, &task.name, replica),
+        rng: Rng::for_start(shared.seed, &task.name, replica, generation),
         cursors: vec![0; plan.sequence_slots],
         text: Text {
             me: Me { label, name: task.name.clone(), i: replica, count: task.count },
@@ -288,7 +288,9 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
                 return Err(fail(&mut w, id, why));
             }
         }
-        Step::Retry { retries, body, backoff, jitter } => retry(ctx, *retries, body, backoff.as_ref(), *jitter).await?,
+        Step::Retry { retries, body, backoff, factor, jitter } => {
+            retry(ctx, *retries, body, backoff.as_ref(), *factor, *jitter).await?;
+        }
     }
     Ok(())
 }
@@ -483,14 +485,27 @@ async fn to_thread(ctx: &mut Ctx, duration: &Dist) -> Result<(), Unwind> {
     result
 }
 
-async fn retry(ctx: &mut Ctx, retries: u64, body: &[Step], backoff: Option<&Dist>, jitter: bool) -> Result<(), Unwind> {
+async fn retry(
+    ctx: &mut Ctx,
+    retries: u64,
+    body: &[Step],
+    backoff: Option<&Dist>,
+    factor: f64,
+    jitter: bool,
+) -> Result<(), Unwind> {
     let mut attempt = 0;
     loop {
         match exec(ctx, body).await {
             Err(Unwind::Failed(_)) if attempt < retries => {
                 let base = backoff.map_or(0, |b| ctx.sample(b));
-                let factor = 1u64.checked_shl(attempt.min(63) as u32).unwrap_or(u64::MAX);
-                let mut delay = base.saturating_mul(factor).min(crate::dist::MAX_VALUE);
+                let mut delay = if factor == 2.0 {
+                    // Exact integers for the default doubling.
+                    let factor = 1u64.checked_shl(attempt.min(63) as u32).unwrap_or(u64::MAX);
+                    base.saturating_mul(factor)
+                } else {
+                    (base as f64 * libm::pow(factor, attempt as f64)) as u64
+                }
+                .min(crate::dist::MAX_VALUE);
                 if jitter {
                     delay = (delay as f64 * ctx.rng.unit()) as u64;
                 }
@@ -549,8 +564,11 @@ fn start(ctx: &mut Ctx, tasks: &[usize]) -> Result<Vec<TaskId>, Unwind> {
     {
         let mut w = ctx.shared.lock_running()?;
         'tasks: for &t in tasks {
-            for replica in 0..plan.tasks[t].count {
-                match w.create_task(t + 1, replica, plan.tasks[t].label(replica), Some(ctx.id)) {
+            // Every start of a task starts all its replicas: earlier starts are whole multiples.
+            let count = plan.tasks[t].count;
+            let generation = (w.instances[t].len() as u64).checked_div(count).unwrap_or(0);
+            for replica in 0..count {
+                match w.create_task(t + 1, replica, generation, plan.tasks[t].label(replica), Some(ctx.id)) {
                     Some(id) => ids.push(id),
                     None => break 'tasks,
                 }

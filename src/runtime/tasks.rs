@@ -37,6 +37,8 @@ pub struct TaskState {
     /// The declared task this is a replica of.
     pub decl: TaskIndex,
     pub replica: u64,
+    /// How many times this replica was started before this start.
+    pub generation: u64,
     /// When it was started.
     pub started_at: u64,
     waker: Option<Waker>,
@@ -60,11 +62,12 @@ pub struct TaskState {
 }
 
 impl TaskState {
-    pub fn new(label: String, decl: TaskIndex, replica: u64, started_at: u64) -> Self {
+    pub fn new(label: String, decl: TaskIndex, replica: u64, generation: u64, started_at: u64) -> Self {
         TaskState {
             label,
             decl,
             replica,
+            generation,
             started_at,
             waker: None,
             cancel_requested: false,

@@ -227,7 +227,14 @@ impl World {
 
     /// Creates a task (started, not yet run) and records who started it. `None` when the run
     /// has reached its `max-tasks`: the run fails then.
-    pub fn create_task(&mut self, decl: TaskIndex, replica: u64, label: String, by: Option<TaskId>) -> Option<TaskId> {
+    pub fn create_task(
+        &mut self,
+        decl: TaskIndex,
+        replica: u64,
+        generation: u64,
+        label: String,
+        by: Option<TaskId>,
+    ) -> Option<TaskId> {
         if self.tasks.len() as u64 >= self.limits.max_tasks {
             let msg = format!(
                 "the run started {} tasks, its limit; a task started in a loop may be starting too many \
@@ -237,7 +244,7 @@ impl World {
             self.fail(FailureKind::Limit, msg);
             return None;
         }
-        let id = self.tasks.push(TaskState::new(label, decl, replica, self.clock.now));
+        let id = self.tasks.push(TaskState::new(label, decl, replica, generation, self.clock.now));
         if decl > 0 {
             self.instances[decl - 1].push(id);
         }
