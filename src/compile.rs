@@ -13,7 +13,8 @@ use crate::format::{self, DistTable, DurationSpec, Scalar, Spanned, StepKey, Ste
 use crate::lint::{Declarations, lint};
 pub use crate::plan::Plan;
 use crate::plan::{
-    BarrierPlan, Count, EventPlan, Expr, GatherPolicy, Limits, QueuePlan, RateLimitPlan, SemaphorePlan, Step, TaskPlan,
+    BarrierPlan, Count, EventPlan, Expr, Fairness, GatherPolicy, Limits, QueuePlan, RateLimitPlan, SemaphorePlan, Step,
+    TaskPlan,
 };
 use crate::template::Template;
 
@@ -273,12 +274,12 @@ impl Compiler<'_> {
         for (name, queue) in &s.queues.0 {
             self.declare(name, Namespace::Queue);
             let capacity = queue.get_ref().capacity.as_ref().and_then(|cap| match *cap.get_ref() {
-                n if n < 1 => {
+                n if n < 0 => {
                     self.error_help(
                         DiagnosticKind::OutOfRange,
                         cap.span(),
-                        "a queue's capacity must be at least 1",
-                        "leave `capacity` out for an unbounded queue",
+                        "a queue's capacity cannot be negative",
+                        "leave `capacity` out for an unbounded queue, or write 0 for a rendezvous",
                     );
                     None
                 }
@@ -292,7 +293,20 @@ impl Compiler<'_> {
                 }
                 n => Some(n as usize),
             });
-            queues.push(QueuePlan { name: name.get_ref().clone(), capacity });
+            let fairness = match queue.get_ref().fairness.as_ref().map(|f| (f.get_ref().as_str(), f.span())) {
+                None | Some(("asyncio", _)) => Fairness::Asyncio,
+                Some(("strict", _)) => Fairness::Strict,
+                Some((other, span)) => {
+                    self.error_help(
+                        DiagnosticKind::InvalidValue,
+                        span,
+                        format!("unknown fairness `{other}`"),
+                        "use \"asyncio\" (whoever asks first) or \"strict\" (the task woken for it)",
+                    );
+                    Fairness::Asyncio
+                }
+            };
+            queues.push(QueuePlan { name: name.get_ref().clone(), capacity, fairness });
         }
 
         for (name, spec) in &s.distributions.0 {
@@ -304,15 +318,17 @@ impl Compiler<'_> {
         let mut semaphores = Vec::new();
         for (name, sem) in &s.semaphores.0 {
             self.declare(name, Namespace::Semaphore);
-            let permits = self.positive(&sem.get_ref().permits, "a semaphore's `permits`", MAX_CAPACITY);
-            semaphores.push(SemaphorePlan { name: name.get_ref().clone(), permits });
+            let sem = sem.get_ref();
+            let permits = self.nonnegative(&sem.permits, "a semaphore's `permits`", MAX_CAPACITY);
+            let bounded = sem.bounded.as_ref().is_some_and(|b| *b.get_ref());
+            semaphores.push(SemaphorePlan { name: name.get_ref().clone(), permits, bounded });
         }
         // A bounded thread pool is a semaphore of its own, after the declared ones so that their
         // indices stay as the names resolve. Its name has a space: no file can declare it.
         let thread_pool = s.thread_pool.as_ref().map(|n| {
             let permits = self.positive(n, "`thread-pool`", MAX_CAPACITY);
             self.decls.thread_pool = Some(n.span());
-            semaphores.push(SemaphorePlan { name: "thread pool".into(), permits });
+            semaphores.push(SemaphorePlan { name: "thread pool".into(), permits, bounded: true });
             semaphores.len() - 1
         });
         let mut events = Vec::new();
@@ -377,8 +393,8 @@ impl Compiler<'_> {
             let count = match &task.count {
                 None => 1,
                 Some(c) => match *c.get_ref() {
-                    n if n < 1 => {
-                        self.error(DiagnosticKind::OutOfRange, c.span(), "a task's `count` must be at least 1");
+                    n if n < 0 => {
+                        self.error(DiagnosticKind::OutOfRange, c.span(), "a task's `count` cannot be negative");
                         1
                     }
                     n if n > MAX_REPLICAS => {
@@ -415,7 +431,8 @@ impl Compiler<'_> {
         };
         let main = TaskPlan { name: "main".into(), count: 1, steps: main_steps };
 
-        let label_width = tasks.iter().chain([&main]).map(|t| t.label(t.count - 1).len()).max().unwrap_or(4);
+        let label_width =
+            tasks.iter().chain([&main]).map(|t| t.label(t.count.saturating_sub(1)).len()).max().unwrap_or(4);
         Some(Plan {
             description: s.description.clone(),
             seed,
@@ -431,6 +448,21 @@ impl Compiler<'_> {
             sequence_slots: self.sequence_slots,
             label_width,
         })
+    }
+
+    /// A whole number from 0 to `max`; reports and returns 0 otherwise.
+    fn nonnegative(&mut self, v: &Spanned<i64>, what: &str, max: i64) -> u64 {
+        match *v.get_ref() {
+            n if n < 0 => {
+                self.error(DiagnosticKind::OutOfRange, v.span(), format!("{what} cannot be negative"));
+                0
+            }
+            n if n > max => {
+                self.error(DiagnosticKind::OutOfRange, v.span(), format!("{what} of {n} is above the limit of {max}"));
+                0
+            }
+            n => n as u64,
+        }
     }
 
     /// A whole number from 1 to `max`; reports and returns 1 otherwise.
@@ -799,7 +831,7 @@ impl Compiler<'_> {
                 Ok(expr) => {
                     // Check the first and last replica: expressions are sums and products of
                     // `i` and constants, so a negative value shows up at one end in practice.
-                    let last = replicas as i64 - 1;
+                    let last = replicas.saturating_sub(1) as i64;
                     for i in [0, last] {
                         match expr.eval(i, replicas as i64) {
                             Some(v) if v >= 0 => {}

@@ -113,16 +113,25 @@ pub struct Scenario {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Queue {
-    /// The most items the queue holds; a put waits while it is full. Default: unbounded.
+    /// The most items the queue holds; a put waits while it is full. 0 makes a rendezvous: a
+    /// put goes through only to a task waiting to get. Default: unbounded.
     pub capacity: Option<Spanned<i64>>,
+    /// Who gets an item that a put wakes a waiting getter for: `"asyncio"` (default; whoever
+    /// asks first, as `asyncio.Queue` does) or `"strict"` (the woken getter: it is reserved
+    /// for it, and waiting putters are served in order).
+    pub fairness: Option<Spanned<String>>,
 }
 
 /// A semaphore, declared as `[semaphores.NAME]`: at most `permits` tasks hold it at once.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Semaphore {
-    /// How many tasks may hold the semaphore at once. A lock is a semaphore with one permit.
+    /// How many permits it starts with: how many tasks may hold it at once. A lock is a semaphore
+    /// with one permit; with 0, tasks wait until another task `release`s one (a signal).
     pub permits: Spanned<i64>,
+    /// Like `asyncio.BoundedSemaphore`: only a task holding a permit may release one. Default
+    /// false: as with `asyncio.Semaphore`, any task may release, adding a permit.
+    pub bounded: Option<Spanned<bool>>,
 }
 
 /// An event, declared as `[events.NAME]`: a flag tasks set, clear and wait for.

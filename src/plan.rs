@@ -65,13 +65,26 @@ impl Default for Limits {
 #[derive(Debug)]
 pub struct QueuePlan {
     pub name: String,
+    /// `Some(0)`: a rendezvous, where a put goes through only to a waiting getter.
     pub capacity: Option<usize>,
+    pub fairness: Fairness,
+}
+
+/// Which task gets an item a put wakes a getter for (see `runtime/queue.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fairness {
+    /// asyncio's rule: whoever asks first, even before the woken getter runs.
+    Asyncio,
+    /// The woken getter: the item is reserved for it.
+    Strict,
 }
 
 #[derive(Debug)]
 pub struct SemaphorePlan {
     pub name: String,
     pub permits: u64,
+    /// Only a holder may release a permit.
+    pub bounded: bool,
 }
 
 #[derive(Debug)]

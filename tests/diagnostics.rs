@@ -61,6 +61,7 @@ fn each_invalid_file_reports_the_kinds_it_is_there_for() {
         ("key_declared_twice", &[Duplicate]),
         ("modifier_on_wrong_step", &[MisplacedKey]),
         ("negative_duration", &[InvalidDuration, InvalidDuration]),
+        ("negative_permits", &[OutOfRange]),
         ("normal_without_std_dev", &[InvalidDistribution]),
         ("probability_out_of_range", &[OutOfRange]),
         (
@@ -97,7 +98,6 @@ fn each_invalid_file_reports_the_kinds_it_is_there_for() {
         ("weights_overflow", &[InvalidDistribution]),
         ("weights_sum_to_zero", &[InvalidDistribution]),
         ("wrong_type", &[WrongType]),
-        ("zero_permits", &[OutOfRange]),
     ];
     let mut files: Vec<String> = std::fs::read_dir("tests/invalid")
         .unwrap()

@@ -272,11 +272,44 @@ fn a_cancelled_throttle_gives_its_token_back() {
 }
 
 #[test]
-fn releasing_a_semaphore_not_held_fails_the_task() {
-    let failure =
-        run("main.steps = [{ release = \"s\" }]\n[semaphores.s]\npermits = 1", Format::Silent).0.failure.unwrap();
+fn releasing_a_bounded_semaphore_not_held_fails_the_task() {
+    let source = "main.steps = [{ release = \"s\" }]\n[semaphores.s]\npermits = 1\nbounded = true";
+    let failure = run(source, Format::Silent).0.failure.unwrap();
     assert_eq!(failure.kind, FailureKind::MainFailed);
-    assert!(failure.message.contains("released semaphore `s` without holding it"), "{}", failure.message);
+    assert!(failure.message.contains("released bounded semaphore `s` without holding it"), "{}", failure.message);
+}
+
+#[test]
+fn a_semaphore_with_no_permits_is_a_signal_any_task_may_release() {
+    // As asyncio.Semaphore(0): the waiter goes on when another task releases.
+    let (s, out) = run(
+        r#"
+        [semaphores.ready]
+        permits = 0
+        [tasks.waiter]
+        steps = [{ acquire = "ready" }, { say = "go at {elapsed}" }]
+        [tasks.signaller]
+        steps = [{ sleep = "2s" }, { release = "ready" }, { release = "ready" }]
+        "#,
+        Format::Plain,
+    );
+    assert_eq!(out, "go at 2\n");
+    // One permit went to the waiter, whose end gave it back, and the second release added one.
+    assert_eq!((s.semaphores[0].acquisitions, s.semaphores[0].free_at_end), (1, 2));
+}
+
+#[test]
+fn a_task_with_no_replicas_starts_nothing_and_gathering_it_returns_at_once() {
+    let out = plain(
+        r#"
+        [tasks.worker]
+        count = 0
+        steps = [{ say = "never" }]
+        [main]
+        steps = [{ gather = "worker" }, { say = "gathered none at {elapsed}" }]
+        "#,
+    );
+    assert_eq!(out, "gathered none at 0\n");
 }
 
 // ----- cancellation -----
@@ -540,4 +573,51 @@ fn a_thread_is_given_back_when_its_work_is_interrupted() {
         "#,
     );
     assert_eq!(out, "gave up at 1\nthread free again, done at 2\n");
+}
+
+// ----- who gets an item a put wakes a getter for -----
+
+/// `early` waits from 0 s; at 1 s the producer puts `x`, waking it, and `late` (whose timer fired
+/// at 1 s after the producer's) asks for an item before `early` runs.
+fn handoff(fairness: &str) -> String {
+    plain(&format!(
+        r#"
+        [queues.q]
+        fairness = "{fairness}"
+        [tasks.early]
+        steps = [{{ get = "q", say = "early got {{item}} at {{elapsed}}" }}]
+        [tasks.producer]
+        steps = [{{ sleep = "1s" }}, {{ put = "q", item = "x" }}, {{ sleep = "1s" }}, {{ put = "q", item = "y" }}]
+        [tasks.late]
+        steps = [{{ sleep = "1s" }}, {{ get = "q", say = "late got {{item}} at {{elapsed}}" }}]
+        [main]
+        steps = [{{ start = ["early", "producer", "late"] }}, {{ wait = ["early", "producer", "late"] }}]
+        "#
+    ))
+}
+
+#[test]
+fn asyncio_fairness_lets_whoever_asks_first_take_a_fresh_item() {
+    // As asyncio.Queue: the woken getter finds the queue empty and waits for the next item.
+    assert_eq!(handoff("asyncio"), "late got x at 1\nearly got y at 2\n");
+}
+
+#[test]
+fn strict_fairness_reserves_the_item_for_the_woken_getter() {
+    assert_eq!(handoff("strict"), "early got x at 1\nlate got y at 2\n");
+}
+
+#[test]
+fn a_rendezvous_queue_drops_nothing_and_holds_nothing() {
+    // Capacity 0: each put waits for a getter, so the producer runs at the consumer's pace.
+    let s = ok(r#"
+        [queues.q]
+        capacity = 0
+        [tasks.producer]
+        steps = [{ repeat = 3, steps = [{ put = "q" }] }, { say = "all handed over at {elapsed}" }]
+        [tasks.consumer]
+        steps = [{ repeat = 3, steps = [{ sleep = "1s" }, { get = "q" }] }]
+        "#);
+    assert_eq!((s.queues[0].puts, s.queues[0].gets, s.queues[0].max_len), (3, 3, 1));
+    assert_eq!(s.end, 3 * SEC);
 }

@@ -1,13 +1,25 @@
 //! Queues (`[queues.NAME]`): FIFO, bounded or not, with asyncio's `task_done` and `join`.
 //!
-//! **Grant rule.** When an item arrives and tasks wait to get, the first of them is granted the
-//! front item: it is reserved for that task, and nobody who comes later can take it first.
-//! Likewise a place freed in a full queue is reserved for the first waiting putter. A waiter that
-//! gives up hands its reservation to the next one.
+//! Items always leave in the order they were put. Which *task* gets the next item is the queue's
+//! [`Fairness`]:
+//!
+//! - **asyncio** (the default), as `asyncio.Queue` does it: a put wakes the first waiting
+//!   getter, but the item is anyone's until that getter runs; a task that asks first (at the same
+//!   instant, before the woken getter runs) takes it, and the woken getter finds the queue empty
+//!   and waits again, at the back. Putters likewise.
+//! - **strict**: the woken getter is *granted* the front item: it is reserved for that task, and
+//!   nobody who comes later can take it first. A place freed in a full queue is reserved for the
+//!   first waiting putter, and a new putter waits behind the waiting ones.
+//!
+//! Either way a waiter that gives up after it was woken hands on what it was woken for.
+//!
+//! A capacity of 0 is a rendezvous: a put goes through only to a getter that is waiting for it,
+//! and a getter that starts waiting makes room for one waiting putter.
 
 use std::collections::VecDeque;
 
 use super::tasks::TaskId;
+use crate::plan::Fairness;
 
 /// An item in a queue: its text and when it entered the queue.
 #[derive(Debug)]
@@ -18,21 +30,23 @@ pub struct Item {
 
 pub struct Queue {
     capacity: Option<usize>,
+    fairness: Fairness,
     items: VecDeque<Item>,
     getters: VecDeque<TaskId>,
     putters: VecDeque<TaskId>,
-    /// Items at the front reserved for woken getters that have not yet taken them.
+    /// Strict: items at the front reserved for woken getters that have not yet taken them.
     reserved_items: usize,
-    /// Free places reserved for woken putters that have not yet put.
+    /// Strict: free places reserved for woken putters that have not yet put.
     reserved_places: usize,
     unfinished: u64,
     joiners: Vec<TaskId>,
 }
 
 impl Queue {
-    pub fn new(capacity: Option<usize>) -> Self {
+    pub fn new(capacity: Option<usize>, fairness: Fairness) -> Self {
         Queue {
             capacity,
+            fairness,
             items: VecDeque::new(),
             getters: VecDeque::new(),
             putters: VecDeque::new(),
@@ -47,85 +61,131 @@ impl Queue {
         self.items.len()
     }
 
-    /// Puts without waiting and returns the getter granted the item, if one waits; gives the
-    /// item back when the queue is full or earlier putters wait.
+    fn strict(&self) -> bool {
+        self.fairness == Fairness::Strict
+    }
+
+    /// Whether a put must wait. A rendezvous queue has room for each waiting getter.
+    fn full(&self) -> bool {
+        let room = match self.capacity {
+            None => return false,
+            Some(0) => self.getters.len(),
+            Some(c) => c,
+        };
+        self.items.len() + self.reserved_places >= room
+    }
+
+    /// Puts without waiting and returns the getter to wake (strict: granted the item); gives the
+    /// item back when the queue is full (strict: or earlier putters wait).
     pub fn try_put(&mut self, item: Item) -> Result<Option<TaskId>, Item> {
-        let full = self.capacity.is_some_and(|c| self.items.len() + self.reserved_places >= c);
-        if full || !self.putters.is_empty() {
+        if self.full() || (self.strict() && !self.putters.is_empty()) {
             return Err(item);
         }
         Ok(self.accept(item))
     }
 
-    /// Puts into the place reserved for a putter that was granted one.
-    pub fn put_reserved(&mut self, item: Item) -> Option<TaskId> {
-        self.reserved_places -= 1;
-        self.accept(item)
+    /// A woken putter tries again. Strict: it puts into the place reserved for it. asyncio: it
+    /// puts if there is room, or waits again at the back (`Err`). Returns the getter to wake.
+    pub fn put_woken(&mut self, task: TaskId, item: Item) -> Result<Option<TaskId>, Item> {
+        if self.strict() {
+            self.reserved_places -= 1;
+            return Ok(self.accept(item));
+        }
+        if self.full() {
+            self.putters.push_back(task);
+            return Err(item);
+        }
+        Ok(self.accept(item))
     }
 
     fn accept(&mut self, item: Item) -> Option<TaskId> {
         self.unfinished += 1;
         self.items.push_back(item);
-        self.grant_getter()
+        self.wake_getter()
     }
 
-    fn grant_getter(&mut self) -> Option<TaskId> {
-        if self.items.len() <= self.reserved_items {
+    /// The getter to wake now that an item is there. Strict: only for an item nobody has been
+    /// promised, and the item is reserved for it.
+    fn wake_getter(&mut self) -> Option<TaskId> {
+        if self.strict() && self.items.len() <= self.reserved_items {
             return None;
         }
         let getter = self.getters.pop_front()?;
-        self.reserved_items += 1;
+        if self.strict() {
+            self.reserved_items += 1;
+        }
         Some(getter)
     }
 
-    fn grant_putter(&mut self) -> Option<TaskId> {
+    /// The putter to wake now that there is room. Strict: the place is reserved for it.
+    fn wake_putter(&mut self) -> Option<TaskId> {
         let putter = self.putters.pop_front()?;
-        self.reserved_places += 1;
+        if self.strict() {
+            self.reserved_places += 1;
+        }
         Some(putter)
     }
 
-    /// Gets without waiting, if an item nobody else has been promised is there; also returns
-    /// the putter granted the place it frees.
+    /// Gets without waiting, if an item is there (strict: one nobody has been promised); also
+    /// returns the putter to wake.
     pub fn try_get(&mut self) -> Option<(Item, Option<TaskId>)> {
         if self.items.len() <= self.reserved_items {
             return None;
         }
         let item = self.items.pop_front()?;
-        Some((item, self.grant_putter()))
+        Some((item, self.wake_putter()))
     }
 
-    /// Takes the front item, reserved for a getter that was granted it; also returns the putter
-    /// granted the place it frees.
-    pub fn get_reserved(&mut self) -> (Item, Option<TaskId>) {
-        self.reserved_items -= 1;
-        let item = self.items.pop_front().expect("a reserved item is in the queue");
-        (item, self.grant_putter())
+    /// A woken getter tries again. Strict: it takes the item reserved for it. asyncio: it takes
+    /// the front item if there is one, or waits again at the back (no item). Also returns the
+    /// putter to wake.
+    pub fn get_woken(&mut self, task: TaskId) -> (Option<Item>, Option<TaskId>) {
+        if self.strict() {
+            self.reserved_items -= 1;
+            let item = self.items.pop_front().expect("a reserved item is in the queue");
+            return (Some(item), self.wake_putter());
+        }
+        match self.items.pop_front() {
+            Some(item) => (Some(item), self.wake_putter()),
+            None => (None, self.wait_get(task)),
+        }
     }
 
-    pub fn wait_get(&mut self, task: TaskId) {
+    /// Registers a getter; returns the putter to wake when a rendezvous queue now has room.
+    pub fn wait_get(&mut self, task: TaskId) -> Option<TaskId> {
         self.getters.push_back(task);
+        if self.capacity == Some(0) && !self.full() { self.wake_putter() } else { None }
     }
 
     pub fn wait_put(&mut self, task: TaskId) {
         self.putters.push_back(task);
     }
 
-    /// A waiting getter gives up: an item reserved for it goes to the next getter, returned.
-    pub fn abandon_get(&mut self, task: TaskId, granted: bool) -> Option<TaskId> {
-        if granted {
-            self.reserved_items -= 1;
-            self.grant_getter()
+    /// A waiting getter gives up. If it had been woken, what it was woken for goes to the next
+    /// getter, returned; otherwise it leaves the line.
+    pub fn abandon_get(&mut self, task: TaskId, woken: bool) -> Option<TaskId> {
+        if woken {
+            if self.strict() {
+                self.reserved_items -= 1;
+            } else if self.items.is_empty() {
+                return None;
+            }
+            self.wake_getter()
         } else {
             self.getters.retain(|&t| t != task);
             None
         }
     }
 
-    /// A waiting putter gives up: a place reserved for it goes to the next putter, returned.
-    pub fn abandon_put(&mut self, task: TaskId, granted: bool) -> Option<TaskId> {
-        if granted {
-            self.reserved_places -= 1;
-            self.grant_putter()
+    /// A waiting putter gives up; if it had been woken, the room goes to the next putter, returned.
+    pub fn abandon_put(&mut self, task: TaskId, woken: bool) -> Option<TaskId> {
+        if woken {
+            if self.strict() {
+                self.reserved_places -= 1;
+            } else if self.full() {
+                return None;
+            }
+            self.wake_putter()
         } else {
             self.putters.retain(|&t| t != task);
             None
@@ -156,40 +216,4 @@ impl Queue {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn item(text: &str) -> Item {
-        Item { text: text.into(), put_at: 0 }
-    }
-
-    #[test]
-    fn a_waiting_getter_is_granted_the_item_and_nobody_takes_it_first() {
-        let mut q = Queue::new(None);
-        q.wait_get(7);
-        assert_eq!(q.try_put(item("a")).ok(), Some(Some(7)));
-        assert!(q.try_get().is_none(), "the item is reserved for task 7");
-        assert_eq!(q.get_reserved().0.text, "a");
-    }
-
-    #[test]
-    fn a_full_queue_grants_the_freed_place_to_the_first_putter() {
-        let mut q = Queue::new(Some(1));
-        assert!(q.try_put(item("a")).is_ok());
-        let b = q.try_put(item("b")).expect_err("the queue is full");
-        q.wait_put(3);
-        let (got, putter) = q.try_get().expect("an item is there");
-        assert_eq!((got.text.as_str(), putter), ("a", Some(3)));
-        assert!(q.try_put(item("c")).is_err(), "the place is reserved for task 3");
-        assert_eq!(q.put_reserved(b), None);
-    }
-
-    #[test]
-    fn a_getter_that_gives_up_hands_its_item_to_the_next() {
-        let mut q = Queue::new(None);
-        q.wait_get(1);
-        q.wait_get(2);
-        assert_eq!(q.try_put(item("a")).ok(), Some(Some(1)));
-        assert_eq!(q.abandon_get(1, true), Some(2));
-    }
-}
+mod tests;

@@ -122,14 +122,16 @@ impl Op for GetOp {
     }
 }
 
+/// Waits to put `item`; the item goes into the queue when the operation completes.
 pub struct PutOp {
     pub queue: usize,
+    pub item: Option<Item>,
 }
 
 impl Op for PutOp {
     type Output = ();
     fn poll_op(&mut self, w: &mut World, id: TaskId) -> Option<()> {
-        w.take_place(id).then_some(())
+        w.put_woken(self.queue, id, &mut self.item).then_some(())
     }
     fn abandon(&mut self, w: &mut World, id: TaskId) {
         w.abandon_put(self.queue, id);

@@ -317,8 +317,7 @@ async fn put(ctx: &mut Ctx, queue: usize, item: &Template, say: Option<&Template
         (w.put_or_wait(queue, ctx.id, Item { text: ctx.text.msg.clone(), put_at: start }).err(), start)
     };
     if let Some(item) = waiting {
-        ctx.suspend(PutOp { queue }).await?;
-        ctx.shared.lock_running()?.put_reserved(queue, item);
+        ctx.suspend(PutOp { queue, item: Some(item) }).await?;
     }
     let mut w = ctx.shared.lock_running()?;
     let blocked = w.now() - start;
@@ -534,9 +533,10 @@ async fn acquire(ctx: &mut Ctx, semaphore: usize) -> Result<(), Unwind> {
 
 fn release(ctx: &mut Ctx, semaphore: usize) -> Result<(), Unwind> {
     let mut w = ctx.shared.lock_running()?;
-    if !w.release(semaphore, ctx.id) {
-        let name = &ctx.shared.plan.semaphores[semaphore].name;
-        return Err(fail(&mut w, ctx.id, format!("released semaphore `{name}` without holding it")));
+    let plan = &ctx.shared.plan.semaphores[semaphore];
+    if !w.release(semaphore, ctx.id, plan.bounded) {
+        let name = &plan.name;
+        return Err(fail(&mut w, ctx.id, format!("released bounded semaphore `{name}` without holding it")));
     }
     w.record(ctx.id, EventKind::Release { semaphore });
     Ok(())

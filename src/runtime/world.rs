@@ -74,7 +74,7 @@ impl World {
             clock: Clock::default(),
             limits,
             tasks: Tasks::default(),
-            queues: plan.queues.iter().map(|q| Queue::new(q.capacity)).collect(),
+            queues: plan.queues.iter().map(|q| Queue::new(q.capacity, q.fairness)).collect(),
             semaphores: plan.semaphores.iter().map(|s| Semaphore::new(s.permits)).collect(),
             events: plan.events.iter().map(|e| EventFlag::new(e.initially_set)).collect(),
             barriers: plan.barriers.iter().map(|b| Barrier::new(b.parties)).collect(),
@@ -378,17 +378,19 @@ impl World {
         }
     }
 
-    /// Gives back a permit the task holds; `false` if it holds none.
-    pub fn release(&mut self, sem: usize, task: TaskId) -> bool {
+    /// Gives back a permit the task holds, or adds one to an unbounded semaphore (asyncio lets any
+    /// task release); `false` if the semaphore is bounded and the task holds none.
+    pub fn release(&mut self, sem: usize, task: TaskId, bounded: bool) -> bool {
         let held = &mut self.tasks[task].held;
         match held.iter().rposition(|&s| s == sem) {
             Some(at) => {
                 held.swap_remove(at);
-                self.release_permit(sem);
-                true
             }
-            None => false,
+            None if bounded => return false,
+            None => {}
         }
+        self.release_permit(sem);
+        true
     }
 
     pub fn abandon_acquire(&mut self, sem: usize, task: TaskId) {
@@ -467,11 +469,24 @@ impl World {
         }
     }
 
-    /// Puts into the place granted to this task.
-    pub fn put_reserved(&mut self, q: usize, mut item: Item) {
-        item.put_at = self.clock.now;
-        let getter = self.queues[q].put_reserved(item);
-        self.after_put(q, getter);
+    /// A putter that was woken tries again: `true` once its item is in the queue; otherwise it
+    /// waits again (asyncio's rule) and keeps its item.
+    pub fn put_woken(&mut self, q: usize, task: TaskId, item: &mut Option<Item>) -> bool {
+        if !self.tasks.take_grant(task) {
+            return false;
+        }
+        let Some(mut it) = item.take() else { return false };
+        it.put_at = self.clock.now;
+        match self.queues[q].put_woken(task, it) {
+            Ok(getter) => {
+                self.after_put(q, getter);
+                true
+            }
+            Err(it) => {
+                *item = Some(it);
+                false
+            }
+        }
     }
 
     fn after_put(&mut self, q: usize, getter: Option<TaskId>) {
@@ -498,22 +513,25 @@ impl World {
                 Some(item)
             }
             None => {
-                self.queues[q].wait_get(task);
+                if let Some(putter) = self.queues[q].wait_get(task) {
+                    self.tasks.grant(putter);
+                }
                 None
             }
         }
     }
 
-    /// The item granted to this waiting task, once it has been.
+    /// A getter that was woken tries again: its item, or `None` to wait again (asyncio's rule,
+    /// when another task took the item first).
     pub fn take_item(&mut self, q: usize, task: TaskId) -> Option<Item> {
         if !self.tasks.take_grant(task) {
             return None;
         }
-        let (item, putter) = self.queues[q].get_reserved();
+        let (item, putter) = self.queues[q].get_woken(task);
         if let Some(putter) = putter {
             self.tasks.grant(putter);
         }
-        Some(item)
+        item
     }
 
     pub fn abandon_get(&mut self, q: usize, task: TaskId) {
@@ -521,11 +539,6 @@ impl World {
         if let Some(next) = self.queues[q].abandon_get(task, granted) {
             self.tasks.grant(next);
         }
-    }
-
-    /// Whether a place was granted to this waiting putter.
-    pub fn take_place(&mut self, task: TaskId) -> bool {
-        self.tasks.take_grant(task)
     }
 
     pub fn abandon_put(&mut self, q: usize, task: TaskId) {
