@@ -642,7 +642,10 @@ impl Compiler<'_> {
                 Step::Repeat { times: times?, body }
             }
             StepKind::Start => Step::Start { tasks: self.task_refs(s.start.as_ref()?)? },
-            StepKind::Wait => Step::Wait { tasks: self.task_refs(s.wait.as_ref()?)? },
+            StepKind::Wait => {
+                let shield = s.shield.as_ref().is_some_and(|b| *b.get_ref());
+                Step::Wait { tasks: self.task_refs(s.wait.as_ref()?)?, shield }
+            }
             StepKind::Gather => {
                 let policy = match s.policy.as_ref().map(|p| (p.get_ref().as_str(), p.span())) {
                     None | Some(("fail-fast", _)) => Some(GatherPolicy::FailFast),

@@ -325,6 +325,10 @@ step_keys! {
         "finally" finally: Block, with ["timeout", "try"];
         /// With `try`: the steps run when the block fails.
         "on-error" on_error: Block, with ["try"];
+        /// With `wait`: when the waiting task is cancelled or times out, the tasks it waits for
+        /// go on running (asyncio's `shield`). Default false: they are cancelled with it, as an
+        /// interrupted `await task` cancels the task.
+        "shield" shield: bool, with ["wait"];
         /// With `gather`: `"fail-fast"` (default) or `"collect"`.
         "policy" policy: String, with ["gather"];
         /// With `fail`: the chance of failing, from 0 to 1. Default 1.

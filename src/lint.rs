@@ -220,7 +220,7 @@ fn walk(steps: &[Step], u: &mut Uses) {
                 u.started[t] = true;
                 u.stopped[t] = true;
             }),
-            Step::Wait { tasks } => tasks.iter().for_each(|&t| u.awaited[t] = true),
+            Step::Wait { tasks, .. } => tasks.iter().for_each(|&t| u.awaited[t] = true),
             Step::Cancel { tasks } => tasks.iter().for_each(|&t| u.stopped[t] = true),
             Step::Repeat { body, .. } | Step::Retry { body, .. } => walk(body, u),
             Step::Timeout { body, on_timeout, finally, .. } => {

@@ -180,6 +180,9 @@ pub enum Step {
     },
     Wait {
         tasks: Vec<TaskRef>,
+        /// Without a shield, an interrupt of the waiter cancels the tasks it waits for, as an
+        /// interrupted `await task` does in asyncio.
+        shield: bool,
     },
     Gather {
         tasks: Vec<TaskRef>,

@@ -621,3 +621,80 @@ fn a_rendezvous_queue_drops_nothing_and_holds_nothing() {
     assert_eq!((s.queues[0].puts, s.queues[0].gets, s.queues[0].max_len), (3, 3, 1));
     assert_eq!(s.end, 3 * SEC);
 }
+
+// ----- interrupts, ties and awaiting tasks (asyncio 3.12's rules) -----
+
+#[test]
+fn a_timeout_around_waiting_for_a_task_cancels_the_task_even_at_a_tie() {
+    // The worker's 1 s timer was registered before the deadline, so it fires first; but the
+    // deadline cancels the awaited worker before the worker runs again, as asyncio does when
+    // `await task` is cancelled: the worker never says "done".
+    let out = plain(
+        r#"
+        [tasks.worker]
+        steps = [{ sleep = "1s" }, { say = "worker done" }]
+        [main]
+        steps = [
+          { start = "worker" },
+          { sleep = "0s" },
+          { timeout = "1s", steps = [{ wait = "worker" }], on-timeout = [{ say = "timed out" }] },
+        ]
+        "#,
+    );
+    assert_eq!(out, "timed out\n");
+}
+
+#[test]
+fn a_shielded_wait_leaves_the_task_running() {
+    let out = plain(
+        r#"
+        [tasks.worker]
+        steps = [{ sleep = "2s" }, { say = "worker done at {elapsed}" }]
+        [main]
+        steps = [
+          { start = "worker" },
+          { timeout = "500ms", steps = [{ wait = "worker", shield = true }], on-timeout = [{ say = "timed out" }] },
+          { wait = "worker" },
+        ]
+        "#,
+    );
+    assert_eq!(out, "timed out\nworker done at 2\n");
+}
+
+#[test]
+fn cancelling_a_waiter_cancels_what_it_awaits_and_waits_for_its_cleanup() {
+    let out = plain(
+        r#"
+        [tasks.worker]
+        steps = [{ try = [{ sleep = "10s" }], finally = [{ sleep = "1s" }, { say = "worker cleaned up at {elapsed}" }] }]
+        [tasks.waiter]
+        steps = [{ try = [{ wait = "worker" }], finally = [{ say = "waiter unwinds at {elapsed}" }] }]
+        [main]
+        steps = [{ start = ["worker", "waiter"] }, { sleep = "2s" }, { cancel = "waiter" }, { say = "main goes on at {elapsed}" }]
+        "#,
+    );
+    assert_eq!(out, "worker cleaned up at 3\nwaiter unwinds at 3\nmain goes on at 3\n");
+}
+
+#[test]
+fn a_deadline_reaches_a_waiting_getter_before_a_put_at_the_same_instant() {
+    // The producer's timer fires first, but the deadline's interrupt takes `main` out of the
+    // line of getters at once (asyncio cancels the getter's future), so the item goes to the
+    // other consumer, which was waiting behind it.
+    let out = plain(
+        r#"
+        [queues.q]
+        [tasks.other]
+        steps = [{ sleep = "1ms" }, { get = "q", say = "other got {item} at {elapsed}" }]
+        [tasks.producer]
+        steps = [{ sleep = "1s" }, { put = "q", item = "x" }]
+        [main]
+        steps = [
+          { start = ["producer", "other"] },
+          { timeout = "1s", steps = [{ get = "q", say = "main got {item}" }], on-timeout = [{ say = "main timed out" }] },
+          { wait = ["producer", "other"] },
+        ]
+        "#,
+    );
+    assert_eq!(out, "main timed out\nother got x at 1\n");
+}

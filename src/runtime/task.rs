@@ -201,9 +201,13 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
         }
         Step::Gather { tasks, policy } => gather(ctx, tasks, *policy).await?,
         Step::Race { tasks } => race(ctx, tasks).await?,
-        Step::Wait { tasks } => {
+        Step::Wait { tasks, shield } => {
             let ids = instances(ctx, tasks);
-            wait_for(ctx, ids.clone(), false).await?;
+            if *shield {
+                wait_for(ctx, ids.clone(), false).await?;
+            } else {
+                wait_cancelling(ctx, &ids).await?;
+            }
             // Like awaiting a task in asyncio: its failure becomes the waiter's.
             let mut w = ctx.shared.lock_running()?;
             if let Some(&failed) = ids.iter().find(|&&t| w.tasks[t].outcome == Some(Outcome::Failed)) {
@@ -550,6 +554,17 @@ async fn cancel_and_drain(ctx: &mut Ctx, tasks: &[TaskId]) -> Result<(), Unwind>
             w.request_cancel(ctx.id, t);
         }
     }
+    drain(ctx, tasks).await
+}
+
+/// Waits until `tasks` have all ended, letting no interrupt in meanwhile.
+async fn drain(ctx: &mut Ctx, tasks: &[TaskId]) -> Result<(), Unwind> {
+    {
+        let mut w = ctx.shared.lock_running()?;
+        for &t in tasks {
+            w.watch(t, ctx.id);
+        }
+    }
     let mut drain = ctx.suspend(WaitOp::new(tasks.to_vec(), false, 0));
     drain.shielded = true;
     drain.await?.ok();
@@ -585,6 +600,28 @@ fn start(ctx: &mut Ctx, tasks: &[usize]) -> Result<Vec<TaskId>, Unwind> {
 fn instances(ctx: &Ctx, tasks: &[usize]) -> Vec<TaskId> {
     let w = ctx.shared.lock();
     tasks.iter().flat_map(|&t| w.instances[t].iter().copied()).collect()
+}
+
+/// Waits until every task in `ids` has ended, as `await` does in asyncio: an interrupt of this
+/// task reaches them too (they are cancelled the moment it is delivered, see
+/// `World::withdraw`), and this task goes on unwinding once they have ended.
+async fn wait_cancelling(ctx: &mut Ctx, ids: &[TaskId]) -> Result<(), Unwind> {
+    {
+        let mut w = ctx.shared.lock_running()?;
+        let running: Vec<TaskId> = ids.iter().copied().filter(|&t| !w.tasks[t].done).collect();
+        w.tasks[ctx.id].cancel_with = running;
+    }
+    let result = wait_for(ctx, ids.to_vec(), false).await;
+    if let Ok(mut w) = ctx.shared.lock_running() {
+        w.tasks[ctx.id].cancel_with.clear();
+    }
+    match result {
+        Err(unwind @ (Unwind::Cancelled | Unwind::Timeout(_))) => {
+            drain(ctx, ids).await?;
+            Err(unwind)
+        }
+        other => other,
+    }
 }
 
 /// Waits until every task in `ids` has ended. With `fail_fast`, a failure of one of them ends

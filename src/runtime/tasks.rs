@@ -55,6 +55,9 @@ pub struct TaskState {
     pub child_failures: u64,
     /// Semaphores this task holds a permit of, once per permit.
     pub held: Vec<usize>,
+    /// Tasks to cancel when an interrupt reaches this task while it waits for them, as asyncio
+    /// cancels the task an interrupted `await task` waits on.
+    pub cancel_with: Vec<TaskId>,
     /// While waiting: the resource waited for (an item, a place, a permit, passage) has been
     /// granted to it, and is its own once it runs.
     granted: bool,
@@ -78,6 +81,7 @@ impl TaskState {
             waiters: Vec::new(),
             child_failures: 0,
             held: Vec::new(),
+            cancel_with: Vec::new(),
             granted: false,
             waiting: None,
         }
@@ -117,6 +121,11 @@ impl Tasks {
     /// Whether something was granted to this waiting task; it is the task's from now on.
     pub fn take_grant(&mut self, task: TaskId) -> bool {
         std::mem::take(&mut self.0[task].granted)
+    }
+
+    /// Whether something was granted to this task that it has not taken yet.
+    pub fn granted(&self, task: TaskId) -> bool {
+        self.0[task].granted
     }
 
     /// Remembers how to wake a task that is about to return `Pending`.

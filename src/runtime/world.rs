@@ -66,6 +66,8 @@ pub struct World {
     failure: Option<Failure>,
     live: usize,
     supervisor: Option<Waker>,
+    /// The tasks whose timers fired at the current instant, in order (a reused buffer).
+    fired: Vec<TaskId>,
 }
 
 impl World {
@@ -89,6 +91,7 @@ impl World {
             failure: None,
             live: 0,
             supervisor: None,
+            fired: Vec::new(),
         }
     }
 
@@ -145,9 +148,18 @@ impl World {
         if self.state != RunState::Running {
             return;
         }
-        let tasks = &self.tasks;
-        match self.clock.advance(self.limits.time_limit, |t| tasks.wake(t)) {
-            Advance::Fired => {}
+        let mut fired = std::mem::take(&mut self.fired);
+        match self.clock.advance(self.limits.time_limit, |t| fired.push(t)) {
+            Advance::Fired => {
+                // In registration order, as asyncio runs its timer callbacks: wake the task, and
+                // when the timer is a timeout's deadline, the interrupt reaches the task now.
+                for &t in &fired {
+                    self.tasks.wake(t);
+                    if self.tasks[t].scopes.iter().any(|s| !s.delivered && self.clock.fired(s.timer)) {
+                        self.withdraw(t);
+                    }
+                }
+            }
             Advance::BeyondLimit => {
                 let mut msg = String::from("the run reached its virtual-time limit of ");
                 push_humantime(&mut msg, self.limits.time_limit);
@@ -161,6 +173,30 @@ impl World {
                     format!("deadlock: every task is waiting and no timer is pending\n{blocked}"),
                 );
             }
+        }
+        fired.clear();
+        self.fired = fired;
+    }
+
+    /// An interrupt (a cancellation, or a timeout's deadline) reaches `task` now, as asyncio's
+    /// `Task.cancel()` cancels the future the task waits on at once: the task leaves the line it
+    /// waits in, so that whatever happens later in the same instant passes it by, and the tasks
+    /// it awaits unshielded are cancelled too. Something already granted to it is handed on when
+    /// it runs (`Suspend` abandons its operation then).
+    fn withdraw(&mut self, task: TaskId) {
+        if !self.tasks.granted(task) {
+            match self.tasks[task].waiting {
+                Some(Waiting::Get(q)) => drop(self.queues[q].abandon_get(task, false)),
+                Some(Waiting::Put(q)) => drop(self.queues[q].abandon_put(task, false)),
+                Some(Waiting::Join(q)) => self.queues[q].abandon_join(task),
+                Some(Waiting::Acquire(s)) => drop(self.semaphores[s].abandon(task, false)),
+                Some(Waiting::Event(e)) => self.events[e].abandon(task, false),
+                Some(Waiting::Barrier(b)) => self.barriers[b].abandon(task, false),
+                Some(Waiting::Sleep | Waiting::Task(_)) | None => {}
+            }
+        }
+        for t in std::mem::take(&mut self.tasks[task].cancel_with) {
+            self.request_cancel(task, t);
         }
     }
 
@@ -298,6 +334,7 @@ impl World {
         self.record(by, EventKind::Cancel { target: &label });
         self.tasks[target].cancel_requested = true;
         self.tasks.wake(target);
+        self.withdraw(target);
         true
     }
 
