@@ -668,8 +668,9 @@ impl Compiler<'_> {
             StepKind::Try => {
                 let body = self.block(s.try_.as_ref()?, count);
                 let on_error = s.on_error.as_ref().map(|b| self.block(b, count));
+                let on_cancel = s.on_cancel.as_ref().map_or_else(Vec::new, |b| self.block(b, count));
                 let finally = s.finally.as_ref().map_or_else(Vec::new, |b| self.block(b, count));
-                Step::Try { body, on_error, finally }
+                Step::Try { body, on_error, on_cancel, finally }
             }
             StepKind::Acquire => Step::Acquire { semaphore: self.resolve(s.acquire.as_ref()?, Namespace::Semaphore)? },
             StepKind::Release => Step::Release { semaphore: self.resolve(s.release.as_ref()?, Namespace::Semaphore)? },

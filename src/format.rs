@@ -325,6 +325,9 @@ step_keys! {
         "finally" finally: Block, with ["timeout", "try"];
         /// With `try`: the steps run when the block fails.
         "on-error" on_error: Block, with ["try"];
+        /// With `try`: the steps run when the block is cancelled or times out; the cancellation
+        /// then goes on (Python's `except CancelledError: ...; raise`).
+        "on-cancel" on_cancel: Block, with ["try"];
         /// With `wait`: when the waiting task is cancelled or times out, the tasks it waits for
         /// go on running (asyncio's `shield`). Default false: they are cancelled with it, as an
         /// interrupted `await task` cancels the task.

@@ -173,9 +173,10 @@ fn longest_fixed_wait(steps: &[Step]) -> Option<u64> {
                 [longest_fixed_wait(on_timeout), longest_fixed_wait(finally)].into_iter().flatten().max()
             }
             Step::Repeat { body, .. } | Step::Retry { body, .. } | Step::Hold { body, .. } => longest_fixed_wait(body),
-            Step::Try { body, on_error, finally } => [
+            Step::Try { body, on_error, on_cancel, finally } => [
                 longest_fixed_wait(body),
                 longest_fixed_wait(on_error.as_deref().unwrap_or_default()),
+                longest_fixed_wait(on_cancel),
                 longest_fixed_wait(finally),
             ]
             .into_iter()
@@ -228,9 +229,10 @@ fn walk(steps: &[Step], u: &mut Uses) {
                 walk(on_timeout, u);
                 walk(finally, u);
             }
-            Step::Try { body, on_error, finally } => {
+            Step::Try { body, on_error, on_cancel, finally } => {
                 walk(body, u);
                 walk(on_error.as_deref().unwrap_or_default(), u);
+                walk(on_cancel, u);
                 walk(finally, u);
             }
             Step::ToThread { .. } => u.to_thread = true,

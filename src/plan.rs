@@ -201,9 +201,12 @@ pub enum Step {
         finally: Vec<Step>,
     },
     /// Without `on_error`, a failure goes on after `finally`, as in Python's `try`/`finally`.
+    /// `on_cancel` runs when the block is cancelled or times out, and the cancellation goes on
+    /// (Python's `except CancelledError: ...; raise`).
     Try {
         body: Vec<Step>,
         on_error: Option<Vec<Step>>,
+        on_cancel: Vec<Step>,
         finally: Vec<Step>,
     },
     Acquire {

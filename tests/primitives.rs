@@ -698,3 +698,22 @@ fn a_deadline_reaches_a_waiting_getter_before_a_put_at_the_same_instant() {
     );
     assert_eq!(out, "main timed out\nother got x at 1\n");
 }
+
+#[test]
+fn on_cancel_runs_when_the_block_is_cancelled_or_times_out_and_the_cancellation_goes_on() {
+    let out = plain(
+        r#"
+        [tasks.worker]
+        steps = [{ try = [{ sleep = "1s" }, { say = "worker done" }], on-cancel = [{ say = "worker cancelled" }] }, { say = "never" }]
+        [main]
+        steps = [
+          { start = "worker" },
+          { sleep = "0s" },
+          { timeout = "1s", steps = [{ wait = "worker" }], on-timeout = [{ say = "timed out" }] },
+          { timeout = "1s", steps = [{ try = [{ sleep = "2s" }], on-cancel = [{ say = "main's block cancelled" }] }] },
+          { say = "main goes on at {elapsed}" },
+        ]
+        "#,
+    );
+    assert_eq!(out, "worker cancelled\ntimed out\nmain's block cancelled\nmain goes on at 2\n");
+}

@@ -226,10 +226,13 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
             wait_for(ctx, ids, false).await?;
         }
         Step::Timeout { after, body, on_timeout, finally } => timeout(ctx, after, body, on_timeout, finally).await?,
-        Step::Try { body, on_error, finally } => {
+        Step::Try { body, on_error, on_cancel, finally } => {
             let result = exec(ctx, body).await;
             let result = match (result, on_error) {
                 (Err(Unwind::Failed(_)), Some(on_error)) => exec(ctx, on_error).await,
+                (Err(unwind @ (Unwind::Cancelled | Unwind::Timeout(_))), _) => {
+                    exec(ctx, on_cancel).await.and(Err(unwind))
+                }
                 (other, _) => other,
             };
             if result != Err(Unwind::Stopped) {
