@@ -13,8 +13,8 @@ use crate::format::{self, DistTable, DurationSpec, Scalar, Spanned, StepKey, Ste
 use crate::lint::{Declarations, lint};
 pub use crate::plan::Plan;
 use crate::plan::{
-    BarrierPlan, Count, EventPlan, Expr, Fairness, GatherPolicy, Limits, QueuePlan, RateLimitPlan, SemaphorePlan, Step,
-    TaskPlan,
+    BarrierPlan, Count, EventPlan, Expr, Fairness, GatherPolicy, Limits, QueuePlan, RacePolicy, RateLimitPlan,
+    SemaphorePlan, Step, TaskPlan,
 };
 use crate::template::Template;
 
@@ -427,7 +427,7 @@ impl Compiler<'_> {
                 Vec::new()
             }
             None if tasks.is_empty() => Vec::new(),
-            None => vec![Step::Gather { tasks: (0..tasks.len()).collect(), policy: GatherPolicy::FailFast }],
+            None => vec![Step::Gather { tasks: (0..tasks.len()).collect(), policy: GatherPolicy::TaskGroup }],
         };
         let main = TaskPlan { name: "main".into(), count: 1, steps: main_steps };
 
@@ -648,14 +648,15 @@ impl Compiler<'_> {
             }
             StepKind::Gather => {
                 let policy = match s.policy.as_ref().map(|p| (p.get_ref().as_str(), p.span())) {
-                    None | Some(("fail-fast", _)) => Some(GatherPolicy::FailFast),
-                    Some(("collect", _)) => Some(GatherPolicy::Collect),
+                    None | Some(("task-group" | "fail-fast", _)) => Some(GatherPolicy::TaskGroup),
+                    Some(("gather", _)) => Some(GatherPolicy::Gather),
+                    Some(("return-exceptions" | "collect", _)) => Some(GatherPolicy::ReturnExceptions),
                     Some((other, span)) => {
                         self.error_help(
                             DiagnosticKind::InvalidValue,
                             span,
-                            format!("unknown policy `{other}`"),
-                            "use \"fail-fast\" or \"collect\"",
+                            format!("unknown gather policy `{other}`"),
+                            "use \"task-group\" (the default), \"gather\" or \"return-exceptions\"",
                         );
                         None
                     }
@@ -664,7 +665,22 @@ impl Compiler<'_> {
                 Step::Gather { tasks: tasks?, policy: policy? }
             }
             StepKind::Cancel => Step::Cancel { tasks: self.task_refs(s.cancel.as_ref()?)? },
-            StepKind::Race => Step::Race { tasks: self.task_refs(s.race.as_ref()?)? },
+            StepKind::Race => {
+                let policy = match s.policy.as_ref().map(|p| (p.get_ref().as_str(), p.span())) {
+                    None | Some(("first-success", _)) => Some(RacePolicy::FirstSuccess),
+                    Some(("first-completed", _)) => Some(RacePolicy::FirstCompleted),
+                    Some((other, span)) => {
+                        self.error_help(
+                            DiagnosticKind::InvalidValue,
+                            span,
+                            format!("unknown race policy `{other}`"),
+                            "use \"first-success\" (the default) or \"first-completed\"",
+                        );
+                        None
+                    }
+                };
+                Step::Race { tasks: self.task_refs(s.race.as_ref()?)?, policy: policy? }
+            }
             StepKind::Try => {
                 let body = self.block(s.try_.as_ref()?, count);
                 let on_error = s.on_error.as_ref().map(|b| self.block(b, count));

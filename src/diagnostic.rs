@@ -71,6 +71,8 @@ pub enum DiagnosticKind {
     PastTimeLimit,
     /// A task awaited that repeats forever and is never cancelled.
     RunsForever,
+    /// A task started with `start` and started again by `gather` or `race`.
+    StartedTwice,
     /// A rate that is rounded to the nanosecond.
     Rounded,
 }

@@ -332,8 +332,11 @@ step_keys! {
         /// go on running (asyncio's `shield`). Default false: they are cancelled with it, as an
         /// interrupted `await task` cancels the task.
         "shield" shield: bool, with ["wait"];
-        /// With `gather`: `"fail-fast"` (default) or `"collect"`.
-        "policy" policy: String, with ["gather"];
+        /// With `gather`: `"task-group"` (default; asyncio's `TaskGroup`), `"gather"`
+        /// (`asyncio.gather`) or `"return-exceptions"` (`return_exceptions=True`). With `race`:
+        /// `"first-success"` (default) or `"first-completed"` (`asyncio.wait` with
+        /// `FIRST_COMPLETED`).
+        "policy" policy: String, with ["gather", "race"];
         /// With `fail`: the chance of failing, from 0 to 1. Default 1.
         "probability" probability: f64, with ["fail"];
         /// With `retry`: the wait before the first retry; it is multiplied by `backoff-factor`

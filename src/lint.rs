@@ -34,6 +34,10 @@ struct Uses {
     rate_limits: Vec<bool>,
     to_thread: bool,
     started: Vec<bool>,
+    /// Started by a `start` step (not by `gather` or `race`).
+    started_alone: Vec<bool>,
+    /// Started by a `gather` or `race` step.
+    gathered: Vec<bool>,
     awaited: Vec<bool>,
     stopped: Vec<bool>,
 }
@@ -52,6 +56,8 @@ pub fn lint(plan: &Plan, decls: &Declarations) -> Vec<Diagnostic> {
         rate_limits: vec![false; plan.rate_limits.len()],
         to_thread: false,
         started: vec![false; plan.tasks.len()],
+        started_alone: vec![false; plan.tasks.len()],
+        gathered: vec![false; plan.tasks.len()],
         awaited: vec![false; plan.tasks.len()],
         stopped: vec![false; plan.tasks.len()],
     };
@@ -148,6 +154,14 @@ pub fn lint(plan: &Plan, decls: &Declarations) -> Vec<Diagnostic> {
                 format!("{what} `{name}` waits {wait} at once, longer than the time limit of {limit}"),
                 "the run will stop at its time limit first; raise `time-limit`, or shorten the wait",
             );
+        } else if u.started_alone[t] && u.gathered[t] {
+            warn(
+                StartedTwice,
+                &spans(Task)[t],
+                format!("task `{name}` is started with `start` and also with `gather` or `race`, which start it again"),
+                "`gather` and `race` start new replicas, as asyncio.gather does with a coroutine; to wait for the \
+                 replicas `start` started, use `{ wait = \"...\" }`",
+            );
         } else if u.awaited[t] && !u.stopped[t] && repeats_forever(&task.steps) {
             warn(
                 RunsForever,
@@ -212,12 +226,17 @@ fn walk(steps: &[Step], u: &mut Uses) {
             Step::WaitEvent { event } => u.event_waits[*event] = true,
             Step::Barrier { barrier } => u.barriers[*barrier] = true,
             Step::Throttle { limit } => u.rate_limits[*limit] = true,
-            Step::Start { tasks } => tasks.iter().for_each(|&t| u.started[t] = true),
+            Step::Start { tasks } => tasks.iter().for_each(|&t| {
+                u.started[t] = true;
+                u.started_alone[t] = true;
+            }),
             Step::Gather { tasks, .. } => tasks.iter().for_each(|&t| {
+                u.gathered[t] = true;
                 u.started[t] = true;
                 u.awaited[t] = true;
             }),
-            Step::Race { tasks } => tasks.iter().for_each(|&t| {
+            Step::Race { tasks, .. } => tasks.iter().for_each(|&t| {
+                u.gathered[t] = true;
                 u.started[t] = true;
                 u.stopped[t] = true;
             }),

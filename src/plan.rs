@@ -193,6 +193,7 @@ pub enum Step {
     },
     Race {
         tasks: Vec<TaskRef>,
+        policy: RacePolicy,
     },
     Timeout {
         after: Dist,
@@ -254,13 +255,29 @@ pub enum Step {
     },
 }
 
-/// What `gather` does when one of its tasks fails.
+/// How `gather` waits for its tasks, each after its asyncio original.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GatherPolicy {
-    /// Cancel the others, wait for them to end, then fail (like a task group).
-    FailFast,
-    /// Wait for every task and go on whatever their outcome (`return_exceptions=True`).
-    Collect,
+    /// `asyncio.TaskGroup`: the first failure cancels the others, waits for them to end, then
+    /// fails the gathering task; when the gathering task is interrupted, it cancels its tasks and
+    /// waits for them. (Also accepted as `fail-fast`.)
+    TaskGroup,
+    /// `asyncio.gather`: the first failure fails the gathering task at once, and the others go
+    /// on running; an interrupt of the gathering task cancels its tasks at once.
+    Gather,
+    /// `asyncio.gather(..., return_exceptions=True)`: every task runs to its end and the
+    /// gathering task goes on whatever their outcome. (Also accepted as `collect`.)
+    ReturnExceptions,
+}
+
+/// When `race` is decided, each after its asyncio original.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RacePolicy {
+    /// The first racer to complete wins; failed and cancelled racers do not.
+    FirstSuccess,
+    /// `asyncio.wait(..., return_when=FIRST_COMPLETED)`: the first racer to end decides; if it
+    /// failed or was cancelled, the race fails.
+    FirstCompleted,
 }
 
 /// How many times a `repeat` runs its block.

@@ -142,6 +142,7 @@ fn warnings_have_kinds() {
         ("queue_nobody_writes", &[OneSided]),
         ("rate_is_rounded", &[Rounded]),
         ("task_never_started", &[NeverStarted]),
+        ("task_started_and_gathered", &[StartedTwice]),
         ("task_that_never_finishes", &[RunsForever]),
         ("thread_pool_unused", &[Unused]),
         ("wait_longer_than_the_time_limit", &[PastTimeLimit]),

@@ -717,3 +717,84 @@ fn on_cancel_runs_when_the_block_is_cancelled_or_times_out_and_the_cancellation_
     );
     assert_eq!(out, "worker cancelled\ntimed out\nmain's block cancelled\nmain goes on at 2\n");
 }
+
+// ----- gather and race policies, after their asyncio originals -----
+
+fn gather_with(policy: &str) -> String {
+    // Call i sleeps i + 1 seconds, then fails; the first failure is at 1 s.
+    let calls: String = (0..3)
+        .map(|i| {
+            format!(
+                r#"
+                [tasks.call{i}]
+                steps = [
+                  {{ try = [{{ sleep = "{}s" }}], on-cancel = [{{ say = "call {i} cancelled at {{elapsed}}" }}] }},
+                  {{ fail = "call {i} failed" }},
+                ]
+                "#,
+                i + 1
+            )
+        })
+        .collect();
+    plain(&format!(
+        r#"{calls}
+        [main]
+        steps = [
+          {{ try = [{{ gather = ["call0", "call1", "call2"], policy = "{policy}" }}], on-error = [{{ say = "gather failed at {{elapsed}}" }}] }},
+          {{ say = "main goes on at {{elapsed}}" }},
+          {{ sleep = "5s" }},
+        ]
+        "#
+    ))
+}
+
+#[test]
+fn task_group_cancels_the_others_at_the_first_failure() {
+    assert_eq!(
+        gather_with("task-group"),
+        "call 1 cancelled at 1\ncall 2 cancelled at 1\ngather failed at 1\nmain goes on at 1\n"
+    );
+    assert_eq!(gather_with("fail-fast"), gather_with("task-group"), "the old name still works");
+}
+
+#[test]
+fn asyncio_gather_fails_at_the_first_failure_and_the_others_go_on() {
+    // Calls 1 and 2 are not cancelled: they fail later, unawaited.
+    assert_eq!(gather_with("gather"), "gather failed at 1\nmain goes on at 1\n");
+}
+
+#[test]
+fn return_exceptions_waits_for_every_task() {
+    assert_eq!(gather_with("return-exceptions"), "main goes on at 3\n");
+    assert_eq!(gather_with("collect"), gather_with("return-exceptions"), "the old name still works");
+}
+
+fn race_with(policy: &str) -> (Option<String>, String) {
+    // The fast racer fails at 1 s; the slow one completes at 2 s.
+    let (s, out) = run(
+        &format!(
+            r#"
+            [tasks.fast]
+            steps = [{{ sleep = "1s" }}, {{ fail = "fast broke" }}]
+            [tasks.slow]
+            steps = [{{ sleep = "2s" }}, {{ say = "slow answered at {{elapsed}}" }}]
+            [main]
+            steps = [{{ race = ["fast", "slow"], policy = "{policy}" }}, {{ say = "race over at {{elapsed}}" }}]
+            "#
+        ),
+        Format::Plain,
+    );
+    (s.failure.map(|f| f.message), out)
+}
+
+#[test]
+fn first_success_waits_past_a_failed_racer() {
+    assert_eq!(race_with("first-success"), (None, "slow answered at 2\nrace over at 2\n".to_owned()));
+}
+
+#[test]
+fn first_completed_is_decided_by_the_first_racer_to_end_failed_or_not() {
+    let (failure, out) = race_with("first-completed");
+    assert_eq!(out, "");
+    assert_eq!(failure.as_deref(), Some("task `main` failed: task `fast` failed: fast broke"));
+}

@@ -197,16 +197,23 @@ impl Op for WaitOp {
     }
 }
 
-/// Waits for the first racer to complete; `None` when all ended without completing.
+/// Waits until a race is decided: the first racer to complete (`first_completed`: to end),
+/// or `None` when all ended without completing.
 pub struct RaceOp {
     pub racers: Vec<TaskId>,
+    pub first_completed: bool,
 }
 
 impl Op for RaceOp {
     type Output = Option<TaskId>;
     fn poll_op(&mut self, w: &mut World, _: TaskId) -> Option<Option<TaskId>> {
-        if let Some(&winner) = self.racers.iter().find(|&&t| w.tasks[t].outcome == Some(Outcome::Completed)) {
-            return Some(Some(winner));
+        let counts = |t: &TaskId| match w.tasks[*t].outcome {
+            Some(Outcome::Completed) => true,
+            Some(_) => self.first_completed,
+            None => false,
+        };
+        if let Some(&first) = self.racers.iter().filter(|t| counts(t)).min_by_key(|&&t| w.tasks[t].end_order) {
+            return Some(Some(first));
         }
         self.racers.iter().all(|&t| w.tasks[t].done).then_some(None)
     }

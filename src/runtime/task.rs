@@ -15,7 +15,7 @@ use super::tasks::{TaskId, Waiting};
 use super::world::{Unwind, World};
 use crate::dist::Dist;
 use crate::event::{EventKind, FailureKind, Outcome};
-use crate::plan::{Count, GatherPolicy, Step, TaskPlan};
+use crate::plan::{Count, GatherPolicy, RacePolicy, Step, TaskPlan};
 use crate::rng::Rng;
 use crate::template::{Template, Values};
 
@@ -200,7 +200,7 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
             start(ctx, tasks)?;
         }
         Step::Gather { tasks, policy } => gather(ctx, tasks, *policy).await?,
-        Step::Race { tasks } => race(ctx, tasks).await?,
+        Step::Race { tasks, policy } => race(ctx, tasks, *policy).await?,
         Step::Wait { tasks, shield } => {
             let ids = instances(ctx, tasks);
             if *shield {
@@ -379,9 +379,18 @@ async fn repeat(ctx: &mut Ctx, times: &Count, body: &[Step]) -> Result<(), Unwin
 
 async fn gather(ctx: &mut Ctx, tasks: &[usize], policy: GatherPolicy) -> Result<(), Unwind> {
     let children = start(ctx, tasks)?;
-    let fail_fast = policy == GatherPolicy::FailFast;
-    match wait_for(ctx, children.clone(), fail_fast).await {
-        Ok(()) if fail_fast => Ok(()),
+    // asyncio.gather's future cancels its tasks the moment the gathering task is interrupted; a
+    // task group cancels them when the interrupted task runs.
+    let at_once = policy != GatherPolicy::TaskGroup;
+    if at_once {
+        ctx.shared.lock_running()?.tasks[ctx.id].cancel_with.clone_from(&children);
+    }
+    let result = wait_for(ctx, children.clone(), policy != GatherPolicy::ReturnExceptions).await;
+    if let Ok(mut w) = ctx.shared.lock_running() {
+        w.tasks[ctx.id].cancel_with.clear();
+    }
+    match result {
+        Ok(()) if policy != GatherPolicy::ReturnExceptions => Ok(()),
         Ok(()) => {
             let mut w = ctx.shared.lock_running()?;
             let count = |o| children.iter().filter(|&&c| w.tasks[c].outcome == Some(o)).count() as u64;
@@ -390,10 +399,15 @@ async fn gather(ctx: &mut Ctx, tasks: &[usize], policy: GatherPolicy) -> Result<
             w.record(ctx.id, EventKind::Gathered { completed, failed, cancelled });
             Ok(())
         }
+        // asyncio.gather: the first failure is the gathering task's at once; the others go on.
+        Err(unwind @ Unwind::Failed(_)) if policy == GatherPolicy::Gather => Err(unwind),
+        Err(Unwind::Stopped) => Err(Unwind::Stopped),
         Err(unwind) => {
-            // Like asyncio's gather when cancelled, and a task group when a task fails: the
-            // other tasks are cancelled, and the gather ends once they all have.
-            if unwind != Unwind::Stopped {
+            // Interrupted, or (task group) a task failed: the other tasks are cancelled, and the
+            // gather ends once they all have.
+            if at_once {
+                drain(ctx, &children).await?;
+            } else {
                 cancel_and_drain(ctx, &children).await?;
             }
             Err(unwind)
@@ -401,7 +415,7 @@ async fn gather(ctx: &mut Ctx, tasks: &[usize], policy: GatherPolicy) -> Result<
     }
 }
 
-async fn race(ctx: &mut Ctx, tasks: &[usize]) -> Result<(), Unwind> {
+async fn race(ctx: &mut Ctx, tasks: &[usize], policy: RacePolicy) -> Result<(), Unwind> {
     let racers = start(ctx, tasks)?;
     {
         let mut w = ctx.shared.lock_running()?;
@@ -409,7 +423,8 @@ async fn race(ctx: &mut Ctx, tasks: &[usize]) -> Result<(), Unwind> {
             w.watch(t, ctx.id);
         }
     }
-    let won = match ctx.suspend(RaceOp { racers: racers.clone() }).await {
+    let first_completed = policy == RacePolicy::FirstCompleted;
+    let won = match ctx.suspend(RaceOp { racers: racers.clone(), first_completed }).await {
         Ok(won) => won,
         Err(unwind) => {
             if unwind != Unwind::Stopped {
@@ -421,6 +436,13 @@ async fn race(ctx: &mut Ctx, tasks: &[usize]) -> Result<(), Unwind> {
     cancel_and_drain(ctx, &racers).await?;
     let mut w = ctx.shared.lock_running()?;
     match won {
+        Some(first) if w.tasks[first].outcome != Some(Outcome::Completed) => {
+            let why = match w.tasks[first].outcome {
+                Some(Outcome::Cancelled) => format!("task `{}` was cancelled", w.tasks[first].label),
+                _ => failed_task(&w, first),
+            };
+            Err(fail(&mut w, ctx.id, why))
+        }
         Some(winner) => {
             let label = w.tasks[winner].label.clone();
             w.record(ctx.id, EventKind::RaceWon { winner: &label });

@@ -47,6 +47,8 @@ pub struct TaskState {
     pub done: bool,
     /// How it ended, once done.
     pub outcome: Option<Outcome>,
+    /// How many tasks of the run had ended before this one, once done.
+    pub end_order: u64,
     /// Why it failed, if it did.
     pub failure: Option<Arc<str>>,
     /// Tasks to wake when this one ends.
@@ -77,6 +79,7 @@ impl TaskState {
             scopes: Vec::new(),
             done: false,
             outcome: None,
+            end_order: 0,
             failure: None,
             waiters: Vec::new(),
             child_failures: 0,

@@ -65,6 +65,8 @@ pub struct World {
     pub state: RunState,
     failure: Option<Failure>,
     live: usize,
+    /// How many tasks have ended.
+    ended: u64,
     supervisor: Option<Waker>,
     /// The tasks whose timers fired at the current instant, in order (a reused buffer).
     fired: Vec<TaskId>,
@@ -90,6 +92,7 @@ impl World {
             state: RunState::Running,
             failure: None,
             live: 0,
+            ended: 0,
             supervisor: None,
             fired: Vec::new(),
         }
@@ -372,6 +375,8 @@ impl World {
         t.done = true;
         t.waiting = None;
         t.outcome = Some(outcome);
+        t.end_order = self.ended;
+        self.ended += 1;
         t.failure = failure;
         for w in std::mem::take(&mut t.waiters) {
             if outcome == Outcome::Failed {
