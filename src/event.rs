@@ -112,6 +112,12 @@ pub enum EventKind<'a> {
     ToThread {
         duration: u64,
     },
+    /// The task stopped waiting for its thread work, which keeps its thread (a permit of
+    /// `semaphore`, the thread pool) until `until`.
+    ThreadAbandoned {
+        semaphore: usize,
+        until: u64,
+    },
     Fail {
         message: &'a str,
     },

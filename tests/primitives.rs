@@ -798,3 +798,25 @@ fn first_completed_is_decided_by_the_first_racer_to_end_failed_or_not() {
     assert_eq!(out, "");
     assert_eq!(failure.as_deref(), Some("task `main` failed: task `fast` failed: fast broke"));
 }
+
+#[test]
+fn thread_work_given_up_on_keeps_its_thread_until_it_ends() {
+    // As asyncio: a timeout cancels the awaiting task, but the thread runs the work to its end,
+    // so with one thread the next piece of work starts at 2 s, not at 0.5 s.
+    let (s, out) = run(
+        r#"
+        thread-pool = 1
+        [main]
+        steps = [
+          { timeout = "500ms", steps = [{ to-thread = "2s" }], on-timeout = [{ say = "gave up at {elapsed}" }] },
+          { to-thread = "1s" },
+          { say = "second work done at {elapsed}" },
+        ]
+        "#,
+        Format::Plain,
+    );
+    assert_eq!(out, "gave up at 0.5\nsecond work done at 3\n");
+    let pool = &s.semaphores[0];
+    assert_eq!((pool.acquisitions, pool.abandoned, pool.free_at_end), (2, 1, 1));
+    assert_eq!(pool.max_wait, 1_500_000_000, "the second work waited from 0.5 s to 2 s for the thread");
+}

@@ -24,7 +24,19 @@ enum TimerState {
 
 struct Timer {
     task: TaskId,
+    /// A timer with a permit to release wakes nobody: it belongs to thread work that its task
+    /// gave up on, and it frees itself when it fires.
+    release: Option<usize>,
     state: TimerState,
+}
+
+/// What a fired timer asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fired {
+    /// Wake this task.
+    Wake(TaskId),
+    /// Give back a permit of this semaphore, held by thread work this task abandoned.
+    Release { task: TaskId, semaphore: usize },
 }
 
 /// What [`Clock::advance`] found at the next instant.
@@ -51,7 +63,15 @@ pub struct Clock {
 impl Clock {
     /// A timer that wakes `task` at `at`.
     pub fn add_timer(&mut self, task: TaskId, at: u64) -> TimerId {
-        let timer = Timer { task, state: TimerState::Pending };
+        self.add(Timer { task, release: None, state: TimerState::Pending }, at)
+    }
+
+    /// A timer that gives back a permit of `semaphore` at `at`, for thread work `task` abandoned.
+    pub fn add_release(&mut self, task: TaskId, semaphore: usize, at: u64) {
+        self.add(Timer { task, release: Some(semaphore), state: TimerState::Pending }, at);
+    }
+
+    fn add(&mut self, timer: Timer, at: u64) -> TimerId {
         let id = match self.free.pop() {
             Some(id) => {
                 self.timers[id] = timer;
@@ -86,9 +106,9 @@ impl Clock {
     }
 
     /// Moves the clock to the earliest pending deadline and fires every timer due then, in
-    /// registration order, calling `wake` with each one's task. A deadline past `limit` is not
+    /// registration order, calling `fire` with what each asks for. A deadline past `limit` is not
     /// fired: the clock stops at the limit instead.
-    pub fn advance(&mut self, limit: u64, mut wake: impl FnMut(TaskId)) -> Advance {
+    pub fn advance(&mut self, limit: u64, mut fire: impl FnMut(Fired)) -> Advance {
         while let Some(&Reverse((at, _, _))) = self.heap.peek() {
             let mut fired = false;
             while let Some(&Reverse((t, _, id))) = self.heap.peek() {
@@ -106,10 +126,19 @@ impl Clock {
                     }
                     TimerState::Pending => {
                         self.heap.pop();
-                        self.timers[id].state = TimerState::Fired;
                         // A deadline can be in the past when a task kept the loop busy past it.
                         self.now = self.now.max(at);
-                        wake(self.timers[id].task);
+                        let Timer { task, release, .. } = self.timers[id];
+                        match release {
+                            Some(semaphore) => {
+                                self.free(id);
+                                fire(Fired::Release { task, semaphore });
+                            }
+                            None => {
+                                self.timers[id].state = TimerState::Fired;
+                                fire(Fired::Wake(task));
+                            }
+                        }
                         fired = true;
                     }
                     TimerState::Fired | TimerState::Free => unreachable!("timer {id} is in the heap twice"),
@@ -133,11 +162,16 @@ mod tests {
         clock.add_timer(1, 20);
         clock.add_timer(2, 10);
         clock.add_timer(3, 10);
-        let mut woken = Vec::new();
-        assert_eq!(clock.advance(100, |t| woken.push(t)), Advance::Fired);
-        assert_eq!((clock.now, woken.as_slice()), (10, &[2, 3][..]));
-        assert_eq!(clock.advance(100, |t| woken.push(t)), Advance::Fired);
-        assert_eq!((clock.now, woken.as_slice()), (20, &[2, 3, 1][..]));
+        clock.add_release(4, 0, 20);
+        let mut fired = Vec::new();
+        assert_eq!(clock.advance(100, |f| fired.push(f)), Advance::Fired);
+        assert_eq!((clock.now, fired.as_slice()), (10, &[Fired::Wake(2), Fired::Wake(3)][..]));
+        fired.clear();
+        assert_eq!(clock.advance(100, |f| fired.push(f)), Advance::Fired);
+        assert_eq!(
+            (clock.now, fired.as_slice()),
+            (20, &[Fired::Wake(1), Fired::Release { task: 4, semaphore: 0 }][..])
+        );
         assert_eq!(clock.advance(100, |_| {}), Advance::Idle);
     }
 

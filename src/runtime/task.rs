@@ -506,9 +506,18 @@ async fn to_thread(ctx: &mut Ctx, duration: &Dist) -> Result<(), Unwind> {
         acquire(ctx, pool).await?;
     }
     let id = ctx.id;
-    let result = ctx.sleep(d, |w, _| w.record(id, EventKind::ToThread { duration: d })).await;
-    if let Some(pool) = pool.filter(|_| result != Err(Unwind::Stopped)) {
-        release(ctx, pool)?;
+    let mut until = 0;
+    let result = ctx
+        .sleep(d, |w, _| {
+            until = w.now().saturating_add(d);
+            w.record(id, EventKind::ToThread { duration: d });
+        })
+        .await;
+    match (pool, &result) {
+        (_, Err(Unwind::Stopped)) | (None, _) => {}
+        (Some(pool), Ok(())) => release(ctx, pool)?,
+        // The awaiting task was interrupted, but the thread runs the work to its end.
+        (Some(pool), Err(_)) => ctx.shared.lock_running()?.abandon_thread_work(pool, id, until),
     }
     result
 }

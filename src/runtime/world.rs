@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::task::Waker;
 
 use super::barrier::Barrier;
-use super::clock::{Advance, Clock, TimerId};
+use super::clock::{Advance, Clock, Fired, TimerId};
 use super::event::EventFlag;
 use super::queue::{Item, Queue};
 use super::rate_limit::RateLimit;
@@ -68,8 +68,8 @@ pub struct World {
     /// How many tasks have ended.
     ended: u64,
     supervisor: Option<Waker>,
-    /// The tasks whose timers fired at the current instant, in order (a reused buffer).
-    fired: Vec<TaskId>,
+    /// What the timers due at the current instant asked for, in order (a reused buffer).
+    fired: Vec<Fired>,
 }
 
 impl World {
@@ -152,14 +152,22 @@ impl World {
             return;
         }
         let mut fired = std::mem::take(&mut self.fired);
-        match self.clock.advance(self.limits.time_limit, |t| fired.push(t)) {
+        match self.clock.advance(self.limits.time_limit, |f| fired.push(f)) {
             Advance::Fired => {
                 // In registration order, as asyncio runs its timer callbacks: wake the task, and
                 // when the timer is a timeout's deadline, the interrupt reaches the task now.
-                for &t in &fired {
-                    self.tasks.wake(t);
-                    if self.tasks[t].scopes.iter().any(|s| !s.delivered && self.clock.fired(s.timer)) {
-                        self.withdraw(t);
+                for &f in &fired {
+                    match f {
+                        Fired::Wake(t) => {
+                            self.tasks.wake(t);
+                            if self.tasks[t].scopes.iter().any(|s| !s.delivered && self.clock.fired(s.timer)) {
+                                self.withdraw(t);
+                            }
+                        }
+                        Fired::Release { task, semaphore } => {
+                            self.record(task, EventKind::Release { semaphore });
+                            self.release_permit(semaphore);
+                        }
                     }
                 }
             }
@@ -433,6 +441,23 @@ impl World {
         }
         self.release_permit(sem);
         true
+    }
+
+    /// The task gave up on thread work that runs on until `until`, as a thread does when the
+    /// coroutine awaiting `to_thread` is cancelled: the work keeps its thread (a permit of `sem`)
+    /// until then.
+    pub fn abandon_thread_work(&mut self, sem: usize, task: TaskId, until: u64) {
+        let held = &mut self.tasks[task].held;
+        if let Some(at) = held.iter().rposition(|&s| s == sem) {
+            held.swap_remove(at);
+            self.record(task, EventKind::ThreadAbandoned { semaphore: sem, until });
+            if until > self.clock.now {
+                self.clock.add_release(task, sem, until);
+            } else {
+                self.record(task, EventKind::Release { semaphore: sem });
+                self.release_permit(sem);
+            }
+        }
     }
 
     pub fn abandon_acquire(&mut self, sem: usize, task: TaskId) {

@@ -102,6 +102,11 @@ impl Sink for Jsonl {
             EventKind::ToThread { duration } => {
                 let _ = write!(l, ",\"event\":\"to-thread\",\"duration_ns\":{duration}");
             }
+            EventKind::ThreadAbandoned { semaphore, until } => {
+                l.push_str(",\"event\":\"thread-abandoned\"");
+                field(l, "semaphore", &m.semaphores[semaphore].name);
+                let _ = write!(l, ",\"until_ns\":{until}");
+            }
             EventKind::Fail { message } => {
                 l.push_str(",\"event\":\"fail\"");
                 field(l, "message", message);
@@ -156,8 +161,8 @@ impl Sink for Jsonl {
             push_json_str(l, &sem.name);
             let _ = write!(
                 l,
-                ",\"permits\":{},\"free_at_end\":{},\"acquisitions\":{},\"waited\":{},\"max_wait_ns\":{}}}",
-                sem.permits, sem.free_at_end, sem.acquisitions, sem.waited, sem.max_wait
+                ",\"permits\":{},\"free_at_end\":{},\"acquisitions\":{},\"waited\":{},\"max_wait_ns\":{},\"abandoned\":{}}}",
+                sem.permits, sem.free_at_end, sem.acquisitions, sem.waited, sem.max_wait, sem.abandoned
             );
         }
         l.push_str("],\"tasks\":[");

@@ -49,6 +49,8 @@ pub struct SemaphoreStats {
     /// How many acquisitions had to wait for a permit.
     pub waited: u64,
     pub max_wait: u64,
+    /// Thread pool: runs whose task stopped waiting while the work kept its thread.
+    pub abandoned: u64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -127,6 +129,7 @@ impl Sink for Statistics {
                 s.free_at_end -= 1;
             }
             EventKind::Release { semaphore } => self.semaphores[semaphore].free_at_end += 1,
+            EventKind::ThreadAbandoned { semaphore, .. } => self.semaphores[semaphore].abandoned += 1,
             EventKind::End { outcome, lifetime } => {
                 let t = &mut self.tasks[ev.decl];
                 match outcome {

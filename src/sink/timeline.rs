@@ -106,6 +106,14 @@ impl Sink for Timeline {
                 l.push_str("to a thread for ");
                 push_duration(l, duration);
             }
+            EventKind::ThreadAbandoned { semaphore, until } => {
+                let _ = write!(
+                    l,
+                    "stopped waiting for its thread work, which holds {} until ",
+                    m.semaphores[semaphore].name
+                );
+                push_time(l, until);
+            }
             EventKind::Fail { message } => {
                 let _ = write!(l, "failed: {message}");
             }
@@ -156,7 +164,11 @@ impl Sink for Timeline {
                 sem.name, sem.acquisitions, sem.waited
             );
             push_seconds(l, sem.max_wait, Some(6));
-            let _ = writeln!(l, " s, {} of {} permits free at the end", sem.free_at_end, sem.permits);
+            let _ = write!(l, " s, {} of {} permits free at the end", sem.free_at_end, sem.permits);
+            if sem.abandoned > 0 {
+                let _ = write!(l, ", {} abandoned runs kept their thread to the end", sem.abandoned);
+            }
+            l.push('\n');
         }
         for t in &s.tasks {
             let _ = write!(l, "task {}: {} started", t.name, t.started);
