@@ -560,21 +560,6 @@ fn a_thread_pool_bounds_how_much_to_thread_work_runs_at_once() {
     assert_eq!((pool.name.as_str(), pool.acquisitions, pool.waited, pool.free_at_end), ("thread pool", 6, 4, 2));
 }
 
-#[test]
-fn a_thread_is_given_back_when_its_work_is_interrupted() {
-    let out = plain(
-        r#"
-        thread-pool = 1
-        [main]
-        steps = [
-          { timeout = "1s", steps = [{ to-thread = "1h" }], on-timeout = [{ say = "gave up at {elapsed}" }] },
-          { to-thread = "1s" }, { say = "thread free again, done at {elapsed}" },
-        ]
-        "#,
-    );
-    assert_eq!(out, "gave up at 1\nthread free again, done at 2\n");
-}
-
 // ----- who gets an item a put wakes a getter for -----
 
 /// `early` waits from 0 s; at 1 s the producer puts `x`, waking it, and `late` (whose timer fired

@@ -9,7 +9,8 @@ def now():
 
 async def runner(n, barrier):
     for lap in range(2):
-        await asyncio.sleep(n + 1)
+        for _ in range(n + 1):  # warm up for n + 1 seconds
+            await asyncio.sleep(1)
         print(f"runner {n} at the line at {now()}")
         await barrier.wait()
         print(f"runner {n} starts lap {lap} at {now()}")
