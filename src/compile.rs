@@ -23,7 +23,7 @@ pub const MAX_REPLICAS: i64 = 1_000_000;
 /// The largest queue capacity.
 pub const MAX_CAPACITY: i64 = 1 << 32;
 /// The keys of the top-level table, for telling a misplaced key from a misspelt one.
-const TOP_LEVEL_KEYS: [&str; 16] = [
+const TOP_LEVEL_KEYS: [&str; 17] = [
     "thread-pool",
     "description",
     "seed",
@@ -40,6 +40,7 @@ const TOP_LEVEL_KEYS: [&str; 16] = [
     "distributions",
     "tasks",
     "main",
+    "after",
 ];
 /// The largest scenario file read, in bytes.
 pub const MAX_SOURCE_BYTES: usize = 4 << 20;
@@ -375,12 +376,13 @@ impl Compiler<'_> {
 
         let task_names = s.tasks.0.iter().map(|(n, _)| n).chain(s.arrivals.0.iter().map(|(n, _)| n));
         for name in task_names {
-            if name.get_ref() == "main" {
+            if name.get_ref() == "main" || name.get_ref() == "after" {
+                let which = name.get_ref();
                 self.error_help(
                     DiagnosticKind::InvalidName,
                     name.span(),
-                    "`main` is not a task name",
-                    "write the entry point as a `[main]` table",
+                    format!("`{which}` is not a task name"),
+                    format!("write it as a `[{which}]` table"),
                 );
             }
             self.declare(name, Namespace::Task);
@@ -430,9 +432,19 @@ impl Compiler<'_> {
             None => vec![Step::Gather { tasks: (0..tasks.len()).collect(), policy: GatherPolicy::TaskGroup }],
         };
         let main = TaskPlan { name: "main".into(), count: 1, steps: main_steps };
+        let after = s.after.as_ref().map(|a| TaskPlan {
+            name: "after".into(),
+            count: 1,
+            steps: self.block(&a.get_ref().steps, 1),
+        });
 
-        let label_width =
-            tasks.iter().chain([&main]).map(|t| t.label(t.count.saturating_sub(1)).len()).max().unwrap_or(4);
+        let label_width = tasks
+            .iter()
+            .chain([&main])
+            .chain(&after)
+            .map(|t| t.label(t.count.saturating_sub(1)).len())
+            .max()
+            .unwrap_or(4);
         Some(Plan {
             description: s.description.clone(),
             seed,
@@ -445,6 +457,7 @@ impl Compiler<'_> {
             rate_limits,
             tasks,
             main,
+            after,
             sequence_slots: self.sequence_slots,
             label_width,
         })

@@ -16,7 +16,8 @@ pub struct Model {
     pub events: Vec<String>,
     pub barriers: Vec<String>,
     pub rate_limits: Vec<String>,
-    /// Indexed by [`TaskIndex`]: `main`, then the declared tasks and arrivals in file order.
+    /// Indexed by [`TaskIndex`]: `main`, then the declared tasks and arrivals in file order,
+    /// then `after` if the scenario has one.
     pub tasks: Vec<String>,
     /// The widest task label (`consumer[9]`), for aligning a timeline.
     pub label_width: usize,

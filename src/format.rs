@@ -107,6 +107,10 @@ pub struct Scenario {
     /// The program's entry point, like `asyncio.run(main())`. Without it, every task is
     /// gathered in the order the file declares them.
     pub main: Option<Spanned<Main>>,
+    /// What the program does after `asyncio.run(main())` returns: these steps run once `main`
+    /// has returned and every task still running has been cancelled and has ended (its cleanup
+    /// included). Skipped when `main` failed, as an exception from `asyncio.run` would skip them.
+    pub after: Option<Spanned<Main>>,
 }
 
 /// A queue, declared as `[queues.NAME]`: first in, first out; unbounded unless it has a capacity.
@@ -710,13 +714,17 @@ pub fn parse(source: &str) -> Parsed {
     let mut root = document.into_inner();
 
     let named: Vec<(&str, Option<DeTable<'_>>)> = NAMED_TABLES.iter().map(|&k| (k, take_table(&mut root, k))).collect();
-    let main = root.remove("main").map(|mut value| {
-        let steps = match value.get_mut() {
-            DeValue::Table(t) => take_array(t, "steps"),
-            _ => None,
-        };
-        (value, steps)
-    });
+    let mut entry_point = |key: &str| {
+        root.remove(key).map(|mut value| {
+            let steps = match value.get_mut() {
+                DeValue::Table(t) => take_array(t, "steps"),
+                _ => None,
+            };
+            (value, steps)
+        })
+    };
+    let main = entry_point("main");
+    let after = entry_point("after");
 
     // What is left goes through `Scenario` itself, so a misspelt top-level key is caught. A key
     // that fails is reported and left out, and the rest is read again.
@@ -754,14 +762,15 @@ pub fn parse(source: &str) -> Parsed {
             _ => set(s.map(|s| &mut s.tasks), tasks(table, &mut errors, b)),
         }
     }
-    if let Some((value, steps)) = main {
-        let mut main = de::<Spanned<Main>>(value).map_err(|e| errors.push(e)).ok();
-        if main.is_none() {
-            broken.push("main".to_owned());
+    for (key, entry) in [("main", main), ("after", after)] {
+        let Some((value, steps)) = entry else { continue };
+        let mut parsed = de::<Spanned<Main>>(value).map_err(|e| errors.push(e)).ok();
+        if parsed.is_none() {
+            broken.push(key.to_owned());
         }
-        block(steps, main.as_mut().map(|m| &mut m.get_mut().steps), &mut errors);
+        block(steps, parsed.as_mut().map(|m| &mut m.get_mut().steps), &mut errors);
         if let Some(s) = scenario.as_mut() {
-            s.main = main;
+            if key == "main" { s.main = parsed } else { s.after = parsed }
         }
     }
 

@@ -61,7 +61,7 @@ pub fn lint(plan: &Plan, decls: &Declarations) -> Vec<Diagnostic> {
         awaited: vec![false; plan.tasks.len()],
         stopped: vec![false; plan.tasks.len()],
     };
-    for task in plan.tasks.iter().chain([&plan.main]) {
+    for task in plan.tasks.iter().chain([&plan.main]).chain(&plan.after) {
         walk(&task.steps, &mut u);
     }
     if let Some(pool) = plan.thread_pool {

@@ -26,6 +26,8 @@ pub struct Plan {
     pub rate_limits: Vec<RateLimitPlan>,
     pub tasks: Vec<TaskPlan>,
     pub main: TaskPlan,
+    /// What runs after `main` and every other task have ended (`[after]`).
+    pub after: Option<TaskPlan>,
     /// How many `sequence` distributions there are: each replica keeps a cursor per slot.
     pub sequence_slots: usize,
     /// The widest task label, for aligning the timeline.
@@ -115,12 +117,19 @@ pub struct TaskPlan {
 }
 
 impl Plan {
-    /// The declared task at `index` of the run's model: 0 is `main`, then `tasks` in order.
+    /// The declared task at `index` of the run's model: 0 is `main`, then `tasks` in order,
+    /// then `after`.
     pub fn task(&self, index: crate::event::TaskIndex) -> &TaskPlan {
         match index {
             0 => &self.main,
-            i => &self.tasks[i - 1],
+            i if i <= self.tasks.len() => &self.tasks[i - 1],
+            _ => self.after.as_ref().expect("only `after` comes after the declared tasks"),
         }
+    }
+
+    /// The index of `after` in the run's model.
+    pub fn after_index(&self) -> crate::event::TaskIndex {
+        self.tasks.len() + 1
     }
 
     /// The names a run's events refer to.
@@ -136,7 +145,7 @@ impl Plan {
             events: self.events.iter().map(|e| e.name.clone()).collect(),
             barriers: self.barriers.iter().map(|b| b.name.clone()).collect(),
             rate_limits: self.rate_limits.iter().map(|r| r.name.clone()).collect(),
-            tasks: std::iter::once(&self.main).chain(&self.tasks).map(|t| t.name.clone()).collect(),
+            tasks: std::iter::once(&self.main).chain(&self.tasks).chain(&self.after).map(|t| t.name.clone()).collect(),
             label_width: self.label_width,
         }
     }

@@ -805,3 +805,31 @@ fn thread_work_given_up_on_keeps_its_thread_until_it_ends() {
     assert_eq!((pool.acquisitions, pool.abandoned, pool.free_at_end), (2, 1, 1));
     assert_eq!(pool.max_wait, 1_500_000_000, "the second work waited from 0.5 s to 2 s for the thread");
 }
+
+#[test]
+fn after_runs_once_every_task_has_ended_as_code_after_asyncio_run() {
+    // The background task is cancelled when main returns at 1 s; its cleanup takes 0.5 s; only
+    // then does `after` run, as a print after `asyncio.run(main())` would.
+    let (s, out) = run(
+        r#"
+        [tasks.background]
+        steps = [{ try = [{ sleep = "1h" }], finally = [{ sleep = "500ms" }, { say = "background cleaned up" }] }]
+        [main]
+        steps = [{ start = "background" }, { sleep = "1s" }, { say = "main returns" }]
+        [after]
+        steps = [{ say = "program ends at {elapsed:.2}" }]
+        "#,
+        Format::Plain,
+    );
+    assert_eq!(out, "main returns\nbackground cleaned up\nprogram ends at 1.50\n");
+    assert_eq!(s.tasks.last().map(|t| (t.name.as_str(), t.completed)), Some(("after", 1)));
+}
+
+#[test]
+fn after_is_skipped_when_main_fails_and_its_own_failure_fails_the_run() {
+    let (s, out) = run("main.steps = [{ fail = \"boom\" }]\nafter.steps = [{ say = \"never\" }]\n", Format::Plain);
+    assert_eq!((out.as_str(), s.failure.map(|f| f.kind)), ("", Some(FailureKind::MainFailed)));
+    let failure =
+        run("main.steps = [{ say = \"hi\" }]\nafter.steps = [{ fail = \"late\" }]\n", Format::Plain).0.failure;
+    assert_eq!(failure.map(|f| f.message).as_deref(), Some("`after` failed: late"));
+}

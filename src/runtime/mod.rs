@@ -100,6 +100,12 @@ pub fn run(plan: Arc<Plan>, seed: u64, limits: Limits, mut sinks: Sinks) -> (Sum
         tokio::task::spawn(task::run(shared.clone(), main));
         poll_fn(|cx| {
             let mut w = shared.lock();
+            if std::mem::take(&mut w.after_due) {
+                let index = shared.plan.after_index();
+                if let Some(after) = w.create_task(index, 0, 0, "after".to_owned(), None) {
+                    tokio::task::spawn(task::run(shared.clone(), after));
+                }
+            }
             if w.state == RunState::Running {
                 w.set_supervisor(cx.waker());
                 Poll::Pending

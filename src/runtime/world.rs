@@ -65,6 +65,10 @@ pub struct World {
     pub state: RunState,
     failure: Option<Failure>,
     live: usize,
+    /// `[after]` has steps that have not run yet.
+    after_pending: bool,
+    /// Every task has ended and `[after]` is to start: the supervisor starts it.
+    pub after_due: bool,
     /// How many tasks have ended.
     ended: u64,
     supervisor: Option<Waker>,
@@ -92,6 +96,8 @@ impl World {
             state: RunState::Running,
             failure: None,
             live: 0,
+            after_pending: plan.after.is_some(),
+            after_due: false,
             ended: 0,
             supervisor: None,
             fired: Vec::new(),
@@ -292,8 +298,8 @@ impl World {
             return None;
         }
         let id = self.tasks.push(TaskState::new(label, decl, replica, generation, self.clock.now));
-        if decl > 0 {
-            self.instances[decl - 1].push(id);
+        if let Some(instances) = decl.checked_sub(1).and_then(|d| self.instances.get_mut(d)) {
+            instances.push(id);
         }
         self.live += 1;
         if let Some(by) = by {
@@ -362,6 +368,13 @@ impl World {
     }
 
     pub fn end_task(&mut self, task: TaskId, outcome: Outcome, failure: Option<Arc<str>>) {
+        // `[after]` is the rest of the program: its failure is the program's, like main's.
+        if self.tasks[task].decl == self.instances.len() + 1 {
+            if let Some(why) = &failure {
+                let message = format!("`after` failed: {why}");
+                self.failure = Some(Failure { kind: FailureKind::MainFailed, message });
+            }
+        }
         if task == MAIN {
             // Like `asyncio.run`: tasks still running when main returns are cancelled.
             for other in 1..self.tasks.len() {
@@ -394,7 +407,12 @@ impl World {
         }
         self.live -= 1;
         if self.live == 0 && self.state == RunState::Running {
-            self.state = if self.failure.is_some() { RunState::Failed } else { RunState::Finished };
+            if std::mem::take(&mut self.after_pending) && self.failure.is_none() {
+                // Like code after `asyncio.run` returns: every task has ended.
+                self.after_due = true;
+            } else {
+                self.state = if self.failure.is_some() { RunState::Failed } else { RunState::Finished };
+            }
             self.wake_supervisor();
         }
     }
