@@ -509,9 +509,22 @@ impl Compiler<'_> {
             }
             Some(t) => Count::Expr(Expr::Int(*t.get_ref())),
         };
-        let body = match (every, queue, item) {
-            (Some(duration), Some(queue), Some(item)) => {
-                vec![Step::Sleep { duration, say: None }, Step::Put { queue, item, say: None }]
+        let drop = match a.on_full.as_ref().map(|f| (f.get_ref().as_str(), f.span())) {
+            None | Some(("wait", _)) => Some(false),
+            Some(("drop", _)) => Some(true),
+            Some((other, span)) => {
+                self.error_help(
+                    DiagnosticKind::InvalidValue,
+                    span,
+                    format!("unknown `on-full` value `{other}`"),
+                    "use \"wait\" (each arrival waits for room on its own) or \"drop\" (it is lost)",
+                );
+                None
+            }
+        };
+        let body = match (every, queue, item, drop) {
+            (Some(duration), Some(queue), Some(item), Some(drop)) => {
+                vec![Step::Sleep { duration, say: None }, Step::Arrive { queue, item, drop }]
             }
             _ => Vec::new(),
         };

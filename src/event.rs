@@ -70,6 +70,11 @@ pub enum EventKind<'a> {
         item: &'a str,
         waited: u64,
     },
+    /// An open arrival found the queue full and was lost (`on-full = "drop"`).
+    Dropped {
+        queue: usize,
+        item: &'a str,
+    },
     Done {
         queue: usize,
     },

@@ -179,6 +179,9 @@ pub struct Arrivals {
     pub item: Option<Spanned<String>>,
     /// How many arrivals there are. Default: no end (until cancelled).
     pub total: Option<Spanned<i64>>,
+    /// What an arrival does when the queue is full: `"wait"` (default; it waits for room on its
+    /// own, while the source keeps its schedule) or `"drop"` (it is lost, and counted).
+    pub on_full: Option<Spanned<String>>,
 }
 
 /// A task, declared as `[tasks.NAME]`: `count` replicas, each running `steps` when started.

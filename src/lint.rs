@@ -213,7 +213,7 @@ fn repeats_forever(steps: &[Step]) -> bool {
 fn walk(steps: &[Step], u: &mut Uses) {
     for step in steps {
         match step {
-            Step::Put { queue, .. } => u.puts[*queue] = true,
+            Step::Put { queue, .. } | Step::Arrive { queue, .. } => u.puts[*queue] = true,
             Step::Get { queue, .. } => u.gets[*queue] = true,
             Step::Join { queue } | Step::Done { queue } => u.queue_joins[*queue] = true,
             Step::Acquire { semaphore } | Step::Release { semaphore } => u.semaphores[*semaphore] = true,

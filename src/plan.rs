@@ -174,6 +174,13 @@ pub enum Step {
         queue: QueueId,
         say: Option<Template>,
     },
+    /// An open arrival: the item enters if there is room; otherwise it waits on its own, and the
+    /// task goes on (or, with `drop`, it is lost).
+    Arrive {
+        queue: QueueId,
+        item: Template,
+        drop: bool,
+    },
     Done {
         queue: QueueId,
     },

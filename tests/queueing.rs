@@ -56,3 +56,97 @@ fn mmc_mean_wait_matches_erlang_c() {
     assert!(low <= wq && wq <= high, "Wq = {wq} outside [{low}, {high}]");
     assert!(high - low < 0.15 * wq, "[{low}, {high}] is too wide");
 }
+
+/// The fraction of arrivals lost in one replication of a loss model: `source` with `{n}`
+/// arrivals.
+fn loss(source: &str, arrivals: u64, seed: u64) -> f64 {
+    let source = source.replace("{n}", &arrivals.to_string());
+    let summary = common::scenario(&source).seed(seed).format(Format::Silent).run().summary;
+    assert_eq!(summary.failure, None);
+    let line = &summary.queues[0];
+    assert_eq!(line.puts + line.dropped, arrivals);
+    line.dropped as f64 / arrivals as f64
+}
+
+/// The 99% confidence interval of the loss fraction over the replications.
+fn loss_interval(source: &str, arrivals: u64) -> (f64, f64) {
+    let fractions: Vec<f64> = (0..REPLICATIONS).map(|seed| loss(source, arrivals, seed)).collect();
+    let n = fractions.len() as f64;
+    let mean = fractions.iter().sum::<f64>() / n;
+    let var = fractions.iter().map(|m| (m - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    let half = T_99_19 * (var / n).sqrt();
+    (mean - half, mean + half)
+}
+
+#[test]
+fn mm1k_blocking_matches_its_closed_form() {
+    // M/M/1/3: one server, two places to wait, lambda = 1, mu = 1.25. An arrival that finds the
+    // system full is lost: P_K = (1 - rho) rho^K / (1 - rho^(K + 1)).
+    let source = r#"
+        [queues.line]
+        capacity = 2
+        [arrivals.customers]
+        every = { exponential = "1s" }
+        put = "line"
+        total = {n}
+        on-full = "drop"
+        [tasks.server]
+        steps = [{ repeat = "forever", steps = [{ get = "line" }, { sleep = { exponential = "800ms" } }, { done = "line" }] }]
+        [main]
+        steps = [{ start = ["server", "customers"] }, { wait = "customers" }, { join = "line" }, { cancel = "server" }]
+    "#;
+    let (rho, k) = (0.8f64, 3);
+    let p = (1.0 - rho) * rho.powi(k) / (1.0 - rho.powi(k + 1));
+    let (low, high) = loss_interval(source, 20_000);
+    eprintln!("M/M/1/3: P_K = {p:.4}, 99% interval of the replication means [{low:.4}, {high:.4}]");
+    assert!(low <= p && p <= high, "P_K = {p} outside [{low}, {high}]");
+    assert!(high - low < 0.1 * p, "[{low}, {high}] is too wide");
+}
+
+#[test]
+fn mmcc_loss_matches_erlang_b() {
+    // M/M/3/3: three servers and no place to wait (a rendezvous queue), lambda = 2, mu = 1.
+    let source = r#"
+        [queues.line]
+        capacity = 0
+        [arrivals.calls]
+        every = { exponential = "500ms" }
+        put = "line"
+        total = {n}
+        on-full = "drop"
+        [tasks.server]
+        count = 3
+        steps = [{ repeat = "forever", steps = [{ get = "line" }, { sleep = { exponential = "1s" } }, { done = "line" }] }]
+        [main]
+        steps = [{ start = ["server", "calls"] }, { wait = "calls" }, { join = "line" }, { cancel = "server" }]
+    "#;
+    let (a, c) = (2.0f64, 3u32);
+    let factorial = |k: u32| (1..=k).map(f64::from).product::<f64>();
+    let erlang_b = a.powi(c as i32) / factorial(c) / (0..=c).map(|k| a.powi(k as i32) / factorial(k)).sum::<f64>();
+    let (low, high) = loss_interval(source, 100_000);
+    eprintln!("M/M/3/3: Erlang B = {erlang_b:.4}, 99% interval of the replication means [{low:.4}, {high:.4}]");
+    assert!(low <= erlang_b && erlang_b <= high, "B = {erlang_b} outside [{low}, {high}]");
+    assert!(high - low < 0.1 * erlang_b, "[{low}, {high}] is too wide");
+}
+
+#[test]
+fn a_waiting_arrival_keeps_the_source_on_its_schedule() {
+    // Arrivals every second onto a queue of one place that nobody serves until 10 s: the source
+    // does not stall behind the full queue, and each arrival's wait for room is counted.
+    let source = r#"
+        [queues.line]
+        capacity = 1
+        [arrivals.customers]
+        every = "1s"
+        put = "line"
+        total = 5
+        [tasks.server]
+        steps = [{ sleep = "10s" }, { repeat = 5, steps = [{ get = "line" }, { done = "line" }] }]
+        [main]
+        steps = [{ start = ["server", "customers"] }, { wait = "customers" }, { say = "all arrived at {elapsed}" }, { join = "line" }]
+    "#;
+    let run = common::scenario(source).format(Format::Plain).run();
+    assert_eq!(run.transcript, "all arrived at 5\n");
+    let line = &run.summary.queues[0];
+    assert_eq!((line.puts, line.blocked_puts, line.max_put_wait), (5, 4, 8_000_000_000));
+}

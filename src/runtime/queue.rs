@@ -15,6 +15,10 @@
 //!
 //! A capacity of 0 is a rendezvous: a put goes through only to a getter that is waiting for it,
 //! and a getter that starts waiting makes room for one waiting putter.
+//!
+//! An open arrival that finds the queue full waits in the line of putters on its own, without a
+//! task (`offer`): its source keeps its schedule, and the arrival enters as soon as the line
+//! reaches it and there is room.
 
 use std::collections::VecDeque;
 
@@ -28,12 +32,28 @@ pub struct Item {
     pub put_at: u64,
 }
 
+/// Someone waiting to put: a task, or an arrival waiting on its own.
+#[derive(Debug)]
+enum Putter {
+    Task(TaskId),
+    Arrival { item: Item, by: TaskId },
+}
+
+/// A putter woken by a freed place.
+#[derive(Debug)]
+pub enum Woken {
+    /// A task, to be woken (strict: the place is reserved for it).
+    Task(TaskId),
+    /// An arrival that has entered the queue now; `getter` is the getter it wakes.
+    Entered { item_text: String, put_at: u64, by: TaskId, getter: Option<TaskId> },
+}
+
 pub struct Queue {
     capacity: Option<usize>,
     fairness: Fairness,
     items: VecDeque<Item>,
     getters: VecDeque<TaskId>,
-    putters: VecDeque<TaskId>,
+    putters: VecDeque<Putter>,
     /// Strict: items at the front reserved for woken getters that have not yet taken them.
     reserved_items: usize,
     /// Strict: free places reserved for woken putters that have not yet put.
@@ -59,6 +79,11 @@ impl Queue {
 
     pub fn len(&self) -> usize {
         self.items.len()
+    }
+
+    /// The text of the last item put.
+    pub fn back_text(&self) -> &str {
+        self.items.back().map_or("", |i| i.text.as_str())
     }
 
     fn strict(&self) -> bool {
@@ -92,7 +117,7 @@ impl Queue {
             return Ok(self.accept(item));
         }
         if self.full() {
-            self.putters.push_back(task);
+            self.putters.push_back(Putter::Task(task));
             return Err(item);
         }
         Ok(self.accept(item))
@@ -117,48 +142,62 @@ impl Queue {
         Some(getter)
     }
 
-    /// The putter to wake now that there is room. Strict: the place is reserved for it.
-    fn wake_putter(&mut self) -> Option<TaskId> {
-        let putter = self.putters.pop_front()?;
-        if self.strict() {
-            self.reserved_places += 1;
+    /// The putter to wake now that there is room. Strict: the place is reserved for it. An
+    /// arrival waiting on its own enters at once, at `now`.
+    fn wake_putter(&mut self, now: u64) -> Option<Woken> {
+        match self.putters.pop_front()? {
+            Putter::Task(task) => {
+                if self.strict() {
+                    self.reserved_places += 1;
+                }
+                Some(Woken::Task(task))
+            }
+            Putter::Arrival { item, by } => {
+                let (item_text, put_at) = (item.text.clone(), item.put_at);
+                let getter = self.accept(Item { text: item.text, put_at: now });
+                Some(Woken::Entered { item_text, put_at, by, getter })
+            }
         }
-        Some(putter)
+    }
+
+    /// An arrival waits in the line of putters on its own; `item.put_at` is when it arrived.
+    pub fn wait_arrival(&mut self, item: Item, by: TaskId) {
+        self.putters.push_back(Putter::Arrival { item, by });
     }
 
     /// Gets without waiting, if an item is there (strict: one nobody has been promised); also
-    /// returns the putter to wake.
-    pub fn try_get(&mut self) -> Option<(Item, Option<TaskId>)> {
+    /// returns the putter woken by the freed place.
+    pub fn try_get(&mut self, now: u64) -> Option<(Item, Option<Woken>)> {
         if self.items.len() <= self.reserved_items {
             return None;
         }
         let item = self.items.pop_front()?;
-        Some((item, self.wake_putter()))
+        Some((item, self.wake_putter(now)))
     }
 
     /// A woken getter tries again. Strict: it takes the item reserved for it. asyncio: it takes
     /// the front item if there is one, or waits again at the back (no item). Also returns the
     /// putter to wake.
-    pub fn get_woken(&mut self, task: TaskId) -> (Option<Item>, Option<TaskId>) {
+    pub fn get_woken(&mut self, task: TaskId, now: u64) -> (Option<Item>, Option<Woken>) {
         if self.strict() {
             self.reserved_items -= 1;
             let item = self.items.pop_front().expect("a reserved item is in the queue");
-            return (Some(item), self.wake_putter());
+            return (Some(item), self.wake_putter(now));
         }
         match self.items.pop_front() {
-            Some(item) => (Some(item), self.wake_putter()),
-            None => (None, self.wait_get(task)),
+            Some(item) => (Some(item), self.wake_putter(now)),
+            None => (None, self.wait_get(task, now)),
         }
     }
 
-    /// Registers a getter; returns the putter to wake when a rendezvous queue now has room.
-    pub fn wait_get(&mut self, task: TaskId) -> Option<TaskId> {
+    /// Registers a getter; returns the putter woken when a rendezvous queue now has room.
+    pub fn wait_get(&mut self, task: TaskId, now: u64) -> Option<Woken> {
         self.getters.push_back(task);
-        if self.capacity == Some(0) && !self.full() { self.wake_putter() } else { None }
+        if self.capacity == Some(0) && !self.full() { self.wake_putter(now) } else { None }
     }
 
     pub fn wait_put(&mut self, task: TaskId) {
-        self.putters.push_back(task);
+        self.putters.push_back(Putter::Task(task));
     }
 
     /// A waiting getter gives up. If it had been woken, what it was woken for goes to the next
@@ -178,16 +217,16 @@ impl Queue {
     }
 
     /// A waiting putter gives up; if it had been woken, the room goes to the next putter, returned.
-    pub fn abandon_put(&mut self, task: TaskId, woken: bool) -> Option<TaskId> {
+    pub fn abandon_put(&mut self, task: TaskId, woken: bool, now: u64) -> Option<Woken> {
         if woken {
             if self.strict() {
                 self.reserved_places -= 1;
             } else if self.full() {
                 return None;
             }
-            self.wake_putter()
+            self.wake_putter(now)
         } else {
-            self.putters.retain(|&t| t != task);
+            self.putters.retain(|p| !matches!(p, Putter::Task(t) if *t == task));
             None
         }
     }

@@ -182,6 +182,12 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
         }
         Step::Put { queue, item, say } => put(ctx, *queue, item, say.as_ref()).await?,
         Step::Get { queue, say } => get(ctx, *queue, say.as_ref()).await?,
+        Step::Arrive { queue, item, drop } => {
+            let mut w = ctx.shared.lock_running()?;
+            let now = w.now();
+            ctx.text.render(now, item);
+            w.arrive_at(*queue, id, Item { text: ctx.text.msg.clone(), put_at: now }, *drop);
+        }
         Step::Done { queue } => {
             let mut w = ctx.shared.lock_running()?;
             if let Err(why) = w.done(*queue) {

@@ -13,7 +13,7 @@ use std::task::Waker;
 use super::barrier::Barrier;
 use super::clock::{Advance, Clock, Fired, TimerId};
 use super::event::EventFlag;
-use super::queue::{Item, Queue};
+use super::queue::{Item, Queue, Woken};
 use super::rate_limit::RateLimit;
 use super::semaphore::Semaphore;
 use super::tasks::{MAIN, Scope, TaskId, TaskState, Tasks, Waiting};
@@ -204,7 +204,7 @@ impl World {
         if !self.tasks.granted(task) {
             match self.tasks[task].waiting {
                 Some(Waiting::Get(q)) => drop(self.queues[q].abandon_get(task, false)),
-                Some(Waiting::Put(q)) => drop(self.queues[q].abandon_put(task, false)),
+                Some(Waiting::Put(q)) => drop(self.queues[q].abandon_put(task, false, self.clock.now)),
                 Some(Waiting::Join(q)) => self.queues[q].abandon_join(task),
                 Some(Waiting::Acquire(s)) => drop(self.semaphores[s].abandon(task, false)),
                 Some(Waiting::Event(e)) => self.events[e].abandon(task, false),
@@ -588,19 +588,48 @@ impl World {
         }
     }
 
+    /// An open arrival at queue `q` by the arrivals task `by`: it enters if there is room;
+    /// otherwise it waits on its own in the line of putters, or (`drop`) is lost.
+    pub fn arrive_at(&mut self, q: usize, by: TaskId, item: Item, drop: bool) {
+        let text_if_dropped = drop.then(|| item.text.clone());
+        match self.queues[q].try_put(item) {
+            Ok(getter) => {
+                let text = self.queues[q].back_text().to_owned();
+                self.record(by, EventKind::Put { queue: q, item: &text, blocked: 0 });
+                self.after_put(q, getter);
+            }
+            Err(_) if drop => {
+                let text = text_if_dropped.unwrap_or_default();
+                self.record(by, EventKind::Dropped { queue: q, item: &text });
+            }
+            Err(item) => self.queues[q].wait_arrival(item, by),
+        }
+    }
+
+    /// Acts on a putter woken by a freed place: wakes a task, or records an arrival that entered.
+    fn putter_woken(&mut self, q: usize, woken: Option<Woken>) {
+        match woken {
+            None => {}
+            Some(Woken::Task(task)) => self.tasks.grant(task),
+            Some(Woken::Entered { item_text, put_at, by, getter }) => {
+                let blocked = self.clock.now - put_at;
+                self.record(by, EventKind::Put { queue: q, item: &item_text, blocked });
+                self.after_put(q, getter);
+            }
+        }
+    }
+
     /// Gets without waiting, or queues the task for an item.
     pub fn get_or_wait(&mut self, q: usize, task: TaskId) -> Option<Item> {
-        match self.queues[q].try_get() {
+        let now = self.clock.now;
+        match self.queues[q].try_get(now) {
             Some((item, putter)) => {
-                if let Some(putter) = putter {
-                    self.tasks.grant(putter);
-                }
+                self.putter_woken(q, putter);
                 Some(item)
             }
             None => {
-                if let Some(putter) = self.queues[q].wait_get(task) {
-                    self.tasks.grant(putter);
-                }
+                let putter = self.queues[q].wait_get(task, now);
+                self.putter_woken(q, putter);
                 None
             }
         }
@@ -612,10 +641,8 @@ impl World {
         if !self.tasks.take_grant(task) {
             return None;
         }
-        let (item, putter) = self.queues[q].get_woken(task);
-        if let Some(putter) = putter {
-            self.tasks.grant(putter);
-        }
+        let (item, putter) = self.queues[q].get_woken(task, self.clock.now);
+        self.putter_woken(q, putter);
         item
     }
 
@@ -628,9 +655,8 @@ impl World {
 
     pub fn abandon_put(&mut self, q: usize, task: TaskId) {
         let granted = self.tasks.take_grant(task);
-        if let Some(next) = self.queues[q].abandon_put(task, granted) {
-            self.tasks.grant(next);
-        }
+        let next = self.queues[q].abandon_put(task, granted, self.clock.now);
+        self.putter_woken(q, next);
     }
 
     /// Marks one item done. Fails when no item is unfinished, as asyncio's `task_done` does.

@@ -51,6 +51,11 @@ impl Sink for Jsonl {
                 field(l, "item", item);
                 let _ = write!(l, ",\"waited_ns\":{waited}");
             }
+            EventKind::Dropped { queue, item } => {
+                l.push_str(",\"event\":\"dropped\"");
+                field(l, "queue", &m.queues[queue]);
+                field(l, "item", item);
+            }
             EventKind::Done { queue } => {
                 l.push_str(",\"event\":\"done\"");
                 field(l, "queue", &m.queues[queue]);
@@ -151,8 +156,8 @@ impl Sink for Jsonl {
             push_json_str(l, &q.name);
             let _ = write!(
                 l,
-                ",\"puts\":{},\"gets\":{},\"left\":{},\"max_len\":{},\"max_wait_ns\":{}}}",
-                q.puts, q.gets, q.left, q.max_len, q.max_wait
+                ",\"puts\":{},\"gets\":{},\"left\":{},\"max_len\":{},\"max_wait_ns\":{},\"dropped\":{},\"blocked_puts\":{},\"max_put_wait_ns\":{}}}",
+                q.puts, q.gets, q.left, q.max_len, q.max_wait, q.dropped, q.blocked_puts, q.max_put_wait
             );
         }
         l.push_str("],\"semaphores\":[");

@@ -37,6 +37,11 @@ pub struct QueueStats {
     /// Sum and maximum of how long items waited between put and get.
     pub total_wait: u128,
     pub max_wait: u64,
+    /// Open arrivals lost because the queue was full.
+    pub dropped: u64,
+    /// Puts that had to wait for room, and the longest such wait.
+    pub blocked_puts: u64,
+    pub max_put_wait: u64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -108,9 +113,11 @@ impl Sink for Statistics {
     fn event(&mut self, _: &Model, ev: &Event<'_>) {
         match ev.kind {
             EventKind::Start { .. } => self.tasks[ev.decl].started += 1,
-            EventKind::Put { queue, .. } => {
+            EventKind::Put { queue, blocked, .. } => {
                 let q = &mut self.queues[queue];
                 q.puts += 1;
+                q.blocked_puts += u64::from(blocked > 0);
+                q.max_put_wait = q.max_put_wait.max(blocked);
                 q.left += 1;
                 q.max_len = q.max_len.max(q.left);
             }
@@ -121,6 +128,7 @@ impl Sink for Statistics {
                 q.total_wait += u128::from(waited);
                 q.max_wait = q.max_wait.max(waited);
             }
+            EventKind::Dropped { queue, .. } => self.queues[queue].dropped += 1,
             EventKind::Acquire { semaphore, blocked } => {
                 let s = &mut self.semaphores[semaphore];
                 s.acquisitions += 1;

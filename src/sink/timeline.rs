@@ -61,6 +61,9 @@ impl Sink for Timeline {
                 let _ = write!(l, "got {item} from {}, queued ", m.queues[queue]);
                 push_duration(l, waited);
             }
+            EventKind::Dropped { queue, item } => {
+                let _ = write!(l, "dropped {item}: {} is full", m.queues[queue]);
+            }
             EventKind::Done { queue } => {
                 let _ = write!(l, "done with an item of {}", m.queues[queue]);
             }
@@ -148,6 +151,14 @@ impl Sink for Timeline {
         for q in &s.queues {
             let _ =
                 write!(l, "queue {}: {} put, {} got, {} left, longest {}", q.name, q.puts, q.gets, q.left, q.max_len);
+            if q.dropped > 0 {
+                let _ = write!(l, ", {} dropped", q.dropped);
+            }
+            if q.blocked_puts > 0 {
+                let _ = write!(l, ", {} puts waited (longest ", q.blocked_puts);
+                push_seconds(l, q.max_put_wait, Some(6));
+                l.push_str(" s)");
+            }
             if q.gets > 0 {
                 l.push_str(", queued mean ");
                 push_seconds(l, (q.total_wait / u128::from(q.gets)) as u64, Some(6));

@@ -6,22 +6,48 @@ fn item(text: &str) -> Item {
     Item { text: text.into(), put_at: 0 }
 }
 
+/// The task a freed place wakes (these tests have no open arrivals).
+fn task(woken: Option<Woken>) -> Option<TaskId> {
+    match woken {
+        None => None,
+        Some(Woken::Task(t)) => Some(t),
+        Some(Woken::Entered { .. }) => panic!("no arrival waits here"),
+    }
+}
+
+#[test]
+fn an_arrival_that_finds_the_queue_full_waits_on_its_own_and_enters_when_there_is_room() {
+    let mut q = Queue::new(Some(1), Fairness::Asyncio);
+    assert!(q.try_put(item("a")).is_ok());
+    let late = q.try_put(Item { text: "b".into(), put_at: 5 }).expect_err("full");
+    q.wait_arrival(late, 9);
+    let (got, woken) = q.try_get(7).unwrap();
+    assert_eq!(got.text, "a");
+    match woken {
+        Some(Woken::Entered { item_text, put_at, by, getter }) => {
+            assert_eq!((item_text.as_str(), put_at, by, getter), ("b", 5, 9, None));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(q.items.back().map(|i| (i.text.as_str(), i.put_at)), Some(("b", 7)), "it entered at 7");
+}
+
 #[test]
 fn strict_a_woken_getter_is_granted_the_item_and_nobody_takes_it_first() {
     let mut q = Queue::new(None, Fairness::Strict);
-    q.wait_get(7);
+    q.wait_get(7, 0);
     assert_eq!(q.try_put(item("a")).ok(), Some(Some(7)));
-    assert!(q.try_get().is_none(), "the item is reserved for task 7");
-    assert_eq!(q.get_woken(7).0.unwrap().text, "a");
+    assert!(q.try_get(0).is_none(), "the item is reserved for task 7");
+    assert_eq!(q.get_woken(7, 0).0.unwrap().text, "a");
 }
 
 #[test]
 fn asyncio_whoever_asks_first_takes_the_item_and_the_woken_getter_waits_again() {
     let mut q = Queue::new(None, Fairness::Asyncio);
-    q.wait_get(7);
+    q.wait_get(7, 0);
     assert_eq!(q.try_put(item("a")).ok(), Some(Some(7)));
-    assert_eq!(q.try_get().unwrap().0.text, "a", "a late getter takes it");
-    assert!(q.get_woken(7).0.is_none(), "the woken getter finds the queue empty");
+    assert_eq!(q.try_get(0).unwrap().0.text, "a", "a late getter takes it");
+    assert!(q.get_woken(7, 0).0.is_none(), "the woken getter finds the queue empty");
     assert_eq!(q.try_put(item("b")).ok(), Some(Some(7)), "and is woken again by the next put");
 }
 
@@ -31,8 +57,8 @@ fn strict_a_full_queue_grants_the_freed_place_to_the_first_putter() {
     assert!(q.try_put(item("a")).is_ok());
     let b = q.try_put(item("b")).expect_err("the queue is full");
     q.wait_put(3);
-    let (got, putter) = q.try_get().expect("an item is there");
-    assert_eq!((got.text.as_str(), putter), ("a", Some(3)));
+    let (got, putter) = q.try_get(0).expect("an item is there");
+    assert_eq!((got.text.as_str(), task(putter)), ("a", Some(3)));
     assert!(q.try_put(item("c")).is_err(), "the place is reserved for task 3");
     assert_eq!(q.put_woken(3, b).ok(), Some(None));
 }
@@ -41,8 +67,8 @@ fn strict_a_full_queue_grants_the_freed_place_to_the_first_putter() {
 fn a_getter_that_gives_up_after_it_was_woken_hands_the_item_on() {
     for fairness in [Fairness::Strict, Fairness::Asyncio] {
         let mut q = Queue::new(None, fairness);
-        q.wait_get(1);
-        q.wait_get(2);
+        q.wait_get(1, 0);
+        q.wait_get(2, 0);
         assert_eq!(q.try_put(item("a")).ok(), Some(Some(1)));
         assert_eq!(q.abandon_get(1, true), Some(2), "{fairness:?}");
     }
@@ -54,9 +80,9 @@ fn a_rendezvous_queue_hands_items_only_to_waiting_getters() {
         let mut q = Queue::new(Some(0), fairness);
         let a = q.try_put(item("a")).expect_err("nobody waits to get");
         q.wait_put(1);
-        assert_eq!(q.wait_get(2), Some(1), "{fairness:?}: a getter makes room for the putter");
+        assert_eq!(task(q.wait_get(2, 0)), Some(1), "{fairness:?}: a getter makes room for the putter");
         assert_eq!(q.put_woken(1, a).ok(), Some(Some(2)), "{fairness:?}");
-        assert_eq!(q.get_woken(2).0.unwrap().text, "a");
+        assert_eq!(q.get_woken(2, 0).0.unwrap().text, "a");
         assert!(q.try_put(item("b")).is_err(), "{fairness:?}: no room again");
     }
 }
@@ -122,20 +148,20 @@ fn check(fairness: Fairness, capacity: Option<usize>, actions: &[Action]) {
                     }
                 }
             }
-            Action::Get(t) if tasks[t] == State::Idle => match q.try_get() {
+            Action::Get(t) if tasks[t] == State::Idle => match q.try_get(0) {
                 Some((it, putter)) => {
                     got.push(it.text.parse::<usize>().unwrap());
-                    wake(&mut tasks, putter);
+                    wake(&mut tasks, task(putter));
                 }
                 None => {
-                    let putter = q.wait_get(t);
+                    let putter = task(q.wait_get(t, 0));
                     tasks[t] = State::Getting { woken: false };
                     wake(&mut tasks, putter);
                 }
             },
             Action::Run(t) => match tasks[t].clone() {
                 State::Getting { woken: true } => {
-                    let (got_item, putter) = q.get_woken(t);
+                    let (got_item, putter) = q.get_woken(t, 0);
                     match got_item {
                         Some(it) => {
                             got.push(it.text.parse::<usize>().unwrap());
@@ -146,7 +172,7 @@ fn check(fairness: Fairness, capacity: Option<usize>, actions: &[Action]) {
                             tasks[t] = State::Getting { woken: false };
                         }
                     }
-                    wake(&mut tasks, putter);
+                    wake(&mut tasks, task(putter));
                 }
                 State::Putting { woken: true, item: n } => match q.put_woken(t, item(&n.to_string())) {
                     Ok(getter) => {
@@ -169,7 +195,7 @@ fn check(fairness: Fairness, capacity: Option<usize>, actions: &[Action]) {
                 }
                 State::Putting { woken, .. } => {
                     tasks[t] = State::Idle;
-                    let next = q.abandon_put(t, woken);
+                    let next = task(q.abandon_put(t, woken, 0));
                     wake(&mut tasks, next);
                 }
                 State::Idle => {}
