@@ -133,8 +133,9 @@ pub struct Semaphore {
     /// How many permits it starts with: how many tasks may hold it at once. A lock is a semaphore
     /// with one permit; with 0, tasks wait until another task `release`s one (a signal).
     pub permits: Spanned<i64>,
-    /// Like `asyncio.BoundedSemaphore`: only a task holding a permit may release one. Default
-    /// false: as with `asyncio.Semaphore`, any task may release, adding a permit.
+    /// Like `asyncio.BoundedSemaphore`: a release when every permit is free fails the task.
+    /// Default false: as with `asyncio.Semaphore`, every release adds a permit. Either way any
+    /// task may release, and permits acquired and not released stay taken when a task ends.
     pub bounded: Option<Spanned<bool>>,
 }
 

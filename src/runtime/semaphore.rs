@@ -10,12 +10,19 @@ use super::tasks::TaskId;
 
 pub struct Semaphore {
     available: u64,
+    /// How many permits it started with.
+    permits: u64,
     waiters: VecDeque<TaskId>,
 }
 
 impl Semaphore {
     pub fn new(permits: u64) -> Self {
-        Semaphore { available: permits, waiters: VecDeque::new() }
+        Semaphore { available: permits, permits, waiters: VecDeque::new() }
+    }
+
+    /// Whether as many permits are free as it started with.
+    pub fn all_free(&self) -> bool {
+        self.available >= self.permits
     }
 
     /// Takes a permit without waiting, if one is free and nobody waits.

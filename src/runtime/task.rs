@@ -580,7 +580,11 @@ fn release(ctx: &mut Ctx, semaphore: usize) -> Result<(), Unwind> {
     let plan = &ctx.shared.plan.semaphores[semaphore];
     if !w.release(semaphore, ctx.id, plan.bounded) {
         let name = &plan.name;
-        return Err(fail(&mut w, ctx.id, format!("released bounded semaphore `{name}` without holding it")));
+        return Err(fail(
+            &mut w,
+            ctx.id,
+            format!("released bounded semaphore `{name}` more times than it was acquired"),
+        ));
     }
     w.record(ctx.id, EventKind::Release { semaphore });
     Ok(())

@@ -385,11 +385,9 @@ impl World {
                 self.failure = Some(Failure { kind: FailureKind::MainFailed, message });
             }
         }
-        // A task that ends still holding permits gives them back, so nothing leaks.
-        for sem in std::mem::take(&mut self.tasks[task].held) {
-            self.record(task, EventKind::Release { semaphore: sem });
-            self.release_permit(sem);
-        }
+        // Permits a task acquired and did not release stay taken when it ends, as in asyncio;
+        // `hold` blocks release theirs however the block ends.
+        self.tasks[task].held.clear();
         let lifetime = self.clock.now - self.tasks[task].started_at;
         self.record(task, EventKind::End { outcome, lifetime });
         let t = &mut self.tasks[task];
@@ -446,16 +444,16 @@ impl World {
         }
     }
 
-    /// Gives back a permit the task holds, or adds one to an unbounded semaphore (asyncio lets any
-    /// task release); `false` if the semaphore is bounded and the task holds none.
+    /// Gives back a permit, the task's own or another's, as asyncio lets any task release one;
+    /// `false` if the semaphore is bounded and every permit is free already (asyncio's
+    /// `BoundedSemaphore` raises `ValueError` then).
     pub fn release(&mut self, sem: usize, task: TaskId, bounded: bool) -> bool {
+        if bounded && self.semaphores[sem].all_free() {
+            return false;
+        }
         let held = &mut self.tasks[task].held;
-        match held.iter().rposition(|&s| s == sem) {
-            Some(at) => {
-                held.swap_remove(at);
-            }
-            None if bounded => return false,
-            None => {}
+        if let Some(at) = held.iter().rposition(|&s| s == sem) {
+            held.swap_remove(at);
         }
         self.release_permit(sem);
         true
