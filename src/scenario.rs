@@ -40,7 +40,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::compile;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, DiagnosticKind, Severity};
 use crate::event::Failure;
 use crate::plan::{Limits, Plan};
 use crate::sink::{Format, Memory, Sink, Sinks, Summary};
@@ -88,10 +88,17 @@ impl Scenario {
             let diagnostics = vec![compile::too_large(bytes.len() as u64)];
             return Err(Error::Invalid(Invalid { name, source: String::new(), diagnostics }));
         }
-        let source = String::from_utf8(bytes).map_err(|e| {
-            io_error(io::Error::new(io::ErrorKind::InvalidData, "stream did not contain valid UTF-8"))
-                .with_utf8_position(e.as_bytes())
-        })?;
+        let source = match String::from_utf8(bytes) {
+            Ok(source) => source,
+            Err(e) => {
+                // TOML is UTF-8: point at the first byte that is not.
+                let at = e.utf8_error().valid_up_to();
+                let source = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                let diagnostic = Diagnostic::error(DiagnosticKind::Syntax, at..at + 1, "this is not UTF-8")
+                    .with_help("a scenario file is TOML, which is UTF-8 text; save it as UTF-8");
+                return Err(Error::Invalid(Invalid { name, source, diagnostics: vec![diagnostic] }));
+            }
+        };
         Scenario::from_source(name, source)
     }
 
@@ -199,20 +206,6 @@ impl Invalid {
     /// How many of the diagnostics are errors.
     pub fn errors(&self) -> usize {
         self.diagnostics.iter().filter(|d| d.severity == Severity::Error).count()
-    }
-}
-
-impl Error {
-    /// Adds where the first byte that is not UTF-8 is, as a line and a column.
-    fn with_utf8_position(self, bytes: &[u8]) -> Self {
-        let Error::Io { path, error } = self else { return self };
-        let valid = std::str::from_utf8(bytes).map_or_else(|e| e.valid_up_to(), str::len);
-        let before = &bytes[..valid];
-        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
-        let error = io::Error::new(error.kind(), format!("{error}: the first byte that is not is at {line}:{column}"));
-        Error::Io { path, error }
     }
 }
 

@@ -86,3 +86,14 @@ fn a_template_as_large_as_the_file_allows_is_rendered_but_bounded_by_the_budget(
     assert_eq!(summary.failure.map(|f| f.kind), Some(FailureKind::EventBudget));
     assert_eq!(out.len(), 6 * ((1 << 20) + 1));
 }
+
+#[test]
+fn a_file_that_is_not_utf8_is_an_error_at_its_first_bad_byte() {
+    let path = std::env::temp_dir().join(format!("scenario-latin1-{}.toml", std::process::id()));
+    std::fs::write(&path, b"seed = 1\n# caf\xe9\n").unwrap();
+    let result = scenario::Scenario::load(&path);
+    std::fs::remove_file(&path).unwrap();
+    let Err(scenario::Error::Invalid(invalid)) = result else { panic!("a Latin-1 file loaded") };
+    let rendered = invalid.diagnostics[0].render("x.toml", &invalid.source);
+    assert!(rendered.starts_with("error: this is not UTF-8\n --> x.toml:2:6\n"), "{rendered}");
+}
