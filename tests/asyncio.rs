@@ -20,7 +20,7 @@ fn python() -> Option<(String, (u32, u32))> {
     let out = Command::new(&exe).args(["-c", "import sys; print(sys.version_info[0], sys.version_info[1])"]).output();
     let out = out.ok().filter(|o| o.status.success())?;
     let text = String::from_utf8(out.stdout).ok()?;
-    let mut parts = text.split_whitespace().map(|p| p.parse::<u32>());
+    let mut parts = text.split_whitespace().map(str::parse::<u32>);
     match (parts.next(), parts.next()) {
         (Some(Ok(major)), Some(Ok(minor))) => Some((exe, (major, minor))),
         _ => None,
