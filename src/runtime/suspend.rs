@@ -248,7 +248,13 @@ pub struct Granted {
 impl Op for Granted {
     type Output = ();
     fn poll_op(&mut self, w: &mut World, id: TaskId) -> Option<()> {
-        w.tasks.take_grant(id).then_some(())
+        if !w.tasks.take_grant(id) {
+            return None;
+        }
+        if let Waiting::Barrier(b) = self.waiting {
+            w.pass_barrier(b, id);
+        }
+        Some(())
     }
     fn abandon(&mut self, w: &mut World, id: TaskId) {
         match self.waiting {

@@ -222,6 +222,8 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
             }
         }
         Step::Cancel { tasks } => {
+            // `task.cancel(); await task`: an interrupt of the canceller while it waits cancels
+            // the tasks again, cutting their cleanup short, as in asyncio.
             let ids = instances(ctx, tasks);
             {
                 let mut w = ctx.shared.lock_running()?;
@@ -229,7 +231,7 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
                     w.request_cancel(id, t);
                 }
             }
-            wait_for(ctx, ids, false).await?;
+            wait_cancelling(ctx, &ids).await?;
         }
         Step::Timeout { after, body, on_timeout, finally } => timeout(ctx, after, body, on_timeout, finally).await?,
         Step::Try { body, on_error, on_cancel, finally } => {

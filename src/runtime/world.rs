@@ -208,7 +208,7 @@ impl World {
                 Some(Waiting::Join(q)) => self.queues[q].abandon_join(task),
                 Some(Waiting::Acquire(s)) => drop(self.semaphores[s].abandon(task, false)),
                 Some(Waiting::Event(e)) => self.events[e].abandon(task, false),
-                Some(Waiting::Barrier(b)) => self.barriers[b].abandon(task, false),
+                Some(Waiting::Barrier(b)) => drop(self.barriers[b].abandon(task, false)),
                 Some(Waiting::Sleep | Waiting::Task(_)) | None => {}
             }
         }
@@ -520,9 +520,18 @@ impl World {
         }
     }
 
+    /// A party granted passage goes on; parties waiting for the barrier to drain may now pass.
+    pub fn pass_barrier(&mut self, barrier: usize, task: TaskId) {
+        for t in self.barriers[barrier].gone(task) {
+            self.tasks.grant(t);
+        }
+    }
+
     pub fn abandon_barrier(&mut self, barrier: usize, task: TaskId) {
         let granted = self.tasks.take_grant(task);
-        self.barriers[barrier].abandon(task, granted);
+        for t in self.barriers[barrier].abandon(task, granted) {
+            self.tasks.grant(t);
+        }
     }
 
     // ----- rate limits -----

@@ -1,5 +1,5 @@
 # requires: 3.11
-# Tasks still running when main returns are cancelled by asyncio.run, which waits for their finally blocks.
+# Tasks still running when main returns are cancelled by asyncio.run, which waits for their finally blocks before it returns.
 import asyncio
 
 
@@ -25,3 +25,4 @@ async def main():
 
 
 asyncio.run(main())
+print("asyncio.run returned")

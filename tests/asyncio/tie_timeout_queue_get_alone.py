@@ -1,5 +1,5 @@
 # requires: 3.11
-# A tie with a lone getter: the item put at the deadline stays in the queue after the timeout wins, for the next get.
+# A tie with a lone getter: whichever timer was registered first, the timeout wins and the item put at the deadline waits for the next get.
 import asyncio
 
 
@@ -13,22 +13,25 @@ async def producer(q):
     print(f"put x at {now()}")
 
 
+async def get_within_1s(q):
+    try:
+        async with asyncio.timeout(1):
+            print(f"got {await q.get()} in time")
+    except TimeoutError:
+        print(f"timed out at {now()}")
+
+
 async def main():
     q = asyncio.Queue()
     task = asyncio.create_task(producer(q))
-    for _ in range(2):  # first the producer's timer registers first, then the deadline does
-        try:
-            async with asyncio.timeout(1):
-                item = await q.get()
-                print(f"got {item} in time")
-        except TimeoutError:
-            print(f"timed out at {now()} with {q.qsize()} item waiting")
-        if task.done():
-            item = await q.get()
-            print(f"then got {item} at {now()}")
-            task = asyncio.create_task(producer(q))
-            await asyncio.sleep(0)
+    await get_within_1s(q)  # the deadline is registered before the producer's timer
     await task
+    print(f"then got {await q.get()} at {now()}")
+    task = asyncio.create_task(producer(q))
+    await asyncio.sleep(0)  # now the producer's timer is registered first
+    await get_within_1s(q)
+    await task
+    print(f"then got {await q.get()} at {now()}")
 
 
 asyncio.run(main())

@@ -1,5 +1,5 @@
 # requires: 3.11
-# asyncio.timeout around one step (a get on an empty queue) and around a block whose inner finally runs on the way out.
+# asyncio.timeout around one step (a get, first on an empty queue) and around a block whose inner finally runs on the way out.
 import asyncio
 
 
@@ -14,6 +14,9 @@ async def main():
             await q.get()
     except TimeoutError:
         print(f"no job in time at {now()}")
+    q.put_nowait("job")
+    async with asyncio.timeout(1):
+        print(f"got {await q.get()} in time at {now()}")
     try:
         async with asyncio.timeout(2.5):
             for n in range(5):
