@@ -48,10 +48,10 @@ pub const MAX_SOURCE_BYTES: usize = 4 << 20;
 /// Compiles what parsed of a file. `broken` names declarations left out because of problems
 /// already reported: references to them are not reported again. `partial` says the file had
 /// such problems, so no plan is returned, and nothing is said about what may be missing.
-fn compile_parts(
-    scenario: &format::Scenario,
-    source: &str,
-    broken: &[String],
+fn compile_parts<'a>(
+    scenario: &'a format::Scenario,
+    source: &'a str,
+    broken: &'a [String],
     partial: bool,
 ) -> (Option<Plan>, Vec<Diagnostic>) {
     let mut c = Compiler {
@@ -60,6 +60,8 @@ fn compile_parts(
         partial,
         diagnostics: Vec::new(),
         dists: Vec::new(),
+        dist_specs: Vec::new(),
+        dist_state: Vec::new(),
         sequence_slots: 0,
         decls: Declarations { has_main: scenario.main.is_some(), ..Declarations::default() },
     };
@@ -189,6 +191,14 @@ fn first_declaration(source: &str, second: Range<usize>) -> Option<Range<usize>>
     })
 }
 
+/// How far a named distribution is built: names may refer to each other in any order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Build {
+    NotYet,
+    Building,
+    Done,
+}
+
 #[derive(Clone, Copy, PartialEq)]
 enum Unit {
     Duration,
@@ -206,6 +216,9 @@ struct Compiler<'a> {
     decls: Declarations,
     /// Named distributions; `None` when the definition had an error (already reported).
     dists: Vec<(String, Option<Dist>)>,
+    /// Their definitions, in file order, and how far each is built.
+    dist_specs: Vec<(String, &'a Spanned<DurationSpec>)>,
+    dist_state: Vec<Build>,
     sequence_slots: usize,
 }
 
@@ -241,7 +254,7 @@ impl Names {
     }
 }
 
-impl Compiler<'_> {
+impl<'a> Compiler<'a> {
     fn error(&mut self, kind: DiagnosticKind, span: Range<usize>, message: impl Into<String>) {
         self.diagnostics.push(Diagnostic::error(kind, span, message));
     }
@@ -256,7 +269,7 @@ impl Compiler<'_> {
         self.diagnostics.push(Diagnostic::error(kind, span, message).with_help(help));
     }
 
-    fn scenario(&mut self, s: &format::Scenario) -> Option<Plan> {
+    fn scenario(&mut self, s: &'a format::Scenario) -> Option<Plan> {
         let seed = s.seed.as_ref().map_or(0, |s| *s.get_ref());
         let defaults = Limits::default();
         let max_events =
@@ -310,10 +323,16 @@ impl Compiler<'_> {
             queues.push(QueuePlan { name: name.get_ref().clone(), capacity, fairness });
         }
 
-        for (name, spec) in &s.distributions.0 {
+        // A distribution may name another, declared above or below it: declare every name
+        // first, then build each, the ones it names first.
+        for (name, _) in &s.distributions.0 {
             self.declare(name, Namespace::Distribution);
-            let dist = self.duration(spec);
-            self.dists.push((name.get_ref().clone(), dist));
+        }
+        self.dist_specs = s.distributions.0.iter().map(|(n, spec)| (n.get_ref().clone(), spec)).collect();
+        self.dists = vec![(String::new(), None); self.dist_specs.len()];
+        self.dist_state = vec![Build::NotYet; self.dist_specs.len()];
+        for k in 0..self.dist_specs.len() {
+            self.build_dist(k);
         }
 
         let mut semaphores = Vec::new();
@@ -915,14 +934,37 @@ impl Compiler<'_> {
         }
     }
 
+    /// Builds named distribution `k`, once, building the ones it names first.
+    fn build_dist(&mut self, k: usize) {
+        if self.dist_state[k] != Build::NotYet {
+            return;
+        }
+        self.dist_state[k] = Build::Building;
+        let (name, spec) = (self.dist_specs[k].0.clone(), self.dist_specs[k].1);
+        let dist = self.duration(spec);
+        self.dists[k] = (name, dist);
+        self.dist_state[k] = Build::Done;
+    }
+
     fn duration(&mut self, spanned: &Spanned<DurationSpec>) -> Option<Dist> {
         let span = spanned.span();
         match spanned.get_ref() {
             DurationSpec::Text(t) if t.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+') => {
                 self.duration_text(t, span).map(Dist::Constant)
             }
-            DurationSpec::Text(name) => match self.dists.iter().find(|(n, _)| n == name) {
-                Some((_, dist)) => dist.clone(),
+            DurationSpec::Text(name) => match self.dist_specs.iter().position(|(n, _)| n == name) {
+                Some(k) if self.dist_state[k] == Build::Building => {
+                    self.error(
+                        DiagnosticKind::InvalidDistribution,
+                        span,
+                        format!("distribution `{name}` is defined in terms of itself"),
+                    );
+                    None
+                }
+                Some(k) => {
+                    self.build_dist(k);
+                    self.dists[k].1.clone()
+                }
                 None if self.broken.contains(name) => None,
                 None => {
                     let d = Diagnostic::error(

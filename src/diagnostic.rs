@@ -199,7 +199,7 @@ impl Diagnostic {
         let pad = " ".repeat(gutter);
 
         let mut out = String::new();
-        let _ = writeln!(out, "{kind}: {}", self.message);
+        let _ = writeln!(out, "{kind}: {}", printable(&self.message));
         let _ = writeln!(out, "{pad}--> {path}:{}:{}", primary.line_no, primary.col);
         primary.write(&mut out, gutter, '^', "");
         for label in &self.labels {
@@ -209,10 +209,23 @@ impl Diagnostic {
             snippet.write(&mut out, gutter, '-', &label.message);
         }
         if let Some(help) = &self.help {
-            let _ = writeln!(out, "{pad} = help: {help}");
+            let _ = writeln!(out, "{pad} = help: {}", printable(help));
         }
         out
     }
+}
+
+/// Text from a file, safe to print to a terminal: control characters (an escape sequence, a
+/// carriage return) become `\u{..}` escapes, so a file cannot steer the terminal that shows
+/// its diagnostics.
+fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\n') {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| if c.is_control() && c != '\n' { format!("\\u{{{:x}}}", u32::from(c)) } else { c.to_string() })
+        .collect::<String>()
+        .into()
 }
 
 /// The source line a span starts on, and where on it the span is.
@@ -242,7 +255,21 @@ impl<'a> Snippet<'a> {
     fn write(&self, out: &mut String, gutter: usize, mark: char, note: &str) {
         let pad = " ".repeat(gutter);
         let _ = writeln!(out, "{pad} |");
-        let _ = writeln!(out, "{:>gutter$} | {}", self.line_no, self.line.replace('\t', " "));
+        // One character for one: a control character shows as `�`, so the caret stays aligned.
+        let line: String = self
+            .line
+            .chars()
+            .map(|c| {
+                if c == '\t' {
+                    ' '
+                } else if c.is_control() {
+                    '\u{fffd}'
+                } else {
+                    c
+                }
+            })
+            .collect();
+        let _ = writeln!(out, "{:>gutter$} | {line}", self.line_no);
         let marks: String = std::iter::repeat_n(mark, self.width).collect();
         let note = if note.is_empty() { String::new() } else { format!(" {note}") };
         let _ = writeln!(out, "{pad} | {}{marks}{note}", " ".repeat(self.col - 1));
@@ -266,38 +293,48 @@ fn line_of(source: &str, offset: usize) -> (usize, usize) {
     (line_no, line_start)
 }
 
+/// Names longer than this get no suggestion: nobody mistypes a 65-character name, and the work
+/// of comparing names grows with the square of their length.
+const MAX_SUGGESTED_NAME: usize = 64;
+
 /// The closest of `candidates` to `name`, if it is close enough to be a likely typo.
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (name.chars().count() / 3).max(1);
+    let len = name.chars().count();
+    if len > MAX_SUGGESTED_NAME {
+        return None;
+    }
+    let limit = (len / 3).max(1);
+    let name: Vec<char> = name.chars().collect();
     candidates
         .into_iter()
-        .map(|c| (edit_distance(name, c), c))
+        // A length difference is a lower bound of the distance: skip the hopeless at once.
+        .filter(|c| c.len() <= 4 * MAX_SUGGESTED_NAME && c.chars().count().abs_diff(len) <= limit)
+        .map(|c| (edit_distance(&name, c), c))
         .filter(|&(d, _)| d <= limit)
         .min_by_key(|&(d, c)| (d, c))
         .map(|(_, c)| c)
 }
 
 /// Edit distance over characters where swapping two neighbours counts as one edit (optimal
-/// string alignment), so `sya` is one edit from `say`.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut d = vec![vec![0; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
+/// string alignment), so `sya` is one edit from `say`. Three rows of the table, not all of it.
+fn edit_distance(a: &[char], b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
+    let mut last: Vec<usize> = (0..=b.len()).collect();
+    let mut row = vec![0; b.len() + 1];
     for i in 1..=a.len() {
+        row[0] = i;
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j - 1] + cost).min(d[i - 1][j] + 1).min(d[i][j - 1] + 1);
+            row[j] = (last[j - 1] + cost).min(last[j] + 1).min(row[j - 1] + 1);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+                row[j] = row[j].min(before[j - 2] + 1);
             }
         }
+        std::mem::swap(&mut before, &mut last);
+        std::mem::swap(&mut last, &mut row);
     }
-    d[a.len()][b.len()]
+    last[b.len()]
 }
 
 #[cfg(test)]
@@ -331,5 +368,7 @@ mod tests {
         assert_eq!(did_you_mean("jobz", ["jobs", "tasks"]), Some("jobs"));
         assert_eq!(did_you_mean("xyz", ["jobs", "tasks"]), None);
         assert_eq!(did_you_mean("sya", ["sleep", "say", "steps"]), Some("say"));
+        assert_eq!(did_you_mean("consumre", ["consumer", "producer"]), Some("consumer"));
+        assert_eq!(did_you_mean(&"x".repeat(30_000), ["x"]), None, "a huge name costs nothing");
     }
 }

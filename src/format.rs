@@ -74,7 +74,7 @@ pub struct Scenario {
     /// How many `to-thread` steps may run at once, like `ThreadPoolExecutor(max_workers=N)`;
     /// further ones wait for a free thread. Default: no limit.
     pub thread_pool: Option<Spanned<i64>>,
-    /// How many tasks a run may start, `main` included. Default 1 000 000.
+    /// How many tasks a run may start, not counting `main`. Default 1 000 000.
     pub max_tasks: Option<Spanned<i64>>,
     /// How many events may happen at one virtual instant before the run is stopped as a
     /// livelock (tasks that keep waking each other without time passing). Default 10 000 000.

@@ -45,7 +45,8 @@ pub struct Limits {
     /// Events at one virtual instant after which a run is stopped as a livelock
     /// (`max-events-per-instant`, default 10 000 000).
     pub max_events_per_instant: u64,
-    /// Tasks a run may start, `main` included (`max-tasks`, default 1 000 000).
+    /// Tasks a run may start, `main` not counted (`max-tasks`, default 1 000 000, the most
+    /// replicas one task may have).
     pub max_tasks: u64,
     /// Steps a task may run without waiting before it is taken for an endless loop
     /// (10 000 000; not settable in a file).
@@ -332,6 +333,18 @@ impl Expr {
     /// Parses `i + 1`, `count - i`, `2 * (i + 1)`: whole numbers, `i`, `count`, `+ - *`, parentheses.
     pub fn parse(text: &str) -> Result<Expr, String> {
         let tokens = tokenize(text)?;
+        // Evaluating, and dropping, an expression recurses once per operator and parenthesis:
+        // bound both, so that no file can overflow the stack.
+        if tokens.len() > MAX_EXPR_TOKENS {
+            return Err(format!("it has {} parts; an expression may have {MAX_EXPR_TOKENS}", tokens.len()));
+        }
+        let depth = tokens.iter().scan(0i64, |d, t| {
+            *d += i64::from(t == "(") - i64::from(t == ")");
+            Some(*d)
+        });
+        if depth.max().unwrap_or(0) > MAX_EXPR_DEPTH {
+            return Err(format!("parentheses nest more than {MAX_EXPR_DEPTH} deep"));
+        }
         let mut at = 0;
         let expr = parse_sum(&tokens, &mut at)?;
         match tokens.get(at) {
@@ -340,6 +353,11 @@ impl Expr {
         }
     }
 }
+
+/// The most tokens a count expression may have.
+pub const MAX_EXPR_TOKENS: usize = 1000;
+/// The deepest parentheses may nest in a count expression.
+pub const MAX_EXPR_DEPTH: i64 = 32;
 
 fn tokenize(text: &str) -> Result<Vec<String>, String> {
     let mut tokens = Vec::new();
@@ -421,5 +439,8 @@ mod tests {
         assert!(Expr::parse("(i").is_err());
         assert!(Expr::parse("i / 2").is_err());
         assert_eq!(Expr::parse("9223372036854775807 * 2").unwrap().eval(0, 1), None);
+        assert!(Expr::parse(&format!("{}1{}", "(".repeat(33), ")".repeat(33))).is_err());
+        assert!(Expr::parse(&format!("{}1{}", "(".repeat(32), ")".repeat(32))).is_ok());
+        assert!(Expr::parse(&vec!["1"; 501].join("+")).is_err());
     }
 }

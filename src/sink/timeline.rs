@@ -22,7 +22,9 @@ impl Sink for Timeline {
     fn begin(&mut self, m: &Model, seed: u64) {
         let l = &mut self.lines.line;
         if let Some(d) = &m.description {
-            let _ = writeln!(l, "# {d}");
+            l.push_str("# ");
+            push_escaped(l, d);
+            l.push('\n');
         }
         let _ = writeln!(l, "# seed {seed}");
         let _ = writeln!(l, "{:>14}  {:<w$}  event", "time (s)", "task", w = m.label_width);
@@ -44,7 +46,8 @@ impl Sink for Timeline {
                 let _ = write!(l, "started by {by}");
             }
             EventKind::Say { text } => {
-                let _ = write!(l, "say: {text}");
+                l.push_str("say: ");
+                push_escaped(l, text);
             }
             EventKind::Sleep { duration } => {
                 l.push_str("sleep ");
@@ -54,15 +57,21 @@ impl Sink for Timeline {
                 l.push(')');
             }
             EventKind::Put { queue, item, blocked } => {
-                let _ = write!(l, "put {item} on {}", m.queues[queue]);
+                l.push_str("put ");
+                push_escaped(l, item);
+                let _ = write!(l, " on {}", m.queues[queue]);
                 push_blocked(l, blocked, "for space");
             }
             EventKind::Get { queue, item, waited } => {
-                let _ = write!(l, "got {item} from {}, queued ", m.queues[queue]);
+                l.push_str("got ");
+                push_escaped(l, item);
+                let _ = write!(l, " from {}, queued ", m.queues[queue]);
                 push_duration(l, waited);
             }
             EventKind::Dropped { queue, item } => {
-                let _ = write!(l, "dropped {item}: {} is full", m.queues[queue]);
+                l.push_str("dropped ");
+                push_escaped(l, item);
+                let _ = write!(l, ": {} is full", m.queues[queue]);
             }
             EventKind::Done { queue } => {
                 let _ = write!(l, "done with an item of {}", m.queues[queue]);
@@ -118,7 +127,8 @@ impl Sink for Timeline {
                 push_time(l, until);
             }
             EventKind::Fail { message } => {
-                let _ = write!(l, "failed: {message}");
+                l.push_str("failed: ");
+                push_escaped(l, message);
             }
             EventKind::Retry { attempt, delay } => {
                 let _ = write!(l, "attempt {attempt} after ");
@@ -207,6 +217,27 @@ impl Sink for Timeline {
 
     fn needs_statistics(&self) -> bool {
         true
+    }
+}
+
+/// Appends text from the scenario so that it stays on its line and cannot steer the terminal: a
+/// newline or another control character is written as an escape (`\n`, `\u{1b}`), so that a
+/// message can never forge a line of the timeline. JSONL keeps the text exact.
+fn push_escaped(out: &mut String, text: &str) {
+    if !text.chars().any(char::is_control) {
+        out.push_str(text);
+        return;
+    }
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
     }
 }
 
