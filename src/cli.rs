@@ -166,7 +166,7 @@ fn run_file(
             }
         }
     };
-    let sinks = format.sink(out).into_iter().collect();
+    let sinks = format.sink_limited(out, scenario.current_limits().max_output_bytes).into_iter().collect();
     let (summary, written) = scenario.run_into(sinks, false);
     let written = match temp {
         // The transcript is complete (even for a failed run): put it in place in one step.
@@ -175,11 +175,16 @@ fn run_file(
         }),
         None => written,
     };
-    if let Err(e) = written {
-        if e.kind() != io::ErrorKind::BrokenPipe {
+    match written {
+        // The reader went away (`| head`): stop quietly, as a filter does.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return exit::OK,
+        // The size limit: the run failed, and says so below.
+        Err(e) if e.kind() == io::ErrorKind::FileTooLarge => {}
+        Err(e) => {
             let _ = writeln!(stderr, "error: cannot write the transcript: {e}");
             return exit::IO;
         }
+        Ok(()) => {}
     }
     match summary.failure {
         Some(failure) => {

@@ -23,7 +23,7 @@ pub const MAX_REPLICAS: i64 = 1_000_000;
 /// The largest queue capacity.
 pub const MAX_CAPACITY: i64 = 1 << 32;
 /// The keys of the top-level table, for telling a misplaced key from a misspelt one.
-const TOP_LEVEL_KEYS: [&str; 17] = [
+const TOP_LEVEL_KEYS: [&str; 18] = [
     "thread-pool",
     "description",
     "seed",
@@ -31,6 +31,7 @@ const TOP_LEVEL_KEYS: [&str; 17] = [
     "max-events",
     "max-tasks",
     "max-events-per-instant",
+    "max-output",
     "queues",
     "semaphores",
     "events",
@@ -279,6 +280,8 @@ impl<'a> Compiler<'a> {
             .max_events_per_instant
             .as_ref()
             .map_or(defaults.max_events_per_instant, |m| self.positive(m, "`max-events-per-instant`", i64::MAX));
+        let max_output_bytes =
+            s.max_output.as_ref().map_or(defaults.max_output_bytes, |m| self.positive(m, "`max-output`", i64::MAX));
         let time_limit = match &s.time_limit {
             Some(t) => self.duration_text(t.get_ref(), t.span()).unwrap_or(0),
             None => defaults.time_limit,
@@ -467,7 +470,14 @@ impl<'a> Compiler<'a> {
         Some(Plan {
             description: s.description.clone(),
             seed,
-            limits: Limits { time_limit, max_events, max_events_per_instant, max_tasks, ..Limits::default() },
+            limits: Limits {
+                time_limit,
+                max_events,
+                max_events_per_instant,
+                max_tasks,
+                max_output_bytes,
+                ..Limits::default()
+            },
             queues,
             semaphores,
             thread_pool,

@@ -198,4 +198,7 @@ pub enum FailureKind {
     Limit,
     /// `main` failed.
     MainFailed,
+    /// An output stopped taking events: it was closed (a pipe to `head`), failed, or reached
+    /// its size limit.
+    Output,
 }

@@ -76,6 +76,9 @@ pub struct Scenario {
     pub thread_pool: Option<Spanned<i64>>,
     /// How many tasks a run may start, not counting `main`. Default 1 000 000.
     pub max_tasks: Option<Spanned<i64>>,
+    /// How many bytes a run's transcript may have before the run is stopped. Default
+    /// 1073741824 (1 GiB).
+    pub max_output: Option<Spanned<i64>>,
     /// How many events may happen at one virtual instant before the run is stopped as a
     /// livelock (tasks that keep waking each other without time passing). Default 10 000 000.
     pub max_events_per_instant: Option<Spanned<i64>>,

@@ -51,6 +51,9 @@ pub struct Limits {
     /// Steps a task may run without waiting before it is taken for an endless loop
     /// (10 000 000; not settable in a file).
     pub max_steps_without_waiting: u64,
+    /// Bytes a run's transcript may have (`max-output`, default 1 GiB): a loop that prints
+    /// for ever stops there instead of filling the disk.
+    pub max_output_bytes: u64,
 }
 
 impl Default for Limits {
@@ -61,6 +64,7 @@ impl Default for Limits {
             max_events_per_instant: 10_000_000,
             max_tasks: 1_000_000,
             max_steps_without_waiting: 10_000_000,
+            max_output_bytes: 1 << 30,
         }
     }
 }

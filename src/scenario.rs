@@ -165,7 +165,8 @@ impl Scenario {
     /// Runs the scenario and returns its transcript and summary.
     pub fn run(&self) -> Run {
         let memory = Memory::default();
-        let sinks: Vec<Box<dyn Sink>> = self.format.sink(Box::new(memory.clone())).into_iter().collect();
+        let sink = self.format.sink_limited(Box::new(memory.clone()), self.limits.max_output_bytes);
+        let sinks: Vec<Box<dyn Sink>> = sink.into_iter().collect();
         let summary = self.run_with(sinks, true);
         Run { transcript: memory.take_string(), summary }
     }

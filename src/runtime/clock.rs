@@ -58,6 +58,8 @@ pub struct Clock {
     heap: BinaryHeap<Reverse<(u64, u64, TimerId)>>,
     timers: Vec<Timer>,
     free: Vec<TimerId>,
+    /// Timers given up on that are still in the heap.
+    abandoned: usize,
 }
 
 impl Clock {
@@ -94,7 +96,15 @@ impl Clock {
     /// The owner is done with the timer, fired or not.
     pub fn release(&mut self, id: TimerId) {
         match self.timers[id].state {
-            TimerState::Pending => self.timers[id].state = TimerState::Abandoned,
+            TimerState::Pending => {
+                self.timers[id].state = TimerState::Abandoned;
+                self.abandoned += 1;
+                // Memory follows the timers that are live, not every timer ever set: when most
+                // of the heap is given up (timeouts that ended early, in a loop), rebuild it.
+                if self.abandoned > 1024 && self.abandoned * 2 > self.heap.len() {
+                    self.compact();
+                }
+            }
             TimerState::Fired => self.free(id),
             TimerState::Abandoned | TimerState::Free => unreachable!("timer {id} released twice"),
         }
@@ -103,6 +113,28 @@ impl Clock {
     fn free(&mut self, id: TimerId) {
         self.timers[id].state = TimerState::Free;
         self.free.push(id);
+    }
+
+    /// Drops every abandoned timer from the heap. The order of the rest is unchanged: it is
+    /// their keys, `(deadline, registration order)`, that order them.
+    fn compact(&mut self) {
+        let timers = &mut self.timers;
+        let free = &mut self.free;
+        self.heap.retain(|&Reverse((_, _, id))| {
+            let keep = timers[id].state != TimerState::Abandoned;
+            if !keep {
+                timers[id].state = TimerState::Free;
+                free.push(id);
+            }
+            keep
+        });
+        self.abandoned = 0;
+    }
+
+    /// How many timers the heap holds, given up or not.
+    #[cfg(test)]
+    fn held(&self) -> usize {
+        self.heap.len()
     }
 
     /// Moves the clock to the earliest pending deadline and fires every timer due then, in
@@ -118,6 +150,7 @@ impl Clock {
                 match self.timers[id].state {
                     TimerState::Abandoned => {
                         self.heap.pop();
+                        self.abandoned -= 1;
                         self.free(id);
                     }
                     TimerState::Pending if at > limit => {
@@ -173,6 +206,22 @@ mod tests {
             (20, &[Fired::Wake(1), Fired::Release { task: 4, semaphore: 0 }][..])
         );
         assert_eq!(clock.advance(100, |_| {}), Advance::Idle);
+    }
+
+    #[test]
+    fn timers_given_up_in_a_loop_do_not_pile_up() {
+        let mut clock = Clock::default();
+        let keep = clock.add_timer(0, u64::MAX / 2);
+        for k in 0..1_000_000 {
+            let t = clock.add_timer(1, 1_000_000_000 + k);
+            clock.release(t);
+        }
+        assert!(clock.held() <= 2100, "{} timers held", clock.held());
+        assert!(clock.timers.len() <= 2100, "{} timer slots", clock.timers.len());
+        let mut fired = Vec::new();
+        assert_eq!(clock.advance(u64::MAX, |f| fired.push(f)), Advance::Fired);
+        assert_eq!(fired, [Fired::Wake(0)]);
+        let _ = keep;
     }
 
     #[test]

@@ -77,6 +77,10 @@ impl Queue {
         }
     }
 
+    fn pop(&mut self) -> Option<Item> {
+        self.items.pop_front()
+    }
+
     pub fn len(&self) -> usize {
         self.items.len()
     }
@@ -171,7 +175,7 @@ impl Queue {
         if self.items.len() <= self.reserved_items {
             return None;
         }
-        let item = self.items.pop_front()?;
+        let item = self.pop()?;
         Some((item, self.wake_putter(now)))
     }
 
@@ -181,10 +185,10 @@ impl Queue {
     pub fn get_woken(&mut self, task: TaskId, now: u64) -> (Option<Item>, Option<Woken>) {
         if self.strict() {
             self.reserved_items -= 1;
-            let item = self.items.pop_front().expect("a reserved item is in the queue");
+            let item = self.pop().expect("a reserved item is in the queue");
             return (Some(item), self.wake_putter(now));
         }
-        match self.items.pop_front() {
+        match self.pop() {
             Some(item) => (Some(item), self.wake_putter(now)),
             None => (None, self.wait_get(task, now)),
         }

@@ -19,6 +19,9 @@ use crate::plan::{Count, GatherPolicy, RacePolicy, Step, TaskPlan};
 use crate::rng::Rng;
 use crate::template::{Template, Values};
 
+/// The longest message or item a task may make: as large as a scenario file may be.
+pub const MAX_MESSAGE_BYTES: usize = crate::compile::MAX_SOURCE_BYTES;
+
 /// Runs task `id` to its end and records how it ended.
 pub async fn run(shared: Arc<Shared>, id: TaskId) {
     let plan = shared.plan.clone();
@@ -79,8 +82,10 @@ struct Text {
 }
 
 impl Text {
-    /// Renders `t` into `msg` with the task's values at virtual time `now`.
-    fn render(&mut self, now: u64, t: &Template) {
+    /// Renders `t` into `msg` with the task's values at the world's time. A message longer than
+    /// [`MAX_MESSAGE_BYTES`] (an item that doubles itself in a loop) stops the run instead.
+    fn render(&mut self, w: &mut World, t: &Template) {
+        let now = w.now();
         self.msg.clear();
         let (me, vars) = (&self.me, &self.vars);
         let values = Values {
@@ -95,11 +100,20 @@ impl Text {
             elapsed_ns: now,
         };
         t.render(&mut self.msg, &values);
+        if self.msg.len() > MAX_MESSAGE_BYTES {
+            let message = format!(
+                "task `{}` made a message of {} bytes, more than the {MAX_MESSAGE_BYTES} a message or item may have",
+                me.label,
+                self.msg.len()
+            );
+            self.msg = String::new();
+            w.fail(FailureKind::Limit, message);
+        }
     }
 
     /// Renders `t` and records it as said by task `id`.
     fn say(&mut self, w: &mut World, id: TaskId, t: &Template) {
-        self.render(w.now(), t);
+        self.render(w, t);
         w.record(id, EventKind::Say { text: &self.msg });
     }
 }
@@ -185,7 +199,7 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
         Step::Arrive { queue, item, drop } => {
             let mut w = ctx.shared.lock_running()?;
             let now = w.now();
-            ctx.text.render(now, item);
+            ctx.text.render(&mut w, item);
             w.arrive_at(*queue, id, Item { text: ctx.text.msg.clone(), put_at: now }, *drop);
         }
         Step::Done { queue } => {
@@ -298,7 +312,7 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
             };
             if fails {
                 let mut w = ctx.shared.lock_running()?;
-                ctx.text.render(w.now(), message);
+                ctx.text.render(&mut w, message);
                 let why = ctx.text.msg.clone();
                 return Err(fail(&mut w, id, why));
             }
@@ -328,7 +342,7 @@ async fn put(ctx: &mut Ctx, queue: usize, item: &Template, say: Option<&Template
     let (waiting, start) = {
         let mut w = ctx.shared.lock_running()?;
         let start = w.now();
-        ctx.text.render(start, item);
+        ctx.text.render(&mut w, item);
         (w.put_or_wait(queue, ctx.id, Item { text: ctx.text.msg.clone(), put_at: start }).err(), start)
     };
     if let Some(item) = waiting {

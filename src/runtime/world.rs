@@ -24,6 +24,8 @@ use crate::sink::{Sinks, Summary};
 
 /// The most items one queue may hold.
 pub const MAX_QUEUE_ITEMS: usize = 1_000_000;
+/// The most bytes of item text all queues together may hold.
+pub const MAX_QUEUED_BYTES: usize = 256 << 20;
 
 /// Why a task stops running its steps before their end.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +67,8 @@ pub struct World {
     pub state: RunState,
     failure: Option<Failure>,
     live: usize,
+    /// The bytes of item text all queues hold.
+    queued_bytes: usize,
     /// `[after]` has steps that have not run yet.
     after_pending: bool,
     /// Every task has ended and `[after]` is to start: the supervisor starts it.
@@ -96,6 +100,7 @@ impl World {
             state: RunState::Running,
             failure: None,
             live: 0,
+            queued_bytes: 0,
             after_pending: plan.after.is_some(),
             after_due: false,
             ended: 0,
@@ -118,7 +123,10 @@ impl World {
         self.event_count += 1;
         let now = self.clock.now;
         let t = &self.tasks[task];
-        self.sinks.event(&self.model, &Event { time: now, task: &t.label, decl: t.decl, kind });
+        if let Some(why) = self.sinks.event(&self.model, &Event { time: now, task: &t.label, decl: t.decl, kind }) {
+            self.fail(FailureKind::Output, format!("the run stopped because its output did: {why}"));
+            return;
+        }
         if now != self.instant {
             self.instant = now;
             self.instant_start = self.event_count;
@@ -583,6 +591,15 @@ impl World {
     }
 
     fn after_put(&mut self, q: usize, getter: Option<TaskId>) {
+        self.queued_bytes += self.queues[q].back_text().len();
+        let queued = self.queued_bytes;
+        if queued > MAX_QUEUED_BYTES {
+            let msg = format!(
+                "the queues hold {queued} bytes of items, more than the {MAX_QUEUED_BYTES} they may hold together: \
+                 items grow, or producers outpace consumers"
+            );
+            self.fail(FailureKind::Limit, msg);
+        }
         if self.queues[q].len() > MAX_QUEUE_ITEMS {
             let msg = format!(
                 "queue `{}` holds more than {MAX_QUEUE_ITEMS} items, the most a queue may hold: its producers outpace its \
@@ -632,6 +649,7 @@ impl World {
         let now = self.clock.now;
         match self.queues[q].try_get(now) {
             Some((item, putter)) => {
+                self.queued_bytes -= item.text.len();
                 self.putter_woken(q, putter);
                 Some(item)
             }
@@ -650,6 +668,9 @@ impl World {
             return None;
         }
         let (item, putter) = self.queues[q].get_woken(task, self.clock.now);
+        if let Some(item) = &item {
+            self.queued_bytes -= item.text.len();
+        }
         self.putter_woken(q, putter);
         item
     }

@@ -9,16 +9,20 @@ use crate::event::{Event, EventKind, Model};
 
 /// Renders every event as a line of JSON.
 pub struct Jsonl {
-    lines: Lines,
+    pub(super) lines: Lines,
 }
 
 impl Jsonl {
     pub fn new(out: Box<dyn Write + Send>) -> Self {
-        Jsonl { lines: Lines::new(out) }
+        Jsonl { lines: Lines::new(out, u64::MAX) }
     }
 }
 
 impl Sink for Jsonl {
+    fn stopped(&self) -> Option<&io::Error> {
+        self.lines.error.as_ref()
+    }
+
     fn event(&mut self, m: &Model, ev: &Event<'_>) {
         let l = &mut self.lines.line;
         let _ = write!(l, "{{\"time_ns\":{},\"task\":", ev.time);

@@ -41,10 +41,16 @@ pub enum Format {
 impl Format {
     /// The sink that prints this format to `out`; `None` for [`Format::Silent`].
     pub fn sink(self, out: Box<dyn Write + Send>) -> Option<Box<dyn Sink>> {
+        self.sink_limited(out, u64::MAX)
+    }
+
+    /// Like [`Format::sink`], stopping the run once `max_bytes` have been written.
+    pub fn sink_limited(self, out: Box<dyn Write + Send>, max_bytes: u64) -> Option<Box<dyn Sink>> {
+        let lines = Lines::new(out, max_bytes);
         match self {
-            Format::Plain => Some(Box::new(Plain::new(out))),
-            Format::Text => Some(Box::new(Timeline::new(out))),
-            Format::Jsonl => Some(Box::new(Jsonl::new(out))),
+            Format::Plain => Some(Box::new(Plain { lines })),
+            Format::Text => Some(Box::new(Timeline { lines })),
+            Format::Jsonl => Some(Box::new(Jsonl { lines })),
             Format::Silent => None,
         }
     }
@@ -67,6 +73,12 @@ pub trait Sink: Send {
     /// Whether [`Sink::end`] needs the statistics in its summary.
     fn needs_statistics(&self) -> bool {
         false
+    }
+
+    /// Why the sink can take no more events, if it cannot: its output was closed or failed, or
+    /// reached its size limit. The run stops then.
+    fn stopped(&self) -> Option<&io::Error> {
+        None
     }
 }
 
@@ -92,14 +104,20 @@ impl Sinks {
         }
     }
 
+    /// Hands `event` to every sink; returns why the run must stop, if a sink can take no more.
     #[inline]
-    pub fn event(&mut self, model: &Model, event: &Event<'_>) {
+    pub fn event(&mut self, model: &Model, event: &Event<'_>) -> Option<String> {
         if let Some(s) = &mut self.statistics {
             s.event(model, event);
         }
+        let mut stop = None;
         for sink in &mut self.sinks {
             sink.event(model, event);
+            if let Some(e) = sink.stopped() {
+                stop = Some(e.to_string());
+            }
         }
+        stop
     }
 
     /// Ends every sink. Returns the run's summary and the first error any sink had writing.
@@ -147,17 +165,26 @@ struct Lines {
     out: Box<dyn Write + Send>,
     line: String,
     error: Option<io::Error>,
+    written: u64,
+    max_bytes: u64,
 }
 
 impl Lines {
-    fn new(out: Box<dyn Write + Send>) -> Self {
-        Lines { out, line: String::with_capacity(128), error: None }
+    fn new(out: Box<dyn Write + Send>, max_bytes: u64) -> Self {
+        Lines { out, line: String::with_capacity(128), error: None, written: 0, max_bytes }
     }
 
     /// Writes what was rendered into `line`, and empties it.
     fn flush_line(&mut self) {
         if self.error.is_none() && !self.line.is_empty() {
-            if let Err(e) = self.out.write_all(self.line.as_bytes()) {
+            self.written += self.line.len() as u64;
+            if self.written > self.max_bytes {
+                let limit = self.max_bytes;
+                let message = format!(
+                    "the transcript reached its limit of {limit} bytes; raise `max-output` if the run should print more"
+                );
+                self.error = Some(io::Error::new(io::ErrorKind::FileTooLarge, message));
+            } else if let Err(e) = self.out.write_all(self.line.as_bytes()) {
                 self.error = Some(e);
             }
         }

@@ -7,16 +7,20 @@ use crate::event::{Event, EventKind, Model};
 
 /// Prints each `say` message on a line of its own, and nothing else.
 pub struct Plain {
-    lines: Lines,
+    pub(super) lines: Lines,
 }
 
 impl Plain {
     pub fn new(out: Box<dyn Write + Send>) -> Self {
-        Plain { lines: Lines::new(out) }
+        Plain { lines: Lines::new(out, u64::MAX) }
     }
 }
 
 impl Sink for Plain {
+    fn stopped(&self) -> Option<&io::Error> {
+        self.lines.error.as_ref()
+    }
+
     fn event(&mut self, _: &Model, event: &Event<'_>) {
         if let EventKind::Say { text } = event.kind {
             self.lines.line.push_str(text);

@@ -9,16 +9,20 @@ use crate::seconds::{push_duration, push_seconds, push_time};
 
 /// Renders each event as a line of the timeline, as it happens.
 pub struct Timeline {
-    lines: Lines,
+    pub(super) lines: Lines,
 }
 
 impl Timeline {
     pub fn new(out: Box<dyn Write + Send>) -> Self {
-        Timeline { lines: Lines::new(out) }
+        Timeline { lines: Lines::new(out, u64::MAX) }
     }
 }
 
 impl Sink for Timeline {
+    fn stopped(&self) -> Option<&io::Error> {
+        self.lines.error.as_ref()
+    }
+
     fn begin(&mut self, m: &Model, seed: u64) {
         let l = &mut self.lines.line;
         if let Some(d) = &m.description {
