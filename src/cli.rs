@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use clap::{Parser, Subcommand};
 
 use crate::event::FailureKind;
+use crate::output::Output;
 use crate::scenario::{Error, Scenario};
 use crate::sink::Format;
 
@@ -53,6 +54,10 @@ enum Command {
         /// whole, once the run is over, or not at all.
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// Stop the run if it takes longer than this in real time ("30s", "5m"): a safety cap
+        /// for CI. Off by default.
+        #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+        wall_limit: Option<std::time::Duration>,
     },
     /// Check scenario files without running them.
     Check {
@@ -99,7 +104,9 @@ where
         }
     };
     match cli.command {
-        Command::Run { file, seed, format, output } => run_file(&file, seed, format, output.as_deref(), stdout, stderr),
+        Command::Run { file, seed, format, output, wall_limit } => {
+            run_file(&file, seed, format, output.as_deref(), wall_limit, stdout, stderr)
+        }
         Command::Check { files } => files.iter().map(|f| check(f.as_path(), stderr)).max().unwrap_or(exit::OK),
         Command::Schema { output } => {
             let schema = crate::schema::generate();
@@ -142,6 +149,7 @@ fn run_file(
     seed: Option<u64>,
     format: Format,
     output: Option<&Path>,
+    wall_limit: Option<std::time::Duration>,
     stdout: Box<dyn Write + Send>,
     stderr: &mut dyn Write,
 ) -> i32 {
@@ -149,30 +157,27 @@ fn run_file(
         Ok(scenario) => scenario,
         Err(code) => return code,
     };
+    let limits = scenario.current_limits();
+    let scenario = scenario.limits(crate::plan::Limits { wall_limit, ..limits });
     let scenario = match seed {
         Some(seed) => scenario.seed(seed),
         None => scenario,
     };
-    let (out, temp): (Box<dyn Write + Send>, _) = match output {
+    let (out, file): (Box<dyn Write + Send>, _) = match output {
         None => (stdout, None),
-        Some(target) => {
-            let temp = temp_path(target);
-            match std::fs::File::create(&temp) {
-                Ok(file) => (Box::new(io::BufWriter::with_capacity(1 << 16, file)), Some((temp, target))),
-                Err(e) => {
-                    let _ = writeln!(stderr, "error: cannot write `{}`: {e}", target.display());
-                    return exit::IO;
-                }
+        Some(target) => match Output::open(target, Some(path)).and_then(|o| o.writer().map(|w| (w, o))) {
+            Ok((writer, file)) => (Box::new(io::BufWriter::with_capacity(1 << 16, writer)), Some(file)),
+            Err(e) => {
+                let _ = writeln!(stderr, "error: cannot write `{}`: {e}", target.display());
+                return exit::IO;
             }
-        }
+        },
     };
     let sinks = format.sink_limited(out, scenario.current_limits().max_output_bytes).into_iter().collect();
     let (summary, written) = scenario.run_into(sinks, false);
-    let written = match temp {
-        // The transcript is complete (even for a failed run): put it in place in one step.
-        Some((temp, target)) => written.and_then(|()| std::fs::rename(&temp, target)).inspect_err(|_| {
-            let _ = std::fs::remove_file(&temp);
-        }),
+    // The transcript is complete (even for a failed run): put it in place in one step.
+    let written = match file {
+        Some(file) => file.finish(written),
         None => written,
     };
     match written {
@@ -198,28 +203,19 @@ fn run_file(
     }
 }
 
-/// Writes a file whole or not at all: the bytes go to a temporary file beside it, which is then
-/// renamed over the target, so a reader never sees half a file.
+/// Writes a file whole or not at all (see `output.rs`).
 fn write_atomically(path: &Path, bytes: &[u8], stderr: &mut dyn Write) -> i32 {
-    let temp = temp_path(path);
-    let result = std::fs::File::create(&temp)
-        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
-        .and_then(|()| std::fs::rename(&temp, path));
+    let result = Output::open(path, None).and_then(|file| {
+        let written = file.writer().and_then(|mut w| w.write_all(bytes).and_then(|()| w.sync_all()));
+        file.finish(written)
+    });
     match result {
         Ok(()) => exit::OK,
         Err(e) => {
-            let _ = std::fs::remove_file(&temp);
             let _ = writeln!(stderr, "error: cannot write `{}`: {e}", path.display());
             exit::IO
         }
     }
-}
-
-/// A temporary file beside `path`, on the same file system so that a rename can replace it.
-fn temp_path(path: &Path) -> PathBuf {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    dir.join(format!(".{name}.{}.tmp", std::process::id()))
 }
 
 fn check(path: &Path, stderr: &mut dyn Write) -> i32 {

@@ -201,4 +201,6 @@ pub enum FailureKind {
     /// An output stopped taking events: it was closed (a pipe to `head`), failed, or reached
     /// its size limit.
     Output,
+    /// The run took longer in real time than `--wall-limit`.
+    WallLimit,
 }

@@ -20,6 +20,7 @@ mod dist;
 pub mod event;
 mod format;
 mod lint;
+mod output;
 mod plan;
 mod rng;
 mod runtime;

@@ -54,6 +54,9 @@ pub struct Limits {
     /// Bytes a run's transcript may have (`max-output`, default 1 GiB): a loop that prints
     /// for ever stops there instead of filling the disk.
     pub max_output_bytes: u64,
+    /// Real time a run may take before it is stopped (`--wall-limit`; off by default). The one
+    /// place a run looks at a real clock: it can stop a run, never change what it prints before.
+    pub wall_limit: Option<std::time::Duration>,
 }
 
 impl Default for Limits {
@@ -65,6 +68,7 @@ impl Default for Limits {
             max_tasks: 1_000_000,
             max_steps_without_waiting: 10_000_000,
             max_output_bytes: 1 << 30,
+            wall_limit: None,
         }
     }
 }

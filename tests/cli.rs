@@ -163,3 +163,95 @@ fn schema_prints_the_committed_schema() {
     assert_eq!(code, 0);
     assert_eq!(out, std::fs::read_to_string("schema/scenario.schema.json").unwrap());
 }
+
+/// A fresh, empty folder for a test's files.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("scenario-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn output_refuses_the_input_and_writes_through_links_and_devices_without_replacing_them() {
+    let dir = scratch("output-safety");
+    let input = dir.join("s.toml");
+    std::fs::copy("scenarios/countasync.toml", &input).unwrap();
+    let input = input.to_str().unwrap();
+    let (code, _, err) = scenario(&["run", "-o", input, input]);
+    assert_eq!(code, 1);
+    assert!(err.contains("that is the scenario file itself"), "{err}");
+    assert_eq!(std::fs::read_to_string(input).unwrap(), std::fs::read_to_string("scenarios/countasync.toml").unwrap());
+
+    // A link stays a link; the file it names gets the transcript and keeps its permissions.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let real = dir.join("real.txt");
+        std::fs::write(&real, "old").unwrap();
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let link = dir.join("link.txt");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        assert_eq!(scenario(&["run", "--format", "plain", "-o", link.to_str().unwrap(), input]).0, 0);
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), plain_countasync());
+        assert_eq!(std::fs::metadata(&real).unwrap().permissions().mode() & 0o777, 0o640);
+        // A device is written to, not replaced.
+        assert_eq!(scenario(&["run", "-o", "/dev/null", input]).0, 0);
+        assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device_like());
+    }
+    // No temporary file is left behind.
+    let left: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[cfg(unix)]
+trait CharDeviceLike {
+    fn is_char_device_like(&self) -> bool;
+}
+
+#[cfg(unix)]
+impl CharDeviceLike for std::fs::FileType {
+    fn is_char_device_like(&self) -> bool {
+        use std::os::unix::fs::FileTypeExt;
+        self.is_char_device()
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_terminated_run_leaves_no_temporary_file_and_exits_128_plus_the_signal() {
+    let dir = scratch("signal");
+    let source = dir.join("long.toml");
+    std::fs::write(
+        &source,
+        "[main]\nsteps = [{ repeat = 100000000, steps = [{ say = \"line {n}\" }, { sleep = \"1ms\" }] }]\n",
+    )
+    .unwrap();
+    let out = dir.join("out.txt");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scenario"))
+        .args(["run", "--format", "plain", "-o", out.to_str().unwrap(), source.to_str().unwrap()])
+        .spawn()
+        .unwrap();
+    // Wait until the run writes its temporary file, then stop it as a CI runner would.
+    let temporary =
+        || std::fs::read_dir(&dir).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".tmp"));
+    for _ in 0..200 {
+        if temporary() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(temporary(), "the run never started writing");
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(128 + 15));
+    assert!(!temporary(), "the temporary file was left behind");
+    assert!(!out.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

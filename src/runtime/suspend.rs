@@ -64,7 +64,9 @@ impl<O: Op + Unpin> Future for Suspend<'_, O> {
                 Poll::Ready(Ok(out))
             }
             None => {
-                w.park(this.id, cx.waker(), this.op.waiting());
+                // `steps` is 0 from the first time this wait parks on: the wait began then.
+                let began = *this.steps != 0;
+                w.park(this.id, cx.waker(), this.op.waiting(), began);
                 *this.steps = 0;
                 Poll::Pending
             }

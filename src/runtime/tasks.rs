@@ -64,6 +64,8 @@ pub struct TaskState {
     /// granted to it, and is its own once it runs.
     granted: bool,
     pub waiting: Option<Waiting>,
+    /// When the task began its current (or last) wait.
+    pub waiting_since: u64,
 }
 
 impl TaskState {
@@ -87,6 +89,7 @@ impl TaskState {
             cancel_with: Vec::new(),
             granted: false,
             waiting: None,
+            waiting_since: 0,
         }
     }
 }

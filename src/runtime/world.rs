@@ -61,6 +61,10 @@ pub struct World {
     model: Model,
     sinks: Sinks,
     event_count: u64,
+    /// Events per declared task, to name the busiest when a budget is reached.
+    events_by_task: Vec<u64>,
+    /// When the run must stop, in real time (`--wall-limit`).
+    wall_deadline: Option<std::time::Instant>,
     /// The instant the per-instant event count is for, and the event count when it began.
     instant: u64,
     instant_start: u64,
@@ -95,6 +99,8 @@ impl World {
             model,
             sinks,
             event_count: 0,
+            events_by_task: vec![0; plan.tasks.len() + 2],
+            wall_deadline: limits.wall_limit.map(|d| std::time::Instant::now() + d),
             instant: 0,
             instant_start: 0,
             state: RunState::Running,
@@ -123,6 +129,7 @@ impl World {
         self.event_count += 1;
         let now = self.clock.now;
         let t = &self.tasks[task];
+        self.events_by_task[t.decl] += 1;
         if let Some(why) = self.sinks.event(&self.model, &Event { time: now, task: &t.label, decl: t.decl, kind }) {
             self.fail(FailureKind::Output, format!("the run stopped because its output did: {why}"));
             return;
@@ -145,10 +152,22 @@ impl World {
             self.fail(FailureKind::Livelock, msg);
         } else if self.event_count > self.limits.max_events {
             let msg = format!(
-                "the run reached its budget of {} events; raise `max-events` if the scenario needs more",
-                self.limits.max_events
+                "the run reached its budget of {} events; raise `max-events` if the scenario needs more ({})",
+                self.limits.max_events,
+                self.busiest()
             );
             self.fail(FailureKind::EventBudget, msg);
+        } else if self.event_count % 65_536 == 0 && self.wall_deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+            let msg = format!(
+                "the run took longer in real time than its wall-clock limit, at virtual time {} s ({})",
+                {
+                    let mut t = String::new();
+                    push_seconds(&mut t, now, None);
+                    t
+                },
+                self.busiest()
+            );
+            self.fail(FailureKind::WallLimit, msg);
         }
     }
 
@@ -189,6 +208,11 @@ impl World {
                 let mut msg = String::from("the run reached its virtual-time limit of ");
                 push_humantime(&mut msg, self.limits.time_limit);
                 msg.push_str(" with tasks still running; raise `time-limit` if the scenario needs longer");
+                let stuck = self.stuck_report();
+                if !stuck.is_empty() {
+                    msg.push_str("\nthese tasks were waiting for something other than time, so they may be stuck:\n");
+                    msg.push_str(&stuck);
+                }
                 self.fail(FailureKind::TimeLimit, msg);
             }
             Advance::Idle => {
@@ -236,10 +260,27 @@ impl World {
         }
     }
 
+    /// Which declared task had the most events, for a budget's message.
+    fn busiest(&self) -> String {
+        let (decl, events) =
+            self.events_by_task.iter().enumerate().max_by_key(|&(k, n)| (*n, std::cmp::Reverse(k))).unwrap_or((0, &0));
+        format!("the busiest task was `{}`, with {events} events", self.model.tasks[decl])
+    }
+
     fn blocked_report(&self) -> String {
+        self.report(|_| true, false)
+    }
+
+    /// The tasks still waiting, when the run is stopped, on something other than time: the
+    /// ones that made no progress, as a deadlock hidden behind a task that keeps sleeping.
+    fn stuck_report(&self) -> String {
+        self.report(|t| !matches!(t.waiting, Some(Waiting::Sleep) | None), true)
+    }
+
+    fn report(&self, include: impl Fn(&TaskState) -> bool, since: bool) -> String {
         let m = &self.model;
         let mut out = String::new();
-        for t in self.tasks.iter().filter(|t| !t.done) {
+        for t in self.tasks.iter().filter(|t| !t.done && include(t)) {
             let what = match t.waiting {
                 Some(Waiting::Get(q)) => format!("waits to get from queue `{}`", m.queues[q]),
                 Some(Waiting::Put(q)) => format!("waits to put on full queue `{}`", m.queues[q]),
@@ -253,7 +294,13 @@ impl World {
                 }
                 Some(Waiting::Sleep) | None => "is blocked".to_owned(),
             };
-            let _ = writeln!(out, "  {} {what}", t.label);
+            let _ = write!(out, "  {} {what}", t.label);
+            if since {
+                out.push_str(" since ");
+                push_seconds(&mut out, t.waiting_since, None);
+                out.push_str(" s");
+            }
+            out.push('\n');
         }
         out.trim_end().to_owned()
     }
@@ -318,8 +365,12 @@ impl World {
         Some(id)
     }
 
-    pub fn park(&mut self, task: TaskId, waker: &Waker, waiting: Waiting) {
+    /// Remembers how to wake a task about to wait; `began`: this wait starts now.
+    pub fn park(&mut self, task: TaskId, waker: &Waker, waiting: Waiting, began: bool) {
         self.tasks.park(task, waker, waiting);
+        if began {
+            self.tasks[task].waiting_since = self.clock.now;
+        }
     }
 
     /// Delivers a pending interrupt, once: a cancellation first, then the outermost timeout
