@@ -228,6 +228,9 @@ fn printable(text: &str) -> std::borrow::Cow<'_, str> {
         .into()
 }
 
+/// The most characters of a source line a diagnostic shows.
+const MAX_SHOWN: usize = 120;
+
 /// The source line a span starts on, and where on it the span is.
 struct Snippet<'a> {
     line_no: usize,
@@ -251,12 +254,13 @@ impl<'a> Snippet<'a> {
         Snippet { line_no, col, line, width }
     }
 
-    /// Writes the line and its underline (`^^^` or `---`, then `note`).
+    /// Writes the line and its underline (`^^^` or `---`, then `note`). A line longer than
+    /// [`MAX_SHOWN`] characters is shown as a window around the span, with `…` where it is cut.
     fn write(&self, out: &mut String, gutter: usize, mark: char, note: &str) {
         let pad = " ".repeat(gutter);
         let _ = writeln!(out, "{pad} |");
         // One character for one: a control character shows as `�`, so the caret stays aligned.
-        let line: String = self
+        let chars: Vec<char> = self
             .line
             .chars()
             .map(|c| {
@@ -269,10 +273,27 @@ impl<'a> Snippet<'a> {
                 }
             })
             .collect();
-        let _ = writeln!(out, "{:>gutter$} | {line}", self.line_no);
-        let marks: String = std::iter::repeat_n(mark, self.width).collect();
+        let (mut col, mut width) = (self.col - 1, self.width);
+        let mut shown: String = chars.iter().collect();
+        if chars.len() > MAX_SHOWN {
+            let from = col.saturating_sub(MAX_SHOWN / 4).min(chars.len() - MAX_SHOWN);
+            let to = from + MAX_SHOWN;
+            shown = chars[from..to].iter().collect();
+            if from > 0 {
+                shown.insert(0, '…');
+                col = col - from + 1;
+            } else {
+                col -= from;
+            }
+            if to < chars.len() {
+                shown.push('…');
+            }
+            width = width.min(MAX_SHOWN - (col.min(MAX_SHOWN)));
+        }
+        let _ = writeln!(out, "{:>gutter$} | {shown}", self.line_no);
+        let marks: String = std::iter::repeat_n(mark, width.max(1)).collect();
         let note = if note.is_empty() { String::new() } else { format!(" {note}") };
-        let _ = writeln!(out, "{pad} | {}{marks}{note}", " ".repeat(self.col - 1));
+        let _ = writeln!(out, "{pad} | {}{marks}{note}", " ".repeat(col));
     }
 }
 
@@ -361,6 +382,20 @@ mod tests {
             d.render("x.toml", src),
             "error: task `a` is declared twice\n --> x.toml:3:11\n  |\n3 | [arrivals.a]\n  |           ^\n  |\n ::: x.toml:1:8\n  |\n1 | [tasks.a]\n  |        - first declared here\n"
         );
+    }
+
+    #[test]
+    fn a_long_line_is_shown_as_a_window_around_the_span() {
+        let src = format!("x = \"{}BAD{}\"\n", "a".repeat(500), "b".repeat(500));
+        let at = src.find("BAD").unwrap();
+        let d = Diagnostic::error(DiagnosticKind::Syntax, at..at + 3, "bad");
+        let rendered = d.render("x.toml", &src);
+        let lines: Vec<&str> = rendered.lines().collect();
+        assert!(lines[1].ends_with("x.toml:1:506"), "{rendered}");
+        assert!(lines[3].chars().count() < 140, "{rendered}");
+        let caret = lines[4].chars().position(|c| c == '^').unwrap();
+        let under: String = lines[3].chars().skip(caret).take(3).collect();
+        assert_eq!(under, "BAD", "{rendered}");
     }
 
     #[test]

@@ -97,3 +97,12 @@ fn a_file_that_is_not_utf8_is_an_error_at_its_first_bad_byte() {
     let rendered = invalid.diagnostics[0].render("x.toml", &invalid.source);
     assert!(rendered.starts_with("error: this is not UTF-8\n --> x.toml:2:6\n"), "{rendered}");
 }
+
+#[test]
+fn a_task_as_large_as_the_task_limit_runs_because_main_does_not_count() {
+    // With `max-tasks = 3`, three replicas run; a fourth task is one too many.
+    let (summary, _) = run("max-tasks = 3\n[tasks.w]\ncount = 3\nsteps = [{ sleep = \"1s\" }]\n", Format::Silent);
+    assert_eq!(summary.failure, None);
+    let f = failure("max-tasks = 3\n[tasks.w]\ncount = 4\nsteps = [{ sleep = \"1s\" }]\n");
+    assert_eq!(f.kind, FailureKind::Limit, "{}", f.message);
+}
