@@ -22,27 +22,6 @@ use crate::template::Template;
 pub const MAX_REPLICAS: i64 = 1_000_000;
 /// The largest queue capacity.
 pub const MAX_CAPACITY: i64 = 1 << 32;
-/// The keys of the top-level table, for telling a misplaced key from a misspelt one.
-const TOP_LEVEL_KEYS: [&str; 18] = [
-    "thread-pool",
-    "description",
-    "seed",
-    "time-limit",
-    "max-events",
-    "max-tasks",
-    "max-events-per-instant",
-    "max-output",
-    "queues",
-    "semaphores",
-    "events",
-    "barriers",
-    "rate-limits",
-    "arrivals",
-    "distributions",
-    "tasks",
-    "main",
-    "after",
-];
 /// The largest scenario file read, in bytes.
 pub const MAX_SOURCE_BYTES: usize = 4 << 20;
 
@@ -127,7 +106,7 @@ fn parse_error(source: &str, span: Range<usize>, message: String) -> Diagnostic 
     if let Some((head, expected)) = message.split_once(", expected ") {
         if let Some(unknown) = head.strip_prefix("unknown field `").and_then(|r| r.strip_suffix('`')) {
             let keys: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-            let top_level = TOP_LEVEL_KEYS.contains(&unknown);
+            let top_level = format::TOP_LEVEL_KEYS.contains(&unknown);
             let help = match did_you_mean(unknown, keys.iter().copied()) {
                 Some(k) => format!("did you mean `{k}`?"),
                 None if top_level && !keys.contains(&"description") => format!(

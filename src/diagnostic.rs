@@ -182,15 +182,25 @@ impl Diagnostic {
     ///
     /// Each label follows as a snippet of its own, introduced by `:::`.
     pub fn render(&self, path: &str, source: &str) -> String {
+        self.render_in(path, &Source::new(source))
+    }
+
+    /// Renders every diagnostic against one file, reading the file's lines once.
+    pub fn render_all<'a>(diagnostics: impl IntoIterator<Item = &'a Diagnostic>, path: &str, source: &str) -> String {
+        let source = Source::new(source);
+        diagnostics.into_iter().map(|d| d.render_in(path, &source) + "\n").collect()
+    }
+
+    fn render_in(&self, path: &str, source: &Source<'_>) -> String {
         let kind = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        let primary = Snippet::new(source, &self.span);
+        let primary = source.snippet(&self.span);
         let gutter = self
             .labels
             .iter()
-            .map(|l| Snippet::new(source, &l.span).line_no)
+            .map(|l| source.snippet(&l.span).line_no)
             .chain([primary.line_no])
             .max()
             .unwrap_or(1)
@@ -203,7 +213,7 @@ impl Diagnostic {
         let _ = writeln!(out, "{pad}--> {path}:{}:{}", primary.line_no, primary.col);
         primary.write(&mut out, gutter, '^', "");
         for label in &self.labels {
-            let snippet = Snippet::new(source, &label.span);
+            let snippet = source.snippet(&label.span);
             let _ = writeln!(out, "{pad} |");
             let _ = writeln!(out, "{pad}::: {path}:{}:{}", snippet.line_no, snippet.col);
             snippet.write(&mut out, gutter, '-', &label.message);
@@ -240,11 +250,24 @@ struct Snippet<'a> {
     width: usize,
 }
 
-impl<'a> Snippet<'a> {
-    fn new(source: &'a str, span: &Range<usize>) -> Self {
+/// A file's text and where each of its lines starts, found once for all its diagnostics.
+struct Source<'a> {
+    text: &'a str,
+    line_starts: Vec<usize>,
+}
+
+impl<'a> Source<'a> {
+    fn new(text: &'a str) -> Self {
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        Source { text, line_starts }
+    }
+
+    fn snippet(&self, span: &Range<usize>) -> Snippet<'a> {
+        let source = self.text;
         let start = char_boundary(source, span.start);
         let end = char_boundary(source, span.end.max(start));
-        let (line_no, line_start) = line_of(source, start);
+        let line = self.line_starts.partition_point(|&s| s <= start).max(1);
+        let (line_no, line_start) = (line, self.line_starts[line - 1]);
         let line_end = source[line_start..].find('\n').map_or(source.len(), |i| line_start + i);
         let line = source[line_start..line_end].trim_end_matches('\r');
         let col = source[line_start..start].chars().count() + 1;
@@ -253,7 +276,9 @@ impl<'a> Snippet<'a> {
         let width = source[start..underline_end].chars().count().max(1);
         Snippet { line_no, col, line, width }
     }
+}
 
+impl Snippet<'_> {
     /// Writes the line and its underline (`^^^` or `---`, then `note`). A line longer than
     /// [`MAX_SHOWN`] characters is shown as a window around the span, with `…` where it is cut.
     fn write(&self, out: &mut String, gutter: usize, mark: char, note: &str) {
@@ -304,14 +329,6 @@ fn char_boundary(source: &str, offset: usize) -> usize {
         at -= 1;
     }
     at
-}
-
-/// Returns the 1-based line number of `offset` and the byte offset where that line starts.
-fn line_of(source: &str, offset: usize) -> (usize, usize) {
-    let before = &source[..offset];
-    let line_no = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line_no, line_start)
 }
 
 /// Names longer than this get no suggestion: nobody mistypes a 65-character name, and the work

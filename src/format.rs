@@ -116,6 +116,30 @@ pub struct Scenario {
     pub after: Option<Spanned<Main>>,
 }
 
+/// The keys of the top-level table. A test checks this list against [`Scenario`]'s fields (the
+/// schema's properties); `parse` uses it to set unknown keys aside in one pass, and `compile` to
+/// tell a misplaced key from a misspelt one.
+pub const TOP_LEVEL_KEYS: [&str; 18] = [
+    "thread-pool",
+    "description",
+    "seed",
+    "time-limit",
+    "max-events",
+    "max-tasks",
+    "max-events-per-instant",
+    "max-output",
+    "queues",
+    "semaphores",
+    "events",
+    "barriers",
+    "rate-limits",
+    "arrivals",
+    "distributions",
+    "tasks",
+    "main",
+    "after",
+];
+
 /// A queue, declared as `[queues.NAME]`: first in, first out; unbounded unless it has a capacity.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -733,8 +757,29 @@ pub fn parse(source: &str) -> Parsed {
     let main = entry_point("main");
     let after = entry_point("after");
 
-    // What is left goes through `Scenario` itself, so a misspelt top-level key is caught. A key
-    // that fails is reported and left out, and the rest is read again.
+    // Unknown top-level keys are set aside first, each with serde's own error (which lists the
+    // keys expected): reading the rest again after each of them would take time in the square of
+    // their number.
+    let mut unknown = Vec::new();
+    let mut known = DeTable::new();
+    for (key, value) in std::mem::replace(&mut root, DeTable::new()) {
+        if TOP_LEVEL_KEYS.contains(&key.get_ref().as_ref()) {
+            known.insert(key, value);
+        } else {
+            unknown.push((key, value));
+        }
+    }
+    root = known;
+    for (key, value) in unknown {
+        let mut alone = DeTable::new();
+        alone.insert(key, value);
+        if let Err(e) = de::<Scenario>(toml::Spanned::new(span.clone(), DeValue::Table(alone))) {
+            errors.push(e);
+        }
+    }
+
+    // What is left goes through `Scenario` itself. A key that fails (a value of the wrong type)
+    // is reported and left out, and the rest is read again.
     let mut scenario = None;
     while scenario.is_none() {
         match de::<Scenario>(toml::Spanned::new(span.clone(), DeValue::Table(root.clone()))) {

@@ -159,7 +159,7 @@ impl Scenario {
 
     /// The warnings rendered as a compiler renders them, against the file's text.
     pub fn render_warnings(&self) -> String {
-        self.warnings.iter().map(|d| d.render(&self.name, &self.source) + "\n").collect()
+        Diagnostic::render_all(&self.warnings, &self.name, &self.source)
     }
 
     /// Runs the scenario and returns its transcript and summary.
@@ -215,9 +215,7 @@ impl fmt::Display for Error {
         match self {
             Error::Io { path, error } => write!(f, "cannot read `{path}`: {error}"),
             Error::Invalid(invalid) => {
-                for d in &invalid.diagnostics {
-                    writeln!(f, "{}", d.render(&invalid.name, &invalid.source))?;
-                }
+                f.write_str(&Diagnostic::render_all(&invalid.diagnostics, &invalid.name, &invalid.source))?;
                 let errors = invalid.errors();
                 let s = if errors == 1 { "" } else { "s" };
                 write!(f, "error: `{}` has {errors} error{s}", invalid.name)

@@ -81,3 +81,18 @@ fn strip_null(schema: &mut Schema) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_list_of_top_level_keys_is_the_schemas() {
+        let schema: Value = serde_json::from_str(&generate()).unwrap();
+        let mut properties: Vec<&str> = schema["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+        properties.sort_unstable();
+        let mut keys = crate::format::TOP_LEVEL_KEYS.to_vec();
+        keys.sort_unstable();
+        assert_eq!(keys, properties);
+    }
+}
