@@ -199,6 +199,24 @@ impl Op for WaitOp {
     }
 }
 
+/// Waits until no replica of some declared tasks is running.
+pub struct WaitDeclsOp {
+    pub decls: Vec<usize>,
+}
+
+impl Op for WaitDeclsOp {
+    type Output = ();
+    fn poll_op(&mut self, w: &mut World, id: TaskId) -> Option<()> {
+        w.none_running(&self.decls, id).then_some(())
+    }
+    fn abandon(&mut self, _: &mut World, _: TaskId) {
+        // A stale entry in a waiter list only causes a spurious wake-up.
+    }
+    fn waiting(&self) -> Waiting {
+        Waiting::Decl(self.decls[0])
+    }
+}
+
 /// Waits until a race is decided: the first racer to complete (`first_completed`: to end),
 /// or `None` when all ended without completing.
 pub struct RaceOp {

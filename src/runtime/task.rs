@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use super::Shared;
 use super::queue::Item;
-use super::suspend::{AcquireOp, GetOp, Granted, JoinOp, Op, PutOp, RaceOp, SleepOp, Suspend, WaitOp};
-use super::tasks::{TaskId, Waiting};
+use super::suspend::{AcquireOp, GetOp, Granted, JoinOp, Op, PutOp, RaceOp, SleepOp, Suspend, WaitDeclsOp, WaitOp};
+use super::tasks::{CancelWith, TaskId, Waiting};
 use super::world::{Unwind, World};
 use crate::dist::Dist;
 use crate::event::{EventKind, FailureKind, Outcome};
@@ -222,15 +222,10 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
         Step::Gather { tasks, policy } => gather(ctx, tasks, *policy).await?,
         Step::Race { tasks, policy } => race(ctx, tasks, *policy).await?,
         Step::Wait { tasks, shield } => {
-            let ids = instances(ctx, tasks);
-            if *shield {
-                wait_for(ctx, ids.clone(), false).await?;
-            } else {
-                wait_cancelling(ctx, &ids).await?;
-            }
+            wait_decls(ctx, tasks, !*shield).await?;
             // Like awaiting a task in asyncio: its failure becomes the waiter's.
             let mut w = ctx.shared.lock_running()?;
-            if let Some(&failed) = ids.iter().find(|&&t| w.tasks[t].outcome == Some(Outcome::Failed)) {
+            if let Some(failed) = w.first_failure(tasks) {
                 let why = failed_task(&w, failed);
                 return Err(fail(&mut w, id, why));
             }
@@ -238,14 +233,13 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
         Step::Cancel { tasks } => {
             // `task.cancel(); await task`: an interrupt of the canceller while it waits cancels
             // the tasks again, cutting their cleanup short, as in asyncio.
-            let ids = instances(ctx, tasks);
             {
                 let mut w = ctx.shared.lock_running()?;
-                for &t in &ids {
+                for t in w.running_of(tasks) {
                     w.request_cancel(id, t);
                 }
             }
-            wait_cancelling(ctx, &ids).await?;
+            wait_decls(ctx, tasks, true).await?;
         }
         Step::Timeout { after, body, on_timeout, finally } => timeout(ctx, after, body, on_timeout, finally).await?,
         Step::Try { body, on_error, on_cancel, finally } => {
@@ -405,11 +399,11 @@ async fn gather(ctx: &mut Ctx, tasks: &[usize], policy: GatherPolicy) -> Result<
     // task group cancels them when the interrupted task runs.
     let at_once = policy != GatherPolicy::TaskGroup;
     if at_once {
-        ctx.shared.lock_running()?.tasks[ctx.id].cancel_with.clone_from(&children);
+        ctx.shared.lock_running()?.tasks[ctx.id].cancel_with = CancelWith::Tasks(children.clone());
     }
     let result = wait_for(ctx, children.clone(), policy != GatherPolicy::ReturnExceptions).await;
     if let Ok(mut w) = ctx.shared.lock_running() {
-        w.tasks[ctx.id].cancel_with.clear();
+        w.tasks[ctx.id].cancel_with = CancelWith::Nothing;
     }
     match result {
         Ok(()) if policy != GatherPolicy::ReturnExceptions => Ok(()),
@@ -641,7 +635,7 @@ fn start(ctx: &mut Ctx, tasks: &[usize]) -> Result<Vec<TaskId>, Unwind> {
         'tasks: for &t in tasks {
             // Every start of a task starts all its replicas: earlier starts are whole multiples.
             let count = plan.tasks[t].count;
-            let generation = (w.instances[t].len() as u64).checked_div(count).unwrap_or(0);
+            let generation = w.count_start(t);
             for replica in 0..count {
                 match w.create_task(t + 1, replica, generation, plan.tasks[t].label(replica), Some(ctx.id)) {
                     Some(id) => ids.push(id),
@@ -656,28 +650,22 @@ fn start(ctx: &mut Ctx, tasks: &[usize]) -> Result<Vec<TaskId>, Unwind> {
     Ok(ids)
 }
 
-/// Every replica of `tasks` started so far.
-fn instances(ctx: &Ctx, tasks: &[usize]) -> Vec<TaskId> {
-    let w = ctx.shared.lock();
-    tasks.iter().flat_map(|&t| w.instances[t].iter().copied()).collect()
-}
-
-/// Waits until every task in `ids` has ended, as `await` does in asyncio: an interrupt of this
-/// task reaches them too (they are cancelled the moment it is delivered, see
-/// `World::withdraw`), and this task goes on unwinding once they have ended.
-async fn wait_cancelling(ctx: &mut Ctx, ids: &[TaskId]) -> Result<(), Unwind> {
-    {
-        let mut w = ctx.shared.lock_running()?;
-        let running: Vec<TaskId> = ids.iter().copied().filter(|&t| !w.tasks[t].done).collect();
-        w.tasks[ctx.id].cancel_with = running;
+/// Waits until no replica of the declared `tasks` is running, as `await` does in asyncio. With
+/// `propagate`, an interrupt of this task reaches them too (they are cancelled the moment it is
+/// delivered, see `World::withdraw`), and this task goes on unwinding once they have ended.
+async fn wait_decls(ctx: &mut Ctx, tasks: &[usize], propagate: bool) -> Result<(), Unwind> {
+    if propagate {
+        ctx.shared.lock_running()?.tasks[ctx.id].cancel_with = CancelWith::Decls(tasks.to_vec());
     }
-    let result = wait_for(ctx, ids.to_vec(), false).await;
+    let result = ctx.suspend(WaitDeclsOp { decls: tasks.to_vec() }).await;
     if let Ok(mut w) = ctx.shared.lock_running() {
-        w.tasks[ctx.id].cancel_with.clear();
+        w.tasks[ctx.id].cancel_with = CancelWith::Nothing;
     }
     match result {
-        Err(unwind @ (Unwind::Cancelled | Unwind::Timeout(_))) => {
-            drain(ctx, ids).await?;
+        Err(unwind @ (Unwind::Cancelled | Unwind::Timeout(_))) if propagate => {
+            let mut drain = ctx.suspend(WaitDeclsOp { decls: tasks.to_vec() });
+            drain.shielded = true;
+            drain.await?;
             Err(unwind)
         }
         other => other,

@@ -20,9 +20,22 @@ pub enum Waiting {
     Put(usize),
     Join(usize),
     Task(TaskId),
+    /// Every running replica of a declared task (an index into `Plan::tasks`) to end.
+    Decl(usize),
     Acquire(usize),
     Event(usize),
     Barrier(usize),
+}
+
+/// What an interrupt of a waiting task cancels with it.
+#[derive(Debug, Clone, Default)]
+pub enum CancelWith {
+    #[default]
+    Nothing,
+    /// These tasks (the ones a `gather` started).
+    Tasks(Vec<TaskId>),
+    /// Every running replica of these declared tasks (a `wait` or a `cancel`).
+    Decls(Vec<usize>),
 }
 
 /// A timeout scope the task is inside: its deadline's timer, and whether the timeout has been
@@ -59,7 +72,9 @@ pub struct TaskState {
     pub held: Vec<usize>,
     /// Tasks to cancel when an interrupt reaches this task while it waits for them, as asyncio
     /// cancels the task an interrupted `await task` waits on.
-    pub cancel_with: Vec<TaskId>,
+    pub cancel_with: CancelWith,
+    /// Where this task is in its declaration's list of running replicas.
+    pub running_slot: usize,
     /// While waiting: the resource waited for (an item, a place, a permit, passage) has been
     /// granted to it, and is its own once it runs.
     granted: bool,
@@ -86,7 +101,8 @@ impl TaskState {
             waiters: Vec::new(),
             child_failures: 0,
             held: Vec::new(),
-            cancel_with: Vec::new(),
+            cancel_with: CancelWith::Nothing,
+            running_slot: 0,
             granted: false,
             waiting: None,
             waiting_since: 0,

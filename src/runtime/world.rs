@@ -16,7 +16,7 @@ use super::event::EventFlag;
 use super::queue::{Item, Queue, Woken};
 use super::rate_limit::RateLimit;
 use super::semaphore::Semaphore;
-use super::tasks::{MAIN, Scope, TaskId, TaskState, Tasks, Waiting};
+use super::tasks::{CancelWith, MAIN, Scope, TaskId, TaskState, Tasks, Waiting};
 use crate::event::{Event, EventKind, Failure, FailureKind, Model, Outcome, RunEnd, TaskIndex};
 use crate::plan::{Limits, Plan};
 use crate::seconds::{push_humantime, push_seconds};
@@ -56,8 +56,13 @@ pub struct World {
     events: Vec<EventFlag>,
     barriers: Vec<Barrier>,
     rate_limits: Vec<RateLimit>,
-    /// Replicas created so far, per declared task.
-    pub instances: Vec<Vec<TaskId>>,
+    /// Per declared task (an index into `Plan::tasks`): its running replicas, the first that
+    /// failed, how many times it was started, and the tasks waiting for none to run. A `wait` or a
+    /// `cancel` costs what is running, never every replica ever started.
+    running: Vec<Vec<TaskId>>,
+    first_failure: Vec<Option<TaskId>>,
+    starts: Vec<u64>,
+    decl_waiters: Vec<Vec<TaskId>>,
     model: Model,
     sinks: Sinks,
     event_count: u64,
@@ -95,7 +100,10 @@ impl World {
             events: plan.events.iter().map(|e| EventFlag::new(e.initially_set)).collect(),
             barriers: plan.barriers.iter().map(|b| Barrier::new(b.parties)).collect(),
             rate_limits: plan.rate_limits.iter().map(|r| RateLimit::new(r.interval, r.burst)).collect(),
-            instances: vec![Vec::new(); plan.tasks.len()],
+            running: vec![Vec::new(); plan.tasks.len()],
+            first_failure: vec![None; plan.tasks.len()],
+            starts: vec![0; plan.tasks.len()],
+            decl_waiters: vec![Vec::new(); plan.tasks.len()],
             model,
             sinks,
             event_count: 0,
@@ -241,10 +249,15 @@ impl World {
                 Some(Waiting::Acquire(s)) => drop(self.semaphores[s].abandon(task, false)),
                 Some(Waiting::Event(e)) => self.events[e].abandon(task, false),
                 Some(Waiting::Barrier(b)) => drop(self.barriers[b].abandon(task, false)),
-                Some(Waiting::Sleep | Waiting::Task(_)) | None => {}
+                Some(Waiting::Sleep | Waiting::Task(_) | Waiting::Decl(_)) | None => {}
             }
         }
-        for t in std::mem::take(&mut self.tasks[task].cancel_with) {
+        let targets = match std::mem::take(&mut self.tasks[task].cancel_with) {
+            CancelWith::Nothing => Vec::new(),
+            CancelWith::Tasks(tasks) => tasks,
+            CancelWith::Decls(decls) => self.running_of(&decls),
+        };
+        for t in targets {
             self.request_cancel(task, t);
         }
     }
@@ -278,14 +291,24 @@ impl World {
     }
 
     fn report(&self, include: impl Fn(&TaskState) -> bool, since: bool) -> String {
+        const SHOWN: usize = 50;
         let m = &self.model;
         let mut out = String::new();
-        for t in self.tasks.iter().filter(|t| !t.done && include(t)) {
+        let mut left = 0;
+        for (k, t) in self.tasks.iter().filter(|t| !t.done && include(t)).enumerate() {
+            if k >= SHOWN {
+                left += 1;
+                continue;
+            }
             let what = match t.waiting {
                 Some(Waiting::Get(q)) => format!("waits to get from queue `{}`", m.queues[q]),
                 Some(Waiting::Put(q)) => format!("waits to put on full queue `{}`", m.queues[q]),
                 Some(Waiting::Join(q)) => format!("waits to join queue `{}`", m.queues[q]),
                 Some(Waiting::Task(t)) => format!("waits for task `{}` to end", self.tasks[t].label),
+                Some(Waiting::Decl(d)) => match self.running[d].first() {
+                    Some(&t) => format!("waits for task `{}` to end", self.tasks[t].label),
+                    None => format!("waits for task `{}` to end", m.tasks[d + 1]),
+                },
                 Some(Waiting::Acquire(sem)) => format!("waits to acquire semaphore `{}`", m.semaphores[sem].name),
                 Some(Waiting::Event(e)) => format!("waits for event `{}` to be set", m.events[e]),
                 Some(Waiting::Barrier(b)) => {
@@ -301,6 +324,9 @@ impl World {
                 out.push_str(" s");
             }
             out.push('\n');
+        }
+        if left > 0 {
+            let _ = writeln!(out, "  ... and {left} more");
         }
         out.trim_end().to_owned()
     }
@@ -354,8 +380,9 @@ impl World {
             return None;
         }
         let id = self.tasks.push(TaskState::new(label, decl, replica, generation, self.clock.now));
-        if let Some(instances) = decl.checked_sub(1).and_then(|d| self.instances.get_mut(d)) {
-            instances.push(id);
+        if let Some(running) = decl.checked_sub(1).and_then(|d| self.running.get_mut(d)) {
+            self.tasks[id].running_slot = running.len();
+            running.push(id);
         }
         self.live += 1;
         if let Some(by) = by {
@@ -427,9 +454,52 @@ impl World {
         }
     }
 
+    /// The running replicas of these declared tasks, in the order of `decls`.
+    pub fn running_of(&self, decls: &[usize]) -> Vec<TaskId> {
+        decls.iter().flat_map(|&d| self.running[d].iter().copied()).collect()
+    }
+
+    /// Whether no replica of these declared tasks is running; if some is, `waiter` is woken when
+    /// none of one of them is.
+    pub fn none_running(&mut self, decls: &[usize], waiter: TaskId) -> bool {
+        match decls.iter().find(|&&d| !self.running[d].is_empty()) {
+            Some(&d) => {
+                self.decl_waiters[d].push(waiter);
+                false
+            }
+            None => true,
+        }
+    }
+
+    /// The first replica of these declared tasks that failed, ever.
+    pub fn first_failure(&self, decls: &[usize]) -> Option<TaskId> {
+        decls.iter().find_map(|&d| self.first_failure[d])
+    }
+
+    /// Counts a start of declared task `d`; returns how many there were before.
+    pub fn count_start(&mut self, d: usize) -> u64 {
+        self.starts[d] += 1;
+        self.starts[d] - 1
+    }
+
     pub fn end_task(&mut self, task: TaskId, outcome: Outcome, failure: Option<Arc<str>>) {
+        if let Some(d) = self.tasks[task].decl.checked_sub(1).filter(|&d| d < self.running.len()) {
+            let slot = self.tasks[task].running_slot;
+            self.running[d].swap_remove(slot);
+            if let Some(&moved) = self.running[d].get(slot) {
+                self.tasks[moved].running_slot = slot;
+            }
+            if outcome == Outcome::Failed {
+                self.first_failure[d].get_or_insert(task);
+            }
+            if self.running[d].is_empty() {
+                for w in std::mem::take(&mut self.decl_waiters[d]) {
+                    self.tasks.wake(w);
+                }
+            }
+        }
         // `[after]` is the rest of the program: its failure is the program's, like main's.
-        if self.tasks[task].decl == self.instances.len() + 1 {
+        if self.tasks[task].decl == self.running.len() + 1 {
             if let Some(why) = &failure {
                 let message = format!("`after` failed: {why}");
                 self.failure = Some(Failure { kind: FailureKind::MainFailed, message });
