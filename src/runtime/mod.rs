@@ -29,6 +29,7 @@
 mod barrier;
 mod clock;
 mod event;
+mod line;
 mod queue;
 mod rate_limit;
 mod semaphore;

@@ -22,6 +22,7 @@
 
 use std::collections::VecDeque;
 
+use super::line::Line;
 use super::tasks::TaskId;
 use crate::plan::Fairness;
 
@@ -52,7 +53,7 @@ pub struct Queue {
     capacity: Option<usize>,
     fairness: Fairness,
     items: VecDeque<Item>,
-    getters: VecDeque<TaskId>,
+    getters: Line,
     putters: VecDeque<Putter>,
     /// Strict: items at the front reserved for woken getters that have not yet taken them.
     reserved_items: usize,
@@ -68,7 +69,7 @@ impl Queue {
             capacity,
             fairness,
             items: VecDeque::new(),
-            getters: VecDeque::new(),
+            getters: Line::default(),
             putters: VecDeque::new(),
             reserved_items: 0,
             reserved_places: 0,
@@ -139,7 +140,7 @@ impl Queue {
         if self.strict() && self.items.len() <= self.reserved_items {
             return None;
         }
-        let getter = self.getters.pop_front()?;
+        let getter = self.getters.pop()?;
         if self.strict() {
             self.reserved_items += 1;
         }
@@ -196,7 +197,7 @@ impl Queue {
 
     /// Registers a getter; returns the putter woken when a rendezvous queue now has room.
     pub fn wait_get(&mut self, task: TaskId, now: u64) -> Option<Woken> {
-        self.getters.push_back(task);
+        self.getters.push(task);
         if self.capacity == Some(0) && !self.full() { self.wake_putter(now) } else { None }
     }
 
@@ -215,7 +216,7 @@ impl Queue {
             }
             self.wake_getter()
         } else {
-            self.getters.retain(|&t| t != task);
+            self.getters.leave(task);
             None
         }
     }

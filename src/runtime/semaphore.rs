@@ -4,20 +4,19 @@
 //! on; it is free only when nobody waits. A task arriving while others wait queues behind them
 //! even if a permit is free, so that nobody is overtaken.
 
-use std::collections::VecDeque;
-
+use super::line::Line;
 use super::tasks::TaskId;
 
 pub struct Semaphore {
     available: u64,
     /// How many permits it started with.
     permits: u64,
-    waiters: VecDeque<TaskId>,
+    waiters: Line,
 }
 
 impl Semaphore {
     pub fn new(permits: u64) -> Self {
-        Semaphore { available: permits, permits, waiters: VecDeque::new() }
+        Semaphore { available: permits, permits, waiters: Line::default() }
     }
 
     /// Whether as many permits are free as it started with.
@@ -35,12 +34,12 @@ impl Semaphore {
     }
 
     pub fn wait(&mut self, task: TaskId) {
-        self.waiters.push_back(task);
+        self.waiters.push(task);
     }
 
     /// A permit comes back: returns the waiter granted it, or it becomes free.
     pub fn release(&mut self) -> Option<TaskId> {
-        let next = self.waiters.pop_front();
+        let next = self.waiters.pop();
         if next.is_none() {
             self.available += 1;
         }
@@ -52,7 +51,7 @@ impl Semaphore {
         if granted {
             self.release()
         } else {
-            self.waiters.retain(|&t| t != task);
+            self.waiters.leave(task);
             None
         }
     }

@@ -81,6 +81,8 @@ pub struct TaskState {
     pub waiting: Option<Waiting>,
     /// When the task began its current (or last) wait.
     pub waiting_since: u64,
+    /// An interrupt took the task out of the line of its current wait already.
+    pub withdrawn: bool,
 }
 
 impl TaskState {
@@ -106,6 +108,7 @@ impl TaskState {
             granted: false,
             waiting: None,
             waiting_since: 0,
+            withdrawn: false,
         }
     }
 }

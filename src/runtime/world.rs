@@ -241,7 +241,8 @@ impl World {
     /// it awaits unshielded are cancelled too. Something already granted to it is handed on when
     /// it runs (`Suspend` abandons its operation then).
     fn withdraw(&mut self, task: TaskId) {
-        if !self.tasks.granted(task) {
+        if !self.tasks.granted(task) && !self.tasks[task].withdrawn {
+            self.tasks[task].withdrawn = true;
             match self.tasks[task].waiting {
                 Some(Waiting::Get(q)) => drop(self.queues[q].abandon_get(task, false)),
                 Some(Waiting::Put(q)) => drop(self.queues[q].abandon_put(task, false, self.clock.now)),
@@ -397,6 +398,7 @@ impl World {
         self.tasks.park(task, waker, waiting);
         if began {
             self.tasks[task].waiting_since = self.clock.now;
+            self.tasks[task].withdrawn = false;
         }
     }
 
@@ -608,6 +610,9 @@ impl World {
 
     pub fn abandon_acquire(&mut self, sem: usize, task: TaskId) {
         let granted = self.tasks.take_grant(task);
+        if !granted && self.tasks[task].withdrawn {
+            return; // Left the line when the interrupt was delivered.
+        }
         if let Some(next) = self.semaphores[sem].abandon(task, granted) {
             self.tasks.grant(next);
         }
@@ -798,6 +803,9 @@ impl World {
 
     pub fn abandon_get(&mut self, q: usize, task: TaskId) {
         let granted = self.tasks.take_grant(task);
+        if !granted && self.tasks[task].withdrawn {
+            return; // Left the line when the interrupt was delivered.
+        }
         if let Some(next) = self.queues[q].abandon_get(task, granted) {
             self.tasks.grant(next);
         }
