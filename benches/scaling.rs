@@ -1,0 +1,54 @@
+//! Per-operation costs as counts grow tenfold: each pattern that once cost the square of its
+//! count runs at N and 10 N, and the cost per operation is printed for both. Flat columns mean
+//! the engine costs what it touches. Run with `cargo bench --bench scaling`.
+#![expect(clippy::print_stdout, reason = "a benchmark reports its figures")]
+
+use std::time::Instant;
+
+use scenario::Scenario;
+
+/// Each pattern: a name, and the scenario for count `n`.
+fn patterns() -> Vec<(&'static str, fn(u64) -> String)> {
+    vec![
+        ("start and wait in a loop", |n| {
+            format!(
+                "[tasks.t]\nsteps = [{{ sleep = \"1ms\" }}]\n[main]\nsteps = [{{ repeat = {n}, steps = [{{ start = \"t\" }}, {{ wait = \"t\" }}] }}]\n"
+            )
+        }),
+        ("getters timing out on one queue", |n| {
+            format!(
+                "max-tasks = 10000000\n[queues.q]\n[tasks.getter]\ncount = {n}\nsteps = [{{ timeout = {{ uniform = [\"1s\", \"2s\"] }}, steps = [{{ get = \"q\" }}] }}]\n"
+            )
+        }),
+        ("timeouts given up in a loop", |n| {
+            format!(
+                "max-events = 1000000000\n[main]\nsteps = [{{ repeat = {n}, steps = [{{ timeout = \"1h\", steps = [{{ sleep = \"1ms\" }}] }}] }}]\n"
+            )
+        }),
+        ("waiters on a semaphore timing out", |n| {
+            format!(
+                "max-tasks = 10000000\n[semaphores.s]\npermits = 0\n[tasks.w]\ncount = {n}\nsteps = [{{ timeout = {{ uniform = [\"1s\", \"2s\"] }}, steps = [{{ acquire = \"s\" }}] }}]\n"
+            )
+        }),
+        ("replicas each waiting for a group", |n| {
+            format!(
+                "max-tasks = 10000000\n[tasks.worker]\ncount = {n}\nsteps = [{{ sleep = \"1s\" }}]\n[tasks.waiter]\ncount = {n}\nsteps = [{{ wait = \"worker\" }}]\n[main]\nsteps = [{{ start = [\"worker\", \"waiter\"] }}, {{ wait = \"waiter\" }}]\n"
+            )
+        }),
+    ]
+}
+
+fn main() {
+    let n = 20_000;
+    println!("{:<36} {:>14} {:>14}", "pattern", format!("ns/op at {n}"), format!("ns/op at {}", 10 * n));
+    for (name, source) in patterns() {
+        let cost = |count: u64| {
+            let scenario = Scenario::from_source("scaling.toml", source(count)).expect("the pattern compiles");
+            let start = Instant::now();
+            let summary = scenario.run_with(Vec::new(), false);
+            assert_eq!(summary.failure, None, "{name}");
+            start.elapsed().as_nanos() as f64 / count as f64
+        };
+        println!("{name:<36} {:>14.0} {:>14.0}", cost(n), cost(10 * n));
+    }
+}
