@@ -7,8 +7,10 @@ use std::time::Instant;
 
 use scenario::Scenario;
 
-/// Each pattern: a name, and the scenario for count `n`.
-fn patterns() -> Vec<(&'static str, fn(u64) -> String)> {
+/// A pattern: its name, and its scenario for a count.
+type Pattern = (&'static str, fn(u64) -> String);
+
+fn patterns() -> Vec<Pattern> {
     vec![
         ("start and wait in a loop", |n| {
             format!(
