@@ -225,8 +225,7 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
             wait_decls(ctx, tasks, !*shield).await?;
             // Like awaiting a task in asyncio: its failure becomes the waiter's.
             let mut w = ctx.shared.lock_running()?;
-            if let Some(failed) = w.first_failure(tasks) {
-                let why = failed_task(&w, failed);
+            if let Some(why) = w.first_failure(tasks) {
                 return Err(fail(&mut w, id, why));
             }
         }
@@ -395,6 +394,15 @@ async fn repeat(ctx: &mut Ctx, times: &Count, body: &[Step]) -> Result<(), Unwin
 
 async fn gather(ctx: &mut Ctx, tasks: &[usize], policy: GatherPolicy) -> Result<(), Unwind> {
     let children = start(ctx, tasks)?;
+    ctx.shared.lock_running()?.observe(&children);
+    let result = gather_started(ctx, children.clone(), policy).await;
+    if let Ok(mut w) = ctx.shared.lock_running() {
+        w.unobserve(&children);
+    }
+    result
+}
+
+async fn gather_started(ctx: &mut Ctx, children: Vec<TaskId>, policy: GatherPolicy) -> Result<(), Unwind> {
     // asyncio.gather's future cancels its tasks the moment the gathering task is interrupted; a
     // task group cancels them when the interrupted task runs.
     let at_once = policy != GatherPolicy::TaskGroup;
@@ -433,6 +441,16 @@ async fn gather(ctx: &mut Ctx, tasks: &[usize], policy: GatherPolicy) -> Result<
 
 async fn race(ctx: &mut Ctx, tasks: &[usize], policy: RacePolicy) -> Result<(), Unwind> {
     let racers = start(ctx, tasks)?;
+    ctx.shared.lock_running()?.observe(&racers);
+    let result = race_started(ctx, &racers, policy).await;
+    if let Ok(mut w) = ctx.shared.lock_running() {
+        w.unobserve(&racers);
+    }
+    result
+}
+
+async fn race_started(ctx: &mut Ctx, racers: &[TaskId], policy: RacePolicy) -> Result<(), Unwind> {
+    let racers = racers.to_vec();
     {
         let mut w = ctx.shared.lock_running()?;
         for &t in &racers {

@@ -83,6 +83,12 @@ pub struct TaskState {
     pub waiting_since: u64,
     /// An interrupt took the task out of the line of its current wait already.
     pub withdrawn: bool,
+    /// The order tasks were created in: reports and `main`'s final cancellations follow it.
+    pub seq: u64,
+    /// How many `gather` or `race` steps still look at this task: its slot is kept until none.
+    pub observed: u32,
+    /// Thread-pool permits its abandoned thread work still holds: the slot is kept until then.
+    pub releases: u32,
 }
 
 impl TaskState {
@@ -109,53 +115,69 @@ impl TaskState {
             waiting: None,
             waiting_since: 0,
             withdrawn: false,
+            seq: 0,
+            observed: 0,
+            releases: 0,
         }
     }
 }
 
-/// Every task of a run, by id, in the order they were created.
+/// Every task of a run that is running, or has ended and is still looked at, by id. The slot
+/// of a task that has ended and that nothing looks at any more is reused, so memory follows the
+/// tasks that are live, not every task ever started.
 #[derive(Default)]
-pub struct Tasks(Vec<TaskState>);
+pub struct Tasks {
+    slots: Vec<TaskState>,
+    free: Vec<TaskId>,
+}
 
 impl Tasks {
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
     pub fn push(&mut self, task: TaskState) -> TaskId {
-        self.0.push(task);
-        self.0.len() - 1
+        match self.free.pop() {
+            Some(id) => {
+                self.slots[id] = task;
+                id
+            }
+            None => {
+                self.slots.push(task);
+                self.slots.len() - 1
+            }
+        }
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &TaskState> {
-        self.0.iter()
+    /// Frees the slot of a task that has ended and that nothing refers to any more.
+    pub fn free(&mut self, id: TaskId) {
+        let mut empty = TaskState::new(String::new(), 0, 0, 0, 0);
+        empty.done = true;
+        self.slots[id] = empty;
+        self.free.push(id);
     }
 
     pub fn wake(&self, task: TaskId) {
-        if let Some(w) = &self.0[task].waker {
+        if let Some(w) = &self.slots[task].waker {
             w.wake_by_ref();
         }
     }
 
     /// Hands a waiting task what it waits for, and wakes it to take it.
     pub fn grant(&mut self, task: TaskId) {
-        self.0[task].granted = true;
+        self.slots[task].granted = true;
         self.wake(task);
     }
 
     /// Whether something was granted to this waiting task; it is the task's from now on.
     pub fn take_grant(&mut self, task: TaskId) -> bool {
-        std::mem::take(&mut self.0[task].granted)
+        std::mem::take(&mut self.slots[task].granted)
     }
 
     /// Whether something was granted to this task that it has not taken yet.
     pub fn granted(&self, task: TaskId) -> bool {
-        self.0[task].granted
+        self.slots[task].granted
     }
 
     /// Remembers how to wake a task that is about to return `Pending`.
     pub fn park(&mut self, task: TaskId, waker: &Waker, waiting: Waiting) {
-        let t = &mut self.0[task];
+        let t = &mut self.slots[task];
         match &t.waker {
             Some(w) if w.will_wake(waker) => {}
             _ => t.waker = Some(waker.clone()),
@@ -167,12 +189,12 @@ impl Tasks {
 impl Index<TaskId> for Tasks {
     type Output = TaskState;
     fn index(&self, id: TaskId) -> &TaskState {
-        &self.0[id]
+        &self.slots[id]
     }
 }
 
 impl IndexMut<TaskId> for Tasks {
     fn index_mut(&mut self, id: TaskId) -> &mut TaskState {
-        &mut self.0[id]
+        &mut self.slots[id]
     }
 }

@@ -6,6 +6,7 @@
 //! Every method here is synchronous and runs under the lock; waiting is done by the futures in
 //! `suspend.rs`, which call in here, register a waker and return `Pending`.
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::sync::Arc;
 use std::task::Waker;
@@ -60,7 +61,12 @@ pub struct World {
     /// failed, how many times it was started, and the tasks waiting for none to run. A `wait` or a
     /// `cancel` costs what is running, never every replica ever started.
     running: Vec<Vec<TaskId>>,
-    first_failure: Vec<Option<TaskId>>,
+    /// The first replica that failed, as `task `label` failed: why`.
+    first_failure: Vec<Option<String>>,
+    /// Tasks not yet ended, in the order they were created.
+    live_order: BTreeSet<(u64, TaskId)>,
+    /// How many tasks were created, `main` included.
+    created: u64,
     starts: Vec<u64>,
     decl_waiters: Vec<Vec<TaskId>>,
     model: Model,
@@ -102,6 +108,8 @@ impl World {
             rate_limits: plan.rate_limits.iter().map(|r| RateLimit::new(r.interval, r.burst)).collect(),
             running: vec![Vec::new(); plan.tasks.len()],
             first_failure: vec![None; plan.tasks.len()],
+            live_order: BTreeSet::new(),
+            created: 0,
             starts: vec![0; plan.tasks.len()],
             decl_waiters: vec![Vec::new(); plan.tasks.len()],
             model,
@@ -208,6 +216,8 @@ impl World {
                         Fired::Release { task, semaphore } => {
                             self.record(task, EventKind::Release { semaphore });
                             self.release_permit(semaphore);
+                            self.tasks[task].releases -= 1;
+                            self.free_if_unused(task);
                         }
                     }
                 }
@@ -296,7 +306,8 @@ impl World {
         let m = &self.model;
         let mut out = String::new();
         let mut left = 0;
-        for (k, t) in self.tasks.iter().filter(|t| !t.done && include(t)).enumerate() {
+        let live = self.live_order.iter().map(|&(_, id)| &self.tasks[id]);
+        for (k, t) in live.filter(|t| !t.done && include(t)).enumerate() {
             if k >= SHOWN {
                 left += 1;
                 continue;
@@ -371,7 +382,7 @@ impl World {
         by: Option<TaskId>,
     ) -> Option<TaskId> {
         // `main` does not count: a task of the largest count a file allows can always start.
-        if self.tasks.len() as u64 > self.limits.max_tasks {
+        if self.created > self.limits.max_tasks {
             let msg = format!(
                 "the run started {} tasks, its limit; a task started in a loop may be starting too many \
                  (raise `max-tasks` if this is intended)",
@@ -381,6 +392,9 @@ impl World {
             return None;
         }
         let id = self.tasks.push(TaskState::new(label, decl, replica, generation, self.clock.now));
+        self.tasks[id].seq = self.created;
+        self.live_order.insert((self.created, id));
+        self.created += 1;
         if let Some(running) = decl.checked_sub(1).and_then(|d| self.running.get_mut(d)) {
             self.tasks[id].running_slot = running.len();
             running.push(id);
@@ -473,9 +487,31 @@ impl World {
         }
     }
 
-    /// The first replica of these declared tasks that failed, ever.
-    pub fn first_failure(&self, decls: &[usize]) -> Option<TaskId> {
-        decls.iter().find_map(|&d| self.first_failure[d])
+    /// Why the first replica of these declared tasks that failed, ever, failed.
+    pub fn first_failure(&self, decls: &[usize]) -> Option<String> {
+        decls.iter().find_map(|&d| self.first_failure[d].clone())
+    }
+
+    /// `gather` and `race` look at the tasks they started until they are done with them.
+    pub fn observe(&mut self, tasks: &[TaskId]) {
+        for &t in tasks {
+            self.tasks[t].observed += 1;
+        }
+    }
+
+    pub fn unobserve(&mut self, tasks: &[TaskId]) {
+        for &t in tasks {
+            self.tasks[t].observed -= 1;
+            self.free_if_unused(t);
+        }
+    }
+
+    /// Frees the slot of a task that has ended and that nothing looks at any more.
+    fn free_if_unused(&mut self, task: TaskId) {
+        let t = &self.tasks[task];
+        if task != MAIN && t.done && t.observed == 0 && t.releases == 0 {
+            self.tasks.free(task);
+        }
     }
 
     /// Counts a start of declared task `d`; returns how many there were before.
@@ -491,8 +527,10 @@ impl World {
             if let Some(&moved) = self.running[d].get(slot) {
                 self.tasks[moved].running_slot = slot;
             }
-            if outcome == Outcome::Failed {
-                self.first_failure[d].get_or_insert(task);
+            if outcome == Outcome::Failed && self.first_failure[d].is_none() {
+                let t = &self.tasks[task];
+                let why = failure.as_deref().unwrap_or("");
+                self.first_failure[d] = Some(format!("task `{}` failed: {why}", t.label));
             }
             if self.running[d].is_empty() {
                 for w in std::mem::take(&mut self.decl_waiters[d]) {
@@ -509,7 +547,8 @@ impl World {
         }
         if task == MAIN {
             // Like `asyncio.run`: tasks still running when main returns are cancelled.
-            for other in 1..self.tasks.len() {
+            let others: Vec<TaskId> = self.live_order.iter().map(|&(_, t)| t).filter(|&t| t != MAIN).collect();
+            for other in others {
                 self.request_cancel(MAIN, other);
             }
             if let Some(why) = &failure {
@@ -536,6 +575,9 @@ impl World {
             self.tasks.wake(w);
         }
         self.live -= 1;
+        let seq = self.tasks[task].seq;
+        self.live_order.remove(&(seq, task));
+        self.free_if_unused(task);
         if self.live == 0 && self.state == RunState::Running {
             if std::mem::take(&mut self.after_pending) && self.failure.is_none() {
                 // Like code after `asyncio.run` returns: every task has ended.
@@ -600,6 +642,7 @@ impl World {
             held.swap_remove(at);
             self.record(task, EventKind::ThreadAbandoned { semaphore: sem, until });
             if until > self.clock.now {
+                self.tasks[task].releases += 1;
                 self.clock.add_release(task, sem, until);
             } else {
                 self.record(task, EventKind::Release { semaphore: sem });
