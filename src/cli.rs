@@ -41,7 +41,7 @@ struct Cli {
 enum Command {
     /// Run a scenario and print its transcript.
     Run {
-        /// The scenario file.
+        /// The scenario file; `-` reads it from standard input.
         file: PathBuf,
         /// The seed of every random draw; overrides the file's `seed`.
         #[arg(long)]
@@ -61,7 +61,7 @@ enum Command {
     },
     /// Check scenario files without running them.
     Check {
-        /// The scenario files.
+        /// The scenario files; `-` reads one from standard input.
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -128,7 +128,9 @@ where
 /// Reads and compiles a file, printing its diagnostics (warnings included) to `stderr`.
 /// Returns the scenario, or the exit code.
 fn load(path: &Path, stderr: &mut dyn Write) -> Result<Scenario, i32> {
-    match Scenario::load(path) {
+    let loaded =
+        if path == Path::new("-") { Scenario::read("<stdin>", io::stdin().lock()) } else { Scenario::load(path) };
+    match loaded {
         Ok(scenario) => {
             let _ = stderr.write_all(scenario.render_warnings().as_bytes());
             Ok(scenario)

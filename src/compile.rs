@@ -78,7 +78,12 @@ pub fn too_large(bytes: u64) -> Diagnostic {
     Diagnostic::error(
         DiagnosticKind::TooLarge,
         0..0,
-        format!("the file has {bytes} bytes; scenario files are limited to {MAX_SOURCE_BYTES} bytes"),
+        if bytes > MAX_SOURCE_BYTES as u64 + 1 {
+            format!("the file has {bytes} bytes; scenario files are limited to {MAX_SOURCE_BYTES} bytes")
+        } else {
+            // Reading stops one byte past the limit: a stream's length is not known.
+            format!("the file has more than {MAX_SOURCE_BYTES} bytes, the most a scenario file may have")
+        },
     )
 }
 

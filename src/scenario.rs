@@ -78,12 +78,19 @@ impl Scenario {
     pub fn load(path: impl AsRef<Path>) -> Result<Scenario, Error> {
         let path = path.as_ref();
         let name = path.display().to_string();
+        let file = std::fs::File::open(path).map_err(|error| Error::Io { path: name.clone(), error })?;
+        Scenario::read(name, file)
+    }
+
+    /// Reads and compiles a scenario from a stream (standard input, for instance); `name` is
+    /// how diagnostics refer to it. At most [`crate::MAX_SOURCE_BYTES`] are read.
+    pub fn read(name: impl Into<String>, input: impl Read) -> Result<Scenario, Error> {
+        let name = name.into();
         let io_error = |error| Error::Io { path: name.clone(), error };
-        let file = std::fs::File::open(path).map_err(io_error)?;
         // Read one byte past the limit, so that a larger file (or an endless stream) is refused
         // without being read whole.
         let mut bytes = Vec::new();
-        file.take(compile::MAX_SOURCE_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(io_error)?;
+        input.take(compile::MAX_SOURCE_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(io_error)?;
         if bytes.len() > compile::MAX_SOURCE_BYTES {
             let diagnostics = vec![compile::too_large(bytes.len() as u64)];
             return Err(Error::Invalid(Invalid { name, source: String::new(), diagnostics }));

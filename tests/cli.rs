@@ -255,3 +255,74 @@ fn a_terminated_run_leaves_no_temporary_file_and_exits_128_plus_the_signal() {
     assert!(!out.exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_scenario_can_come_from_standard_input() {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scenario"))
+        .args(["run", "--format", "plain", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let source = std::fs::read("scenarios/countasync.toml").unwrap();
+    child.stdin.take().unwrap().write_all(&source).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), plain_countasync());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_closed_standard_error_never_makes_it_panic() {
+    // Diagnostics and a failed run, with nowhere to write them: the exit codes still say it.
+    for (args, code) in [
+        (&["check", "tests/invalid/several_errors.toml"][..], 3),
+        (&["run", "tests/hostile/item_that_doubles.toml"], 4),
+    ] {
+        let status = Command::new("sh")
+            .arg("-c")
+            .arg(r#"exec "$0" "$@" 2>&- >/dev/null"#)
+            .arg(env!("CARGO_BIN_EXE_scenario"))
+            .args(args)
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(code), "scenario {}", args.join(" "));
+    }
+}
+
+#[test]
+fn a_reader_that_goes_away_stops_the_run_at_once() {
+    use std::io::Read as _;
+    // Printing a line every virtual millisecond for 10^9 ms would take hours of real time; the
+    // wall limit turns a regression into a failure (exit 4) instead of a hang.
+    let dir = scratch("head");
+    let source = dir.join("long.toml");
+    std::fs::write(&source, "max-events = 4000000000\n[main]\nsteps = [{ repeat = 1000000000, steps = [{ say = \"line {n}\" }, { sleep = \"1ms\" }] }]\n")
+        .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scenario"))
+        .args(["run", "--format", "plain", "--wall-limit", "60s", source.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 7];
+    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"line 0\n");
+    drop(child.stdout.take());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_wall_limit_stops_a_run_that_takes_too_long_in_real_time() {
+    let (code, _, err) = scenario(&[
+        "run",
+        "--format",
+        "plain",
+        "--wall-limit",
+        "1ms",
+        "tests/hostile/timeouts_given_up_in_a_loop.toml",
+    ]);
+    assert_eq!(code, 4);
+    assert!(err.contains("wall-clock limit"), "{err}");
+}

@@ -62,6 +62,11 @@ fn a_file_over_the_size_limit_is_refused_before_parsing() {
     let huge = format!("main.steps = [{{ say = \"{}\" }}]\n", "x".repeat(scenario::MAX_SOURCE_BYTES));
     let errors = common::errors(&huge);
     assert!(errors.contains("scenario files are limited to 4194304 bytes"), "{errors}");
+    // A stream is read only one byte past the limit, however long it is.
+    let Err(scenario::Error::Invalid(invalid)) = scenario::Scenario::read("<stdin>", std::io::repeat(b'#')) else {
+        panic!("an endless stream loaded")
+    };
+    assert!(invalid.diagnostics[0].message.contains("more than 4194304 bytes"), "{:?}", invalid.diagnostics);
 }
 
 #[test]
