@@ -843,3 +843,19 @@ fn after_is_skipped_when_main_fails_and_its_own_failure_fails_the_run() {
         run("main.steps = [{ say = \"hi\" }]\nafter.steps = [{ fail = \"late\" }]\n", Format::Plain).0.failure;
     assert_eq!(failure.map(|f| f.message).as_deref(), Some("`after` failed: late"));
 }
+
+#[test]
+fn a_joiner_released_by_the_last_done_goes_on_even_if_an_item_is_put_before_it_runs() {
+    // asyncio's join waits on an event that the last task_done sets: a put right after (at the
+    // same instant, before the joiner runs) clears it, but the joiner has been released.
+    let out = plain(
+        r#"
+        [queues.q]
+        [tasks.worker]
+        steps = [{ get = "q" }, { sleep = "1s" }, { done = "q" }, { put = "q", item = "late" }]
+        [main]
+        steps = [{ put = "q", item = "first" }, { start = "worker" }, { join = "q" }, { say = "joined at {elapsed}" }]
+        "#,
+    );
+    assert_eq!(out, "joined at 1\n");
+}

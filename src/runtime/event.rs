@@ -3,22 +3,23 @@
 //! **Grant rule.** Setting an event grants passage to every task waiting for it at that moment;
 //! clearing it afterwards does not take the passage back.
 
+use super::line::Line;
 use super::tasks::TaskId;
 
 pub struct EventFlag {
     set: bool,
-    waiters: Vec<TaskId>,
+    waiters: Line,
 }
 
 impl EventFlag {
     pub fn new(set: bool) -> Self {
-        EventFlag { set, waiters: Vec::new() }
+        EventFlag { set, waiters: Line::default() }
     }
 
     /// Sets the flag; returns the waiters granted passage.
     pub fn set(&mut self) -> Vec<TaskId> {
         self.set = true;
-        std::mem::take(&mut self.waiters)
+        self.waiters.take_all()
     }
 
     pub fn clear(&mut self) {
@@ -36,7 +37,7 @@ impl EventFlag {
     /// A waiter gives up; passage already granted is simply not used.
     pub fn abandon(&mut self, task: TaskId, granted: bool) {
         if !granted {
-            self.waiters.retain(|&t| t != task);
+            self.waiters.leave(task);
         }
     }
 }

@@ -40,6 +40,11 @@ impl Line {
         None
     }
 
+    /// Everyone still in line, in order, taken out of it.
+    pub fn take_all(&mut self) -> Vec<TaskId> {
+        std::iter::from_fn(|| self.pop()).collect()
+    }
+
     /// `task` leaves the line (it is in it).
     pub fn leave(&mut self, task: TaskId) {
         *self.left.entry(task).or_default() += 1;

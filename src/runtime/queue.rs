@@ -60,7 +60,7 @@ pub struct Queue {
     /// Strict: free places reserved for woken putters that have not yet put.
     reserved_places: usize,
     unfinished: u64,
-    joiners: Vec<TaskId>,
+    joiners: Line,
 }
 
 impl Queue {
@@ -74,7 +74,7 @@ impl Queue {
             reserved_items: 0,
             reserved_places: 0,
             unfinished: 0,
-            joiners: Vec::new(),
+            joiners: Line::default(),
         }
     }
 
@@ -243,7 +243,7 @@ impl Queue {
             return Err(());
         }
         self.unfinished -= 1;
-        Ok(if self.unfinished == 0 { std::mem::take(&mut self.joiners) } else { Vec::new() })
+        Ok(if self.unfinished == 0 { self.joiners.take_all() } else { Vec::new() })
     }
 
     pub fn all_done(&self) -> bool {
@@ -255,7 +255,7 @@ impl Queue {
     }
 
     pub fn abandon_join(&mut self, task: TaskId) {
-        self.joiners.retain(|&t| t != task);
+        self.joiners.leave(task);
     }
 }
 

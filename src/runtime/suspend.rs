@@ -149,8 +149,8 @@ pub struct JoinOp {
 
 impl Op for JoinOp {
     type Output = ();
-    fn poll_op(&mut self, w: &mut World, _: TaskId) -> Option<()> {
-        w.all_done(self.queue).then_some(())
+    fn poll_op(&mut self, w: &mut World, id: TaskId) -> Option<()> {
+        w.joined(self.queue, id).then_some(())
     }
     fn abandon(&mut self, w: &mut World, id: TaskId) {
         w.abandon_join(self.queue, id);

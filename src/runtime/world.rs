@@ -680,6 +680,9 @@ impl World {
 
     pub fn abandon_event(&mut self, event: usize, task: TaskId) {
         let granted = self.tasks.take_grant(task);
+        if !granted && self.tasks[task].withdrawn {
+            return; // Left the line when the interrupt was delivered.
+        }
         self.events[event].abandon(task, granted);
     }
 
@@ -707,6 +710,9 @@ impl World {
 
     pub fn abandon_barrier(&mut self, barrier: usize, task: TaskId) {
         let granted = self.tasks.take_grant(task);
+        if !granted && self.tasks[task].withdrawn {
+            return; // Left the line when the interrupt was delivered.
+        }
         for t in self.barriers[barrier].abandon(task, granted) {
             self.tasks.grant(t);
         }
@@ -864,8 +870,10 @@ impl World {
     pub fn done(&mut self, q: usize) -> Result<(), String> {
         match self.queues[q].done() {
             Ok(joiners) => {
+                // Like asyncio's `join`, which waits on an event: passage is granted, even if an
+                // item is put before the joiner runs.
                 for j in joiners {
-                    self.tasks.wake(j);
+                    self.tasks.grant(j);
                 }
                 Ok(())
             }
@@ -874,10 +882,6 @@ impl World {
                 self.model.queues[q]
             )),
         }
-    }
-
-    pub fn all_done(&self, q: usize) -> bool {
-        self.queues[q].all_done()
     }
 
     /// Whether every item is done; if not, the task waits to join.
@@ -890,6 +894,14 @@ impl World {
     }
 
     pub fn abandon_join(&mut self, q: usize, task: TaskId) {
-        self.queues[q].abandon_join(task);
+        let granted = self.tasks.take_grant(task);
+        if !granted && !self.tasks[task].withdrawn {
+            self.queues[q].abandon_join(task);
+        }
+    }
+
+    /// Whether a joiner may go on: it was granted passage when the last item was done.
+    pub fn joined(&mut self, q: usize, task: TaskId) -> bool {
+        self.tasks.take_grant(task) || self.queues[q].all_done()
     }
 }
