@@ -219,27 +219,35 @@ impl Op for WaitDeclsOp {
 
 /// Waits until a race is decided: the first racer to complete (`first_completed`: to end),
 /// or `None` when all ended without completing.
+///
+/// The racers' ends reach the race through the racing task's inbox, in the order they happened,
+/// so a poll costs what ended since the last one, not the whole field.
 pub struct RaceOp {
     pub racers: Vec<TaskId>,
     pub first_completed: bool,
+    /// Racers that have not ended yet.
+    pub running: usize,
 }
 
 impl Op for RaceOp {
     type Output = Option<TaskId>;
-    fn poll_op(&mut self, w: &mut World, _: TaskId) -> Option<Option<TaskId>> {
-        let counts = |t: &TaskId| match w.tasks[*t].outcome {
-            Some(Outcome::Completed) => true,
-            Some(_) => self.first_completed,
-            None => false,
-        };
-        if let Some(&first) = self.racers.iter().filter(|t| counts(t)).min_by_key(|&&t| w.tasks[t].end_order) {
-            return Some(Some(first));
+    fn poll_op(&mut self, w: &mut World, id: TaskId) -> Option<Option<TaskId>> {
+        for ended in std::mem::take(&mut w.tasks[id].inbox) {
+            self.running -= 1;
+            let counts = match w.tasks[ended].outcome {
+                Some(Outcome::Completed) => true,
+                Some(_) => self.first_completed,
+                None => false,
+            };
+            if counts {
+                return Some(Some(ended));
+            }
         }
-        self.racers.iter().all(|&t| w.tasks[t].done).then_some(None)
+        (self.running == 0).then_some(None)
     }
     fn abandon(&mut self, _: &mut World, _: TaskId) {}
     fn waiting(&self) -> Waiting {
-        Waiting::Task(self.racers[0])
+        self.racers.first().map_or(Waiting::Sleep, |&t| Waiting::Task(t))
     }
 }
 

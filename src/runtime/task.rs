@@ -453,12 +453,20 @@ async fn race_started(ctx: &mut Ctx, racers: &[TaskId], policy: RacePolicy) -> R
     let racers = racers.to_vec();
     {
         let mut w = ctx.shared.lock_running()?;
+        w.tasks[ctx.id].collects_ends = true;
         for &t in &racers {
             w.watch(t, ctx.id);
         }
     }
     let first_completed = policy == RacePolicy::FirstCompleted;
-    let won = match ctx.suspend(RaceOp { racers: racers.clone(), first_completed }).await {
+    let race = RaceOp { racers: racers.clone(), first_completed, running: racers.len() };
+    let won = ctx.suspend(race).await;
+    if let Ok(mut w) = ctx.shared.lock_running() {
+        let me = &mut w.tasks[ctx.id];
+        me.collects_ends = false;
+        me.inbox.clear();
+    }
+    let won = match won {
         Ok(won) => won,
         Err(unwind) => {
             if unwind != Unwind::Stopped {

@@ -60,8 +60,6 @@ pub struct TaskState {
     pub done: bool,
     /// How it ended, once done.
     pub outcome: Option<Outcome>,
-    /// How many tasks of the run had ended before this one, once done.
-    pub end_order: u64,
     /// Why it failed, if it did.
     pub failure: Option<Arc<str>>,
     /// Tasks to wake when this one ends.
@@ -85,6 +83,9 @@ pub struct TaskState {
     pub withdrawn: bool,
     /// The order tasks were created in: reports and `main`'s final cancellations follow it.
     pub seq: u64,
+    /// With `collects_ends`, the tasks it watches that have ended, in the order they ended.
+    pub inbox: Vec<TaskId>,
+    pub collects_ends: bool,
     /// How many `gather` or `race` steps still look at this task: its slot is kept until none.
     pub observed: u32,
     /// Thread-pool permits its abandoned thread work still holds: the slot is kept until then.
@@ -104,7 +105,6 @@ impl TaskState {
             scopes: Vec::new(),
             done: false,
             outcome: None,
-            end_order: 0,
             failure: None,
             waiters: Vec::new(),
             child_failures: 0,
@@ -116,6 +116,8 @@ impl TaskState {
             waiting_since: 0,
             withdrawn: false,
             seq: 0,
+            inbox: Vec::new(),
+            collects_ends: false,
             observed: 0,
             releases: 0,
         }

@@ -88,8 +88,6 @@ pub struct World {
     after_pending: bool,
     /// Every task has ended and `[after]` is to start: the supervisor starts it.
     pub after_due: bool,
-    /// How many tasks have ended.
-    ended: u64,
     supervisor: Option<Waker>,
     /// What the timers due at the current instant asked for, in order (a reused buffer).
     fired: Vec<Fired>,
@@ -125,7 +123,6 @@ impl World {
             queued_bytes: 0,
             after_pending: plan.after.is_some(),
             after_due: false,
-            ended: 0,
             supervisor: None,
             fired: Vec::new(),
         }
@@ -565,12 +562,13 @@ impl World {
         t.done = true;
         t.waiting = None;
         t.outcome = Some(outcome);
-        t.end_order = self.ended;
-        self.ended += 1;
         t.failure = failure;
         for w in std::mem::take(&mut t.waiters) {
             if outcome == Outcome::Failed {
                 self.tasks[w].child_failures += 1;
+            }
+            if self.tasks[w].collects_ends {
+                self.tasks[w].inbox.push(task);
             }
             self.tasks.wake(w);
         }
