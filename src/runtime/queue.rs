@@ -20,7 +20,7 @@
 //! task (`offer`): its source keeps its schedule, and the arrival enters as soon as the line
 //! reaches it and there is room.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
 use super::line::Line;
 use super::tasks::TaskId;
@@ -55,6 +55,10 @@ pub struct Queue {
     items: VecDeque<Item>,
     getters: Line,
     putters: VecDeque<Putter>,
+    /// Putters that left the line, skipped when they reach its front (see `line.rs`). Only
+    /// looked up, never iterated.
+    putters_left: HashMap<TaskId, usize>,
+    putters_gone: usize,
     /// Strict: items at the front reserved for woken getters that have not yet taken them.
     reserved_items: usize,
     /// Strict: free places reserved for woken putters that have not yet put.
@@ -71,6 +75,8 @@ impl Queue {
             items: VecDeque::new(),
             getters: Line::default(),
             putters: VecDeque::new(),
+            putters_left: HashMap::new(),
+            putters_gone: 0,
             reserved_items: 0,
             reserved_places: 0,
             unfinished: 0,
@@ -108,7 +114,7 @@ impl Queue {
     /// Puts without waiting and returns the getter to wake (strict: granted the item); gives the
     /// item back when the queue is full (strict: or earlier putters wait).
     pub fn try_put(&mut self, item: Item) -> Result<Option<TaskId>, Item> {
-        if self.full() || (self.strict() && !self.putters.is_empty()) {
+        if self.full() || (self.strict() && self.putters.len() > self.putters_gone) {
             return Err(item);
         }
         Ok(self.accept(item))
@@ -150,7 +156,13 @@ impl Queue {
     /// The putter to wake now that there is room. Strict: the place is reserved for it. An
     /// arrival waiting on its own enters at once, at `now`.
     fn wake_putter(&mut self, now: u64) -> Option<Woken> {
-        match self.putters.pop_front()? {
+        let putter = loop {
+            match self.putters.pop_front()? {
+                Putter::Task(task) if self.putters_left.contains_key(&task) => self.forget_putter(task),
+                putter => break putter,
+            }
+        };
+        match putter {
             Putter::Task(task) => {
                 if self.strict() {
                     self.reserved_places += 1;
@@ -231,8 +243,32 @@ impl Queue {
             }
             self.wake_putter(now)
         } else {
-            self.putters.retain(|p| !matches!(p, Putter::Task(t) if *t == task));
+            *self.putters_left.entry(task).or_default() += 1;
+            self.putters_gone += 1;
+            if self.putters_gone > 1024 && self.putters_gone * 2 > self.putters.len() {
+                // Drop the places left empty; a task's oldest places are the empty ones.
+                let mut putters = std::mem::take(&mut self.putters);
+                putters.retain(|p| match p {
+                    Putter::Task(t) if self.putters_left.contains_key(t) => {
+                        self.forget_putter(*t);
+                        false
+                    }
+                    _ => true,
+                });
+                self.putters = putters;
+            }
             None
+        }
+    }
+
+    /// One empty place of `task` in the line of putters is gone.
+    fn forget_putter(&mut self, task: TaskId) {
+        if let Some(n) = self.putters_left.get_mut(&task) {
+            *n -= 1;
+            if *n == 0 {
+                self.putters_left.remove(&task);
+            }
+            self.putters_gone -= 1;
         }
     }
 

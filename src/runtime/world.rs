@@ -860,6 +860,9 @@ impl World {
 
     pub fn abandon_put(&mut self, q: usize, task: TaskId) {
         let granted = self.tasks.take_grant(task);
+        if !granted && self.tasks[task].withdrawn {
+            return; // Left the line when the interrupt was delivered.
+        }
         let next = self.queues[q].abandon_put(task, granted, self.clock.now);
         self.putter_woken(q, next);
     }
