@@ -53,4 +53,32 @@ fn main() {
         };
         println!("{name:<36} {:>14.0} {:>14.0}", cost(n), cost(10 * n));
     }
+
+    // Checking a file costs its size: a file of unused queues, and one of unknown keys (every
+    // one an error), near the 4 MiB limit and a tenth of it.
+    let files: [Pattern; 2] = [
+        ("check: unused queues", |n| {
+            (0..n).map(|k| format!("[queues.q{k}]\n")).collect::<String>() + "[tasks.t]\nsteps = [{ sleep = \"1s\" }]\n"
+        }),
+        ("check: unknown keys", |n| {
+            (0..n).map(|k| format!("k{k} = 1\n")).collect::<String>() + "[tasks.t]\nsteps = [{ sleep = \"1s\" }]\n"
+        }),
+    ];
+    let n = 25_000;
+    println!("{:<36} {:>14} {:>14}", "file", format!("ms at {n}"), format!("ms at {}", 10 * n));
+    for (name, source) in files {
+        let cost = |count: u64| {
+            let text = source(count);
+            assert!(text.len() <= scenario::MAX_SOURCE_BYTES, "{name}: {} bytes", text.len());
+            let start = Instant::now();
+            let result = Scenario::from_source("big.toml", text);
+            let rendered = match result {
+                Ok(s) => s.render_warnings(),
+                Err(e) => e.to_string(),
+            };
+            assert!(!rendered.is_empty());
+            start.elapsed().as_secs_f64() * 1e3
+        };
+        println!("{name:<36} {:>14.0} {:>14.0}", cost(n), cost(10 * n));
+    }
 }
