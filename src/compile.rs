@@ -478,32 +478,26 @@ impl<'a> Compiler<'a> {
 
     /// A whole number from 0 to `max`; reports and returns 0 otherwise.
     fn nonnegative(&mut self, v: &Spanned<i64>, what: &str, max: i64) -> u64 {
-        match *v.get_ref() {
-            n if n < 0 => {
-                self.error(DiagnosticKind::OutOfRange, v.span(), format!("{what} cannot be negative"));
-                0
-            }
-            n if n > max => {
-                self.error(DiagnosticKind::OutOfRange, v.span(), format!("{what} of {n} is above the limit of {max}"));
-                0
-            }
-            n => n as u64,
-        }
+        self.bounded(v, what, 0, max)
     }
 
     /// A whole number from 1 to `max`; reports and returns 1 otherwise.
     fn positive(&mut self, v: &Spanned<i64>, what: &str, max: i64) -> u64 {
-        match *v.get_ref() {
-            n if n < 1 => {
-                self.error(DiagnosticKind::OutOfRange, v.span(), format!("{what} must be at least 1"));
-                1
-            }
-            n if n > max => {
-                self.error(DiagnosticKind::OutOfRange, v.span(), format!("{what} of {n} is above the limit of {max}"));
-                1
-            }
-            n => n as u64,
-        }
+        self.bounded(v, what, 1, max)
+    }
+
+    /// A whole number from `min` (0 or 1) to `max`; reports and returns `min` otherwise.
+    fn bounded(&mut self, v: &Spanned<i64>, what: &str, min: i64, max: i64) -> u64 {
+        let n = *v.get_ref();
+        let problem = if n < min {
+            if min == 0 { format!("{what} cannot be negative") } else { format!("{what} must be at least {min}") }
+        } else if n > max {
+            format!("{what} of {n} is above the limit of {max}")
+        } else {
+            return n as u64;
+        };
+        self.error(DiagnosticKind::OutOfRange, v.span(), problem);
+        min as u64
     }
 
     /// An arrivals source is a task of its own: `repeat total [sleep every, put queue item]`.

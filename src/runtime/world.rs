@@ -587,6 +587,14 @@ impl World {
         }
     }
 
+    /// A waiting task gives up: whether it had been granted what it waited for, or `None` when
+    /// it left its line already, when the interrupt was delivered (`World::withdraw`), so that
+    /// nothing leaves a line twice.
+    fn abandoning(&mut self, task: TaskId) -> Option<bool> {
+        let granted = self.tasks.take_grant(task);
+        (granted || !self.tasks[task].withdrawn).then_some(granted)
+    }
+
     // ----- semaphores -----
 
     /// Takes a permit without waiting, or queues the task for one; returns whether it took one.
@@ -650,10 +658,7 @@ impl World {
     }
 
     pub fn abandon_acquire(&mut self, sem: usize, task: TaskId) {
-        let granted = self.tasks.take_grant(task);
-        if !granted && self.tasks[task].withdrawn {
-            return; // Left the line when the interrupt was delivered.
-        }
+        let Some(granted) = self.abandoning(task) else { return };
         if let Some(next) = self.semaphores[sem].abandon(task, granted) {
             self.tasks.grant(next);
         }
@@ -677,10 +682,7 @@ impl World {
     }
 
     pub fn abandon_event(&mut self, event: usize, task: TaskId) {
-        let granted = self.tasks.take_grant(task);
-        if !granted && self.tasks[task].withdrawn {
-            return; // Left the line when the interrupt was delivered.
-        }
+        let Some(granted) = self.abandoning(task) else { return };
         self.events[event].abandon(task, granted);
     }
 
@@ -707,10 +709,7 @@ impl World {
     }
 
     pub fn abandon_barrier(&mut self, barrier: usize, task: TaskId) {
-        let granted = self.tasks.take_grant(task);
-        if !granted && self.tasks[task].withdrawn {
-            return; // Left the line when the interrupt was delivered.
-        }
+        let Some(granted) = self.abandoning(task) else { return };
         for t in self.barriers[barrier].abandon(task, granted) {
             self.tasks.grant(t);
         }
@@ -849,20 +848,14 @@ impl World {
     }
 
     pub fn abandon_get(&mut self, q: usize, task: TaskId) {
-        let granted = self.tasks.take_grant(task);
-        if !granted && self.tasks[task].withdrawn {
-            return; // Left the line when the interrupt was delivered.
-        }
+        let Some(granted) = self.abandoning(task) else { return };
         if let Some(next) = self.queues[q].abandon_get(task, granted) {
             self.tasks.grant(next);
         }
     }
 
     pub fn abandon_put(&mut self, q: usize, task: TaskId) {
-        let granted = self.tasks.take_grant(task);
-        if !granted && self.tasks[task].withdrawn {
-            return; // Left the line when the interrupt was delivered.
-        }
+        let Some(granted) = self.abandoning(task) else { return };
         let next = self.queues[q].abandon_put(task, granted, self.clock.now);
         self.putter_woken(q, next);
     }
@@ -895,8 +888,7 @@ impl World {
     }
 
     pub fn abandon_join(&mut self, q: usize, task: TaskId) {
-        let granted = self.tasks.take_grant(task);
-        if !granted && !self.tasks[task].withdrawn {
+        if self.abandoning(task) == Some(false) {
             self.queues[q].abandon_join(task);
         }
     }
