@@ -28,6 +28,8 @@ pub mod exit {
     pub const RUN_FAILED: i32 = 4;
     /// The scenario deadlocked: every task waits and nothing can wake any of them.
     pub const DEADLOCK: i32 = 5;
+    /// `scenario test`: a snapshot is missing or differs, or a scenario is invalid or failed.
+    pub const TEST_FAILED: i32 = 6;
 }
 
 #[derive(Parser)]
@@ -61,9 +63,30 @@ enum Command {
     },
     /// Check scenario files without running them.
     Check {
-        /// The scenario files; `-` reads one from standard input.
+        /// The scenario files, or folders to check every `.toml` file under; `-` reads one from
+        /// standard input.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Warnings fail the check too (exit 3).
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Run scenario files and compare each timeline with its stored snapshot (insta's format).
+    Test {
+        /// Scenario files, or folders to test every `.toml` file under. Default: `scenarios`.
+        paths: Vec<PathBuf>,
+        /// The folder the snapshots are in. Default: `snapshots/` beside each scenario file.
+        #[arg(long, value_name = "DIR")]
+        snapshots: Option<PathBuf>,
+        /// Write every missing or changed snapshot as the new truth.
+        #[arg(long)]
+        accept: bool,
+        /// How many scenarios run at once. Default: every core.
+        #[arg(long, short)]
+        jobs: Option<usize>,
+        /// Also write a JUnit XML report here, for CI systems to show each scenario as a test.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
     },
     /// Print the JSON Schema of scenario files (for editors; see README.md).
     Schema {
@@ -107,7 +130,40 @@ where
         Command::Run { file, seed, format, output, wall_limit } => {
             run_file(&file, seed, format, output.as_deref(), wall_limit, stdout, stderr)
         }
-        Command::Check { files } => files.iter().map(|f| check(f.as_path(), stderr)).max().unwrap_or(exit::OK),
+        Command::Check { files, deny_warnings } => {
+            let mut code = exit::OK;
+            for path in files {
+                let files = if path.is_dir() {
+                    match crate::testing::scenario_files(&path) {
+                        Ok(files) => files,
+                        Err(e) => {
+                            let _ = writeln!(stderr, "error: cannot read `{}`: {e}", path.display());
+                            code = code.max(exit::IO);
+                            continue;
+                        }
+                    }
+                } else {
+                    vec![path]
+                };
+                for file in files {
+                    code = code.max(check(&file, deny_warnings, stderr));
+                }
+            }
+            code
+        }
+        Command::Test { paths, snapshots, accept, jobs, junit } => {
+            let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+            let color = std::env::var_os("NO_COLOR").is_none() && io::IsTerminal::is_terminal(&io::stdout());
+            let options = crate::testing::Options { paths, snapshots, accept, jobs, junit, color };
+            let env = crate::testing::Environment::from_process();
+            let result = crate::testing::run(&options, &env, &mut stdout, stderr);
+            let _ = stdout.flush();
+            match result {
+                Ok(true) => exit::OK,
+                Ok(false) => exit::TEST_FAILED,
+                Err(_) => exit::IO,
+            }
+        }
         Command::Schema { output } => {
             let schema = crate::schema::generate();
             match output {
@@ -220,8 +276,12 @@ fn write_atomically(path: &Path, bytes: &[u8], stderr: &mut dyn Write) -> i32 {
     }
 }
 
-fn check(path: &Path, stderr: &mut dyn Write) -> i32 {
+fn check(path: &Path, deny_warnings: bool, stderr: &mut dyn Write) -> i32 {
     match load(path, stderr) {
+        Ok(scenario) if deny_warnings && !scenario.warnings().is_empty() => {
+            let _ = writeln!(stderr, "error: `{}` has warnings, and warnings are denied", path.display());
+            exit::INVALID
+        }
         Ok(scenario) => {
             let _ = match scenario.warnings().len() {
                 0 => writeln!(stderr, "ok: {}", path.display()),

@@ -29,6 +29,7 @@ mod schema;
 mod seconds;
 pub mod sink;
 mod template;
+mod testing;
 
 pub use diagnostic::{Diagnostic, DiagnosticKind, Label, Namespace, Severity};
 pub use event::{Failure, FailureKind};

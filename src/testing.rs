@@ -1,0 +1,414 @@
+//! `scenario test`: snapshot tests of scenario files, for a project's own CI, with no Rust.
+//!
+//! Each scenario file found runs with its own seed, and its timeline is compared with a stored
+//! snapshot in insta's file format (`snapshots/NAME.snap` beside the file, or in the folder
+//! `--snapshots` names), so that `cargo insta review` and `cargo insta accept` work on them. What
+//! is written follows insta's rules: `INSTA_UPDATE=always` (or `--accept`) writes the snapshot
+//! itself, `new` writes `NAME.snap.new` beside it, `no` writes nothing, and `auto` (the default)
+//! is `new` except on CI (the `CI` variable set), where nothing is written. A missing snapshot
+//! fails the test unless it is accepted.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::Diagnostic;
+use crate::scenario::{Error, Scenario};
+use crate::sink::Format;
+
+/// How `scenario test` is run.
+pub struct Options {
+    pub paths: Vec<PathBuf>,
+    /// Where snapshots are; by default `snapshots/` beside each scenario file.
+    pub snapshots: Option<PathBuf>,
+    pub accept: bool,
+    pub jobs: usize,
+    pub junit: Option<PathBuf>,
+    pub color: bool,
+}
+
+/// What the environment says about writing snapshots and reporting.
+pub struct Environment {
+    /// `INSTA_UPDATE`, if set.
+    pub insta_update: Option<String>,
+    /// Whether the `CI` variable is set.
+    pub ci: bool,
+    /// Whether this runs under GitHub Actions: failures are also printed as annotations.
+    pub github: bool,
+}
+
+impl Environment {
+    pub fn from_process() -> Self {
+        let set = |name: &str| std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
+        Environment {
+            insta_update: std::env::var("INSTA_UPDATE").ok(),
+            ci: set("CI"),
+            github: std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true"),
+        }
+    }
+
+    /// What to write when a snapshot is missing or differs.
+    fn update(&self, accept: bool) -> Update {
+        if accept {
+            return Update::Accept;
+        }
+        match self.insta_update.as_deref() {
+            Some("always") => Update::Accept,
+            Some("new") => Update::New,
+            Some("no") => Update::Nothing,
+            _ if self.ci => Update::Nothing,
+            _ => Update::New,
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Update {
+    /// Write the snapshot itself.
+    Accept,
+    /// Write `NAME.snap.new` for review.
+    New,
+    Nothing,
+}
+
+/// How one scenario file fared.
+enum Verdict {
+    Passed,
+    Accepted,
+    /// No snapshot yet; `written` says where the new one went, if anywhere.
+    Missing {
+        written: Option<PathBuf>,
+    },
+    Changed {
+        diff: String,
+        written: Option<PathBuf>,
+    },
+    Invalid {
+        rendered: String,
+        first: Option<(usize, usize, String)>,
+    },
+    /// The run failed (a deadlock, a limit); its snapshot is not compared.
+    RunFailed {
+        message: String,
+    },
+    Io {
+        message: String,
+    },
+}
+
+impl Verdict {
+    fn passed(&self) -> bool {
+        matches!(self, Verdict::Passed | Verdict::Accepted)
+    }
+
+    fn word(&self) -> &'static str {
+        match self {
+            Verdict::Passed => "ok",
+            Verdict::Accepted => "accepted",
+            Verdict::Missing { .. } => "FAILED (no snapshot)",
+            Verdict::Changed { .. } => "FAILED (changed)",
+            Verdict::Invalid { .. } => "FAILED (invalid)",
+            Verdict::RunFailed { .. } => "FAILED (run failed)",
+            Verdict::Io { .. } => "FAILED (cannot read or write)",
+        }
+    }
+
+    /// A one-line reason, for annotations and JUnit.
+    fn message(&self, snapshot: &Path) -> String {
+        match self {
+            Verdict::Passed | Verdict::Accepted => String::new(),
+            Verdict::Missing { .. } => format!("no snapshot at {}", snapshot.display()),
+            Verdict::Changed { .. } => format!("the transcript differs from {}", snapshot.display()),
+            Verdict::Invalid { first, .. } => {
+                first.as_ref().map_or_else(|| "the scenario has errors".to_owned(), |(_, _, m)| m.clone())
+            }
+            Verdict::RunFailed { message } | Verdict::Io { message } => message.clone(),
+        }
+    }
+}
+
+/// Runs the snapshot tests; returns whether all passed.
+pub fn run(options: &Options, env: &Environment, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::Result<bool> {
+    let paths = if options.paths.is_empty() { vec![PathBuf::from("scenarios")] } else { options.paths.clone() };
+    let mut files = Vec::new();
+    for path in &paths {
+        if let Err(e) = find(path, &mut files) {
+            writeln!(stderr, "error: cannot read `{}`: {e}", path.display())?;
+            return Ok(false);
+        }
+    }
+    let update = env.update(options.accept);
+    let cases: Vec<(PathBuf, PathBuf)> =
+        files.into_iter().map(|f| (snapshot_path(&f, options.snapshots.as_deref()), f)).map(|(s, f)| (f, s)).collect();
+
+    // Run the files on `jobs` threads; report in file order, whatever finished first.
+    let jobs = options.jobs.max(1).min(cases.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let verdicts: Vec<std::sync::Mutex<Option<Verdict>>> = cases.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| {
+                loop {
+                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((file, snapshot)) = cases.get(k) else { break };
+                    let verdict = test_one(file, snapshot, update, options.color);
+                    *verdicts[k].lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(verdict);
+                }
+            });
+        }
+    });
+    let verdicts: Vec<Verdict> = verdicts
+        .into_iter()
+        .map(|v| {
+            v.into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .unwrap_or(Verdict::Io { message: "not run".into() })
+        })
+        .collect();
+
+    writeln!(stdout, "running {} scenario snapshot tests", cases.len())?;
+    for ((file, _), verdict) in cases.iter().zip(&verdicts) {
+        writeln!(stdout, "test {} ... {}", file.display(), verdict.word())?;
+    }
+    let failed: Vec<usize> = (0..cases.len()).filter(|&k| !verdicts[k].passed()).collect();
+    for &k in &failed {
+        let ((file, snapshot), verdict) = (&cases[k], &verdicts[k]);
+        writeln!(stdout, "\n---- {} ----", file.display())?;
+        match verdict {
+            Verdict::Missing { written } => {
+                writeln!(stdout, "no snapshot at {}", snapshot.display())?;
+                written_note(stdout, written.as_deref(), update)?;
+            }
+            Verdict::Changed { diff, written } => {
+                writeln!(stdout, "the transcript differs from {}:", snapshot.display())?;
+                write!(stdout, "{diff}")?;
+                written_note(stdout, written.as_deref(), update)?;
+            }
+            Verdict::Invalid { rendered, .. } => write!(stdout, "{rendered}")?,
+            Verdict::RunFailed { message } => writeln!(stdout, "the run failed: {message}")?,
+            Verdict::Io { message } => writeln!(stdout, "{message}")?,
+            Verdict::Passed | Verdict::Accepted => {}
+        }
+        if env.github {
+            let (line, col) = match verdict {
+                Verdict::Invalid { first: Some((line, col, _)), .. } => (*line, *col),
+                _ => (1, 1),
+            };
+            let message = annotation_escape(&verdict.message(snapshot));
+            writeln!(stdout, "::error file={},line={line},col={col},title=scenario test::{message}", file.display())?;
+        }
+    }
+    let passed = cases.len() - failed.len();
+    let result = if failed.is_empty() { "ok" } else { "FAILED" };
+    writeln!(stdout, "\ntest result: {result}. {passed} passed; {} failed", failed.len())?;
+    if let Some(junit) = &options.junit {
+        let xml = junit_report(&cases, &verdicts);
+        if let Err(e) = std::fs::write(junit, xml) {
+            writeln!(stderr, "error: cannot write `{}`: {e}", junit.display())?;
+            return Ok(false);
+        }
+    }
+    Ok(failed.is_empty())
+}
+
+fn written_note(out: &mut dyn Write, written: Option<&Path>, update: Update) -> io::Result<()> {
+    match (written, update) {
+        (Some(path), _) => writeln!(
+            out,
+            "wrote {} for review: `scenario test --accept`, or `cargo insta review`, keeps it",
+            path.display()
+        ),
+        (None, Update::Nothing) => writeln!(out, "nothing written (CI, or INSTA_UPDATE=no)"),
+        (None, _) => Ok(()),
+    }
+}
+
+/// Every scenario file under `path` (or `path` itself), sorted. Folders named `snapshots` and
+/// hidden files and folders are skipped.
+fn find(path: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
+    if path.is_file() {
+        out.push(path.to_path_buf());
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
+    entries.sort();
+    for entry in entries {
+        let name = entry.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if name.starts_with('.') || name == "snapshots" {
+            continue;
+        }
+        if entry.is_dir() {
+            find(&entry, out)?;
+        } else if entry.extension().is_some_and(|e| e == "toml") {
+            out.push(entry);
+        }
+    }
+    Ok(())
+}
+
+/// Every scenario file under the paths, for `scenario check DIR`.
+pub fn scenario_files(path: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    find(path, &mut out)?;
+    Ok(out)
+}
+
+fn snapshot_path(file: &Path, folder: Option<&Path>) -> PathBuf {
+    let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let folder = match folder {
+        Some(folder) => folder.to_path_buf(),
+        None => file.parent().unwrap_or(Path::new(".")).join("snapshots"),
+    };
+    folder.join(format!("{stem}.snap"))
+}
+
+fn test_one(file: &Path, snapshot: &Path, update: Update, color: bool) -> Verdict {
+    let scenario = match Scenario::load(file) {
+        Ok(scenario) => scenario,
+        Err(e @ Error::Invalid(_)) => {
+            let first = match &e {
+                Error::Invalid(invalid) => invalid.diagnostics.first().map(|d| {
+                    let (line, col) = d.location(&invalid.source);
+                    (line, col, d.message.clone())
+                }),
+                _ => None,
+            };
+            return Verdict::Invalid { rendered: format!("{e}\n"), first };
+        }
+        Err(e) => return Verdict::Io { message: e.to_string() },
+    };
+    let description = scenario.description().map(str::to_owned);
+    let run = scenario.format(Format::Text).run();
+    if let Some(failure) = run.failure() {
+        return Verdict::RunFailed { message: failure.message.clone() };
+    }
+    let transcript = run.transcript;
+    let stored = match std::fs::read_to_string(snapshot) {
+        Ok(text) => Some(body(&text).to_owned()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Verdict::Io { message: format!("cannot read `{}`: {e}", snapshot.display()) },
+    };
+    if stored.as_deref().is_some_and(|s| s.trim_end_matches('\n') == transcript.trim_end_matches('\n')) {
+        return Verdict::Passed;
+    }
+    let contents = snapshot_file(file, description.as_deref(), &transcript);
+    let write = |path: &Path| -> Result<PathBuf, Verdict> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Verdict::Io { message: format!("cannot create `{}`: {e}", dir.display()) })?;
+        }
+        std::fs::write(path, &contents)
+            .map(|()| path.to_path_buf())
+            .map_err(|e| Verdict::Io { message: format!("cannot write `{}`: {e}", path.display()) })
+    };
+    let pending = PathBuf::from(format!("{}.new", snapshot.display()));
+    let written = match update {
+        Update::Accept => {
+            return match write(snapshot) {
+                Ok(_) => {
+                    let _ = std::fs::remove_file(&pending);
+                    Verdict::Accepted
+                }
+                Err(v) => v,
+            };
+        }
+        Update::New => match write(&pending) {
+            Ok(path) => Some(path),
+            Err(v) => return v,
+        },
+        Update::Nothing => None,
+    };
+    match stored {
+        None => Verdict::Missing { written },
+        Some(stored) => Verdict::Changed { diff: diff(&stored, &transcript, color), written },
+    }
+}
+
+/// A snapshot's contents: what follows the header between its two `---` lines.
+fn body(text: &str) -> &str {
+    let Some(rest) = text.strip_prefix("---\n") else { return text };
+    match rest.find("\n---\n") {
+        Some(end) => &rest[end + 5..],
+        None => text,
+    }
+}
+
+/// A snapshot file in insta's format.
+fn snapshot_file(file: &Path, description: Option<&str>, transcript: &str) -> String {
+    let quote = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let mut out = String::from("---\n");
+    let _ = writeln!(out, "source: {}", quote(&file.display().to_string()));
+    if let Some(d) = description {
+        let _ = writeln!(out, "description: {}", quote(d));
+    }
+    out.push_str("---\n");
+    out.push_str(transcript);
+    if !transcript.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+/// A line diff of the stored snapshot against the new transcript, coloured on a terminal.
+fn diff(old: &str, new: &str, color: bool) -> String {
+    let text = similar::TextDiff::from_lines(old, new);
+    let mut out = String::new();
+    for hunk in text.unified_diff().context_radius(2).header("snapshot", "this run").iter_hunks() {
+        for line in hunk.to_string().lines() {
+            let paint = match line.chars().next() {
+                Some('-') if color => "\x1b[31m",
+                Some('+') if color => "\x1b[32m",
+                Some('@') if color => "\x1b[36m",
+                _ => "",
+            };
+            let reset = if paint.is_empty() { "" } else { "\x1b[0m" };
+            let _ = writeln!(out, "{paint}{line}{reset}");
+        }
+    }
+    out
+}
+
+/// GitHub's workflow commands take `%`, CR and LF escaped.
+fn annotation_escape(text: &str) -> String {
+    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+fn junit_report(cases: &[(PathBuf, PathBuf)], verdicts: &[Verdict]) -> String {
+    use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+    let mut suite = TestSuite::new("scenario test");
+    for ((file, snapshot), verdict) in cases.iter().zip(verdicts) {
+        let status = if verdict.passed() {
+            TestCaseStatus::success()
+        } else {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            status.set_message(verdict.message(snapshot));
+            if let Verdict::Changed { diff, .. } = verdict {
+                status.set_description(diff.clone());
+            }
+            if let Verdict::Invalid { rendered, .. } = verdict {
+                status.set_description(rendered.clone());
+            }
+            status
+        };
+        let mut case = TestCase::new(file.display().to_string(), status);
+        case.set_classname("scenario");
+        suite.add_test_case(case);
+    }
+    let mut report = Report::new("scenario");
+    report.add_test_suite(suite);
+    report.to_string().unwrap_or_default()
+}
+
+impl Diagnostic {
+    /// The 1-based line and column of the diagnostic in `source`, for annotations.
+    pub fn location(&self, source: &str) -> (usize, usize) {
+        let mut at = self.span.start.min(source.len());
+        while !source.is_char_boundary(at) {
+            at -= 1;
+        }
+        let before = &source[..at];
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+        (line, col)
+    }
+}

@@ -1,0 +1,105 @@
+//! `scenario test`: snapshot tests of a project's scenario files, with insta's file format and
+//! update rules. Each test runs the binary in a scratch project, with the environment it sets.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn project(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("scenario-test-cmd-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("scenarios")).unwrap();
+    std::fs::copy("scenarios/countasync.toml", dir.join("scenarios/countasync.toml")).unwrap();
+    dir
+}
+
+/// Runs `scenario ARGS` in `dir` with `env`, and no CI variables of the machine running the tests.
+fn scenario(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_scenario"));
+    command.current_dir(dir).args(args).env_remove("CI").env_remove("INSTA_UPDATE").env_remove("GITHUB_ACTIONS");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let out = command.output().unwrap();
+    (out.status.code().unwrap(), String::from_utf8(out.stdout).unwrap() + &String::from_utf8(out.stderr).unwrap())
+}
+
+#[test]
+fn a_missing_snapshot_fails_and_is_written_for_review_except_on_ci() {
+    let dir = project("missing");
+    let (code, out) = scenario(&dir, &["test"], &[("CI", "true")]);
+    assert_eq!(code, 6, "{out}");
+    assert!(out.contains("nothing written"), "{out}");
+    assert!(!dir.join("scenarios/snapshots").exists());
+
+    let (code, out) = scenario(&dir, &["test"], &[]);
+    assert_eq!(code, 6, "{out}");
+    assert!(out.contains("test result: FAILED. 0 passed; 1 failed"), "{out}");
+    let pending = std::fs::read_to_string(dir.join("scenarios/snapshots/countasync.snap.new")).unwrap();
+    assert!(pending.starts_with("---\nsource: \"scenarios/countasync.toml\"\n"), "{pending}");
+    assert!(pending.contains("countasync.py executed in 1.00 seconds."), "{pending}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn accepted_snapshots_pass_and_a_change_fails_with_a_diff() {
+    let dir = project("change");
+    let (code, out) = scenario(&dir, &["test", "--accept"], &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(dir.join("scenarios/snapshots/countasync.snap").exists());
+    let (code, out) = scenario(&dir, &["test"], &[("CI", "true")]);
+    assert_eq!((code, out.contains("test result: ok. 1 passed; 0 failed")), (0, true), "{out}");
+
+    let file = dir.join("scenarios/countasync.toml");
+    let source = std::fs::read_to_string(&file).unwrap().replace("sleep = \"1s\"", "sleep = \"2s\"");
+    std::fs::write(&file, source).unwrap();
+    let (code, out) = scenario(&dir, &["test", "--junit", "report.xml"], &[("GITHUB_ACTIONS", "true")]);
+    assert_eq!(code, 6, "{out}");
+    assert!(out.contains("-      1.000000  main      say: countasync.py executed in 1.00 seconds."), "{out}");
+    assert!(out.contains("+      2.000000  main      say: countasync.py executed in 2.00 seconds."), "{out}");
+    assert!(out.contains("::error file=scenarios/countasync.toml,line=1,col=1,title=scenario test::"), "{out}");
+    assert!(dir.join("scenarios/snapshots/countasync.snap.new").exists());
+    let junit = std::fs::read_to_string(dir.join("report.xml")).unwrap();
+    assert!(junit.contains("<testcase name=\"scenarios/countasync.toml\""), "{junit}");
+    assert!(junit.contains("failures=\"1\""), "{junit}");
+
+    // INSTA_UPDATE=always accepts, as insta does.
+    let (code, _) = scenario(&dir, &["test"], &[("INSTA_UPDATE", "always")]);
+    assert_eq!(code, 0);
+    assert!(!dir.join("scenarios/snapshots/countasync.snap.new").exists());
+    let (code, _) = scenario(&dir, &["test"], &[("CI", "true")]);
+    assert_eq!(code, 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn an_invalid_scenario_fails_its_test_with_an_annotation_at_its_line() {
+    let dir = project("invalid");
+    std::fs::write(dir.join("scenarios/broken.toml"), "[queues.q]\n[tasks.t]\nsteps = [{ get = \"qq\" }]\n").unwrap();
+    let (code, out) = scenario(&dir, &["test", "--accept"], &[("GITHUB_ACTIONS", "true")]);
+    assert_eq!(code, 6, "{out}");
+    assert!(out.contains("test scenarios/broken.toml ... FAILED (invalid)"), "{out}");
+    assert!(
+        out.contains("::error file=scenarios/broken.toml,line=3,col=18,title=scenario test::unknown queue `qq`"),
+        "{out}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn this_repositorys_scenarios_pass_against_the_snapshots_cargo_test_keeps() {
+    let (code, out) =
+        scenario(Path::new("."), &["test", "scenarios", "--snapshots", "tests/snapshots"], &[("CI", "true")]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("14 passed; 0 failed"), "{out}");
+}
+
+#[test]
+fn check_takes_folders_and_can_deny_warnings() {
+    let (code, out) = scenario(Path::new("."), &["check", "scenarios"], &[]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out.matches("ok: ").count(), 14, "{out}");
+    let (code, out) =
+        scenario(Path::new("."), &["check", "--deny-warnings", "tests/warnings/queue_never_used.toml"], &[]);
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("warnings are denied"), "{out}");
+}
