@@ -444,6 +444,7 @@ impl<'a> Compiler<'a> {
             steps: self.block(&a.get_ref().steps, 1),
         });
 
+        let (test_seeds, test_format) = self.test_settings(s.test.as_ref());
         let label_width = tasks
             .iter()
             .chain([&main])
@@ -471,9 +472,41 @@ impl<'a> Compiler<'a> {
             tasks,
             main,
             after,
+            test_seeds,
+            test_format,
             sequence_slots: self.sequence_slots,
             label_width,
         })
+    }
+
+    /// `[test]`: the seeds (none: the file's seed) and the format `scenario test` snapshots.
+    fn test_settings(&mut self, test: Option<&Spanned<format::TestSettings>>) -> (Vec<u64>, crate::sink::Format) {
+        use crate::sink::Format;
+        let Some(test) = test.map(Spanned::get_ref) else { return (Vec::new(), Format::Text) };
+        let seeds = test.seeds.as_ref().map_or_else(Vec::new, |s| s.get_ref().clone());
+        if let Some(s) = test.seeds.as_ref().filter(|s| s.get_ref().is_empty()) {
+            self.error_help(
+                DiagnosticKind::InvalidValue,
+                s.span(),
+                "`seeds` is empty",
+                "list at least one seed, or leave `seeds` out for the file's seed",
+            );
+        }
+        let format = match test.format.as_ref().map(|f| (f.get_ref().as_str(), f.span())) {
+            None | Some(("text", _)) => Format::Text,
+            Some(("plain", _)) => Format::Plain,
+            Some(("jsonl", _)) => Format::Jsonl,
+            Some((other, span)) => {
+                self.error_help(
+                    DiagnosticKind::InvalidValue,
+                    span,
+                    format!("unknown format `{other}`"),
+                    "use \"text\", \"plain\" or \"jsonl\"",
+                );
+                Format::Text
+            }
+        };
+        (seeds, format)
     }
 
     /// A whole number from 0 to `max`; reports and returns 0 otherwise.

@@ -114,12 +114,25 @@ pub struct Scenario {
     /// has returned and every task still running has been cancelled and has ended (its cleanup
     /// included). Skipped when `main` failed, as an exception from `asyncio.run` would skip them.
     pub after: Option<Spanned<Main>>,
+    /// How `scenario test` tests this file.
+    pub test: Option<Spanned<TestSettings>>,
+}
+
+/// How `scenario test` tests a file, declared as `[test]`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TestSettings {
+    /// The seeds to run with, one snapshot each (`NAME.seed-N.snap`). Default: the file's seed,
+    /// one snapshot (`NAME.snap`).
+    pub seeds: Option<Spanned<Vec<u64>>>,
+    /// The transcript snapshotted: `"text"` (the timeline, default), `"plain"` or `"jsonl"`.
+    pub format: Option<Spanned<String>>,
 }
 
 /// The keys of the top-level table. A test checks this list against [`Scenario`]'s fields (the
 /// schema's properties); `parse` uses it to set unknown keys aside in one pass, and `compile` to
 /// tell a misplaced key from a misspelt one.
-pub const TOP_LEVEL_KEYS: [&str; 18] = [
+pub const TOP_LEVEL_KEYS: [&str; 19] = [
     "thread-pool",
     "description",
     "seed",
@@ -138,6 +151,7 @@ pub const TOP_LEVEL_KEYS: [&str; 18] = [
     "tasks",
     "main",
     "after",
+    "test",
 ];
 
 /// A queue, declared as `[queues.NAME]`: first in, first out; unbounded unless it has a capacity.

@@ -28,6 +28,9 @@ pub struct Plan {
     pub main: TaskPlan,
     /// What runs after `main` and every other task have ended (`[after]`).
     pub after: Option<TaskPlan>,
+    /// `[test]`: the seeds `scenario test` runs (empty: the file's seed) and its format.
+    pub test_seeds: Vec<u64>,
+    pub test_format: crate::sink::Format,
     /// How many `sequence` distributions there are: each replica keeps a cursor per slot.
     pub sequence_slots: usize,
     /// The widest task label, for aligning the timeline.

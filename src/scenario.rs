@@ -154,6 +154,18 @@ impl Scenario {
         self.limits
     }
 
+    /// What `[test]` asks `scenario test` for: the seeds (the file's own if it names none) and
+    /// the format of the snapshots.
+    pub fn test_settings(&self) -> (Vec<u64>, Format) {
+        let seeds = if self.plan.test_seeds.is_empty() { vec![self.plan.seed] } else { self.plan.test_seeds.clone() };
+        (seeds, self.plan.test_format)
+    }
+
+    /// Whether `[test]` names its seeds (then each has a snapshot of its own).
+    pub fn tests_several_seeds(&self) -> bool {
+        !self.plan.test_seeds.is_empty()
+    }
+
     /// The scenario's `description`.
     pub fn description(&self) -> Option<&str> {
         self.plan.description.as_deref()

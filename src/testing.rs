@@ -14,7 +14,6 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Diagnostic;
 use crate::scenario::{Error, Scenario};
-use crate::sink::Format;
 
 /// How `scenario test` is run.
 pub struct Options {
@@ -138,33 +137,31 @@ pub fn run(options: &Options, env: &Environment, stdout: &mut dyn Write, stderr:
         }
     }
     let update = env.update(options.accept);
-    let cases: Vec<(PathBuf, PathBuf)> =
-        files.into_iter().map(|f| (snapshot_path(&f, options.snapshots.as_deref()), f)).map(|(s, f)| (f, s)).collect();
 
     // Run the files on `jobs` threads; report in file order, whatever finished first.
-    let jobs = options.jobs.max(1).min(cases.len().max(1));
+    let jobs = options.jobs.max(1).min(files.len().max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let verdicts: Vec<std::sync::Mutex<Option<Verdict>>> = cases.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    let results: Vec<std::sync::Mutex<Vec<Case>>> = files.iter().map(|_| std::sync::Mutex::new(Vec::new())).collect();
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             scope.spawn(|| {
                 loop {
                     let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some((file, snapshot)) = cases.get(k) else { break };
-                    let verdict = test_one(file, snapshot, update, options.color);
-                    *verdicts[k].lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(verdict);
+                    let Some(file) = files.get(k) else { break };
+                    let cases = test_file(file, options.snapshots.as_deref(), update, options.color);
+                    *results[k].lock().unwrap_or_else(std::sync::PoisonError::into_inner) = cases;
                 }
             });
         }
     });
-    let verdicts: Vec<Verdict> = verdicts
-        .into_iter()
-        .map(|v| {
-            v.into_inner()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .unwrap_or(Verdict::Io { message: "not run".into() })
-        })
-        .collect();
+    let (mut cases, mut verdicts, mut sources) = (Vec::new(), Vec::new(), Vec::new());
+    for (file, result) in files.iter().zip(results) {
+        for case in result.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
+            cases.push((case.label, case.snapshot));
+            verdicts.push(case.verdict);
+            sources.push(file.clone());
+        }
+    }
 
     writeln!(stdout, "running {} scenario snapshot tests", cases.len())?;
     for ((file, _), verdict) in cases.iter().zip(&verdicts) {
@@ -195,7 +192,8 @@ pub fn run(options: &Options, env: &Environment, stdout: &mut dyn Write, stderr:
                 _ => (1, 1),
             };
             let message = annotation_escape(&verdict.message(snapshot));
-            writeln!(stdout, "::error file={},line={line},col={col},title=scenario test::{message}", file.display())?;
+            let file = sources[k].display();
+            writeln!(stdout, "::error file={file},line={line},col={col},title=scenario test::{message}")?;
         }
     }
     let passed = cases.len() - failed.len();
@@ -253,32 +251,62 @@ pub fn scenario_files(path: &Path) -> io::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-fn snapshot_path(file: &Path, folder: Option<&Path>) -> PathBuf {
+/// One snapshot test: a file, or one seed of a file that `[test]` gives several.
+struct Case {
+    /// What the report calls it: the file, and the seed when there are several.
+    label: PathBuf,
+    snapshot: PathBuf,
+    verdict: Verdict,
+}
+
+/// `NAME.snap`, or `NAME.seed-N.snap` when the file is tested with several seeds.
+fn snapshot_path(file: &Path, folder: Option<&Path>, seed: Option<u64>) -> PathBuf {
     let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let folder = match folder {
         Some(folder) => folder.to_path_buf(),
         None => file.parent().unwrap_or(Path::new(".")).join("snapshots"),
     };
-    folder.join(format!("{stem}.snap"))
+    match seed {
+        Some(seed) => folder.join(format!("{stem}.seed-{seed}.snap")),
+        None => folder.join(format!("{stem}.snap")),
+    }
 }
 
-fn test_one(file: &Path, snapshot: &Path, update: Update, color: bool) -> Verdict {
+/// Tests one file: once with its seed, or once per seed its `[test]` names.
+fn test_file(file: &Path, folder: Option<&Path>, update: Update, color: bool) -> Vec<Case> {
     let scenario = match Scenario::load(file) {
         Ok(scenario) => scenario,
-        Err(e @ Error::Invalid(_)) => {
-            let first = match &e {
-                Error::Invalid(invalid) => invalid.diagnostics.first().map(|d| {
-                    let (line, col) = d.location(&invalid.source);
-                    (line, col, d.message.clone())
-                }),
-                _ => None,
+        Err(e) => {
+            let verdict = match &e {
+                Error::Invalid(invalid) => {
+                    let first = invalid.diagnostics.first().map(|d| {
+                        let (line, col) = d.location(&invalid.source);
+                        (line, col, d.message.clone())
+                    });
+                    Verdict::Invalid { rendered: format!("{e}\n"), first }
+                }
+                _ => Verdict::Io { message: e.to_string() },
             };
-            return Verdict::Invalid { rendered: format!("{e}\n"), first };
+            return vec![Case { label: file.to_path_buf(), snapshot: snapshot_path(file, folder, None), verdict }];
         }
-        Err(e) => return Verdict::Io { message: e.to_string() },
     };
+    let (seeds, format) = scenario.test_settings();
+    let several = scenario.tests_several_seeds();
+    seeds
+        .into_iter()
+        .map(|seed| {
+            let snapshot = snapshot_path(file, folder, several.then_some(seed));
+            let label =
+                if several { PathBuf::from(format!("{} (seed {seed})", file.display())) } else { file.to_path_buf() };
+            let verdict = test_one(file, &scenario.clone().seed(seed).format(format), &snapshot, update, color);
+            Case { label, snapshot, verdict }
+        })
+        .collect()
+}
+
+fn test_one(file: &Path, scenario: &Scenario, snapshot: &Path, update: Update, color: bool) -> Verdict {
     let description = scenario.description().map(str::to_owned);
-    let run = scenario.format(Format::Text).run();
+    let run = scenario.run();
     if let Some(failure) = run.failure() {
         return Verdict::RunFailed { message: failure.message.clone() };
     }

@@ -103,3 +103,17 @@ fn check_takes_folders_and_can_deny_warnings() {
     assert_eq!(code, 3, "{out}");
     assert!(out.contains("warnings are denied"), "{out}");
 }
+
+#[test]
+fn a_file_can_ask_for_several_seeds_and_a_format() {
+    let dir = project("seeds");
+    let file = dir.join("scenarios/countasync.toml");
+    let source = std::fs::read_to_string(&file).unwrap() + "\n[test]\nseeds = [3, 4]\nformat = \"plain\"\n";
+    std::fs::write(&file, source).unwrap();
+    let (code, out) = scenario(&dir, &["test", "--accept"], &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("test scenarios/countasync.toml (seed 3) ... accepted"), "{out}");
+    let snap = std::fs::read_to_string(dir.join("scenarios/snapshots/countasync.seed-4.snap")).unwrap();
+    assert!(snap.ends_with("---\nOne\nOne\nOne\nTwo\nTwo\nTwo\ncountasync.py executed in 1.00 seconds.\n"), "{snap}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
