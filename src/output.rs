@@ -51,7 +51,13 @@ impl Output {
             _ => target.to_path_buf(),
         };
         let dir = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        // The signal handler is in place before the file exists, and the file is registered
+        // under the lock it takes: a signal at any moment finds the file to remove.
+        guard_signals();
+        let mut registered = TEMPORARY.lock().unwrap_or_else(PoisonError::into_inner);
         let temp = tempfile::Builder::new().prefix(".scenario-").suffix(".tmp").tempfile_in(dir)?;
+        *registered = Some(temp.path().to_path_buf());
+        drop(registered);
         // The file keeps the permissions it had; a new one gets the usual ones, not the
         // temporary file's owner-only mode.
         let permissions = match std::fs::metadata(&dest) {
@@ -61,8 +67,6 @@ impl Output {
         if let Some(permissions) = permissions {
             temp.as_file().set_permissions(permissions)?;
         }
-        guard_signals();
-        *TEMPORARY.lock().unwrap_or_else(PoisonError::into_inner) = Some(temp.path().to_path_buf());
         Ok(Output::Replace { temp, dest })
     }
 
