@@ -88,6 +88,17 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         junit: Option<PathBuf>,
     },
+    /// Print a shell's completion script: `scenario completions bash > /etc/bash_completion.d/scenario`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Start a project: a scenario to edit, the schema and an editor setting that uses it.
+    Init {
+        /// The folder to set up. Default: the current folder.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
     /// Print the JSON Schema of scenario files (for editors; see README.md).
     Schema {
         /// Write it to this file instead of standard output.
@@ -164,6 +175,13 @@ where
                 Err(_) => exit::IO,
             }
         }
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "scenario", &mut stdout);
+            let _ = stdout.flush();
+            exit::OK
+        }
+        Command::Init { dir } => init(&dir, stderr),
         Command::Schema { output } => {
             let schema = crate::schema::generate();
             match output {
@@ -275,6 +293,80 @@ fn write_atomically(path: &Path, bytes: &[u8], stderr: &mut dyn Write) -> i32 {
         }
     }
 }
+
+/// `scenario init`: writes a starter scenario, the schema and `.taplo.toml` into `dir`, never over
+/// a file that is there.
+fn init(dir: &Path, stderr: &mut dyn Write) -> i32 {
+    let files = [
+        ("scenarios/hello.toml", STARTER.to_owned()),
+        ("schema/scenario.schema.json", crate::schema::generate()),
+        (".taplo.toml", TAPLO.to_owned()),
+    ];
+    for (name, contents) in files {
+        let path = dir.join(name);
+        if path.exists() {
+            let _ = writeln!(stderr, "kept: {} (it exists)", path.display());
+            continue;
+        }
+        let written =
+            path.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|()| std::fs::write(&path, contents));
+        match written {
+            Ok(()) => {
+                let _ = writeln!(stderr, "wrote: {}", path.display());
+            }
+            Err(e) => {
+                let _ = writeln!(stderr, "error: cannot write `{}`: {e}", path.display());
+                return exit::IO;
+            }
+        }
+    }
+    let _ = writeln!(
+        stderr,
+        "next: `scenario run scenarios/hello.toml`, then `scenario test --accept` to keep its timeline as a snapshot"
+    );
+    exit::OK
+}
+
+/// The scenario `scenario init` starts a project with.
+const STARTER: &str = r#"# A first scenario: three workers share a queue of jobs. Edit it, then run
+#   scenario run scenarios/hello.toml
+description = "a producer and three workers share a queue of jobs"
+seed = 1
+
+[queues.jobs]
+capacity = 5
+
+[tasks.producer]
+steps = [{ repeat = 10, steps = [{ sleep = { exponential = "100ms" } }, { put = "jobs", item = "job-{n}" }] }]
+
+[tasks.worker]
+count = 3
+steps = [
+  { repeat = "forever", steps = [
+      { get = "jobs", say = "worker {i} took {item} after {waited} s in the queue" },
+      { sleep = { uniform = ["100ms", "400ms"] } },
+      { done = "jobs" },
+  ] },
+]
+
+[main]
+steps = [
+  { start = "worker" },
+  { gather = "producer" },
+  { join = "jobs" },
+  { cancel = "worker" },
+  { say = "all jobs done at {elapsed:.2} s" },
+]
+"#;
+
+/// Taplo (Even Better TOML) checks scenario files against the schema as they are edited.
+const TAPLO: &str = r#"# Editors using Taplo (Even Better TOML) check scenario files against the schema.
+[[rule]]
+include = ["scenarios/**/*.toml"]
+
+[rule.schema]
+path = "./schema/scenario.schema.json"
+"#;
 
 fn check(path: &Path, deny_warnings: bool, stderr: &mut dyn Write) -> i32 {
     match load(path, stderr) {

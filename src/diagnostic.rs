@@ -2,7 +2,9 @@
 //! renders it (`file:line:col`, the source line, a caret under the span, and an optional help).
 
 use std::fmt::Write as _;
+
 use std::ops::Range;
+use unicode_width::UnicodeWidthChar;
 
 /// How serious a diagnostic is. Errors stop a file from running; warnings do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -316,9 +318,14 @@ impl Snippet<'_> {
             width = width.min(MAX_SHOWN - (col.min(MAX_SHOWN)));
         }
         let _ = writeln!(out, "{:>gutter$} | {shown}", self.line_no);
-        let marks: String = std::iter::repeat_n(mark, width.max(1)).collect();
+        // Columns on a terminal, not characters: a wide character (`日`) takes two.
+        let shown: Vec<char> = shown.chars().collect();
+        let columns = |cs: &[char]| cs.iter().map(|&c| UnicodeWidthChar::width(c).unwrap_or(0)).sum::<usize>();
+        let lead = columns(&shown[..col.min(shown.len())]);
+        let under = columns(&shown[col.min(shown.len())..(col + width).min(shown.len())]).max(1);
+        let marks: String = std::iter::repeat_n(mark, under).collect();
         let note = if note.is_empty() { String::new() } else { format!(" {note}") };
-        let _ = writeln!(out, "{pad} | {}{marks}{note}", " ".repeat(col));
+        let _ = writeln!(out, "{pad} | {}{marks}{note}", " ".repeat(lead));
     }
 }
 
@@ -413,6 +420,17 @@ mod tests {
         let caret = lines[4].chars().position(|c| c == '^').unwrap();
         let under: String = lines[3].chars().skip(caret).take(3).collect();
         assert_eq!(under, "BAD", "{rendered}");
+    }
+
+    #[test]
+    fn carets_line_up_under_wide_characters() {
+        let src = "say = \"日本語\" + oops\n";
+        let at = src.find("oops").unwrap();
+        let d = Diagnostic::error(DiagnosticKind::Syntax, at..at + 4, "bad");
+        let rendered = d.render("x.toml", src);
+        let lines: Vec<&str> = rendered.lines().collect();
+        // `日本語` takes six columns on a terminal: the carets sit three columns further right.
+        assert_eq!(lines[4], "  |                  ^^^^", "{rendered}");
     }
 
     #[test]

@@ -117,3 +117,36 @@ fn a_file_can_ask_for_several_seeds_and_a_format() {
     assert!(snap.ends_with("---\nOne\nOne\nOne\nTwo\nTwo\nTwo\ncountasync.py executed in 1.00 seconds.\n"), "{snap}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn init_starts_a_project_that_checks_runs_and_tests_and_never_overwrites() {
+    let dir = std::env::temp_dir().join(format!("scenario-init-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (code, out) = scenario(&dir, &["init"], &[]);
+    assert_eq!(code, 0, "{out}");
+    for file in ["scenarios/hello.toml", "schema/scenario.schema.json", ".taplo.toml"] {
+        assert!(dir.join(file).exists(), "{file}: {out}");
+    }
+    assert_eq!(std::fs::read_to_string(dir.join("schema/scenario.schema.json")).unwrap(), scenario::json_schema());
+    let (code, out) = scenario(&dir, &["check", "--deny-warnings", "scenarios"], &[]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = scenario(&dir, &["test", "--accept"], &[]);
+    assert_eq!(code, 0, "{out}");
+    std::fs::write(dir.join("scenarios/hello.toml"), "# mine\n[tasks.t]\nsteps = [{ sleep = \"1s\" }]\n").unwrap();
+    let (code, out) = scenario(&dir, &["init"], &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("kept:"), "{out}");
+    assert!(std::fs::read_to_string(dir.join("scenarios/hello.toml")).unwrap().starts_with("# mine"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn completions_are_printed_for_each_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let (code, out) = scenario(Path::new("."), &["completions", shell], &[]);
+        assert_eq!(code, 0, "{shell}");
+        assert!(out.contains("scenario"), "{shell}: {out}");
+        assert!(out.contains("deny-warnings"), "{shell}: the subcommands' options are there");
+    }
+}
