@@ -35,8 +35,29 @@ pub mod exit {
 #[derive(Parser)]
 #[command(name = "scenario", version, about = "Run concurrent-system scenarios written in TOML on a virtual clock")]
 struct Cli {
+    /// Colour in diagnostics and diffs: `auto` (on a terminal, unless NO_COLOR is set), `always`
+    /// or `never`.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    fn on(self, terminal: bool) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -137,9 +158,12 @@ where
             return code;
         }
     };
+    // Diagnostics go to standard error: colour them when that is a terminal.
+    let color_err = cli.color.on(io::IsTerminal::is_terminal(&io::stderr()));
     match cli.command {
         Command::Run { file, seed, format, output, wall_limit } => {
-            run_file(&file, seed, format, output.as_deref(), wall_limit, stdout, stderr)
+            let args = RunArgs { seed, format, output: output.as_deref(), wall_limit, color: color_err };
+            run_file(&file, args, stdout, stderr)
         }
         Command::Check { files, deny_warnings } => {
             let mut code = exit::OK;
@@ -157,14 +181,14 @@ where
                     vec![path]
                 };
                 for file in files {
-                    code = code.max(check(&file, deny_warnings, stderr));
+                    code = code.max(check(&file, deny_warnings, color_err, stderr));
                 }
             }
             code
         }
         Command::Test { paths, snapshots, accept, jobs, junit } => {
             let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
-            let color = std::env::var_os("NO_COLOR").is_none() && io::IsTerminal::is_terminal(&io::stdout());
+            let color = cli.color.on(io::IsTerminal::is_terminal(&io::stdout()));
             let options = crate::testing::Options { paths, snapshots, accept, jobs, junit, color };
             let env = crate::testing::Environment::from_process();
             let result = crate::testing::run(&options, &env, &mut stdout, stderr);
@@ -201,16 +225,17 @@ where
 
 /// Reads and compiles a file, printing its diagnostics (warnings included) to `stderr`.
 /// Returns the scenario, or the exit code.
-fn load(path: &Path, stderr: &mut dyn Write) -> Result<Scenario, i32> {
+fn load(path: &Path, color: bool, stderr: &mut dyn Write) -> Result<Scenario, i32> {
     let loaded =
         if path == Path::new("-") { Scenario::read("<stdin>", io::stdin().lock()) } else { Scenario::load(path) };
+    let paint = |text: String| if color { crate::diagnostic::colorize(&text) } else { text };
     match loaded {
         Ok(scenario) => {
-            let _ = stderr.write_all(scenario.render_warnings().as_bytes());
+            let _ = stderr.write_all(paint(scenario.render_warnings()).as_bytes());
             Ok(scenario)
         }
         Err(e @ Error::Invalid(_)) => {
-            let _ = writeln!(stderr, "{e}");
+            let _ = writeln!(stderr, "{}", paint(e.to_string()));
             Err(exit::INVALID)
         }
         Err(e) => {
@@ -220,16 +245,19 @@ fn load(path: &Path, stderr: &mut dyn Write) -> Result<Scenario, i32> {
     }
 }
 
-fn run_file(
-    path: &Path,
+/// What `scenario run` was asked for, besides the file.
+struct RunArgs<'a> {
     seed: Option<u64>,
     format: Format,
-    output: Option<&Path>,
+    output: Option<&'a Path>,
     wall_limit: Option<std::time::Duration>,
-    stdout: Box<dyn Write + Send>,
-    stderr: &mut dyn Write,
-) -> i32 {
-    let scenario = match load(path, stderr) {
+    /// Whether diagnostics are coloured.
+    color: bool,
+}
+
+fn run_file(path: &Path, args: RunArgs<'_>, stdout: Box<dyn Write + Send>, stderr: &mut dyn Write) -> i32 {
+    let RunArgs { seed, format, output, wall_limit, color } = args;
+    let scenario = match load(path, color, stderr) {
         Ok(scenario) => scenario,
         Err(code) => return code,
     };
@@ -368,8 +396,8 @@ include = ["scenarios/**/*.toml"]
 path = "./schema/scenario.schema.json"
 "#;
 
-fn check(path: &Path, deny_warnings: bool, stderr: &mut dyn Write) -> i32 {
-    match load(path, stderr) {
+fn check(path: &Path, deny_warnings: bool, color: bool, stderr: &mut dyn Write) -> i32 {
+    match load(path, color, stderr) {
         Ok(scenario) if deny_warnings && !scenario.warnings().is_empty() => {
             let _ = writeln!(stderr, "error: `{}` has warnings, and warnings are denied", path.display());
             exit::INVALID

@@ -329,6 +329,47 @@ impl Snippet<'_> {
     }
 }
 
+/// Colours rendered diagnostics for a terminal: the severity, the location, the carets and the
+/// help. The plain text stays the reference (snapshots and files never get colour).
+pub fn colorize(rendered: &str) -> String {
+    const RED: &str = "\x1b[1;31m";
+    const YELLOW: &str = "\x1b[1;33m";
+    const BLUE: &str = "\x1b[1;34m";
+    const CYAN: &str = "\x1b[36m";
+    const RESET: &str = "\x1b[0m";
+    let mut out = String::with_capacity(rendered.len() + 64);
+    let mut accent = RED;
+    for line in rendered.split_inclusive('\n') {
+        let (text, end) = line.strip_suffix('\n').map_or((line, ""), |t| (t, "\n"));
+        if let Some(rest) = text.strip_prefix("error:") {
+            accent = RED;
+            let _ = write!(out, "{RED}error{RESET}\x1b[1m:{rest}{RESET}");
+        } else if let Some(rest) = text.strip_prefix("warning:") {
+            accent = YELLOW;
+            let _ = write!(out, "{YELLOW}warning{RESET}\x1b[1m:{rest}{RESET}");
+        } else if let Some((gutter, rest)) = text.split_once(" | ") {
+            let marks = !rest.trim().is_empty() && rest.trim().chars().all(|c| c == '^' || c == '-' || c == ' ');
+            let underline = rest.trim_start().starts_with(['^', '-']) && rest.contains(['^', '-']) && marks;
+            if underline || (rest.trim_start().starts_with(['^', '-']) && gutter.trim().is_empty()) {
+                let _ = write!(out, "{BLUE}{gutter} |{RESET} {accent}{rest}{RESET}");
+            } else {
+                let _ = write!(out, "{BLUE}{gutter} |{RESET} {rest}");
+            }
+        } else if text.trim_start().starts_with("-->")
+            || text.trim_start().starts_with(":::")
+            || text.trim_end().ends_with(" |")
+        {
+            let _ = write!(out, "{BLUE}{text}{RESET}");
+        } else if let Some((pad, help)) = text.split_once("= help:") {
+            let _ = write!(out, "{pad}{CYAN}= help:{RESET}{help}");
+        } else {
+            out.push_str(text);
+        }
+        out.push_str(end);
+    }
+    out
+}
+
 /// `offset`, clamped to `source` and moved back to the start of the character it falls in.
 fn char_boundary(source: &str, offset: usize) -> usize {
     let mut at = offset.min(source.len());

@@ -150,3 +150,22 @@ fn completions_are_printed_for_each_shell() {
         assert!(out.contains("deny-warnings"), "{shell}: the subcommands' options are there");
     }
 }
+
+#[test]
+fn diagnostics_are_coloured_only_when_asked_or_on_a_terminal() {
+    let file = "tests/invalid/unknown_queue.toml";
+    let (_, plain) = scenario(Path::new("."), &["check", file], &[]);
+    assert!(!plain.contains('\x1b'), "not a terminal: no colour");
+    let (_, never) = scenario(Path::new("."), &["check", "--color", "never", file], &[]);
+    assert_eq!(never, plain);
+    let (code, coloured) = scenario(Path::new("."), &["check", "--color", "always", file], &[]);
+    assert_eq!(code, 3);
+    assert!(coloured.contains("\x1b[1;31merror\x1b[0m"), "{coloured}");
+    // Without the escapes, the text is the plain text.
+    let stripped: String = coloured
+        .split('\x1b')
+        .enumerate()
+        .map(|(k, part)| if k == 0 { part } else { &part[part.find('m').unwrap() + 1..] })
+        .collect();
+    assert_eq!(stripped, plain);
+}
