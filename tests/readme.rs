@@ -89,3 +89,48 @@ fn every_pattern_example_compiles_and_runs() {
     }
     assert!(checked >= 9, "{checked} examples");
 }
+
+#[test]
+fn the_ci_workflows_commands_pass_in_a_fresh_project() {
+    // Every `scenario ...` command of the GitHub Actions and GitLab CI examples, run in a project
+    // that `scenario init` made and whose snapshot was accepted, as a user's first CI run.
+    let text = readme();
+    let section =
+        &text[text.find("## Use it in your CI").unwrap()..text.find("## Scenarios as regression tests").unwrap()];
+    let commands: Vec<String> = blocks(section, "yaml")
+        .iter()
+        .flat_map(|block| block.lines().map(str::trim).map(str::to_owned).collect::<Vec<_>>())
+        .filter_map(|line| {
+            let line = line.strip_prefix("- run: ").or_else(|| line.strip_prefix("- ")).unwrap_or(&line).to_owned();
+            line.starts_with("scenario ").then_some(line)
+        })
+        .collect();
+    assert_eq!(commands.len(), 4, "{commands:?}");
+    let dir = std::env::temp_dir().join(format!("scenario-ci-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_scenario")).parent().unwrap().to_owned();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let sh = |command: &str, ci: bool| {
+        let mut c = std::process::Command::new("sh");
+        c.arg("-c").arg(command).current_dir(&dir).env("PATH", &path).env_remove("INSTA_UPDATE");
+        if ci {
+            c.env("CI", "true")
+        } else {
+            c.env_remove("CI")
+        };
+        c.output().unwrap()
+    };
+    assert!(sh("scenario init && scenario test --accept", false).status.success());
+    for command in commands {
+        let out = sh(&command, true);
+        assert!(out.status.success(), "{command}: {}", String::from_utf8_lossy(&out.stdout));
+    }
+    assert!(dir.join("scenario-junit.xml").exists());
+    // And the console shown above is what `scenario test` prints there.
+    let shown = blocks(section, "console").remove(0);
+    let (command, expected) = shown.split_once('\n').unwrap();
+    let out = sh(command.trim_start_matches("$ "), true);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
