@@ -317,7 +317,9 @@ impl Snippet<'_> {
             }
             width = width.min(MAX_SHOWN - (col.min(MAX_SHOWN)));
         }
-        let _ = writeln!(out, "{:>gutter$} | {shown}", self.line_no);
+        // An empty line leaves no space after the bar: no trailing blank in the output.
+        let sep = if shown.is_empty() { "" } else { " " };
+        let _ = writeln!(out, "{:>gutter$} |{sep}{shown}", self.line_no);
         // Columns on a terminal, not characters: a wide character (`日`) takes two.
         let shown: Vec<char> = shown.chars().collect();
         let columns = |cs: &[char]| cs.iter().map(|&c| UnicodeWidthChar::width(c).unwrap_or(0)).sum::<usize>();

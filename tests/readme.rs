@@ -134,3 +134,34 @@ fn the_ci_workflows_commands_pass_in_a_fresh_project() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn the_walkthroughs_checks_print_what_the_readme_shows() {
+    // Steps 1 and 4 of "Writing a scenario": `check` on the empty file, and on the file with the
+    // two mistakes step 4 describes, each in a scratch `scenarios/shop.toml`.
+    let text = readme();
+    let walkthrough = &text[text.find("## Writing a scenario").unwrap()..text.find("## The format").unwrap()];
+    let file = blocks(walkthrough, "toml").remove(0);
+    let shown: Vec<String> =
+        blocks(walkthrough, "text").into_iter().filter(|b| b.contains("$ scenario check")).collect();
+    assert_eq!(shown.len(), 2);
+    let mistaken = file.replace(
+        "{ get = \"line\", say = \"{task} serves {item}\" }",
+        "{ get = \"lines\", say = \"{task} serves {itme}\" }",
+    );
+    assert_ne!(mistaken, file, "step 4's line is in step 2's file");
+    let dir = std::env::temp_dir().join(format!("scenario-walkthrough-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("scenarios")).unwrap();
+    for (contents, block) in [("", &shown[0]), (mistaken.as_str(), &shown[1])] {
+        std::fs::write(dir.join("scenarios/shop.toml"), contents).unwrap();
+        let expected: String = block.lines().filter(|l| !l.starts_with('$')).map(|l| format!("{l}\n")).collect();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_scenario"))
+            .args(["check", "scenarios/shop.toml"])
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stderr), expected);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
