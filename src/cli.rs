@@ -109,6 +109,15 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         junit: Option<PathBuf>,
     },
+    /// Go through the snapshots `scenario test` wrote for review (`.snap.new`): see each diff,
+    /// then accept (a), reject (r) or skip (s) it. Answers are read from standard input.
+    Review {
+        /// Folders to look for `.snap.new` files under. Default: `scenarios`.
+        paths: Vec<PathBuf>,
+        /// The folder the snapshots are in, if `scenario test` was given `--snapshots`.
+        #[arg(long, value_name = "DIR")]
+        snapshots: Option<PathBuf>,
+    },
     /// Print a shell's completion script: `scenario completions bash > /etc/bash_completion.d/scenario`.
     Completions {
         /// The shell.
@@ -197,6 +206,20 @@ where
                 Ok(true) => exit::OK,
                 Ok(false) => exit::TEST_FAILED,
                 Err(_) => exit::IO,
+            }
+        }
+        Command::Review { paths, snapshots } => {
+            let color = cli.color.on(io::IsTerminal::is_terminal(&io::stdout()));
+            let mut input = io::stdin().lock();
+            let result = crate::testing::review(&paths, snapshots.as_deref(), color, &mut input, &mut stdout, stderr);
+            let _ = stdout.flush();
+            match result {
+                Ok(true) => exit::OK,
+                Ok(false) => exit::TEST_FAILED,
+                Err(e) => {
+                    let _ = writeln!(stderr, "error: {e}");
+                    exit::IO
+                }
             }
         }
         Command::Completions { shell } => {

@@ -213,7 +213,7 @@ fn written_note(out: &mut dyn Write, written: Option<&Path>, update: Update) -> 
     match (written, update) {
         (Some(path), _) => writeln!(
             out,
-            "wrote {} for review: `scenario test --accept`, or `cargo insta review`, keeps it",
+            "wrote {} for review: `scenario review` (or `cargo insta review`) shows it and keeps it if you accept",
             path.display()
         ),
         (None, Update::Nothing) => writeln!(out, "nothing written (CI, or INSTA_UPDATE=no)"),
@@ -439,4 +439,106 @@ impl Diagnostic {
         let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
         (line, col)
     }
+}
+
+/// Every `.snap.new` file under `path`, sorted.
+fn pending(path: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
+    if path.is_file() {
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
+    entries.sort();
+    for entry in entries {
+        let name = entry.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if name.starts_with('.') {
+            continue;
+        }
+        if entry.is_dir() {
+            pending(&entry, out)?;
+        } else if name.ends_with(".snap.new") {
+            out.push(entry);
+        }
+    }
+    Ok(())
+}
+
+/// `scenario review`: each pending `.snap.new` under the paths (and the snapshot folder) is
+/// shown as a diff against its `.snap`, and the answer read from `input` decides it: `a` keeps
+/// it as the snapshot, `r` deletes it, `s` (or the end of the input) leaves it for later.
+/// Returns whether nothing is left pending.
+pub fn review(
+    paths: &[PathBuf],
+    snapshots: Option<&Path>,
+    color: bool,
+    input: &mut dyn io::BufRead,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> io::Result<bool> {
+    let mut roots = if paths.is_empty() { vec![PathBuf::from("scenarios")] } else { paths.to_vec() };
+    roots.extend(snapshots.map(Path::to_path_buf));
+    let mut files = Vec::new();
+    for root in &roots {
+        if let Err(e) = pending(root, &mut files) {
+            writeln!(stderr, "error: cannot read `{}`: {e}", root.display())?;
+            return Ok(false);
+        }
+    }
+    files.sort();
+    files.dedup();
+    if files.is_empty() {
+        writeln!(stdout, "no snapshots to review")?;
+        return Ok(true);
+    }
+    let (mut accepted, mut rejected, mut skipped) = (0, 0, 0);
+    let mut end = false;
+    for (k, new) in files.iter().enumerate() {
+        let snap = new.with_extension("");
+        let new_text = std::fs::read_to_string(new)?;
+        let old_text = std::fs::read_to_string(&snap).ok();
+        writeln!(stdout, "\nreviewing [{}/{}] {}", k + 1, files.len(), snap.display())?;
+        match &old_text {
+            Some(old) => write!(stdout, "{}", diff(body(old), body(&new_text), color))?,
+            None => {
+                writeln!(stdout, "a new snapshot:")?;
+                write!(stdout, "{}", diff("", body(&new_text), color))?;
+            }
+        }
+        let answer = loop {
+            if end {
+                break 's';
+            }
+            write!(stdout, "a accept, r reject, s skip > ")?;
+            stdout.flush()?;
+            let mut line = String::new();
+            if input.read_line(&mut line)? == 0 {
+                writeln!(stdout)?;
+                end = true;
+                break 's';
+            }
+            match line.trim() {
+                "a" | "accept" => break 'a',
+                "r" | "reject" => break 'r',
+                "s" | "skip" => break 's',
+                other => writeln!(stdout, "`{other}`? answer a, r or s")?,
+            }
+        };
+        match answer {
+            'a' => {
+                std::fs::rename(new, &snap)?;
+                writeln!(stdout, "accepted: {}", snap.display())?;
+                accepted += 1;
+            }
+            'r' => {
+                std::fs::remove_file(new)?;
+                writeln!(stdout, "rejected: {} removed", new.display())?;
+                rejected += 1;
+            }
+            _ => {
+                writeln!(stdout, "skipped: {} kept for later", new.display())?;
+                skipped += 1;
+            }
+        }
+    }
+    writeln!(stdout, "\nreview: {accepted} accepted, {rejected} rejected, {skipped} skipped")?;
+    Ok(skipped == 0)
 }

@@ -169,3 +169,62 @@ fn diagnostics_are_coloured_only_when_asked_or_on_a_terminal() {
         .collect();
     assert_eq!(stripped, plain);
 }
+
+/// Runs `scenario ARGS` in `dir` with `input` on standard input.
+fn scenario_with_input(dir: &Path, args: &[&str], input: &str) -> (i32, String) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scenario"))
+        .current_dir(dir)
+        .args(args)
+        .env_remove("CI")
+        .env_remove("INSTA_UPDATE")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (out.status.code().unwrap(), String::from_utf8(out.stdout).unwrap() + &String::from_utf8(out.stderr).unwrap())
+}
+
+#[test]
+fn review_shows_each_pending_snapshot_and_accepts_rejects_or_skips_it() {
+    let dir = project("review");
+    std::fs::copy("scenarios/event.toml", dir.join("scenarios/event.toml")).unwrap();
+    assert_eq!(scenario(&dir, &["test"], &[]).0, 6);
+    let snapshots = dir.join("scenarios/snapshots");
+    let countasync_new = std::fs::read_to_string(snapshots.join("countasync.snap.new")).unwrap();
+
+    // An unknown answer is asked again; the end of the input skips what is left.
+    let (code, out) = scenario_with_input(&dir, &["review"], "what\na\n");
+    assert_eq!(code, 6, "{out}");
+    assert!(out.contains("reviewing [1/2] scenarios/snapshots/countasync.snap\na new snapshot:\n"), "{out}");
+    assert!(out.contains("+      1.000000  main      say: countasync.py executed in 1.00 seconds."), "{out}");
+    assert!(out.contains("`what`? answer a, r or s"), "{out}");
+    assert!(out.contains("reviewing [2/2] scenarios/snapshots/event.snap"), "{out}");
+    assert!(out.contains("review: 1 accepted, 0 rejected, 1 skipped"), "{out}");
+    assert_eq!(std::fs::read_to_string(snapshots.join("countasync.snap")).unwrap(), countasync_new);
+    assert!(!snapshots.join("countasync.snap.new").exists());
+    assert!(snapshots.join("event.snap.new").exists());
+
+    let (code, out) = scenario_with_input(&dir, &["review"], "r\n");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("review: 0 accepted, 1 rejected, 0 skipped"), "{out}");
+    assert!(!snapshots.join("event.snap.new").exists() && !snapshots.join("event.snap").exists());
+
+    // A change shows as a diff against the stored snapshot; accepting it makes the test pass.
+    let file = dir.join("scenarios/countasync.toml");
+    let source = std::fs::read_to_string(&file).unwrap().replace("sleep = \"1s\"", "sleep = \"2s\"");
+    std::fs::write(&file, source).unwrap();
+    assert_eq!(scenario(&dir, &["test", "scenarios/countasync.toml"], &[]).0, 6);
+    let (code, out) = scenario_with_input(&dir, &["review"], "a\n");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("-      1.000000  main      say: countasync.py executed in 1.00 seconds."), "{out}");
+    assert!(out.contains("+      2.000000  main      say: countasync.py executed in 2.00 seconds."), "{out}");
+    let (code, out) = scenario(&dir, &["test", "scenarios/countasync.toml"], &[("CI", "true")]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = scenario_with_input(&dir, &["review"], "");
+    assert_eq!((code, out.trim()), (0, "no snapshots to review"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
