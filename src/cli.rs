@@ -32,8 +32,31 @@ pub mod exit {
     pub const TEST_FAILED: i32 = 6;
 }
 
+/// Examples and exit codes, for `--help` and the manual page.
+const AFTER_LONG_HELP: &str = "\
+Examples:
+  scenario run scenarios/countasync.toml        the transcript, then the statistics
+  scenario run --seed 8 --format jsonl FILE     another seed, one JSON object per event
+  scenario check scenarios                      every file's errors and warnings
+  scenario test                                 snapshot-test every file under scenarios/
+  scenario review                               accept or reject the snapshots it wrote
+
+Exit codes:
+  0  success
+  1  a file could not be read, or the output could not be written
+  2  the command line is wrong
+  3  a scenario file has errors
+  4  the scenario ran and failed, or met a limit
+  5  the scenario deadlocked
+  6  scenario test: a snapshot is missing or differs, or a scenario is invalid or failed";
+
 #[derive(Parser)]
-#[command(name = "scenario", version, about = "Run concurrent-system scenarios written in TOML on a virtual clock")]
+#[command(
+    name = "scenario",
+    version,
+    about = "Run concurrent-system scenarios written in TOML on a virtual clock",
+    after_long_help = AFTER_LONG_HELP
+)]
 struct Cli {
     /// Colour in diagnostics and diffs: `auto` (on a terminal, unless NO_COLOR is set), `always`
     /// or `never`.
@@ -117,6 +140,12 @@ enum Command {
         /// The folder the snapshots are in, if `scenario test` was given `--snapshots`.
         #[arg(long, value_name = "DIR")]
         snapshots: Option<PathBuf>,
+    },
+    /// Print the manual page, in roff: `scenario man | man -l -`, or `scenario man test` for a
+    /// command's own page.
+    Man {
+        /// A command whose page to print. Default: the page for `scenario` itself.
+        command: Option<String>,
     },
     /// Print a shell's completion script: `scenario completions bash > /etc/bash_completion.d/scenario`.
     Completions {
@@ -221,6 +250,22 @@ where
                     exit::IO
                 }
             }
+        }
+        Command::Man { command } => {
+            let mut page = <Cli as clap::CommandFactory>::command();
+            page.build();
+            if let Some(name) = command {
+                let Some(sub) = page.find_subcommand(&name).cloned() else {
+                    let names: Vec<String> = page.get_subcommands().map(|c| c.get_name().to_owned()).collect();
+                    let _ = writeln!(stderr, "error: no command `{name}`; the commands are {}", names.join(", "));
+                    return exit::USAGE;
+                };
+                page = sub;
+            }
+            let source = concat!("scenario ", env!("CARGO_PKG_VERSION"));
+            let result = clap_mangen::Man::new(page).source(source).render(&mut stdout);
+            let _ = stdout.flush();
+            if result.is_ok() { exit::OK } else { exit::IO }
         }
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();

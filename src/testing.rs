@@ -211,11 +211,9 @@ pub fn run(options: &Options, env: &Environment, stdout: &mut dyn Write, stderr:
 
 fn written_note(out: &mut dyn Write, written: Option<&Path>, update: Update) -> io::Result<()> {
     match (written, update) {
-        (Some(path), _) => writeln!(
-            out,
-            "wrote {} for review: `scenario review` (or `cargo insta review`) shows it and keeps it if you accept",
-            path.display()
-        ),
+        (Some(path), _) => {
+            writeln!(out, "wrote {} for review: `scenario review` shows it and keeps it if you accept", path.display())
+        }
         (None, Update::Nothing) => writeln!(out, "nothing written (CI, or INSTA_UPDATE=no)"),
         (None, _) => Ok(()),
     }

@@ -326,3 +326,34 @@ fn the_wall_limit_stops_a_run_that_takes_too_long_in_real_time() {
     assert_eq!(code, 4);
     assert!(err.contains("wall-clock limit"), "{err}");
 }
+
+/// `--help` ends with examples and the exit codes; the `run` and `check` examples work as shown,
+/// and the exit codes are README's.
+#[test]
+fn help_shows_examples_that_work_and_readmes_exit_codes() {
+    let (code, help, _) = binary(&["--help"]);
+    assert_eq!(code, 0);
+    let examples = help.split("Examples:\n").nth(1).and_then(|s| s.split("\n\n").next()).expect("examples");
+    let mut ran = 0;
+    for line in examples.lines() {
+        let command = line.trim().split("   ").next().unwrap().trim();
+        let args: Vec<&str> = command
+            .split_whitespace()
+            .skip(1)
+            .map(|a| if a == "FILE" { "scenarios/countasync.toml" } else { a })
+            .collect();
+        if matches!(args[0], "run" | "check") {
+            let (code, out, err) = binary(&args);
+            assert_eq!(code, 0, "`{command}` failed:\n{out}{err}");
+            ran += 1;
+        }
+    }
+    assert_eq!(ran, 3, "{examples}");
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let codes = help.split("Exit codes:\n").nth(1).expect("exit codes");
+    for line in codes.lines().filter(|l| !l.trim().is_empty()) {
+        let code = line.split_whitespace().next().unwrap();
+        assert!(readme.contains(&format!("\n| {code} | ")), "README's table lacks exit code {code}");
+    }
+    assert_eq!(codes.lines().filter(|l| !l.trim().is_empty()).count(), 7, "{codes}");
+}

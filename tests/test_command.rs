@@ -1,6 +1,7 @@
 //! `scenario test`: snapshot tests of a project's scenario files, with insta's file format and
 //! update rules. Each test runs the binary in a scratch project, with the environment it sets.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -172,7 +173,6 @@ fn diagnostics_are_coloured_only_when_asked_or_on_a_terminal() {
 
 /// Runs `scenario ARGS` in `dir` with `input` on standard input.
 fn scenario_with_input(dir: &Path, args: &[&str], input: &str) -> (i32, String) {
-    use std::io::Write;
     let mut child = Command::new(env!("CARGO_BIN_EXE_scenario"))
         .current_dir(dir)
         .args(args)
@@ -226,5 +226,63 @@ fn review_shows_each_pending_snapshot_and_accepts_rejects_or_skips_it() {
     assert_eq!(code, 0, "{out}");
     let (code, out) = scenario_with_input(&dir, &["review"], "");
     assert_eq!((code, out.trim()), (0, "no snapshots to review"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// insta's own tool accepts what `scenario test` writes, and `scenario test` reads what it keeps
+/// (it rewrites the header). Runs when `cargo insta` is installed; says so when it skips.
+#[test]
+fn cargo_insta_accepts_and_rejects_our_snapshots_when_installed() {
+    let installed = Command::new("cargo").args(["insta", "--version"]).output().is_ok_and(|o| o.status.success());
+    if !installed {
+        // Straight to the process's stderr, past the test harness's capture, so it is seen.
+        let message = "SKIPPED: cargo-insta is not installed (`cargo install cargo-insta --locked`)";
+        let _ = writeln!(std::io::stderr(), "{message}");
+        return;
+    }
+    let dir = project("cargo-insta");
+    // cargo-insta wants a Cargo project around the snapshots.
+    std::fs::write(dir.join("Cargo.toml"), "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n")
+        .unwrap();
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(dir.join("src/main.rs"), "fn main() {}\n").unwrap();
+    let insta = |verb: &str| {
+        let out = Command::new("cargo")
+            .current_dir(&dir)
+            .args(["insta", verb, "--workspace-root", "."])
+            .env_remove("CI")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    let snapshots = dir.join("scenarios/snapshots");
+    assert_eq!(scenario(&dir, &["test"], &[]).0, 6);
+    insta("reject");
+    assert!(!snapshots.join("countasync.snap.new").exists() && !snapshots.join("countasync.snap").exists());
+    assert_eq!(scenario(&dir, &["test"], &[]).0, 6);
+    insta("accept");
+    assert!(!snapshots.join("countasync.snap.new").exists());
+    let (code, out) = scenario(&dir, &["test"], &[("CI", "true")]);
+    assert_eq!(code, 0, "{out}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn man_prints_a_page_for_scenario_and_for_each_command() {
+    let dir = project("man");
+    let (code, page) = scenario(&dir, &["man"], &[]);
+    assert_eq!(code, 0, "{page}");
+    assert!(page.contains(".TH scenario 1"), "{page}");
+    for command in ["run", "check", "test", "review", "init", "schema", "completions"] {
+        assert!(page.contains(&format!("scenario\\-{command}(1)")), "{command} is not listed:\n{page}");
+        let (code, sub) = scenario(&dir, &["man", command], &[]);
+        assert_eq!(code, 0, "{sub}");
+        assert!(sub.contains(&format!(".TH scenario-{command} 1")), "{sub}");
+    }
+    let (_, test) = scenario(&dir, &["man", "test"], &[]);
+    assert!(test.contains("\\-\\-accept") && test.contains("\\-\\-junit"), "{test}");
+    let (code, out) = scenario(&dir, &["man", "nope"], &[]);
+    assert_eq!(code, 2);
+    assert!(out.contains("no command `nope`; the commands are run, check, test"), "{out}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
