@@ -136,7 +136,7 @@ fn the_ci_workflows_commands_pass_in_a_fresh_project() {
 }
 
 #[test]
-fn the_walkthroughs_checks_print_what_the_readme_shows() {
+fn the_walkthroughs_checks_and_deadlock_print_what_the_readme_shows() {
     // Steps 1 and 4 of "Writing a scenario": `check` on the empty file, and on the file with the
     // two mistakes step 4 describes, each in a scratch `scenarios/shop.toml`.
     let text = readme();
@@ -163,5 +163,19 @@ fn the_walkthroughs_checks_print_what_the_readme_shows() {
             .unwrap();
         assert_eq!(String::from_utf8_lossy(&out.stderr), expected);
     }
+
+    // Step 4's warning and deadlock: `run` on the file without `{ start = "till" }`.
+    let unstarted = file.replace("  { start = \"till\" },\n", "");
+    assert_ne!(unstarted, file, "step 4's start step is in step 2's file");
+    let step4 = &walkthrough[walkthrough.find("**4.").unwrap()..walkthrough.find("**5.").unwrap()];
+    let shown = blocks(step4, "text").into_iter().find(|b| b.contains("deadlock")).expect("step 4's run");
+    std::fs::write(dir.join("scenarios/shop.toml"), unstarted).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_scenario"))
+        .args(["run", "scenarios/shop.toml"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5), "README says exit code 5");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), shown);
     std::fs::remove_dir_all(&dir).unwrap();
 }
