@@ -123,8 +123,11 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         snapshots: Option<PathBuf>,
         /// Write every missing or changed snapshot as the new truth.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "review")]
         accept: bool,
+        /// Then go through the snapshots written for review, as `scenario review` does.
+        #[arg(long)]
+        review: bool,
         /// How many scenarios run at once. Default: every core.
         #[arg(long, short)]
         jobs: Option<usize>,
@@ -224,16 +227,36 @@ where
             }
             code
         }
-        Command::Test { paths, snapshots, accept, jobs, junit } => {
+        Command::Test { paths, snapshots, accept, review, jobs, junit } => {
             let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
             let color = cli.color.on(io::IsTerminal::is_terminal(&io::stdout()));
             let options = crate::testing::Options { paths, snapshots, accept, jobs, junit, color };
             let env = crate::testing::Environment::from_process();
-            let result = crate::testing::run(&options, &env, &mut stdout, stderr);
+            let Ok(outcome) = crate::testing::run(&options, &env, &mut stdout, stderr) else { return exit::IO };
+            if !review || outcome.passed {
+                let _ = stdout.flush();
+                return if outcome.passed { exit::OK } else { exit::TEST_FAILED };
+            }
+            // The run failed; it passes now only if every failure was a snapshot the review accepted.
+            let mut input = io::stdin().lock();
+            let reviewed = crate::testing::review(
+                &options.paths,
+                options.snapshots.as_deref(),
+                color,
+                &mut input,
+                &mut stdout,
+                stderr,
+            );
             let _ = stdout.flush();
-            match result {
-                Ok(true) => exit::OK,
-                Ok(false) => exit::TEST_FAILED,
+            match reviewed {
+                Ok(Some(r))
+                    if outcome.failed == outcome.written
+                        && r.accepted >= outcome.written
+                        && r.rejected + r.skipped == 0 =>
+                {
+                    exit::OK
+                }
+                Ok(_) => exit::TEST_FAILED,
                 Err(_) => exit::IO,
             }
         }
@@ -243,8 +266,9 @@ where
             let result = crate::testing::review(&paths, snapshots.as_deref(), color, &mut input, &mut stdout, stderr);
             let _ = stdout.flush();
             match result {
-                Ok(true) => exit::OK,
-                Ok(false) => exit::TEST_FAILED,
+                Ok(Some(r)) if r.skipped == 0 => exit::OK,
+                Ok(Some(_)) => exit::TEST_FAILED,
+                Ok(None) => exit::IO,
                 Err(e) => {
                     let _ = writeln!(stderr, "error: {e}");
                     exit::IO

@@ -126,14 +126,42 @@ impl Verdict {
     }
 }
 
-/// Runs the snapshot tests; returns whether all passed.
-pub fn run(options: &Options, env: &Environment, stdout: &mut dyn Write, stderr: &mut dyn Write) -> io::Result<bool> {
+/// What `run` found.
+pub struct Outcome {
+    /// Every test passed (and the JUnit report, if asked for, was written).
+    pub passed: bool,
+    /// How many tests failed.
+    pub failed: usize,
+    /// How many of those failed only on their snapshot, and wrote a `.snap.new` for review.
+    pub written: usize,
+}
+
+impl Outcome {
+    fn stopped() -> Self {
+        Outcome { passed: false, failed: 0, written: 0 }
+    }
+}
+
+/// What `review` did.
+pub struct Reviewed {
+    pub accepted: usize,
+    pub rejected: usize,
+    pub skipped: usize,
+}
+
+/// Runs the snapshot tests.
+pub fn run(
+    options: &Options,
+    env: &Environment,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> io::Result<Outcome> {
     let paths = if options.paths.is_empty() { vec![PathBuf::from("scenarios")] } else { options.paths.clone() };
     let mut files = Vec::new();
     for path in &paths {
         if let Err(e) = find(path, &mut files) {
             writeln!(stderr, "error: cannot read `{}`: {e}", path.display())?;
-            return Ok(false);
+            return Ok(Outcome::stopped());
         }
     }
     let update = env.update(options.accept);
@@ -203,10 +231,16 @@ pub fn run(options: &Options, env: &Environment, stdout: &mut dyn Write, stderr:
         let xml = junit_report(&cases, &verdicts);
         if let Err(e) = std::fs::write(junit, xml) {
             writeln!(stderr, "error: cannot write `{}`: {e}", junit.display())?;
-            return Ok(false);
+            return Ok(Outcome::stopped());
         }
     }
-    Ok(failed.is_empty())
+    let written = failed
+        .iter()
+        .filter(|&&k| {
+            matches!(&verdicts[k], Verdict::Missing { written: Some(_) } | Verdict::Changed { written: Some(_), .. })
+        })
+        .count();
+    Ok(Outcome { passed: failed.is_empty(), failed: failed.len(), written })
 }
 
 fn written_note(out: &mut dyn Write, written: Option<&Path>, update: Update) -> io::Result<()> {
@@ -439,9 +473,23 @@ impl Diagnostic {
     }
 }
 
-/// Every `.snap.new` file under `path`, sorted.
-fn pending(path: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
+/// Every `.snap.new` file under `path`, sorted; for a scenario file, its own pending snapshots.
+fn pending(path: &Path, folder: Option<&Path>, out: &mut Vec<PathBuf>) -> io::Result<()> {
     if path.is_file() {
+        let snap = snapshot_path(path, folder, None);
+        let stem = snap.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let Some(dir) = snap.parent().filter(|d| d.is_dir()) else { return Ok(()) };
+        let mut own: Vec<PathBuf> = std::fs::read_dir(dir)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
+        own.retain(|p| {
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            name == format!("{stem}.snap.new")
+                || name
+                    .strip_prefix(&format!("{stem}.seed-"))
+                    .and_then(|r| r.strip_suffix(".snap.new"))
+                    .is_some_and(|seed| !seed.is_empty() && seed.bytes().all(|b| b.is_ascii_digit()))
+        });
+        own.sort();
+        out.extend(own);
         return Ok(());
     }
     let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
@@ -452,7 +500,7 @@ fn pending(path: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
             continue;
         }
         if entry.is_dir() {
-            pending(&entry, out)?;
+            pending(&entry, folder, out)?;
         } else if name.ends_with(".snap.new") {
             out.push(entry);
         }
@@ -463,7 +511,6 @@ fn pending(path: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
 /// `scenario review`: each pending `.snap.new` under the paths (and the snapshot folder) is
 /// shown as a diff against its `.snap`, and the answer read from `input` decides it: `a` keeps
 /// it as the snapshot, `r` deletes it, `s` (or the end of the input) leaves it for later.
-/// Returns whether nothing is left pending.
 pub fn review(
     paths: &[PathBuf],
     snapshots: Option<&Path>,
@@ -471,21 +518,24 @@ pub fn review(
     input: &mut dyn io::BufRead,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
-) -> io::Result<bool> {
+) -> io::Result<Option<Reviewed>> {
     let mut roots = if paths.is_empty() { vec![PathBuf::from("scenarios")] } else { paths.to_vec() };
-    roots.extend(snapshots.map(Path::to_path_buf));
+    // A folder of snapshots given on its own is reviewed whole, unless files were named.
+    if !roots.iter().any(|r| r.is_file()) {
+        roots.extend(snapshots.map(Path::to_path_buf));
+    }
     let mut files = Vec::new();
     for root in &roots {
-        if let Err(e) = pending(root, &mut files) {
+        if let Err(e) = pending(root, snapshots, &mut files) {
             writeln!(stderr, "error: cannot read `{}`: {e}", root.display())?;
-            return Ok(false);
+            return Ok(None);
         }
     }
     files.sort();
     files.dedup();
     if files.is_empty() {
         writeln!(stdout, "no snapshots to review")?;
-        return Ok(true);
+        return Ok(Some(Reviewed { accepted: 0, rejected: 0, skipped: 0 }));
     }
     let (mut accepted, mut rejected, mut skipped) = (0, 0, 0);
     let mut end = false;
@@ -538,5 +588,5 @@ pub fn review(
         }
     }
     writeln!(stdout, "\nreview: {accepted} accepted, {rejected} rejected, {skipped} skipped")?;
-    Ok(skipped == 0)
+    Ok(Some(Reviewed { accepted, rejected, skipped }))
 }

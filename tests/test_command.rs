@@ -226,6 +226,23 @@ fn review_shows_each_pending_snapshot_and_accepts_rejects_or_skips_it() {
     assert_eq!(code, 0, "{out}");
     let (code, out) = scenario_with_input(&dir, &["review"], "");
     assert_eq!((code, out.trim()), (0, "no snapshots to review"));
+
+    // `test --review` reviews what the run wrote; accepting every change makes it pass.
+    let source = std::fs::read_to_string(&file).unwrap().replace("sleep = \"2s\"", "sleep = \"3s\"");
+    std::fs::write(&file, source).unwrap();
+    // Naming a file reviews that file's snapshots only.
+    assert_eq!(scenario(&dir, &["test", "scenarios/event.toml"], &[]).0, 6);
+    let (code, out) = scenario_with_input(&dir, &["test", "--review", "scenarios/countasync.toml"], "s\n");
+    assert_eq!(code, 6, "{out}");
+    assert!(!out.contains("event.snap"), "{out}");
+    assert!(out.contains("test result: FAILED. 0 passed; 1 failed"), "{out}");
+    assert!(out.contains("review: 0 accepted, 0 rejected, 1 skipped"), "{out}");
+    let (code, out) = scenario_with_input(&dir, &["test", "--review", "scenarios/countasync.toml"], "a\n");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("+      3.000000  main      say: countasync.py executed in 3.00 seconds."), "{out}");
+    let (code, out) = scenario_with_input(&dir, &["test", "--review", "scenarios/countasync.toml"], "");
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("review:"), "nothing to review when every test passes: {out}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
