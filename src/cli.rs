@@ -30,6 +30,8 @@ pub mod exit {
     pub const DEADLOCK: i32 = 5;
     /// `scenario test`: a snapshot is missing or differs, or a scenario is invalid or failed.
     pub const TEST_FAILED: i32 = 6;
+    /// The run ended well and crossed one of the file's `[thresholds]`.
+    pub const THRESHOLD: i32 = 7;
 }
 
 /// Examples and exit codes, for `--help` and the manual page.
@@ -48,7 +50,9 @@ Exit codes:
   3  a scenario file has errors
   4  the scenario ran and failed, or met a limit
   5  the scenario deadlocked
-  6  scenario test: a snapshot is missing or differs, or a scenario is invalid or failed";
+  6  scenario test: a snapshot is missing or differs, a threshold was crossed, or a scenario
+     is invalid or failed
+  7  the run crossed one of the file's [thresholds]";
 
 #[derive(Parser)]
 #[command(
@@ -370,7 +374,7 @@ fn run_file(path: &Path, args: RunArgs<'_>, stdout: Box<dyn Write + Send>, stder
         },
     };
     let sinks = format.sink_limited(out, scenario.current_limits().max_output_bytes).into_iter().collect();
-    let (summary, written) = scenario.run_into(sinks, false);
+    let (summary, written) = scenario.run_into(sinks, !scenario.thresholds().is_empty());
     // The transcript is complete (even for a failed run): put it in place in one step.
     let written = match file {
         Some(file) => file.finish(written),
@@ -395,7 +399,16 @@ fn run_file(path: &Path, args: RunArgs<'_>, stdout: Box<dyn Write + Send>, stder
                 _ => exit::RUN_FAILED,
             }
         }
-        None => exit::OK,
+        None => {
+            let verdicts = scenario.check_thresholds(&summary);
+            let crossed = verdicts.iter().filter(|v| !v.held).count();
+            if crossed == 0 {
+                return exit::OK;
+            }
+            let _ = write!(stderr, "{}", scenario.render_crossed(&verdicts));
+            let _ = writeln!(stderr, "error: {crossed} of {} thresholds crossed", verdicts.len());
+            exit::THRESHOLD
+        }
     }
 }
 

@@ -17,6 +17,7 @@ use crate::plan::{
     SemaphorePlan, Step, TaskPlan,
 };
 use crate::template::Template;
+use crate::threshold::Threshold;
 
 /// The most replicas one task may have.
 pub const MAX_REPLICAS: i64 = 1_000_000;
@@ -445,6 +446,7 @@ impl<'a> Compiler<'a> {
         });
 
         let (test_seeds, test_format) = self.test_settings(s.test.as_ref());
+        let thresholds = self.thresholds(&s.thresholds.0, &queues, &semaphores, &tasks, after.is_some());
         let label_width = tasks
             .iter()
             .chain([&main])
@@ -474,9 +476,96 @@ impl<'a> Compiler<'a> {
             after,
             test_seeds,
             test_format,
+            thresholds,
             sequence_slots: self.sequence_slots,
             label_width,
         })
+    }
+
+    /// `[thresholds]`: each metric resolved to a statistic of the summary, each condition to a
+    /// comparison and a bound in the metric's unit.
+    fn thresholds(
+        &mut self,
+        declared: &format::Named<String>,
+        queues: &[QueuePlan],
+        semaphores: &[SemaphorePlan],
+        tasks: &[TaskPlan],
+        after: bool,
+    ) -> Vec<Threshold> {
+        use crate::threshold::{self as th, Subject};
+        if declared.0.is_empty() {
+            return Vec::new();
+        }
+        // Names as metrics spell them: the thread pool is `thread-pool`; tasks as the summary
+        // orders them, `main` first and `after` last.
+        let queue_names: Vec<String> = queues.iter().map(|q| q.name.clone()).collect();
+        let semaphore_names: Vec<String> = semaphores.iter().map(|s| s.name.replace(' ', "-")).collect();
+        let task_names: Vec<String> = std::iter::once("main".to_owned())
+            .chain(tasks.iter().map(|t| t.name.clone()))
+            .chain(after.then(|| "after".to_owned()))
+            .collect();
+        let mut out = Vec::new();
+        for (metric, condition) in &declared.0 {
+            let text = metric.get_ref().as_str();
+            let resolved = (|| {
+                let (kind, rest) = text.split_once('.')?;
+                let find = |names: &[String], fields: &'static [(&'static str, th::Unit)]| {
+                    let (name, field) = rest.split_once('.')?;
+                    let k = names.iter().position(|n| n == name)?;
+                    let &(field, unit) = fields.iter().find(|(f, _)| *f == field)?;
+                    Some((k, field, unit))
+                };
+                match kind {
+                    "run" => th::RUN_FIELDS.iter().find(|(f, _)| *f == rest).map(|&(f, u)| (Subject::Run, f, u)),
+                    "queue" => find(&queue_names, th::QUEUE_FIELDS).map(|(k, f, u)| (Subject::Queue(k), f, u)),
+                    "semaphore" => {
+                        find(&semaphore_names, th::SEMAPHORE_FIELDS).map(|(k, f, u)| (Subject::Semaphore(k), f, u))
+                    }
+                    "task" => find(&task_names, th::TASK_FIELDS).map(|(k, f, u)| (Subject::Task(k), f, u)),
+                    _ => None,
+                }
+            })();
+            let Some((subject, field, unit)) = resolved else {
+                let help = match th::suggest(text, &queue_names, &semaphore_names, &task_names) {
+                    Some(m) => format!("did you mean `{m}`?"),
+                    None => "a metric is `run.makespan`, `queue.NAME.wait.p99`, `semaphore.NAME.wait.max`, \
+                             `task.NAME.failed` and the like; README's Thresholds section lists them all"
+                        .to_owned(),
+                };
+                self.error_help(DiagnosticKind::UnknownMetric, metric.span(), format!("unknown metric `{text}`"), help);
+                continue;
+            };
+            let span = condition.span();
+            let Some((op, bound)) = th::split_condition(condition.get_ref()) else {
+                self.error_help(
+                    DiagnosticKind::InvalidValue,
+                    span,
+                    format!("`{}` is not a condition", condition.get_ref()),
+                    "write a comparison and a bound: \"< 2s\", \"<= 100\", \"== 0\"",
+                );
+                continue;
+            };
+            let bound = match unit {
+                th::Unit::Time => self.duration_text(bound, span.clone()),
+                th::Unit::Count => match bound.parse::<u64>() {
+                    Ok(n) => Some(n),
+                    Err(_) => {
+                        self.error_help(
+                            DiagnosticKind::InvalidValue,
+                            span.clone(),
+                            format!("`{text}` is a count, and `{bound}` is not a whole number"),
+                            "write a whole number, as in \"== 0\" or \"< 100\"",
+                        );
+                        None
+                    }
+                },
+            };
+            if let Some(bound) = bound {
+                let span = metric.span();
+                out.push(Threshold { metric: text.to_owned(), subject, field, unit, op, bound, span });
+            }
+        }
+        out
     }
 
     /// `[test]`: the seeds (none: the file's seed) and the format `scenario test` snapshots.

@@ -62,6 +62,11 @@ pub enum DiagnosticKind {
     InvalidExpression,
     /// A value that is none of those the key accepts, such as an unknown `policy`.
     InvalidValue,
+    /// A threshold on a metric the file does not have.
+    UnknownMetric,
+    // Running.
+    /// A run's statistic crossed one of the file's thresholds.
+    ThresholdCrossed,
     // Warnings: likely mistakes in a scenario that still runs.
     /// A declaration nothing uses.
     Unused,

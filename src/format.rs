@@ -116,6 +116,51 @@ pub struct Scenario {
     pub after: Option<Spanned<Main>>,
     /// How `scenario test` tests this file.
     pub test: Option<Spanned<TestSettings>>,
+    /// Conditions every run must meet, metric = condition: `"queue.line.wait.p99" = "< 2s"`,
+    /// `"task.client.failed" = "== 0"`. A crossed one fails the run (exit code 7) and the test.
+    /// Metrics: `run.makespan`, `run.events`; `queue.NAME.` `puts`, `gets`, `left`, `longest`,
+    /// `dropped`, `blocked-puts`, `wait.mean`, `wait.p50`, `wait.p90`, `wait.p99`, `wait.p999`,
+    /// `wait.max`, `put-wait.max`; `semaphore.NAME.` `acquisitions`, `waited`, `wait.max`,
+    /// `abandoned`; `task.NAME.` `started`, `completed`, `cancelled`, `failed`,
+    /// `lifetime.mean`, `lifetime.max`. Operators: `<`, `<=`, `>`, `>=`, `==`, `!=`.
+    #[serde(default)]
+    pub thresholds: Thresholds,
+}
+
+/// `[thresholds]`: metric = condition, in the file's order.
+#[derive(Debug, Default, Deserialize)]
+#[serde(transparent)]
+pub struct Thresholds(pub Named<String>);
+
+impl JsonSchema for Thresholds {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        "Thresholds".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let name = "[A-Za-z_][A-Za-z0-9_-]*";
+        let fields = |fields: &[(&str, crate::threshold::Unit)]| {
+            fields.iter().map(|(f, _)| f.replace('.', "\\.")).collect::<Vec<_>>().join("|")
+        };
+        let pattern = format!(
+            "^(run\\.({})|queue\\.{name}\\.({})|semaphore\\.{name}\\.({})|task\\.{name}\\.({}))$",
+            fields(crate::threshold::RUN_FIELDS),
+            fields(crate::threshold::QUEUE_FIELDS),
+            fields(crate::threshold::SEMAPHORE_FIELDS),
+            fields(crate::threshold::TASK_FIELDS),
+        );
+        json_schema!({
+            "type": "object",
+            "propertyNames": { "pattern": pattern },
+            "additionalProperties": {
+                "description": "A comparison and a bound: \"< 2s\" for a time, \"== 0\" for a count.",
+                "type": "string",
+                "pattern": "^\\s*(<=|>=|==|!=|<|>)\\s*\\S",
+            },
+        })
+    }
 }
 
 /// How `scenario test` tests a file, declared as `[test]`.
@@ -132,7 +177,7 @@ pub struct TestSettings {
 /// The keys of the top-level table. A test checks this list against [`Scenario`]'s fields (the
 /// schema's properties); `parse` uses it to set unknown keys aside in one pass, and `compile` to
 /// tell a misplaced key from a misspelt one.
-pub const TOP_LEVEL_KEYS: [&str; 19] = [
+pub const TOP_LEVEL_KEYS: [&str; 20] = [
     "thread-pool",
     "description",
     "seed",
@@ -152,6 +197,7 @@ pub const TOP_LEVEL_KEYS: [&str; 19] = [
     "main",
     "after",
     "test",
+    "thresholds",
 ];
 
 /// A queue, declared as `[queues.NAME]`: first in, first out; unbounded unless it has a capacity.

@@ -30,6 +30,7 @@ mod seconds;
 pub mod sink;
 mod template;
 mod testing;
+pub mod threshold;
 
 pub use diagnostic::{Diagnostic, DiagnosticKind, Label, Namespace, Severity};
 pub use event::{Failure, FailureKind};

@@ -31,6 +31,8 @@ pub struct Plan {
     /// `[test]`: the seeds `scenario test` runs (empty: the file's seed) and its format.
     pub test_seeds: Vec<u64>,
     pub test_format: crate::sink::Format,
+    /// `[thresholds]`: conditions a run must meet, in declaration order.
+    pub thresholds: Vec<crate::threshold::Threshold>,
     /// How many `sequence` distributions there are: each replica keeps a cursor per slot.
     pub sequence_slots: usize,
     /// The widest task label, for aligning the timeline.

@@ -166,6 +166,38 @@ impl Scenario {
         !self.plan.test_seeds.is_empty()
     }
 
+    /// The file's `[thresholds]`, in declaration order.
+    pub fn thresholds(&self) -> &[crate::threshold::Threshold] {
+        &self.plan.thresholds
+    }
+
+    /// Checks every threshold against a run's summary (which must have statistics: run with
+    /// `statistics` set, as [`Scenario::run`] does).
+    pub fn check_thresholds(&self, summary: &Summary) -> Vec<crate::threshold::Verdict> {
+        crate::threshold::check_all(&self.plan.thresholds, summary)
+    }
+
+    /// The thresholds that did not hold, rendered as errors at their lines in the file.
+    pub fn render_crossed(&self, verdicts: &[crate::threshold::Verdict]) -> String {
+        let crossed: Vec<Diagnostic> = verdicts
+            .iter()
+            .filter(|v| !v.held)
+            .map(|v| {
+                Diagnostic::error(
+                    DiagnosticKind::ThresholdCrossed,
+                    v.span.clone(),
+                    format!("threshold crossed: {}", v.message),
+                )
+            })
+            .collect();
+        Diagnostic::render_all(&crossed, &self.name, &self.source)
+    }
+
+    /// The 1-based line and column of a byte offset in the file, for annotations.
+    pub(crate) fn line_col(&self, at: usize) -> (usize, usize) {
+        Diagnostic::error(DiagnosticKind::ThresholdCrossed, at..at, "").location(&self.source)
+    }
+
     /// The scenario's `description`.
     pub fn description(&self) -> Option<&str> {
         self.plan.description.as_deref()

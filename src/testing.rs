@@ -86,6 +86,11 @@ enum Verdict {
         rendered: String,
         first: Option<(usize, usize, String)>,
     },
+    /// The run crossed a threshold of the file's; its snapshot is not compared.
+    Crossed {
+        rendered: String,
+        first: Option<(usize, usize, String)>,
+    },
     /// The run failed (a deadlock, a limit); its snapshot is not compared.
     RunFailed {
         message: String,
@@ -107,6 +112,7 @@ impl Verdict {
             Verdict::Missing { .. } => "FAILED (no snapshot)",
             Verdict::Changed { .. } => "FAILED (changed)",
             Verdict::Invalid { .. } => "FAILED (invalid)",
+            Verdict::Crossed { .. } => "FAILED (threshold crossed)",
             Verdict::RunFailed { .. } => "FAILED (run failed)",
             Verdict::Io { .. } => "FAILED (cannot read or write)",
         }
@@ -118,7 +124,7 @@ impl Verdict {
             Verdict::Passed | Verdict::Accepted => String::new(),
             Verdict::Missing { .. } => format!("no snapshot at {}", snapshot.display()),
             Verdict::Changed { .. } => format!("the transcript differs from {}", snapshot.display()),
-            Verdict::Invalid { first, .. } => {
+            Verdict::Invalid { first, .. } | Verdict::Crossed { first, .. } => {
                 first.as_ref().map_or_else(|| "the scenario has errors".to_owned(), |(_, _, m)| m.clone())
             }
             Verdict::RunFailed { message } | Verdict::Io { message } => message.clone(),
@@ -209,14 +215,15 @@ pub fn run(
                 write!(stdout, "{diff}")?;
                 written_note(stdout, written.as_deref(), update)?;
             }
-            Verdict::Invalid { rendered, .. } => write!(stdout, "{rendered}")?,
+            Verdict::Invalid { rendered, .. } | Verdict::Crossed { rendered, .. } => write!(stdout, "{rendered}")?,
             Verdict::RunFailed { message } => writeln!(stdout, "the run failed: {message}")?,
             Verdict::Io { message } => writeln!(stdout, "{message}")?,
             Verdict::Passed | Verdict::Accepted => {}
         }
         if env.github {
             let (line, col) = match verdict {
-                Verdict::Invalid { first: Some((line, col, _)), .. } => (*line, *col),
+                Verdict::Invalid { first: Some((line, col, _)), .. }
+                | Verdict::Crossed { first: Some((line, col, _)), .. } => (*line, *col),
                 _ => (1, 1),
             };
             let message = annotation_escape(&verdict.message(snapshot));
@@ -342,6 +349,12 @@ fn test_one(file: &Path, scenario: &Scenario, snapshot: &Path, update: Update, c
     if let Some(failure) = run.failure() {
         return Verdict::RunFailed { message: failure.message.clone() };
     }
+    let verdicts = scenario.check_thresholds(&run.summary);
+    if let Some(crossed) = verdicts.iter().find(|v| !v.held) {
+        let (line, col) = scenario.line_col(crossed.span.start);
+        let first = Some((line, col, format!("threshold crossed: {}", crossed.message)));
+        return Verdict::Crossed { rendered: scenario.render_crossed(&verdicts), first };
+    }
     let transcript = run.transcript;
     let stored = match std::fs::read_to_string(snapshot) {
         Ok(text) => Some(body(&text).to_owned()),
@@ -445,7 +458,7 @@ fn junit_report(cases: &[(PathBuf, PathBuf)], verdicts: &[Verdict]) -> String {
             if let Verdict::Changed { diff, .. } = verdict {
                 status.set_description(diff.clone());
             }
-            if let Verdict::Invalid { rendered, .. } = verdict {
+            if let Verdict::Invalid { rendered, .. } | Verdict::Crossed { rendered, .. } = verdict {
                 status.set_description(rendered.clone());
             }
             status

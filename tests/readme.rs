@@ -179,3 +179,27 @@ fn the_walkthroughs_checks_and_deadlock_print_what_the_readme_shows() {
     assert_eq!(String::from_utf8_lossy(&out.stderr), shown);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn the_thresholds_example_prints_what_the_readme_shows() {
+    // "Thresholds": the `[thresholds]` block added to `mm1.toml`, run as shown.
+    let text = readme();
+    let section = &text[text.find("### Thresholds").unwrap()..text.find("### Deadlocks").unwrap()];
+    let table = blocks(section, "toml").remove(0);
+    let shown = blocks(section, "text").remove(0);
+    let (command, expected) = shown.split_once('\n').unwrap();
+    assert_eq!(command, "$ scenario run --format plain scenarios/mm1.toml");
+    let dir = std::env::temp_dir().join(format!("scenario-thresholds-readme-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("scenarios")).unwrap();
+    let mm1 = std::fs::read_to_string("scenarios/mm1.toml").unwrap();
+    std::fs::write(dir.join("scenarios/mm1.toml"), format!("{mm1}\n{table}")).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_scenario"))
+        .args(["run", "--format", "plain", "scenarios/mm1.toml"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), expected);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

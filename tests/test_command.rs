@@ -303,3 +303,26 @@ fn man_prints_a_page_for_scenario_and_for_each_command() {
     assert!(out.contains("no command `nope`; the commands are run, check, test"), "{out}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_crossed_threshold_fails_the_test_with_an_annotation_at_its_line() {
+    let dir = project("threshold");
+    let file = dir.join("scenarios/countasync.toml");
+    let source = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, format!("{source}\n[thresholds]\n\"run.makespan\" = \"< 1s\"\n")).unwrap();
+    let line = source.lines().count() + 3;
+    let (code, out) = scenario(&dir, &["test", "--accept"], &[("GITHUB_ACTIONS", "true")]);
+    assert_eq!(code, 6, "{out}");
+    assert!(out.contains("test scenarios/countasync.toml ... FAILED (threshold crossed)"), "{out}");
+    assert!(out.contains("error: threshold crossed: run.makespan = 1 s, not < 1 s"), "{out}");
+    let annotation =
+        format!("::error file=scenarios/countasync.toml,line={line},col=1,title=scenario test::threshold crossed");
+    assert!(out.contains(&annotation), "{out}");
+    // Not even --accept keeps a snapshot of a run that crossed a threshold.
+    assert!(!dir.join("scenarios/snapshots").exists());
+
+    std::fs::write(&file, format!("{source}\n[thresholds]\n\"run.makespan\" = \"<= 1s\"\n")).unwrap();
+    let (code, out) = scenario(&dir, &["test", "--accept"], &[]);
+    assert_eq!(code, 0, "{out}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -37,11 +37,36 @@ pub struct QueueStats {
     /// Sum and maximum of how long items waited between put and get.
     pub total_wait: u128,
     pub max_wait: u64,
+    /// Every wait, in an HDR histogram (three significant digits), for percentiles.
+    pub waits: Waits,
     /// Open arrivals lost because the queue was full.
     pub dropped: u64,
     /// Puts that had to wait for room, and the longest such wait.
     pub blocked_puts: u64,
     pub max_put_wait: u64,
+}
+
+impl QueueStats {
+    /// The wait that `quantile` of the items waited at most, in nanoseconds, or `None` when
+    /// nothing was got. It is the top of the histogram's bucket, so it may be above the exact
+    /// value by up to 0.1% (never below it, and never above the longest wait): a threshold
+    /// `< X` that holds on it holds on the exact value too.
+    pub fn wait_quantile(&self, quantile: f64) -> Option<u64> {
+        (!self.waits.0.is_empty()).then(|| self.waits.0.value_at_quantile(quantile).min(self.max_wait))
+    }
+}
+
+/// Waits between put and get, in nanoseconds: an HDR histogram, which keeps three significant
+/// digits in constant memory, and merges exactly.
+#[derive(Debug, Clone)]
+pub struct Waits(pub hdrhistogram::Histogram<u64>);
+
+impl Default for Waits {
+    fn default() -> Self {
+        // Three significant digits always fit, and the histogram grows to any value.
+        #[allow(clippy::expect_used, reason = "3 significant digits is always a valid precision")]
+        Waits(hdrhistogram::Histogram::new(3).expect("3 significant digits are valid"))
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -127,6 +152,11 @@ impl Sink for Statistics {
                 q.left -= 1;
                 q.total_wait += u128::from(waited);
                 q.max_wait = q.max_wait.max(waited);
+                // The histogram grows to take the value; only a value beyond what any histogram
+                // can track (over about 2^62 ns, 146 years) is kept at the largest one instead.
+                if q.waits.0.record(waited).is_err() {
+                    q.waits.0.saturating_record(waited);
+                }
             }
             EventKind::Dropped { queue, .. } => self.queues[queue].dropped += 1,
             EventKind::Acquire { semaphore, blocked } => {

@@ -1,0 +1,281 @@
+//! Thresholds: conditions on a run's statistics that a run must meet, declared as
+//! `[thresholds]` (`"queue.line.wait.p99" = "< 2s"`), in the manner of k6.
+//!
+//! A metric names a statistic of the summary: `run.FIELD`, `queue.NAME.FIELD`,
+//! `semaphore.NAME.FIELD` or `task.NAME.FIELD`. Names are checked when the file is compiled,
+//! so a crossed threshold is the only way one can fail at run time.
+
+use std::fmt::Write as _;
+
+use crate::seconds::push_duration;
+use crate::sink::Summary;
+
+/// Whether a metric counts things or measures time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Count,
+    Time,
+}
+
+/// The fields of each kind of metric, and their units.
+pub const RUN_FIELDS: &[(&str, Unit)] = &[("makespan", Unit::Time), ("events", Unit::Count)];
+pub const QUEUE_FIELDS: &[(&str, Unit)] = &[
+    ("puts", Unit::Count),
+    ("gets", Unit::Count),
+    ("left", Unit::Count),
+    ("longest", Unit::Count),
+    ("dropped", Unit::Count),
+    ("blocked-puts", Unit::Count),
+    ("wait.mean", Unit::Time),
+    ("wait.p50", Unit::Time),
+    ("wait.p90", Unit::Time),
+    ("wait.p99", Unit::Time),
+    ("wait.p999", Unit::Time),
+    ("wait.max", Unit::Time),
+    ("put-wait.max", Unit::Time),
+];
+pub const SEMAPHORE_FIELDS: &[(&str, Unit)] =
+    &[("acquisitions", Unit::Count), ("waited", Unit::Count), ("wait.max", Unit::Time), ("abandoned", Unit::Count)];
+pub const TASK_FIELDS: &[(&str, Unit)] = &[
+    ("started", Unit::Count),
+    ("completed", Unit::Count),
+    ("cancelled", Unit::Count),
+    ("failed", Unit::Count),
+    ("lifetime.mean", Unit::Time),
+    ("lifetime.max", Unit::Time),
+];
+
+/// What a metric is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    Run,
+    /// A queue, semaphore or task, by its index in the summary.
+    Queue(usize),
+    Semaphore(usize),
+    Task(usize),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+}
+
+impl Op {
+    pub const ALL: [(&'static str, Op); 6] =
+        [("<=", Op::Le), (">=", Op::Ge), ("==", Op::Eq), ("!=", Op::Ne), ("<", Op::Lt), (">", Op::Gt)];
+
+    fn holds(self, value: f64, bound: f64) -> bool {
+        match self {
+            Op::Lt => value < bound,
+            Op::Le => value <= bound,
+            Op::Gt => value > bound,
+            Op::Ge => value >= bound,
+            Op::Eq => value == bound,
+            Op::Ne => value != bound,
+        }
+    }
+
+    fn text(self) -> &'static str {
+        Op::ALL.iter().find(|(_, op)| *op == self).map_or("?", |(t, _)| t)
+    }
+}
+
+/// One compiled threshold.
+#[derive(Debug, Clone)]
+pub struct Threshold {
+    /// The metric as written, for messages.
+    pub metric: String,
+    pub subject: Subject,
+    pub field: &'static str,
+    pub unit: Unit,
+    pub op: Op,
+    /// Nanoseconds for a time, the count otherwise.
+    pub bound: u64,
+    /// Where the metric's key is in the file, for messages and annotations.
+    pub span: std::ops::Range<usize>,
+}
+
+/// How a threshold fared in one run.
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    pub held: bool,
+    /// `queue.line.wait.p99 = 2.31 s, not < 2 s`, or `... = 1.2 s, < 2 s` when it held.
+    pub message: String,
+    /// Where the threshold is declared in the file.
+    pub span: std::ops::Range<usize>,
+}
+
+impl Threshold {
+    /// The metric's value in `summary`: nanoseconds or a count, as a float for the comparison.
+    /// `None` when the run collected no statistics for it (a failed run, or no items at all for
+    /// a mean or percentile).
+    pub fn value(&self, s: &Summary) -> Option<f64> {
+        let ns = |v: u64| Some(v as f64);
+        match self.subject {
+            Subject::Run => match self.field {
+                "makespan" => ns(s.end),
+                _ => ns(s.events),
+            },
+            Subject::Queue(k) => {
+                let q = s.queues.get(k)?;
+                match self.field {
+                    "puts" => ns(q.puts),
+                    "gets" => ns(q.gets),
+                    "left" => ns(q.left),
+                    "longest" => ns(q.max_len),
+                    "dropped" => ns(q.dropped),
+                    "blocked-puts" => ns(q.blocked_puts),
+                    "wait.mean" => (q.gets > 0).then(|| q.total_wait as f64 / q.gets as f64),
+                    "wait.max" => ns(q.max_wait),
+                    "put-wait.max" => ns(q.max_put_wait),
+                    percentile => {
+                        let quantile = match percentile {
+                            "wait.p50" => 0.5,
+                            "wait.p90" => 0.9,
+                            "wait.p99" => 0.99,
+                            _ => 0.999,
+                        };
+                        q.wait_quantile(quantile).map(|v| v as f64)
+                    }
+                }
+            }
+            Subject::Semaphore(k) => {
+                let m = s.semaphores.get(k)?;
+                match self.field {
+                    "acquisitions" => ns(m.acquisitions),
+                    "waited" => ns(m.waited),
+                    "wait.max" => ns(m.max_wait),
+                    _ => ns(m.abandoned),
+                }
+            }
+            Subject::Task(k) => {
+                let t = s.tasks.get(k)?;
+                let ended = t.completed + t.cancelled + t.failed;
+                match self.field {
+                    "started" => ns(t.started),
+                    "completed" => ns(t.completed),
+                    "cancelled" => ns(t.cancelled),
+                    "failed" => ns(t.failed),
+                    "lifetime.mean" => (ended > 0).then(|| t.total_lifetime as f64 / ended as f64),
+                    _ => ns(t.max_lifetime),
+                }
+            }
+        }
+    }
+
+    /// Checks the threshold against a run's summary. A metric with no value (a mean of nothing)
+    /// does not hold: a threshold is a promise about something that happened.
+    pub fn check(&self, summary: &Summary) -> Verdict {
+        let value = self.value(summary);
+        let held = value.is_some_and(|v| self.op.holds(v, self.bound as f64));
+        let mut message = format!("{} = ", self.metric);
+        match value {
+            None => message.push_str("nothing (no items)"),
+            Some(v) => self.push_value(&mut message, v),
+        }
+        let _ = write!(message, "{} {} ", if held { "," } else { ", not" }, self.op.text());
+        self.push_value(&mut message, self.bound as f64);
+        Verdict { held, message, span: self.span.clone() }
+    }
+
+    fn push_value(&self, out: &mut String, v: f64) {
+        match self.unit {
+            Unit::Count => {
+                let _ = write!(out, "{v}");
+            }
+            Unit::Time => push_duration(out, v.round() as u64),
+        }
+    }
+}
+
+/// Checks every threshold; the verdicts in declaration order.
+pub fn check_all(thresholds: &[Threshold], summary: &Summary) -> Vec<Verdict> {
+    thresholds.iter().map(|t| t.check(summary)).collect()
+}
+
+/// Splits a condition into its comparison and bound: `"< 2s"` → (`<`, `"2s"`).
+pub fn split_condition(text: &str) -> Option<(Op, &str)> {
+    let text = text.trim_start();
+    Op::ALL.iter().find_map(|(sym, op)| text.strip_prefix(sym).map(|rest| (*op, rest.trim())))
+}
+
+/// The metric `text` most likely meant, part by part: the kind, then the name among those of
+/// that kind, then the field. One pass over the names, as for any unknown name, however many
+/// metrics the declarations make possible.
+pub fn suggest(text: &str, queues: &[String], semaphores: &[String], tasks: &[String]) -> Option<String> {
+    use crate::diagnostic::did_you_mean;
+    const KINDS: [&str; 4] = ["run", "queue", "semaphore", "task"];
+    let (kind, rest) = text.split_once('.')?;
+    let kind = if KINDS.contains(&kind) { kind } else { did_you_mean(kind, KINDS)? };
+    let field_of = |field: &str, fields: &[(&'static str, Unit)]| -> Option<&'static str> {
+        let names = fields.iter().map(|(f, _)| *f);
+        fields.iter().map(|(f, _)| *f).find(|f| *f == field).or_else(|| did_you_mean(field, names))
+    };
+    if kind == "run" {
+        return field_of(rest, RUN_FIELDS).map(|f| format!("run.{f}"));
+    }
+    let (names, fields) = match kind {
+        "queue" => (queues, QUEUE_FIELDS),
+        "semaphore" => (semaphores, SEMAPHORE_FIELDS),
+        _ => (tasks, TASK_FIELDS),
+    };
+    let (name, field) = rest.split_once('.')?;
+    let name = match names.iter().find(|n| *n == name) {
+        Some(n) => n.as_str(),
+        None => did_you_mean(name, names.iter().map(String::as_str))?,
+    };
+    field_of(field, fields).map(|f| format!("{kind}.{name}.{f}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conditions_split_on_the_longest_operator() {
+        assert_eq!(split_condition("<= 2s"), Some((Op::Le, "2s")));
+        assert_eq!(split_condition("<2s"), Some((Op::Lt, "2s")));
+        assert_eq!(split_condition(" == 0"), Some((Op::Eq, "0")));
+        assert_eq!(split_condition("!= 1"), Some((Op::Ne, "1")));
+        assert_eq!(split_condition("~ 1"), None);
+    }
+
+    #[test]
+    fn suggestions_fix_each_part() {
+        let names = |n: &[&str]| n.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let (q, s, t) = (names(&["line", "jobs"]), names(&["db"]), names(&["main", "server"]));
+        let suggest = |text| suggest(text, &q, &s, &t);
+        assert_eq!(suggest("queue.lin.wait.p99").as_deref(), Some("queue.line.wait.p99"));
+        assert_eq!(suggest("queue.line.wait.p98").as_deref(), Some("queue.line.wait.p90"));
+        assert_eq!(suggest("queues.jobs.puts").as_deref(), Some("queue.jobs.puts"));
+        assert_eq!(suggest("task.server.faild").as_deref(), Some("task.server.failed"));
+        assert_eq!(suggest("run.makespn").as_deref(), Some("run.makespan"));
+        assert_eq!(suggest("semaphore.db.wait").as_deref(), None);
+        assert_eq!(suggest("thread.x"), None);
+    }
+
+    #[test]
+    fn a_mean_of_nothing_does_not_hold() {
+        let t = Threshold {
+            metric: "queue.q.wait.mean".into(),
+            subject: Subject::Queue(0),
+            field: "wait.mean",
+            unit: Unit::Time,
+            op: Op::Lt,
+            bound: 1_000_000_000,
+            span: 0..1,
+        };
+        let summary = Summary {
+            queues: vec![crate::sink::QueueStats { name: "q".into(), ..Default::default() }],
+            ..Summary::default()
+        };
+        let v = t.check(&summary);
+        assert!(!v.held);
+        assert_eq!(v.message, "queue.q.wait.mean = nothing (no items), not < 1 s");
+    }
+}
