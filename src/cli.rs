@@ -108,6 +108,10 @@ enum Command {
         /// for CI. Off by default.
         #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
         wall_limit: Option<std::time::Duration>,
+        /// Also write the run's statistics as JSON to this file (`-`: standard output, after
+        /// the transcript). Its shape is `scenario schema --summary`.
+        #[arg(long, value_name = "FILE")]
+        summary: Option<PathBuf>,
     },
     /// Check scenario files without running them.
     Check {
@@ -170,6 +174,9 @@ enum Command {
         /// Write it to this file instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// The schema of `run --summary`'s JSON instead of the scenario format's.
+        #[arg(long)]
+        summary: bool,
     },
 }
 
@@ -206,8 +213,15 @@ where
     // Diagnostics go to standard error: colour them when that is a terminal.
     let color_err = cli.color.on(io::IsTerminal::is_terminal(&io::stderr()));
     match cli.command {
-        Command::Run { file, seed, format, output, wall_limit } => {
-            let args = RunArgs { seed, format, output: output.as_deref(), wall_limit, color: color_err };
+        Command::Run { file, seed, format, output, wall_limit, summary } => {
+            let args = RunArgs {
+                seed,
+                summary: summary.as_deref(),
+                format,
+                output: output.as_deref(),
+                wall_limit,
+                color: color_err,
+            };
             run_file(&file, args, stdout, stderr)
         }
         Command::Check { files, deny_warnings } => {
@@ -302,8 +316,8 @@ where
             exit::OK
         }
         Command::Init { dir } => init(&dir, stderr),
-        Command::Schema { output } => {
-            let schema = crate::schema::generate();
+        Command::Schema { output, summary } => {
+            let schema = if summary { crate::schema::summary() } else { crate::schema::generate() };
             match output {
                 Some(path) => write_atomically(&path, schema.as_bytes(), stderr),
                 None => match stdout.write_all(schema.as_bytes()).and_then(|()| stdout.flush()) {
@@ -344,6 +358,7 @@ fn load(path: &Path, color: bool, stderr: &mut dyn Write) -> Result<Scenario, i3
 /// What `scenario run` was asked for, besides the file.
 struct RunArgs<'a> {
     seed: Option<u64>,
+    summary: Option<&'a Path>,
     format: Format,
     output: Option<&'a Path>,
     wall_limit: Option<std::time::Duration>,
@@ -352,7 +367,7 @@ struct RunArgs<'a> {
 }
 
 fn run_file(path: &Path, args: RunArgs<'_>, stdout: Box<dyn Write + Send>, stderr: &mut dyn Write) -> i32 {
-    let RunArgs { seed, format, output, wall_limit, color } = args;
+    let RunArgs { seed, summary: summary_path, format, output, wall_limit, color } = args;
     let scenario = match load(path, color, stderr) {
         Ok(scenario) => scenario,
         Err(code) => return code,
@@ -363,6 +378,11 @@ fn run_file(path: &Path, args: RunArgs<'_>, stdout: Box<dyn Write + Send>, stder
         Some(seed) => scenario.seed(seed),
         None => scenario,
     };
+    // A summary for `-` follows the transcript on standard output, so both share it.
+    let to_stdout = summary_path.is_some_and(|p| p == Path::new("-"));
+    let shared = Shared(std::sync::Arc::new(std::sync::Mutex::new(stdout)));
+    let stdout: Box<dyn Write + Send> = Box::new(shared.clone());
+    let summary_stdout = to_stdout.then_some(shared);
     let (out, file): (Box<dyn Write + Send>, _) = match output {
         None => (stdout, None),
         Some(target) => match Output::open(target, Some(path)).and_then(|o| o.writer().map(|w| (w, o))) {
@@ -374,7 +394,8 @@ fn run_file(path: &Path, args: RunArgs<'_>, stdout: Box<dyn Write + Send>, stder
         },
     };
     let sinks = format.sink_limited(out, scenario.current_limits().max_output_bytes).into_iter().collect();
-    let (summary, written) = scenario.run_into(sinks, !scenario.thresholds().is_empty());
+    let statistics = !scenario.thresholds().is_empty() || summary_path.is_some();
+    let (summary, written) = scenario.run_into(sinks, statistics);
     // The transcript is complete (even for a failed run): put it in place in one step.
     let written = match file {
         Some(file) => file.finish(written),
@@ -391,6 +412,27 @@ fn run_file(path: &Path, args: RunArgs<'_>, stdout: Box<dyn Write + Send>, stder
         }
         Ok(()) => {}
     }
+    let verdicts = scenario.check_thresholds(&summary);
+    if let Some(target) = summary_path {
+        let name = path.display().to_string();
+        let report =
+            crate::report::Report::new(&name, scenario.current_seed(), &summary, scenario.thresholds(), &verdicts);
+        let json = report.to_json();
+        let code = match summary_stdout {
+            Some(mut out) => match out.write_all(json.as_bytes()).and_then(|()| out.flush()) {
+                Ok(()) => exit::OK,
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => exit::OK,
+                Err(e) => {
+                    let _ = writeln!(stderr, "error: cannot write the summary: {e}");
+                    exit::IO
+                }
+            },
+            None => write_atomically(target, json.as_bytes(), stderr),
+        };
+        if code != exit::OK {
+            return code;
+        }
+    }
     match summary.failure {
         Some(failure) => {
             let _ = writeln!(stderr, "error: run failed: {}", failure.message);
@@ -400,7 +442,6 @@ fn run_file(path: &Path, args: RunArgs<'_>, stdout: Box<dyn Write + Send>, stder
             }
         }
         None => {
-            let verdicts = scenario.check_thresholds(&summary);
             let crossed = verdicts.iter().filter(|v| !v.held).count();
             if crossed == 0 {
                 return exit::OK;
@@ -409,6 +450,19 @@ fn run_file(path: &Path, args: RunArgs<'_>, stdout: Box<dyn Write + Send>, stder
             let _ = writeln!(stderr, "error: {crossed} of {} thresholds crossed", verdicts.len());
             exit::THRESHOLD
         }
+    }
+}
+
+/// A writer two owners share: the transcript's sink and, after the run, the summary.
+#[derive(Clone)]
+struct Shared(std::sync::Arc<std::sync::Mutex<Box<dyn Write + Send>>>);
+
+impl Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).flush()
     }
 }
 

@@ -22,6 +22,7 @@ mod format;
 mod lint;
 mod output;
 mod plan;
+pub mod report;
 mod rng;
 mod runtime;
 mod scenario;
@@ -41,6 +42,11 @@ pub use sink::{Format, Summary};
 /// The JSON Schema of scenario files, as `scenario schema` prints it.
 pub fn json_schema() -> String {
     schema::generate()
+}
+
+/// The JSON Schema of `run --summary`'s output, as `scenario schema --summary` prints it.
+pub fn summary_json_schema() -> String {
+    schema::summary()
 }
 
 /// The largest scenario file read, in bytes.

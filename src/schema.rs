@@ -30,6 +30,19 @@ pub fn generate() -> String {
     text
 }
 
+/// The JSON Schema of `run --summary`'s output, as pretty-printed JSON ending with a newline.
+pub fn summary() -> String {
+    let mut schema = SchemaSettings::draft07().into_generator().into_root_schema_for::<crate::report::Report>();
+    schema.insert("title".into(), "scenario run summary".into());
+    schema.insert(
+        "description".into(),
+        "What `scenario run --summary FILE` writes: a run's statistics, times in virtual nanoseconds.".into(),
+    );
+    let mut text = serde_json::to_string_pretty(&schema).expect("a schema is always serializable");
+    text.push('\n');
+    text
+}
+
 /// Adds what serde cannot say about a step: exactly one kind key, and modifiers only with the
 /// kinds they go with. `say` is special: alone it is the kind, beside `sleep`, `put` or `get` a
 /// modifier.

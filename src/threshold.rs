@@ -183,6 +183,13 @@ impl Threshold {
         Verdict { held, message, span: self.span.clone() }
     }
 
+    /// The condition as the summary writes it: `< 2 s`, `== 0`.
+    pub fn condition(&self) -> String {
+        let mut out = format!("{} ", self.op.text());
+        self.push_value(&mut out, self.bound as f64);
+        out
+    }
+
     fn push_value(&self, out: &mut String, v: f64) {
         match self.unit {
             Unit::Count => {

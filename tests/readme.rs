@@ -203,3 +203,24 @@ fn the_thresholds_example_prints_what_the_readme_shows() {
     assert_eq!(String::from_utf8_lossy(&out.stderr), expected);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn the_summary_example_prints_what_the_readme_shows() {
+    let text = readme();
+    let section = &text[text.find("## Output and exit codes").unwrap()..text.find("| exit code |").unwrap()];
+    let shown = blocks(section, "text").into_iter().find(|b| b.contains("--summary")).expect("the example");
+    let lines: Vec<&str> = shown.lines().collect();
+    assert_eq!(lines[0], "$ scenario run --summary summary.json scenarios/mm1.toml > /dev/null");
+    assert_eq!(lines[1], "$ jq .queues[0].wait_ns.p99 summary.json");
+    let dir = std::env::temp_dir().join(format!("scenario-summary-readme-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let summary = dir.join("summary.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_scenario"))
+        .args(["run", "--summary", summary.to_str().unwrap(), "scenarios/mm1.toml"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    assert_eq!(json["queues"][0]["wait_ns"]["p99"].to_string(), lines[2]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
