@@ -110,8 +110,20 @@ enum Command {
         wall_limit: Option<std::time::Duration>,
         /// Also write the run's statistics as JSON to this file (`-`: standard output, after
         /// the transcript). Its shape is `scenario schema --summary`.
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["seeds", "runs"])]
         summary: Option<PathBuf>,
+        /// Run once per seed ("1..1001", "1..=1000" or "1,5,9") and report across the runs:
+        /// means over seeds with 95% intervals, pooled percentiles, failing seeds. Thresholds
+        /// apply to the pooled result.
+        #[arg(long, value_name = "SEEDS", conflicts_with_all = ["seed", "runs", "output", "format"])]
+        seeds: Option<String>,
+        /// Like --seeds, with N seeds counting up from the file's own.
+        #[arg(long, value_name = "N", conflicts_with_all = ["seed", "output", "format"])]
+        runs: Option<u64>,
+        /// With --seeds or --runs: how many runs at once. Default: every core. The report is
+        /// the same whatever the number.
+        #[arg(long, short, value_name = "N")]
+        jobs: Option<usize>,
     },
     /// Check scenario files without running them.
     Check {
@@ -213,7 +225,12 @@ where
     // Diagnostics go to standard error: colour them when that is a terminal.
     let color_err = cli.color.on(io::IsTerminal::is_terminal(&io::stderr()));
     match cli.command {
-        Command::Run { file, seed, format, output, wall_limit, summary } => {
+        Command::Run { file, seed, format, output, wall_limit, summary, seeds, runs, jobs } => {
+            if seeds.is_some() || runs.is_some() {
+                let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+                let color_err = cli.color.on(io::IsTerminal::is_terminal(&io::stderr()));
+                return run_seeds(&file, seeds.as_deref(), runs, jobs, wall_limit, color_err, stdout, stderr);
+            }
             let args = RunArgs {
                 seed,
                 summary: summary.as_deref(),
@@ -451,6 +468,69 @@ fn run_file(path: &Path, args: RunArgs<'_>, stdout: Box<dyn Write + Send>, stder
             exit::THRESHOLD
         }
     }
+}
+
+/// `run --seeds` / `--runs`: every seed, then the report across them.
+#[allow(clippy::too_many_arguments, reason = "the command's options, unpacked once")]
+fn run_seeds(
+    path: &Path,
+    seeds: Option<&str>,
+    runs: Option<u64>,
+    jobs: usize,
+    wall_limit: Option<std::time::Duration>,
+    color: bool,
+    mut stdout: Box<dyn Write + Send>,
+    stderr: &mut dyn Write,
+) -> i32 {
+    let scenario = match load(path, color, stderr) {
+        Ok(scenario) => scenario,
+        Err(code) => return code,
+    };
+    let seeds = match (seeds, runs) {
+        (Some(text), _) => crate::seeds::parse_seeds(text),
+        (None, Some(0)) => Err("--runs must be at least 1".to_owned()),
+        (None, Some(n)) => {
+            let first = scenario.current_seed();
+            let n = n.min(u64::MAX - first);
+            crate::seeds::parse_seeds(&format!("{first}..{}", first + n))
+        }
+        (None, None) => Err("no seeds".to_owned()),
+    };
+    let seeds = match seeds {
+        Ok(seeds) => seeds,
+        Err(e) => {
+            let _ = writeln!(stderr, "error: --seeds: {e}");
+            return exit::USAGE;
+        }
+    };
+    let limits = scenario.current_limits();
+    let scenario = scenario.limits(crate::plan::Limits { wall_limit, ..limits });
+    let summaries = crate::seeds::run_all(&scenario, &seeds, jobs);
+    let pooled = crate::seeds::pool(&summaries);
+    let name = path.display().to_string();
+    let report = crate::seeds::report(&name, &seeds, &summaries, &pooled);
+    if let Err(e) = stdout.write_all(report.as_bytes()).and_then(|()| stdout.flush()) {
+        if e.kind() != io::ErrorKind::BrokenPipe {
+            let _ = writeln!(stderr, "error: cannot write the report: {e}");
+            return exit::IO;
+        }
+    }
+    if summaries.iter().any(|s| s.failure.is_some()) {
+        return exit::RUN_FAILED;
+    }
+    let verdicts = scenario.check_thresholds(&pooled);
+    let crossed = verdicts.iter().filter(|v| !v.held).count();
+    if crossed == 0 {
+        return exit::OK;
+    }
+    let _ = write!(stderr, "{}", scenario.render_crossed(&verdicts));
+    let _ = writeln!(
+        stderr,
+        "error: {crossed} of {} thresholds crossed over {} seeds, pooled",
+        verdicts.len(),
+        seeds.len()
+    );
+    exit::THRESHOLD
 }
 
 /// A writer two owners share: the transcript's sink and, after the run, the summary.

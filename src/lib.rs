@@ -28,6 +28,7 @@ mod runtime;
 mod scenario;
 mod schema;
 mod seconds;
+mod seeds;
 pub mod sink;
 mod template;
 mod testing;

@@ -224,3 +224,15 @@ fn the_summary_example_prints_what_the_readme_shows() {
     assert_eq!(json["queues"][0]["wait_ns"]["p99"].to_string(), lines[2]);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn the_many_seeds_example_prints_what_the_readme_shows() {
+    let text = readme();
+    let section = &text[text.find("### Many seeds").unwrap()..text.find("### Deadlocks").unwrap()];
+    let shown = blocks(section, "text").remove(0);
+    let (command, expected) = shown.split_once('\n').unwrap();
+    let args: Vec<&str> = command.strip_prefix("$ scenario ").unwrap().split(' ').collect();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_scenario")).args(&args).output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+}

@@ -1,0 +1,222 @@
+//! Many seeds: `run --seeds 1..100` runs a scenario once per seed, on several threads (each run
+//! on its own current_thread runtime, as always), and reports across them: for each statistic
+//! the mean over seeds with a 95% confidence interval, and the pooled distribution of every
+//! item of every seed. The runs are gathered in seed order, so the report is the same bytes
+//! whatever the number of jobs.
+
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::scenario::Scenario;
+use crate::seconds::push_duration;
+use crate::sink::Summary;
+
+/// Parses `A..B` (B excluded, as Rust ranges), `A..=B`, or a comma-separated list.
+pub fn parse_seeds(text: &str) -> Result<Vec<u64>, String> {
+    const MAX: u64 = 10_000_000;
+    let number =
+        |s: &str| s.trim().parse::<u64>().map_err(|_| format!("`{}` is not a seed (a whole number)", s.trim()));
+    let seeds: Vec<u64> = if let Some((a, b)) = text.split_once("..=") {
+        let (a, b) = (number(a)?, number(b)?);
+        if b < a || b - a >= MAX {
+            return Err(format!("`{text}` must go up, and hold at most {MAX} seeds"));
+        }
+        (a..=b).collect()
+    } else if let Some((a, b)) = text.split_once("..") {
+        let (a, b) = (number(a)?, number(b)?);
+        if b <= a || b - a > MAX {
+            return Err(format!("`{text}` must go up, and hold at most {MAX} seeds (`..` leaves out its end)"));
+        }
+        (a..b).collect()
+    } else {
+        text.split(',').map(number).collect::<Result<_, _>>()?
+    };
+    if seeds.is_empty() {
+        return Err("no seeds".into());
+    }
+    Ok(seeds)
+}
+
+/// Runs `scenario` once per seed on `jobs` threads; the summaries in seed order.
+pub fn run_all(scenario: &Scenario, seeds: &[u64], jobs: usize) -> Vec<Summary> {
+    let jobs = jobs.clamp(1, seeds.len().max(1));
+    let next = AtomicUsize::new(0);
+    let results: Vec<Mutex<Option<Summary>>> = seeds.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            let scenario = scenario.clone();
+            let (next, results) = (&next, &results);
+            scope.spawn(move || {
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&seed) = seeds.get(k) else { break };
+                    let summary = scenario.clone().seed(seed).run_with(Vec::new(), true);
+                    *results[k].lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(summary);
+                }
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|r| r.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner).unwrap_or_default())
+        .collect()
+}
+
+/// Every item of every run in one summary: counts and totals added, maxima taken, histograms
+/// merged (exactly). `end` and `events` are the largest and the total.
+pub fn pool(summaries: &[Summary]) -> Summary {
+    let mut pooled = summaries.first().cloned().unwrap_or_default();
+    pooled.failure = None;
+    for s in summaries.iter().skip(1) {
+        pooled.end = pooled.end.max(s.end);
+        pooled.events += s.events;
+        for (p, q) in pooled.queues.iter_mut().zip(&s.queues) {
+            p.puts += q.puts;
+            p.gets += q.gets;
+            p.left += q.left;
+            p.max_len = p.max_len.max(q.max_len);
+            p.total_wait += q.total_wait;
+            p.max_wait = p.max_wait.max(q.max_wait);
+            // Histograms that grow as needed always take another's values.
+            let _ = p.waits.0.add(&q.waits.0);
+            p.dropped += q.dropped;
+            p.blocked_puts += q.blocked_puts;
+            p.max_put_wait = p.max_put_wait.max(q.max_put_wait);
+        }
+        for (p, q) in pooled.semaphores.iter_mut().zip(&s.semaphores) {
+            p.acquisitions += q.acquisitions;
+            p.waited += q.waited;
+            p.max_wait = p.max_wait.max(q.max_wait);
+            p.abandoned += q.abandoned;
+        }
+        for (p, q) in pooled.tasks.iter_mut().zip(&s.tasks) {
+            p.started += q.started;
+            p.completed += q.completed;
+            p.cancelled += q.cancelled;
+            p.failed += q.failed;
+            p.total_lifetime += q.total_lifetime;
+            p.max_lifetime = p.max_lifetime.max(q.max_lifetime);
+        }
+    }
+    pooled
+}
+
+/// The mean of `values` and the half-width of its 95% confidence interval (Student's t; none
+/// for fewer than two values).
+pub fn mean_interval(values: &[f64]) -> (f64, Option<f64>) {
+    let n = values.len();
+    let mean = values.iter().sum::<f64>() / n.max(1) as f64;
+    if n < 2 {
+        return (mean, None);
+    }
+    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    (mean, Some(t_975(n - 1) * (var / n as f64).sqrt()))
+}
+
+/// The 97.5% quantile of Student's t with `df` degrees of freedom (two-sided 95%), from the
+/// standard table; 1.96 (the normal's) beyond it.
+fn t_975(df: usize) -> f64 {
+    const TABLE: [f64; 30] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
+        2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+    ];
+    match df {
+        0 => f64::NAN,
+        1..=30 => TABLE[df - 1],
+        31..=40 => 2.021,
+        41..=60 => 2.000,
+        61..=120 => 1.980,
+        _ => 1.960,
+    }
+}
+
+/// The text report across seeds.
+pub fn report(file: &str, seeds: &[u64], summaries: &[Summary], pooled: &Summary) -> String {
+    let mut out = String::new();
+    let failed: Vec<(u64, &Summary)> =
+        seeds.iter().copied().zip(summaries).filter(|(_, s)| s.failure.is_some()).collect();
+    let _ = writeln!(
+        out,
+        "{} runs of {file}: {} completed, {} failed",
+        seeds.len(),
+        seeds.len() - failed.len(),
+        failed.len()
+    );
+    let ok: Vec<&Summary> = summaries.iter().filter(|s| s.failure.is_none()).collect();
+    // A mean over seeds, with its 95% interval when there are two or more.
+    let time = |out: &mut String, label: &str, values: Vec<f64>| {
+        if values.is_empty() {
+            return;
+        }
+        let (mean, half) = mean_interval(&values);
+        let _ = write!(out, "{label}mean ");
+        push_duration(out, mean.round() as u64);
+        if let Some(h) = half {
+            out.push_str(" ± ");
+            push_duration(out, h.round() as u64);
+        }
+    };
+    if !ok.is_empty() {
+        time(&mut out, "makespan: ", ok.iter().map(|s| s.end as f64).collect());
+        out.push_str(" (± is the 95% interval of the mean over seeds)\n");
+    }
+    for (k, q) in pooled.queues.iter().enumerate() {
+        let _ = write!(out, "queue {}: {} got; wait", q.name, q.gets);
+        let means: Vec<f64> = ok
+            .iter()
+            .filter_map(|s| s.queues.get(k))
+            .filter(|q| q.gets > 0)
+            .map(|q| q.total_wait as f64 / q.gets as f64)
+            .collect();
+        time(&mut out, " ", means);
+        if let Some(p50) = q.wait_quantile(0.5) {
+            out.push_str("; pooled p50 ");
+            push_duration(&mut out, p50);
+            for (name, quantile) in [("p90", 0.9), ("p99", 0.99)] {
+                let _ = write!(out, ", {name} ");
+                push_duration(&mut out, q.wait_quantile(quantile).unwrap_or(0));
+            }
+            out.push_str(", max ");
+            push_duration(&mut out, q.max_wait);
+        }
+        out.push('\n');
+    }
+    for t in &pooled.tasks {
+        let _ = writeln!(
+            out,
+            "task {}: {} started, {} completed, {} cancelled, {} failed",
+            t.name, t.started, t.completed, t.cancelled, t.failed
+        );
+    }
+    for (seed, s) in failed {
+        let message = s.failure.as_ref().map_or("", |f| f.message.lines().next().unwrap_or(""));
+        let _ = writeln!(out, "seed {seed} failed: {message}\n  replay: scenario run {file} --seed {seed}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_are_ranges_or_lists() {
+        assert_eq!(parse_seeds("1..4"), Ok(vec![1, 2, 3]));
+        assert_eq!(parse_seeds("1..=3"), Ok(vec![1, 2, 3]));
+        assert_eq!(parse_seeds("7, 3,5"), Ok(vec![7, 3, 5]));
+        assert!(parse_seeds("3..1").is_err());
+        assert!(parse_seeds("1..1").is_err());
+        assert!(parse_seeds("a..3").is_err());
+        assert!(parse_seeds("0..=18446744073709551615").is_err());
+    }
+
+    #[test]
+    fn the_interval_uses_students_t() {
+        let (mean, half) = mean_interval(&[1.0, 2.0, 3.0]);
+        assert_eq!(mean, 2.0);
+        // s = 1, n = 3: 4.303 / sqrt(3).
+        assert!((half.unwrap() - 4.303 / 3f64.sqrt()).abs() < 1e-12);
+        assert_eq!(mean_interval(&[5.0]), (5.0, None));
+    }
+}

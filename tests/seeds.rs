@@ -1,0 +1,111 @@
+//! `run --seeds` and `--runs`: one run per seed, reported across them, the same bytes whatever
+//! the number of jobs; failing seeds named with the command that replays them.
+
+use std::process::Command;
+
+fn scenario(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_scenario")).args(args).output().unwrap();
+    (out.status.code().unwrap(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+}
+
+#[test]
+fn the_report_is_the_same_bytes_whatever_the_number_of_jobs() {
+    let (code, one, err) = scenario(&["run", "--seeds", "1..=40", "--jobs", "1", "scenarios/mmc.toml"]);
+    assert_eq!(code, 0, "{err}");
+    for jobs in ["2", "7"] {
+        let (code, many, _) = scenario(&["run", "--seeds", "1..=40", "--jobs", jobs, "scenarios/mmc.toml"]);
+        assert_eq!((code, &many), (0, &one), "--jobs {jobs}");
+    }
+    assert!(one.starts_with("40 runs of scenarios/mmc.toml: 40 completed, 0 failed\n"), "{one}");
+    // --runs N counts up from the file's seed (mmc.toml's is 1).
+    let (_, runs, _) = scenario(&["run", "--runs", "40", "--jobs", "2", "scenarios/mmc.toml"]);
+    assert_eq!(runs, one);
+}
+
+#[test]
+fn the_mm1_mean_wait_and_p99_over_seeds_agree_with_the_theory() {
+    // mm1.toml: rho = 0.5, Wq = 0.5 s. Its 50 customers start from an empty line, which
+    // biases a short run's mean low (400 seeds of 50 give 0.465 ± 0.032 s); 2000 customers a
+    // run make the start negligible. 40 seeds; the interval must hold 0.5 s.
+    let dir = std::env::temp_dir().join(format!("scenario-seeds-mm1-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("mm1.toml");
+    let mm1 = std::fs::read_to_string("scenarios/mm1.toml").unwrap();
+    assert!(mm1.contains("total = 50\n"));
+    std::fs::write(&file, mm1.replace("total = 50\n", "total = 2000\n")).unwrap();
+    let (code, out, err) = scenario(&["run", "--seeds", "1..=40", file.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(code, 0, "{err}");
+    let line = out.lines().find(|l| l.starts_with("queue line:")).unwrap();
+    let number = |after: &str| -> f64 {
+        let rest = &line[line.find(after).unwrap() + after.len()..];
+        rest.split(' ').next().unwrap().parse().unwrap()
+    };
+    let (mean, half) = (number("wait mean "), number(" ± "));
+    assert!((mean - half..=mean + half).contains(&0.5), "{line}");
+    assert!(half < 0.05, "{line}");
+    assert!(line.contains("80000 got"), "{line}");
+    // And the pooled p99 against its closed form: P(Wq > t) = rho e^-(mu - lambda) t, so
+    // p99 = ln(rho / 0.01) / (mu - lambda) = ln 50 s = 3.912 s.
+    let p99 = number("p99 ");
+    assert!((p99 / 50f64.ln() - 1.0).abs() < 0.03, "p99 {p99} s against {} s: {line}", 50f64.ln());
+}
+
+#[test]
+fn failing_seeds_are_listed_with_the_command_that_replays_them() {
+    let dir = std::env::temp_dir().join(format!("scenario-seeds-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("flaky.toml");
+    std::fs::write(&file, "[main]\nsteps = [{ sleep = \"1s\" }, { fail = \"boom\", probability = 0.3 }]\n").unwrap();
+    let file = file.to_str().unwrap();
+    let (code, out, _) = scenario(&["run", "--seeds", "1..=20", file]);
+    assert_eq!(code, 4, "{out}");
+    let failed: Vec<&str> = out.lines().filter(|l| l.starts_with("seed ")).collect();
+    assert!(!failed.is_empty() && failed.len() < 20, "{out}");
+    assert!(
+        out.contains(&format!("20 runs of {file}: {} completed, {} failed", 20 - failed.len(), failed.len())),
+        "{out}"
+    );
+    // Each replay command fails as reported, and a seed not listed completes.
+    for line in out.lines().filter_map(|l| l.strip_prefix("  replay: scenario ")) {
+        let args: Vec<&str> = line.split(' ').collect();
+        let (code, _, err) = scenario(&args);
+        assert_eq!(code, 4, "{line}: {err}");
+        assert!(err.contains("boom"), "{err}");
+    }
+    let listed: Vec<u64> = failed.iter().map(|l| l.split(' ').nth(1).unwrap().parse().unwrap()).collect();
+    let fine = (1..=20).find(|s| !listed.contains(s)).unwrap().to_string();
+    assert_eq!(scenario(&["run", "--seed", &fine, file]).0, 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn thresholds_apply_to_the_pooled_runs() {
+    let dir = std::env::temp_dir().join(format!("scenario-seeds-th-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("t.toml");
+    let mm1 = std::fs::read_to_string("scenarios/mm1.toml").unwrap();
+    std::fs::write(
+        &file,
+        format!("{mm1}\n[thresholds]\n\"queue.line.gets\" = \"== 1000\"\n\"queue.line.wait.p99\" = \"< 1s\"\n"),
+    )
+    .unwrap();
+    let (code, _, err) = scenario(&["run", "--seeds", "1..=20", file.to_str().unwrap()]);
+    assert_eq!(code, 7, "{err}");
+    // 20 seeds of 50 customers: the count threshold holds on the pooled 1000 gets.
+    assert!(!err.contains("queue.line.gets"), "{err}");
+    assert!(err.contains("threshold crossed: queue.line.wait.p99 = "), "{err}");
+    assert!(err.ends_with("error: 1 of 2 thresholds crossed over 20 seeds, pooled\n"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn bad_seeds_are_usage_errors() {
+    for seeds in ["5..2", "1..1", "x", "1..=99999999999"] {
+        let (code, _, err) = scenario(&["run", "--seeds", seeds, "scenarios/mm1.toml"]);
+        assert_eq!(code, 2, "{seeds}: {err}");
+        assert!(err.starts_with("error: --seeds: "), "{err}");
+    }
+    let (code, _, _) = scenario(&["run", "--seeds", "1..3", "--seed", "4", "scenarios/mm1.toml"]);
+    assert_eq!(code, 2);
+}
