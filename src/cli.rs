@@ -505,17 +505,16 @@ fn run_seeds(
     };
     let limits = scenario.current_limits();
     let scenario = scenario.limits(crate::plan::Limits { wall_limit, ..limits });
-    let summaries = crate::seeds::run_all(&scenario, &seeds, jobs);
-    let pooled = crate::seeds::pool(&summaries);
+    let (runs, pooled) = crate::seeds::run_all(&scenario, &seeds, jobs);
     let name = path.display().to_string();
-    let report = crate::seeds::report(&name, &seeds, &summaries, &pooled);
+    let report = crate::seeds::report(&name, &seeds, &runs, &pooled);
     if let Err(e) = stdout.write_all(report.as_bytes()).and_then(|()| stdout.flush()) {
         if e.kind() != io::ErrorKind::BrokenPipe {
             let _ = writeln!(stderr, "error: cannot write the report: {e}");
             return exit::IO;
         }
     }
-    if summaries.iter().any(|s| s.failure.is_some()) {
+    if runs.iter().any(|s| s.failure.is_some()) {
         return exit::RUN_FAILED;
     }
     let verdicts = scenario.check_thresholds(&pooled);

@@ -38,68 +38,103 @@ pub fn parse_seeds(text: &str) -> Result<Vec<u64>, String> {
     Ok(seeds)
 }
 
-/// Runs `scenario` once per seed on `jobs` threads; the summaries in seed order.
-pub fn run_all(scenario: &Scenario, seeds: &[u64], jobs: usize) -> Vec<Summary> {
-    let jobs = jobs.clamp(1, seeds.len().max(1));
-    let next = AtomicUsize::new(0);
-    let results: Vec<Mutex<Option<Summary>>> = seeds.iter().map(|_| Mutex::new(None)).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..jobs {
-            let scenario = scenario.clone();
-            let (next, results) = (&next, &results);
-            scope.spawn(move || {
-                loop {
-                    let k = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&seed) = seeds.get(k) else { break };
-                    let summary = scenario.clone().seed(seed).run_with(Vec::new(), true);
-                    *results[k].lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(summary);
-                }
-            });
-        }
-    });
-    results
-        .into_iter()
-        .map(|r| r.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner).unwrap_or_default())
-        .collect()
+/// What the report needs of one seed's run, kept per seed: a few numbers, not its histograms.
+#[derive(Debug, Clone, Default)]
+pub struct SeedRun {
+    pub end: u64,
+    pub failure: Option<crate::event::Failure>,
+    /// Per queue, the mean wait (nanoseconds) if anything was got.
+    pub queue_means: Vec<Option<f64>>,
 }
 
-/// Every item of every run in one summary: counts and totals added, maxima taken, histograms
-/// merged (exactly). `end` and `events` are the largest and the total.
-pub fn pool(summaries: &[Summary]) -> Summary {
-    let mut pooled = summaries.first().cloned().unwrap_or_default();
-    pooled.failure = None;
-    for s in summaries.iter().skip(1) {
-        pooled.end = pooled.end.max(s.end);
-        pooled.events += s.events;
-        for (p, q) in pooled.queues.iter_mut().zip(&s.queues) {
-            p.puts += q.puts;
-            p.gets += q.gets;
-            p.left += q.left;
-            p.max_len = p.max_len.max(q.max_len);
-            p.total_wait += q.total_wait;
-            p.max_wait = p.max_wait.max(q.max_wait);
-            // Histograms that grow as needed always take another's values.
-            let _ = p.waits.0.add(&q.waits.0);
-            p.dropped += q.dropped;
-            p.blocked_puts += q.blocked_puts;
-            p.max_put_wait = p.max_put_wait.max(q.max_put_wait);
-        }
-        for (p, q) in pooled.semaphores.iter_mut().zip(&s.semaphores) {
-            p.acquisitions += q.acquisitions;
-            p.waited += q.waited;
-            p.max_wait = p.max_wait.max(q.max_wait);
-            p.abandoned += q.abandoned;
-        }
-        for (p, q) in pooled.tasks.iter_mut().zip(&s.tasks) {
-            p.started += q.started;
-            p.completed += q.completed;
-            p.cancelled += q.cancelled;
-            p.failed += q.failed;
-            p.total_lifetime += q.total_lifetime;
-            p.max_lifetime = p.max_lifetime.max(q.max_lifetime);
+impl SeedRun {
+    fn of(s: &Summary) -> Self {
+        SeedRun {
+            end: s.end,
+            failure: s.failure.clone(),
+            queue_means: s.queues.iter().map(|q| (q.gets > 0).then(|| q.total_wait as f64 / q.gets as f64)).collect(),
         }
     }
-    pooled
+}
+
+/// Runs `scenario` once per seed on `jobs` threads. Returns each seed's run, in seed order,
+/// and the pooled summary of all of them. Each thread folds its runs into a pool of its own as
+/// they end, and the pools are merged at the end: every part of pooling is a sum, a maximum or
+/// a histogram's counts added, which give the same result in any order, so memory stays at a
+/// summary per thread and the result does not depend on `jobs`.
+pub fn run_all(scenario: &Scenario, seeds: &[u64], jobs: usize) -> (Vec<SeedRun>, Summary) {
+    let jobs = jobs.clamp(1, seeds.len().max(1));
+    let next = AtomicUsize::new(0);
+    let results: Vec<Mutex<SeedRun>> = seeds.iter().map(|_| Mutex::new(SeedRun::default())).collect();
+    let pools: Vec<Option<Summary>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..jobs)
+            .map(|_| {
+                let scenario = scenario.clone();
+                let (next, results) = (&next, &results);
+                scope.spawn(move || {
+                    let mut pool: Option<Summary> = None;
+                    loop {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&seed) = seeds.get(k) else { break };
+                        let summary = scenario.clone().seed(seed).run_with(Vec::new(), true);
+                        *results[k].lock().unwrap_or_else(std::sync::PoisonError::into_inner) = SeedRun::of(&summary);
+                        match &mut pool {
+                            None => pool = Some(summary),
+                            Some(p) => add(p, &summary),
+                        }
+                    }
+                    pool
+                })
+            })
+            .collect();
+        // A worker that panicked is a bug; its seeds then show as default (empty) runs.
+        workers.into_iter().map(|w| w.join().unwrap_or_default()).collect()
+    });
+    let mut pooled: Option<Summary> = None;
+    for pool in pools.into_iter().flatten() {
+        match &mut pooled {
+            None => pooled = Some(pool),
+            Some(p) => add(p, &pool),
+        }
+    }
+    let mut pooled = pooled.unwrap_or_default();
+    pooled.failure = None;
+    let runs = results.into_iter().map(|r| r.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner)).collect();
+    (runs, pooled)
+}
+
+/// Adds `s`'s items to `pooled`: counts and totals added, maxima taken, histograms merged
+/// (exactly). `end` is the largest, `events` the total.
+fn add(pooled: &mut Summary, s: &Summary) {
+    pooled.end = pooled.end.max(s.end);
+    pooled.events += s.events;
+    for (p, q) in pooled.queues.iter_mut().zip(&s.queues) {
+        p.puts += q.puts;
+        p.gets += q.gets;
+        p.left += q.left;
+        p.max_len = p.max_len.max(q.max_len);
+        p.total_wait += q.total_wait;
+        p.max_wait = p.max_wait.max(q.max_wait);
+        // Histograms that grow as needed always take another's values.
+        let _ = p.waits.0.add(&q.waits.0);
+        p.dropped += q.dropped;
+        p.blocked_puts += q.blocked_puts;
+        p.max_put_wait = p.max_put_wait.max(q.max_put_wait);
+    }
+    for (p, q) in pooled.semaphores.iter_mut().zip(&s.semaphores) {
+        p.acquisitions += q.acquisitions;
+        p.waited += q.waited;
+        p.max_wait = p.max_wait.max(q.max_wait);
+        p.abandoned += q.abandoned;
+    }
+    for (p, q) in pooled.tasks.iter_mut().zip(&s.tasks) {
+        p.started += q.started;
+        p.completed += q.completed;
+        p.cancelled += q.cancelled;
+        p.failed += q.failed;
+        p.total_lifetime += q.total_lifetime;
+        p.max_lifetime = p.max_lifetime.max(q.max_lifetime);
+    }
 }
 
 /// The mean of `values` and the half-width of its 95% confidence interval (Student's t; none
@@ -132,10 +167,9 @@ fn t_975(df: usize) -> f64 {
 }
 
 /// The text report across seeds.
-pub fn report(file: &str, seeds: &[u64], summaries: &[Summary], pooled: &Summary) -> String {
+pub fn report(file: &str, seeds: &[u64], runs: &[SeedRun], pooled: &Summary) -> String {
     let mut out = String::new();
-    let failed: Vec<(u64, &Summary)> =
-        seeds.iter().copied().zip(summaries).filter(|(_, s)| s.failure.is_some()).collect();
+    let failed: Vec<(u64, &SeedRun)> = seeds.iter().copied().zip(runs).filter(|(_, s)| s.failure.is_some()).collect();
     let _ = writeln!(
         out,
         "{} runs of {file}: {} completed, {} failed",
@@ -143,7 +177,7 @@ pub fn report(file: &str, seeds: &[u64], summaries: &[Summary], pooled: &Summary
         seeds.len() - failed.len(),
         failed.len()
     );
-    let ok: Vec<&Summary> = summaries.iter().filter(|s| s.failure.is_none()).collect();
+    let ok: Vec<&SeedRun> = runs.iter().filter(|s| s.failure.is_none()).collect();
     // A mean over seeds, with its 95% interval when there are two or more.
     let time = |out: &mut String, label: &str, values: Vec<f64>| {
         if values.is_empty() {
@@ -163,12 +197,7 @@ pub fn report(file: &str, seeds: &[u64], summaries: &[Summary], pooled: &Summary
     }
     for (k, q) in pooled.queues.iter().enumerate() {
         let _ = write!(out, "queue {}: {} got; wait", q.name, q.gets);
-        let means: Vec<f64> = ok
-            .iter()
-            .filter_map(|s| s.queues.get(k))
-            .filter(|q| q.gets > 0)
-            .map(|q| q.total_wait as f64 / q.gets as f64)
-            .collect();
+        let means: Vec<f64> = ok.iter().filter_map(|s| s.queue_means.get(k).copied().flatten()).collect();
         time(&mut out, " ", means);
         if let Some(p50) = q.wait_quantile(0.5) {
             out.push_str("; pooled p50 ");
