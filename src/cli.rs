@@ -110,7 +110,7 @@ enum Command {
         wall_limit: Option<std::time::Duration>,
         /// Also write the run's statistics as JSON to this file (`-`: standard output, after
         /// the transcript). Its shape is `scenario schema --summary`.
-        #[arg(long, value_name = "FILE", conflicts_with_all = ["seeds", "runs"])]
+        #[arg(long, value_name = "FILE")]
         summary: Option<PathBuf>,
         /// Run once per seed ("1..1001", "1..=1000" or "1,5,9") and report across the runs:
         /// means over seeds with 95% intervals, pooled percentiles, failing seeds. Thresholds
@@ -229,7 +229,8 @@ where
             if seeds.is_some() || runs.is_some() {
                 let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
                 let color_err = cli.color.on(io::IsTerminal::is_terminal(&io::stderr()));
-                return run_seeds(&file, seeds.as_deref(), runs, jobs, wall_limit, color_err, stdout, stderr);
+                let many = Many { seeds: seeds.as_deref(), runs, jobs, summary: summary.as_deref() };
+                return run_seeds(&file, many, wall_limit, color_err, stdout, stderr);
             }
             let args = RunArgs {
                 seed,
@@ -470,18 +471,24 @@ fn run_file(path: &Path, args: RunArgs<'_>, stdout: Box<dyn Write + Send>, stder
     }
 }
 
-/// `run --seeds` / `--runs`: every seed, then the report across them.
-#[allow(clippy::too_many_arguments, reason = "the command's options, unpacked once")]
-fn run_seeds(
-    path: &Path,
-    seeds: Option<&str>,
+/// What `run --seeds` / `--runs` is asked for.
+struct Many<'a> {
+    seeds: Option<&'a str>,
     runs: Option<u64>,
     jobs: usize,
+    summary: Option<&'a Path>,
+}
+
+/// `run --seeds` / `--runs`: every seed, then the report across them.
+fn run_seeds(
+    path: &Path,
+    many: Many<'_>,
     wall_limit: Option<std::time::Duration>,
     color: bool,
     mut stdout: Box<dyn Write + Send>,
     stderr: &mut dyn Write,
 ) -> i32 {
+    let Many { seeds, runs, jobs, summary } = many;
     let scenario = match load(path, color, stderr) {
         Ok(scenario) => scenario,
         Err(code) => return code,
@@ -508,7 +515,22 @@ fn run_seeds(
     let (runs, pooled) = crate::seeds::run_all(&scenario, &seeds, jobs);
     let name = path.display().to_string();
     let report = crate::seeds::report(&name, &seeds, &runs, &pooled);
-    if let Err(e) = stdout.write_all(report.as_bytes()).and_then(|()| stdout.flush()) {
+    let verdicts = scenario.check_thresholds(&pooled);
+    // With `--summary -`, the JSON follows the text report on standard output.
+    let mut text = report;
+    if let Some(target) = summary {
+        let json =
+            crate::report::Report::across(&name, &seeds, &runs, &pooled, scenario.thresholds(), &verdicts).to_json();
+        if target == Path::new("-") {
+            text.push_str(&json);
+        } else {
+            let code = write_atomically(target, json.as_bytes(), stderr);
+            if code != exit::OK {
+                return code;
+            }
+        }
+    }
+    if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
         if e.kind() != io::ErrorKind::BrokenPipe {
             let _ = writeln!(stderr, "error: cannot write the report: {e}");
             return exit::IO;
@@ -517,7 +539,6 @@ fn run_seeds(
     if runs.iter().any(|s| s.failure.is_some()) {
         return exit::RUN_FAILED;
     }
-    let verdicts = scenario.check_thresholds(&pooled);
     let crossed = verdicts.iter().filter(|v| !v.held).count();
     if crossed == 0 {
         return exit::OK;

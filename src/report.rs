@@ -22,7 +22,14 @@ pub struct Report {
     pub version: u32,
     /// The scenario file, as given on the command line.
     pub scenario: String,
+    /// The seed of the run; with `--seeds`, the first.
     pub seed: u64,
+    /// How many runs the statistics pool: 1, or one per seed with `--seeds`.
+    pub runs: u64,
+    /// With `--seeds`: the seeds whose run failed, in order.
+    pub failed_seeds: Vec<u64>,
+    /// With `--seeds`: means over the seeds that completed, with 95% intervals.
+    pub across_seeds: Option<AcrossSeeds>,
     /// `"completed"`, `"failed"` (a task failure or a limit) or `"deadlock"`.
     pub outcome: &'static str,
     /// Why the run failed, when it did.
@@ -37,6 +44,22 @@ pub struct Report {
     pub tasks: Vec<TaskReport>,
     /// The file's thresholds, in its order, each with the value it was checked against.
     pub thresholds: Vec<ThresholdReport>,
+}
+
+/// The mean of a statistic over seeds, and the half-width of its 95% interval (Student's t;
+/// `null` with fewer than two seeds).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct MeanOverSeeds {
+    pub mean: f64,
+    pub interval: Option<f64>,
+}
+
+/// Means over the seeds that completed.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct AcrossSeeds {
+    pub makespan_ns: Option<MeanOverSeeds>,
+    /// Per queue, in order: the mean over seeds of each seed's mean wait, in nanoseconds.
+    pub queue_wait_mean_ns: Vec<Option<MeanOverSeeds>>,
 }
 
 /// A distribution of durations, in nanoseconds.
@@ -119,6 +142,9 @@ impl Report {
             version: VERSION,
             scenario: scenario.to_owned(),
             seed,
+            runs: 1,
+            failed_seeds: Vec::new(),
+            across_seeds: None,
             outcome,
             failure,
             makespan_ns: summary.end,
@@ -182,6 +208,39 @@ impl Report {
                 })
                 .collect(),
         }
+    }
+
+    /// The report of many seeds: the pooled summary, and what each seed's run left.
+    pub(crate) fn across(
+        scenario: &str,
+        seeds: &[u64],
+        runs: &[crate::seeds::SeedRun],
+        pooled: &Summary,
+        thresholds: &[Threshold],
+        verdicts: &[Verdict],
+    ) -> Self {
+        let mut report = Report::new(scenario, seeds.first().copied().unwrap_or(0), pooled, thresholds, verdicts);
+        report.runs = seeds.len() as u64;
+        report.failed_seeds = seeds.iter().zip(runs).filter(|(_, r)| r.failure.is_some()).map(|(s, _)| *s).collect();
+        if let Some((seed, run)) = seeds.iter().zip(runs).find(|(_, r)| r.failure.is_some()) {
+            let f = run.failure.as_ref();
+            report.outcome = if f.is_some_and(|f| f.kind == FailureKind::Deadlock) { "deadlock" } else { "failed" };
+            report.failure = f.map(|f| format!("seed {seed}: {}", f.message));
+        }
+        let ok: Vec<&crate::seeds::SeedRun> = runs.iter().filter(|r| r.failure.is_none()).collect();
+        let over = |values: Vec<f64>| {
+            (!values.is_empty()).then(|| {
+                let (mean, interval) = crate::seeds::mean_interval(&values);
+                MeanOverSeeds { mean, interval }
+            })
+        };
+        report.across_seeds = Some(AcrossSeeds {
+            makespan_ns: over(ok.iter().map(|r| r.end as f64).collect()),
+            queue_wait_mean_ns: (0..pooled.queues.len())
+                .map(|k| over(ok.iter().filter_map(|r| r.queue_means.get(k).copied().flatten()).collect()))
+                .collect(),
+        });
+        report
     }
 
     /// The report as pretty-printed JSON, ending with a newline.

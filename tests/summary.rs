@@ -118,3 +118,43 @@ fn thresholds_are_in_the_summary_with_their_values() {
     assert_eq!(t[1]["value"].as_f64(), json["makespan_ns"].as_f64());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn many_seeds_write_one_pooled_summary_with_means_over_seeds() {
+    let schema: Value = serde_json::from_str(&scenario::summary_json_schema()).unwrap();
+    let validator = jsonschema::draft7::new(&schema).unwrap();
+    let dir = scratch("seeds");
+    let (a, b) = (dir.join("a.json"), dir.join("b.json"));
+    for (out, jobs) in [(&a, "1"), (&b, "2")] {
+        let args =
+            ["run", "--seeds", "1..=10", "--jobs", jobs, "--summary", out.to_str().unwrap(), "scenarios/mm1.toml"];
+        let (code, text, err) = run(&args);
+        assert_eq!(code, 0, "{err}");
+        assert!(text.starts_with("10 runs of scenarios/mm1.toml"), "{text}");
+    }
+    let text = std::fs::read_to_string(&a).unwrap();
+    assert_eq!(text, std::fs::read_to_string(&b).unwrap(), "the summary must not depend on --jobs");
+    let json: Value = serde_json::from_str(&text).unwrap();
+    assert!(validator.iter_errors(&json).next().is_none(), "{json}");
+    assert_eq!((json["runs"].as_u64(), json["seed"].as_u64()), (Some(10), Some(1)));
+    assert_eq!(json["queues"][0]["gets"].as_u64(), Some(500), "10 seeds of 50 customers, pooled");
+    let across = &json["across_seeds"];
+    assert!(across["makespan_ns"]["interval"].as_f64().unwrap() > 0.0, "{across}");
+    assert!(across["queue_wait_mean_ns"][0]["mean"].as_f64().unwrap() > 0.0, "{across}");
+    // A single run says so.
+    let (_, one, _) = run(&["run", "-o", "/dev/null", "--summary", "-", "scenarios/countasync.toml"]);
+    let one: Value = serde_json::from_str(&one).unwrap();
+    assert_eq!((one["runs"].as_u64(), &one["across_seeds"]), (Some(1), &Value::Null));
+
+    // Failing seeds are listed, and the summary says the run failed.
+    let file = dir.join("flaky.toml");
+    std::fs::write(&file, "[main]\nsteps = [{ sleep = \"1s\" }, { fail = \"boom\", probability = 0.3 }]\n").unwrap();
+    let (code, _, _) = run(&["run", "--seeds", "1..=20", "--summary", a.to_str().unwrap(), file.to_str().unwrap()]);
+    assert_eq!(code, 4);
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(&a).unwrap()).unwrap();
+    let failed = json["failed_seeds"].as_array().unwrap();
+    assert!(!failed.is_empty() && failed.len() < 20, "{json}");
+    assert_eq!(json["outcome"], "failed");
+    assert!(json["failure"].as_str().unwrap().starts_with(&format!("seed {}: ", failed[0])), "{json}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
