@@ -515,7 +515,31 @@ fn run_seeds(
     let (runs, pooled) = crate::seeds::run_all(&scenario, &seeds, jobs);
     let name = path.display().to_string();
     let report = crate::seeds::report(&name, &seeds, &runs, &pooled);
-    let verdicts = scenario.check_thresholds(&pooled);
+    // Pooled thresholds on the pool; `every-seed.` ones held if no seed crossed them.
+    let verdicts: Vec<crate::threshold::Verdict> = scenario
+        .thresholds()
+        .iter()
+        .enumerate()
+        .map(|(k, t)| {
+            if t.every_seed {
+                let crossed: Vec<String> = seeds
+                    .iter()
+                    .zip(&runs)
+                    .filter(|(_, r)| r.crossed.iter().any(|(i, _)| *i == k))
+                    .map(|(s, _)| s.to_string())
+                    .collect();
+                let held = crossed.is_empty();
+                let message = if held {
+                    format!("{}: every seed held", t.metric)
+                } else {
+                    format!("{}: crossed on seeds {}", t.metric, crossed.join(", "))
+                };
+                crate::threshold::Verdict { held, message, span: t.span.clone() }
+            } else {
+                t.check(&pooled)
+            }
+        })
+        .collect();
     // With `--summary -`, the JSON follows the text report on standard output.
     let mut text = report;
     if let Some(target) = summary {
@@ -544,12 +568,7 @@ fn run_seeds(
         return exit::OK;
     }
     let _ = write!(stderr, "{}", scenario.render_crossed(&verdicts));
-    let _ = writeln!(
-        stderr,
-        "error: {crossed} of {} thresholds crossed over {} seeds, pooled",
-        verdicts.len(),
-        seeds.len()
-    );
+    let _ = writeln!(stderr, "error: {crossed} of {} thresholds crossed over {} seeds", verdicts.len(), seeds.len());
     exit::THRESHOLD
 }
 

@@ -506,7 +506,12 @@ impl<'a> Compiler<'a> {
             .collect();
         let mut out = Vec::new();
         for (metric, condition) in &declared.0 {
-            let text = metric.get_ref().as_str();
+            let written = metric.get_ref().as_str();
+            // `every-seed.METRIC`: with `--seeds`, checked on each seed's run instead of the pool.
+            let (every_seed, text) = match written.strip_prefix(th::EVERY_SEED) {
+                Some(rest) => (true, rest),
+                None => (false, written),
+            };
             let resolved = (|| {
                 let (kind, rest) = text.split_once('.')?;
                 let find = |names: &[String], fields: &'static [(&'static str, th::Unit)]| {
@@ -526,13 +531,19 @@ impl<'a> Compiler<'a> {
                 }
             })();
             let Some((subject, field, unit)) = resolved else {
+                let prefix = if every_seed { th::EVERY_SEED } else { "" };
                 let help = match th::suggest(text, &queue_names, &semaphore_names, &task_names) {
-                    Some(m) => format!("did you mean `{m}`?"),
+                    Some(m) => format!("did you mean `{prefix}{m}`?"),
                     None => "a metric is `run.makespan`, `queue.NAME.wait.p99`, `semaphore.NAME.wait.max`, \
                              `task.NAME.failed` and the like; README's Thresholds section lists them all"
                         .to_owned(),
                 };
-                self.error_help(DiagnosticKind::UnknownMetric, metric.span(), format!("unknown metric `{text}`"), help);
+                self.error_help(
+                    DiagnosticKind::UnknownMetric,
+                    metric.span(),
+                    format!("unknown metric `{written}`"),
+                    help,
+                );
                 continue;
             };
             let span = condition.span();
@@ -562,7 +573,8 @@ impl<'a> Compiler<'a> {
             };
             if let Some(bound) = bound {
                 let span = metric.span();
-                out.push(Threshold { metric: text.to_owned(), subject, field, unit, op, bound, span });
+                let metric = written.to_owned();
+                out.push(Threshold { metric, every_seed, subject, field, unit, op, bound, span });
             }
         }
         out

@@ -122,7 +122,8 @@ pub struct Scenario {
     /// `dropped`, `blocked-puts`, `wait.mean`, `wait.p50`, `wait.p90`, `wait.p99`, `wait.p999`,
     /// `wait.max`, `put-wait.max`; `semaphore.NAME.` `acquisitions`, `waited`, `wait.max`,
     /// `abandoned`; `task.NAME.` `started`, `completed`, `cancelled`, `failed`,
-    /// `lifetime.mean`, `lifetime.max`. Operators: `<`, `<=`, `>`, `>=`, `==`, `!=`.
+    /// `lifetime.mean`, `lifetime.max`. Operators: `<`, `<=`, `>`, `>=`, `==`, `!=`. With
+    /// `--seeds`, thresholds apply to the pooled runs; `every-seed.METRIC` to each seed's run.
     #[serde(default)]
     pub thresholds: Thresholds,
 }
@@ -145,7 +146,7 @@ impl JsonSchema for Thresholds {
             fields.iter().map(|(f, _)| f.replace('.', "\\.")).collect::<Vec<_>>().join("|")
         };
         let pattern = format!(
-            "^(run\\.({})|queue\\.{name}\\.({})|semaphore\\.{name}\\.({})|task\\.{name}\\.({}))$",
+            "^(every-seed\\.)?(run\\.({})|queue\\.{name}\\.({})|semaphore\\.{name}\\.({})|task\\.{name}\\.({}))$",
             fields(crate::threshold::RUN_FIELDS),
             fields(crate::threshold::QUEUE_FIELDS),
             fields(crate::threshold::SEMAPHORE_FIELDS),

@@ -124,7 +124,8 @@ pub struct ThresholdReport {
     pub metric: String,
     /// `"< 2s"`, as normalised: the comparison, a space, and the bound in seconds or a count.
     pub condition: String,
-    /// The metric's value (nanoseconds for a time), `null` when there was nothing to measure.
+    /// The metric's value (nanoseconds for a time), `null` when there was nothing to measure,
+    /// and for an `every-seed.` threshold over many seeds.
     pub value: Option<f64>,
     pub held: bool,
 }
@@ -226,6 +227,12 @@ impl Report {
             let f = run.failure.as_ref();
             report.outcome = if f.is_some_and(|f| f.kind == FailureKind::Deadlock) { "deadlock" } else { "failed" };
             report.failure = f.map(|f| format!("seed {seed}: {}", f.message));
+        }
+        // An `every-seed.` threshold has no one value across seeds: its verdict says it all.
+        for (report, t) in report.thresholds.iter_mut().zip(thresholds) {
+            if t.every_seed {
+                report.value = None;
+            }
         }
         let ok: Vec<&crate::seeds::SeedRun> = runs.iter().filter(|r| r.failure.is_none()).collect();
         let over = |values: Vec<f64>| {

@@ -45,14 +45,26 @@ pub struct SeedRun {
     pub failure: Option<crate::event::Failure>,
     /// Per queue, the mean wait (nanoseconds) if anything was got.
     pub queue_means: Vec<Option<f64>>,
+    /// The `every-seed.` thresholds this run crossed: their index and message.
+    pub crossed: Vec<(usize, String)>,
 }
 
 impl SeedRun {
-    fn of(s: &Summary) -> Self {
+    fn of(s: &Summary, scenario: &Scenario) -> Self {
+        let crossed = scenario
+            .thresholds()
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.every_seed && s.failure.is_none())
+            .map(|(k, t)| (k, t.check(s)))
+            .filter(|(_, v)| !v.held)
+            .map(|(k, v)| (k, v.message))
+            .collect();
         SeedRun {
             end: s.end,
             failure: s.failure.clone(),
             queue_means: s.queues.iter().map(|q| (q.gets > 0).then(|| q.total_wait as f64 / q.gets as f64)).collect(),
+            crossed,
         }
     }
 }
@@ -77,7 +89,8 @@ pub fn run_all(scenario: &Scenario, seeds: &[u64], jobs: usize) -> (Vec<SeedRun>
                         let k = next.fetch_add(1, Ordering::Relaxed);
                         let Some(&seed) = seeds.get(k) else { break };
                         let summary = scenario.clone().seed(seed).run_with(Vec::new(), true);
-                        *results[k].lock().unwrap_or_else(std::sync::PoisonError::into_inner) = SeedRun::of(&summary);
+                        *results[k].lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+                            SeedRun::of(&summary, &scenario);
                         match &mut pool {
                             None => pool = Some(summary),
                             Some(p) => add(p, &summary),
@@ -221,6 +234,12 @@ pub fn report(file: &str, seeds: &[u64], runs: &[SeedRun], pooled: &Summary) -> 
     for (seed, s) in failed {
         let message = s.failure.as_ref().map_or("", |f| f.message.lines().next().unwrap_or(""));
         let _ = writeln!(out, "seed {seed} failed: {message}\n  replay: scenario run {file} --seed {seed}");
+    }
+    for (seed, s) in seeds.iter().zip(runs).filter(|(_, s)| !s.crossed.is_empty()) {
+        for (_, message) in &s.crossed {
+            let _ = writeln!(out, "seed {seed} crossed a threshold: {message}");
+        }
+        let _ = writeln!(out, "  replay: scenario run {file} --seed {seed}");
     }
     out
 }

@@ -85,11 +85,17 @@ impl Op {
     }
 }
 
+/// The prefix of a threshold that, over many seeds, every seed must meet on its own.
+pub const EVERY_SEED: &str = "every-seed.";
+
 /// One compiled threshold.
 #[derive(Debug, Clone)]
 pub struct Threshold {
     /// The metric as written, for messages.
     pub metric: String,
+    /// Written `every-seed.METRIC`: over many seeds, checked on each seed's run rather than on
+    /// the pooled runs. On a single run, the same as without the prefix.
+    pub every_seed: bool,
     pub subject: Subject,
     pub field: &'static str,
     pub unit: Unit,
@@ -270,6 +276,7 @@ mod tests {
     fn a_mean_of_nothing_does_not_hold() {
         let t = Threshold {
             metric: "queue.q.wait.mean".into(),
+            every_seed: false,
             subject: Subject::Queue(0),
             field: "wait.mean",
             unit: Unit::Time,
