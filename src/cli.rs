@@ -512,7 +512,8 @@ fn run_seeds(
     };
     let limits = scenario.current_limits();
     let scenario = scenario.limits(crate::plan::Limits { wall_limit, ..limits });
-    let (runs, pooled) = crate::seeds::run_all(&scenario, &seeds, jobs);
+    let progress = io::IsTerminal::is_terminal(&io::stderr());
+    let (runs, pooled) = crate::seeds::run_all(&scenario, &seeds, jobs, progress);
     let name = path.display().to_string();
     let report = crate::seeds::report(&name, &seeds, &runs, &pooled);
     // Pooled thresholds on the pool; `every-seed.` ones held if no seed crossed them.

@@ -74,8 +74,19 @@ impl SeedRun {
 /// they end, and the pools are merged at the end: every part of pooling is a sum, a maximum or
 /// a histogram's counts added, which give the same result in any order, so memory stays at a
 /// summary per thread and the result does not depend on `jobs`.
-pub fn run_all(scenario: &Scenario, seeds: &[u64], jobs: usize) -> (Vec<SeedRun>, Summary) {
+///
+/// With `progress`, a bar on standard error shows seeds done, the rate and the time left (real
+/// time, for the person waiting; nothing in a run reads it).
+pub fn run_all(scenario: &Scenario, seeds: &[u64], jobs: usize, progress: bool) -> (Vec<SeedRun>, Summary) {
     let jobs = jobs.clamp(1, seeds.len().max(1));
+    let bar = if progress {
+        let style = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} seeds, {per_sec}, {eta} left")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+        indicatif::ProgressBar::new(seeds.len() as u64).with_style(style)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let done = &AtomicUsize::new(0);
     let next = AtomicUsize::new(0);
     let results: Vec<Mutex<SeedRun>> = seeds.iter().map(|_| Mutex::new(SeedRun::default())).collect();
     let pools: Vec<Option<Summary>> = std::thread::scope(|scope| {
@@ -91,6 +102,7 @@ pub fn run_all(scenario: &Scenario, seeds: &[u64], jobs: usize) -> (Vec<SeedRun>
                         let summary = scenario.clone().seed(seed).run_with(Vec::new(), true);
                         *results[k].lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
                             SeedRun::of(&summary, &scenario);
+                        done.fetch_add(1, Ordering::Relaxed);
                         match &mut pool {
                             None => pool = Some(summary),
                             Some(p) => add(p, &summary),
@@ -100,9 +112,18 @@ pub fn run_all(scenario: &Scenario, seeds: &[u64], jobs: usize) -> (Vec<SeedRun>
                 })
             })
             .collect();
+        // The bar is drawn from this thread only: the command line holds standard error's lock
+        // here, and a worker drawing would wait for it forever.
+        if progress {
+            while !workers.iter().all(std::thread::ScopedJoinHandle::is_finished) {
+                bar.set_position(done.load(Ordering::Relaxed) as u64);
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+        }
         // A worker that panicked is a bug; its seeds then show as default (empty) runs.
         workers.into_iter().map(|w| w.join().unwrap_or_default()).collect()
     });
+    bar.finish_and_clear();
     let mut pooled: Option<Summary> = None;
     for pool in pools.into_iter().flatten() {
         match &mut pooled {

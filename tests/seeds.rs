@@ -146,3 +146,46 @@ fn every_seed_thresholds_are_checked_on_each_run_and_name_the_seeds_that_cross()
     assert_eq!(scenario(&["run", "--seed", &fine, "--format", "plain", file]).0, 0);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// On a terminal, a progress bar is drawn on standard error and cleared before the report; a
+/// bar drawn from the worker threads once deadlocked on standard error's lock. Needs Python's
+/// `pty` module to give the command a terminal; says so when it skips.
+#[test]
+fn on_a_terminal_a_progress_bar_is_drawn_and_the_run_ends() {
+    use std::io::Write as _;
+    const DRIVER: &str = r#"
+import os, pty, sys, select, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+out, deadline = b"", time.time() + 60
+while time.time() < deadline:
+    if select.select([fd], [], [], 0.5)[0]:
+        try:
+            data = os.read(fd, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        out += data
+else:
+    os.kill(pid, 9)
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(f"exit {os.waitstatus_to_exitcode(status)}\n")
+sys.stdout.write(out.decode("utf-8", "replace"))
+"#;
+    let python = Command::new("python3").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !python {
+        let _ = writeln!(std::io::stderr(), "SKIPPED: no python3 to give the command a terminal");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_scenario");
+    let out = Command::new("python3")
+        .args(["-c", DRIVER, bin, "run", "--seeds", "1..=300", "--jobs", "2", "scenarios/mmc.toml"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("exit 0\n"), "{text}");
+    assert!(text.contains("/300 seeds, "), "no progress bar: {text}");
+    assert!(text.contains("\x1b[2K300 runs of scenarios/mmc.toml: 300 completed, 0 failed"), "{text}");
+}
