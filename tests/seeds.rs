@@ -189,3 +189,26 @@ sys.stdout.write(out.decode("utf-8", "replace"))
     assert!(text.contains("/300 seeds, "), "no progress bar: {text}");
     assert!(text.contains("\x1b[2K300 runs of scenarios/mmc.toml: 300 completed, 0 failed"), "{text}");
 }
+
+#[test]
+fn the_mm3_mean_wait_over_seeds_agrees_with_erlang_c() {
+    // mmc.toml: lambda = 1/s, mu = 0.5/s, c = 3, so a = 2 and Erlang C gives P(wait) = 4/9 and
+    // Wq = P(wait) / (c mu - lambda) = 8/9 s. 40 seeds of 2000 customers each.
+    let dir = std::env::temp_dir().join(format!("scenario-seeds-mm3-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("mmc.toml");
+    let mmc = std::fs::read_to_string("scenarios/mmc.toml").unwrap();
+    assert!(mmc.contains("total = 50\n"));
+    std::fs::write(&file, mmc.replace("total = 50\n", "total = 2000\n")).unwrap();
+    let (code, out, err) = scenario(&["run", "--seeds", "1..=40", file.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(code, 0, "{err}");
+    let line = out.lines().find(|l| l.starts_with("queue line:")).unwrap();
+    let number = |after: &str| -> f64 {
+        let rest = &line[line.find(after).unwrap() + after.len()..];
+        rest.split(' ').next().unwrap().parse().unwrap()
+    };
+    let (mean, half) = (number("wait mean "), number(" ± "));
+    assert!((mean - half..=mean + half).contains(&(8.0 / 9.0)), "{line}");
+    assert!(half < 0.1, "{line}");
+}
