@@ -459,15 +459,7 @@ fn run_file(path: &Path, args: RunArgs<'_>, stdout: Box<dyn Write + Send>, stder
                 _ => exit::RUN_FAILED,
             }
         }
-        None => {
-            let crossed = verdicts.iter().filter(|v| !v.held).count();
-            if crossed == 0 {
-                return exit::OK;
-            }
-            let _ = write!(stderr, "{}", scenario.render_crossed(&verdicts));
-            let _ = writeln!(stderr, "error: {crossed} of {} thresholds crossed", verdicts.len());
-            exit::THRESHOLD
-        }
+        None => thresholds_exit(&scenario, &verdicts, "", stderr),
     }
 }
 
@@ -535,7 +527,7 @@ fn run_seeds(
                 } else {
                     format!("{}: crossed on seeds {}", t.metric, crossed.join(", "))
                 };
-                crate::threshold::Verdict { held, message, span: t.span.clone() }
+                crate::threshold::Verdict { held, message, value: None, span: t.span.clone() }
             } else {
                 t.check(&pooled)
             }
@@ -564,12 +556,23 @@ fn run_seeds(
     if runs.iter().any(|s| s.failure.is_some()) {
         return exit::RUN_FAILED;
     }
+    thresholds_exit(&scenario, &verdicts, &format!(" over {} seeds", seeds.len()), stderr)
+}
+
+/// OK when every threshold held; otherwise each crossed one as an error at its line, a count,
+/// and the thresholds' exit code.
+fn thresholds_exit(
+    scenario: &Scenario,
+    verdicts: &[crate::threshold::Verdict],
+    over: &str,
+    stderr: &mut dyn Write,
+) -> i32 {
     let crossed = verdicts.iter().filter(|v| !v.held).count();
     if crossed == 0 {
         return exit::OK;
     }
-    let _ = write!(stderr, "{}", scenario.render_crossed(&verdicts));
-    let _ = writeln!(stderr, "error: {crossed} of {} thresholds crossed over {} seeds", verdicts.len(), seeds.len());
+    let _ = write!(stderr, "{}", scenario.render_crossed(verdicts));
+    let _ = writeln!(stderr, "error: {crossed} of {} thresholds crossed{over}", verdicts.len());
     exit::THRESHOLD
 }
 

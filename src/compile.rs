@@ -499,7 +499,7 @@ impl<'a> Compiler<'a> {
         // Names as metrics spell them: the thread pool is `thread-pool`; tasks as the summary
         // orders them, `main` first and `after` last.
         let queue_names: Vec<String> = queues.iter().map(|q| q.name.clone()).collect();
-        let semaphore_names: Vec<String> = semaphores.iter().map(|s| s.name.replace(' ', "-")).collect();
+        let semaphore_names: Vec<String> = semaphores.iter().map(|s| th::metric_name(&s.name)).collect();
         let task_names: Vec<String> = std::iter::once("main".to_owned())
             .chain(tasks.iter().map(|t| t.name.clone()))
             .chain(after.then(|| "after".to_owned()))

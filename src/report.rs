@@ -177,7 +177,7 @@ impl Report {
                 .semaphores
                 .iter()
                 .map(|s| SemaphoreReport {
-                    name: s.name.replace(' ', "-"),
+                    name: crate::threshold::metric_name(&s.name),
                     permits: s.permits,
                     acquisitions: s.acquisitions,
                     waited: s.waited,
@@ -204,7 +204,7 @@ impl Report {
                 .map(|(t, v)| ThresholdReport {
                     metric: t.metric.clone(),
                     condition: t.condition(),
-                    value: t.value(summary),
+                    value: v.value,
                     held: v.held,
                 })
                 .collect(),
@@ -227,12 +227,6 @@ impl Report {
             let f = run.failure.as_ref();
             report.outcome = if f.is_some_and(|f| f.kind == FailureKind::Deadlock) { "deadlock" } else { "failed" };
             report.failure = f.map(|f| format!("seed {seed}: {}", f.message));
-        }
-        // An `every-seed.` threshold has no one value across seeds: its verdict says it all.
-        for (report, t) in report.thresholds.iter_mut().zip(thresholds) {
-            if t.every_seed {
-                report.value = None;
-            }
         }
         let ok: Vec<&crate::seeds::SeedRun> = runs.iter().filter(|r| r.failure.is_none()).collect();
         let over = |values: Vec<f64>| {

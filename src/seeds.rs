@@ -103,10 +103,7 @@ pub fn run_all(scenario: &Scenario, seeds: &[u64], jobs: usize, progress: bool) 
                         *results[k].lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
                             SeedRun::of(&summary, &scenario);
                         done.fetch_add(1, Ordering::Relaxed);
-                        match &mut pool {
-                            None => pool = Some(summary),
-                            Some(p) => add(p, &summary),
-                        }
+                        fold(&mut pool, summary);
                     }
                     pool
                 })
@@ -126,10 +123,7 @@ pub fn run_all(scenario: &Scenario, seeds: &[u64], jobs: usize, progress: bool) 
     bar.finish_and_clear();
     let mut pooled: Option<Summary> = None;
     for pool in pools.into_iter().flatten() {
-        match &mut pooled {
-            None => pooled = Some(pool),
-            Some(p) => add(p, &pool),
-        }
+        fold(&mut pooled, pool);
     }
     let mut pooled = pooled.unwrap_or_default();
     pooled.failure = None;
@@ -137,37 +131,11 @@ pub fn run_all(scenario: &Scenario, seeds: &[u64], jobs: usize, progress: bool) 
     (runs, pooled)
 }
 
-/// Adds `s`'s items to `pooled`: counts and totals added, maxima taken, histograms merged
-/// (exactly). `end` is the largest, `events` the total.
-fn add(pooled: &mut Summary, s: &Summary) {
-    pooled.end = pooled.end.max(s.end);
-    pooled.events += s.events;
-    for (p, q) in pooled.queues.iter_mut().zip(&s.queues) {
-        p.puts += q.puts;
-        p.gets += q.gets;
-        p.left += q.left;
-        p.max_len = p.max_len.max(q.max_len);
-        p.total_wait += q.total_wait;
-        p.max_wait = p.max_wait.max(q.max_wait);
-        // Histograms that grow as needed always take another's values.
-        let _ = p.waits.0.add(&q.waits.0);
-        p.dropped += q.dropped;
-        p.blocked_puts += q.blocked_puts;
-        p.max_put_wait = p.max_put_wait.max(q.max_put_wait);
-    }
-    for (p, q) in pooled.semaphores.iter_mut().zip(&s.semaphores) {
-        p.acquisitions += q.acquisitions;
-        p.waited += q.waited;
-        p.max_wait = p.max_wait.max(q.max_wait);
-        p.abandoned += q.abandoned;
-    }
-    for (p, q) in pooled.tasks.iter_mut().zip(&s.tasks) {
-        p.started += q.started;
-        p.completed += q.completed;
-        p.cancelled += q.cancelled;
-        p.failed += q.failed;
-        p.total_lifetime += q.total_lifetime;
-        p.max_lifetime = p.max_lifetime.max(q.max_lifetime);
+/// Adds a summary to a pool, the first becoming the pool.
+fn fold(pool: &mut Option<Summary>, summary: Summary) {
+    match pool {
+        None => *pool = Some(summary),
+        Some(p) => p.merge(&summary),
     }
 }
 

@@ -10,6 +10,11 @@ use std::fmt::Write as _;
 use crate::seconds::push_duration;
 use crate::sink::Summary;
 
+/// A semaphore's name as metrics and the summary spell it: the thread pool is `thread-pool`.
+pub fn metric_name(semaphore: &str) -> String {
+    semaphore.replace(' ', "-")
+}
+
 /// Whether a metric counts things or measures time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unit {
@@ -112,6 +117,9 @@ pub struct Verdict {
     pub held: bool,
     /// `queue.line.wait.p99 = 2.31 s, not < 2 s`, or `... = 1.2 s, < 2 s` when it held.
     pub message: String,
+    /// The metric's value it was checked against (`None`: nothing to measure, or, for an
+    /// `every-seed.` threshold over many seeds, no one value).
+    pub value: Option<f64>,
     /// Where the threshold is declared in the file.
     pub span: std::ops::Range<usize>,
 }
@@ -186,7 +194,7 @@ impl Threshold {
         }
         let _ = write!(message, "{} {} ", if held { "," } else { ", not" }, self.op.text());
         self.push_value(&mut message, self.bound as f64);
-        Verdict { held, message, span: self.span.clone() }
+        Verdict { held, message, value, span: self.span.clone() }
     }
 
     /// The condition as the summary writes it: `< 2 s`, `== 0`.

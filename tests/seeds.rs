@@ -22,25 +22,33 @@ fn the_report_is_the_same_bytes_whatever_the_number_of_jobs() {
     assert_eq!(runs, one);
 }
 
+/// Runs `scenarios/NAME.toml` with 2000 customers a run (instead of 50) over 40 seeds; returns
+/// the report's `queue line:` line and a reader of the number after a label in it.
+fn long_runs(name: &str) -> (String, impl Fn(&str, &str) -> f64) {
+    let dir = std::env::temp_dir().join(format!("scenario-seeds-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("{name}.toml"));
+    let source = std::fs::read_to_string(format!("scenarios/{name}.toml")).unwrap();
+    assert!(source.contains("total = 50\n"));
+    std::fs::write(&file, source.replace("total = 50\n", "total = 2000\n")).unwrap();
+    let (code, out, err) = scenario(&["run", "--seeds", "1..=40", file.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(code, 0, "{err}");
+    let line = out.lines().find(|l| l.starts_with("queue line:")).unwrap().to_owned();
+    let number = |line: &str, after: &str| -> f64 {
+        let rest = &line[line.find(after).unwrap() + after.len()..];
+        rest.split(' ').next().unwrap().parse().unwrap()
+    };
+    (line, number)
+}
+
 #[test]
 fn the_mm1_mean_wait_and_p99_over_seeds_agree_with_the_theory() {
     // mm1.toml: rho = 0.5, Wq = 0.5 s. Its 50 customers start from an empty line, which
     // biases a short run's mean low (400 seeds of 50 give 0.465 ± 0.032 s); 2000 customers a
     // run make the start negligible. 40 seeds; the interval must hold 0.5 s.
-    let dir = std::env::temp_dir().join(format!("scenario-seeds-mm1-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("mm1.toml");
-    let mm1 = std::fs::read_to_string("scenarios/mm1.toml").unwrap();
-    assert!(mm1.contains("total = 50\n"));
-    std::fs::write(&file, mm1.replace("total = 50\n", "total = 2000\n")).unwrap();
-    let (code, out, err) = scenario(&["run", "--seeds", "1..=40", file.to_str().unwrap()]);
-    std::fs::remove_dir_all(&dir).unwrap();
-    assert_eq!(code, 0, "{err}");
-    let line = out.lines().find(|l| l.starts_with("queue line:")).unwrap();
-    let number = |after: &str| -> f64 {
-        let rest = &line[line.find(after).unwrap() + after.len()..];
-        rest.split(' ').next().unwrap().parse().unwrap()
-    };
+    let (line, number) = long_runs("mm1");
+    let number = |after: &str| number(&line, after);
     let (mean, half) = (number("wait mean "), number(" ± "));
     assert!((mean - half..=mean + half).contains(&0.5), "{line}");
     assert!(half < 0.05, "{line}");
@@ -194,20 +202,8 @@ sys.stdout.write(out.decode("utf-8", "replace"))
 fn the_mm3_mean_wait_over_seeds_agrees_with_erlang_c() {
     // mmc.toml: lambda = 1/s, mu = 0.5/s, c = 3, so a = 2 and Erlang C gives P(wait) = 4/9 and
     // Wq = P(wait) / (c mu - lambda) = 8/9 s. 40 seeds of 2000 customers each.
-    let dir = std::env::temp_dir().join(format!("scenario-seeds-mm3-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("mmc.toml");
-    let mmc = std::fs::read_to_string("scenarios/mmc.toml").unwrap();
-    assert!(mmc.contains("total = 50\n"));
-    std::fs::write(&file, mmc.replace("total = 50\n", "total = 2000\n")).unwrap();
-    let (code, out, err) = scenario(&["run", "--seeds", "1..=40", file.to_str().unwrap()]);
-    std::fs::remove_dir_all(&dir).unwrap();
-    assert_eq!(code, 0, "{err}");
-    let line = out.lines().find(|l| l.starts_with("queue line:")).unwrap();
-    let number = |after: &str| -> f64 {
-        let rest = &line[line.find(after).unwrap() + after.len()..];
-        rest.split(' ').next().unwrap().parse().unwrap()
-    };
+    let (line, number) = long_runs("mmc");
+    let number = |after: &str| number(&line, after);
     let (mean, half) = (number("wait mean "), number(" ± "));
     assert!((mean - half..=mean + half).contains(&(8.0 / 9.0)), "{line}");
     assert!(half < 0.1, "{line}");

@@ -24,6 +24,42 @@ impl Summary {
     pub fn without_statistics(run: RunEnd) -> Self {
         Summary { end: run.end, events: run.events, failure: run.failure, ..Summary::default() }
     }
+
+    /// Adds `s`'s items to these: counts and totals added, maxima taken, histograms merged
+    /// (exactly). `end` is the largest, `events` the total. Every step gives the same result in
+    /// any order, so pools of runs can be merged however the runs were shared out.
+    pub fn merge(&mut self, s: &Summary) {
+        let pooled = self;
+        pooled.end = pooled.end.max(s.end);
+        pooled.events += s.events;
+        for (p, q) in pooled.queues.iter_mut().zip(&s.queues) {
+            p.puts += q.puts;
+            p.gets += q.gets;
+            p.left += q.left;
+            p.max_len = p.max_len.max(q.max_len);
+            p.total_wait += q.total_wait;
+            p.max_wait = p.max_wait.max(q.max_wait);
+            // Histograms that grow as needed always take another's values.
+            let _ = p.waits.0.add(&q.waits.0);
+            p.dropped += q.dropped;
+            p.blocked_puts += q.blocked_puts;
+            p.max_put_wait = p.max_put_wait.max(q.max_put_wait);
+        }
+        for (p, q) in pooled.semaphores.iter_mut().zip(&s.semaphores) {
+            p.acquisitions += q.acquisitions;
+            p.waited += q.waited;
+            p.max_wait = p.max_wait.max(q.max_wait);
+            p.abandoned += q.abandoned;
+        }
+        for (p, q) in pooled.tasks.iter_mut().zip(&s.tasks) {
+            p.started += q.started;
+            p.completed += q.completed;
+            p.cancelled += q.cancelled;
+            p.failed += q.failed;
+            p.total_lifetime += q.total_lifetime;
+            p.max_lifetime = p.max_lifetime.max(q.max_lifetime);
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
