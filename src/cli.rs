@@ -505,39 +505,14 @@ fn run_seeds(
     let limits = scenario.current_limits();
     let scenario = scenario.limits(crate::plan::Limits { wall_limit, ..limits });
     let progress = io::IsTerminal::is_terminal(&io::stderr());
-    let (runs, pooled) = crate::seeds::run_all(&scenario, &seeds, jobs, progress);
+    let across = crate::seeds::run_all(&scenario, &seeds, jobs, progress);
     let name = path.display().to_string();
-    let report = crate::seeds::report(&name, &seeds, &runs, &pooled);
-    // Pooled thresholds on the pool; `every-seed.` ones held if no seed crossed them.
-    let verdicts: Vec<crate::threshold::Verdict> = scenario
-        .thresholds()
-        .iter()
-        .enumerate()
-        .map(|(k, t)| {
-            if t.every_seed {
-                let crossed: Vec<String> = seeds
-                    .iter()
-                    .zip(&runs)
-                    .filter(|(_, r)| r.crossed.iter().any(|(i, _)| *i == k))
-                    .map(|(s, _)| s.to_string())
-                    .collect();
-                let held = crossed.is_empty();
-                let message = if held {
-                    format!("{}: every seed held", t.metric)
-                } else {
-                    format!("{}: crossed on seeds {}", t.metric, crossed.join(", "))
-                };
-                crate::threshold::Verdict { held, message, value: None, span: t.span.clone() }
-            } else {
-                t.check(&pooled)
-            }
-        })
-        .collect();
+    let report = crate::seeds::report(&name, &across);
+    let verdicts = across.verdicts(scenario.thresholds());
     // With `--summary -`, the JSON follows the text report on standard output.
     let mut text = report;
     if let Some(target) = summary {
-        let json =
-            crate::report::Report::across(&name, &seeds, &runs, &pooled, scenario.thresholds(), &verdicts).to_json();
+        let json = crate::report::Report::across(&name, &across, scenario.thresholds(), &verdicts).to_json();
         if target == Path::new("-") {
             text.push_str(&json);
         } else {
@@ -553,7 +528,7 @@ fn run_seeds(
             return exit::IO;
         }
     }
-    if runs.iter().any(|s| s.failure.is_some()) {
+    if across.runs.iter().any(|s| s.failure.is_some()) {
         return exit::RUN_FAILED;
     }
     thresholds_exit(&scenario, &verdicts, &format!(" over {} seeds", seeds.len()), stderr)

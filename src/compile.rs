@@ -9,6 +9,7 @@ use std::ops::Range;
 
 use crate::diagnostic::{Diagnostic, DiagnosticKind, Namespace, did_you_mean};
 use crate::dist::{Dist, MAX_VALUE};
+use crate::event::WarmUp;
 use crate::format::{self, DistTable, DurationSpec, Scalar, Spanned, StepKey, StepKind};
 use crate::lint::{Declarations, lint};
 pub use crate::plan::Plan;
@@ -271,6 +272,26 @@ impl<'a> Compiler<'a> {
             Some(t) => self.duration_text(t.get_ref(), t.span()).unwrap_or(0),
             None => defaults.time_limit,
         };
+        let warm_up = match s.warm_up.as_ref().map(|w| (w.get_ref(), w.span())) {
+            None => WarmUp::Time(0),
+            Some((Scalar::Str(text), span)) => WarmUp::Time(self.duration_text(text, span).unwrap_or(0)),
+            Some((Scalar::Int(n), span)) => match u64::try_from(*n) {
+                Ok(n) => WarmUp::Items(n),
+                Err(_) => {
+                    self.error(DiagnosticKind::OutOfRange, span, "`warm-up` cannot be a negative number of items");
+                    WarmUp::Time(0)
+                }
+            },
+            Some((Scalar::Float(_), span)) => {
+                self.error_help(
+                    DiagnosticKind::WrongType,
+                    span,
+                    "`warm-up` is a duration or a whole number of items",
+                    "write a duration as text, as in `warm-up = \"100s\"`, or a count of items, as in `warm-up = 1000`",
+                );
+                WarmUp::Time(0)
+            }
+        };
 
         let mut queues = Vec::new();
         for (name, queue) in &s.queues.0 {
@@ -479,6 +500,7 @@ impl<'a> Compiler<'a> {
             thresholds,
             sequence_slots: self.sequence_slots,
             label_width,
+            warm_up,
         })
     }
 
@@ -492,7 +514,7 @@ impl<'a> Compiler<'a> {
         tasks: &[TaskPlan],
         after: bool,
     ) -> Vec<Threshold> {
-        use crate::threshold::{self as th, Subject};
+        use crate::threshold as th;
         if declared.0.is_empty() {
             return Vec::new();
         }
@@ -512,25 +534,8 @@ impl<'a> Compiler<'a> {
                 Some(rest) => (true, rest),
                 None => (false, written),
             };
-            let resolved = (|| {
-                let (kind, rest) = text.split_once('.')?;
-                let find = |names: &[String], fields: &'static [(&'static str, th::Unit)]| {
-                    let (name, field) = rest.split_once('.')?;
-                    let k = names.iter().position(|n| n == name)?;
-                    let &(field, unit) = fields.iter().find(|(f, _)| *f == field)?;
-                    Some((k, field, unit))
-                };
-                match kind {
-                    "run" => th::RUN_FIELDS.iter().find(|(f, _)| *f == rest).map(|&(f, u)| (Subject::Run, f, u)),
-                    "queue" => find(&queue_names, th::QUEUE_FIELDS).map(|(k, f, u)| (Subject::Queue(k), f, u)),
-                    "semaphore" => {
-                        find(&semaphore_names, th::SEMAPHORE_FIELDS).map(|(k, f, u)| (Subject::Semaphore(k), f, u))
-                    }
-                    "task" => find(&task_names, th::TASK_FIELDS).map(|(k, f, u)| (Subject::Task(k), f, u)),
-                    _ => None,
-                }
-            })();
-            let Some((subject, field, unit)) = resolved else {
+            let resolved = th::Metric::resolve(text, &queue_names, &semaphore_names, &task_names);
+            let Some(th::Metric { subject, field, unit, .. }) = resolved else {
                 let prefix = if every_seed { th::EVERY_SEED } else { "" };
                 let help = match th::suggest(text, &queue_names, &semaphore_names, &task_names) {
                     Some(m) => format!("did you mean `{prefix}{m}`?"),
@@ -557,9 +562,21 @@ impl<'a> Compiler<'a> {
                 continue;
             };
             let bound = match unit {
-                th::Unit::Time => self.duration_text(bound, span.clone()),
+                th::Unit::Time => self.duration_text(bound, span.clone()).map(|ns| ns as f64),
+                th::Unit::Number => match bound.parse::<f64>() {
+                    Ok(v) if v.is_finite() => Some(v),
+                    _ => {
+                        self.error_help(
+                            DiagnosticKind::InvalidValue,
+                            span.clone(),
+                            format!("`{text}` is a number, and `{bound}` is not one"),
+                            "write a number, as in \"<= 0.8\"",
+                        );
+                        None
+                    }
+                },
                 th::Unit::Count => match bound.parse::<u64>() {
-                    Ok(n) => Some(n),
+                    Ok(n) => Some(n as f64),
                     Err(_) => {
                         self.error_help(
                             DiagnosticKind::InvalidValue,

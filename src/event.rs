@@ -21,6 +21,26 @@ pub struct Model {
     pub tasks: Vec<String>,
     /// The widest task label (`consumer[9]`), for aligning a timeline.
     pub label_width: usize,
+    /// When the statistics start (`warm-up`).
+    pub warm_up: WarmUp,
+    /// Per queue: whether any step marks its items `done` (only then is time in system kept).
+    pub done_queues: Vec<bool>,
+}
+
+/// What the statistics leave out at the start of a run (`warm-up` in the file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WarmUp {
+    /// Statistics start at this virtual time, in nanoseconds (0: from the start).
+    Time(u64),
+    /// The first this many items put on any queue are left out: statistics start when the next
+    /// one is put.
+    Items(u64),
+}
+
+impl Default for WarmUp {
+    fn default() -> Self {
+        WarmUp::Time(0)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -176,14 +196,15 @@ pub struct RunEnd {
 }
 
 /// Why a run failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Failure {
     pub kind: FailureKind,
     pub message: String,
 }
 
 /// The kinds of run failure; each maps to a documented exit code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum FailureKind {
     /// Every task waits and no timer is pending.

@@ -82,6 +82,10 @@ pub struct Scenario {
     /// How many events may happen at one virtual instant before the run is stopped as a
     /// livelock (tasks that keep waking each other without time passing). Default 10 000 000.
     pub max_events_per_instant: Option<Spanned<i64>>,
+    /// What the statistics leave out at the start of a run, to measure a steady state: a
+    /// duration (`"1000s"`: statistics start at that virtual time) or a whole number of items
+    /// (`1000`: the first 1000 items put on any queue are left out). Default: nothing.
+    pub warm_up: Option<Spanned<Scalar>>,
     /// Named queues.
     #[serde(default)]
     pub queues: Named<Queue>,
@@ -178,8 +182,9 @@ pub struct TestSettings {
 /// The keys of the top-level table. A test checks this list against [`Scenario`]'s fields (the
 /// schema's properties); `parse` uses it to set unknown keys aside in one pass, and `compile` to
 /// tell a misplaced key from a misspelt one.
-pub const TOP_LEVEL_KEYS: [&str; 20] = [
+pub const TOP_LEVEL_KEYS: [&str; 21] = [
     "thread-pool",
+    "warm-up",
     "description",
     "seed",
     "time-limit",

@@ -210,6 +210,34 @@ fn repeats_forever(steps: &[Step]) -> bool {
     })
 }
 
+/// Per queue, whether any step of the plan marks its items `done`.
+pub(crate) fn queues_marked_done(plan: &Plan) -> Vec<bool> {
+    fn mark(steps: &[Step], done: &mut [bool]) {
+        for step in steps {
+            match step {
+                Step::Done { queue } => done[*queue] = true,
+                Step::Repeat { body, .. } | Step::Retry { body, .. } | Step::Hold { body, .. } => mark(body, done),
+                Step::Timeout { body, on_timeout, finally, .. } => {
+                    for block in [body, on_timeout, finally] {
+                        mark(block, done);
+                    }
+                }
+                Step::Try { body, on_error, on_cancel, finally } => {
+                    for block in [body, on_error.as_deref().unwrap_or_default(), on_cancel, finally] {
+                        mark(block, done);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut done = vec![false; plan.queues.len()];
+    for task in std::iter::once(&plan.main).chain(&plan.tasks).chain(&plan.after) {
+        mark(&task.steps, &mut done);
+    }
+    done
+}
+
 fn walk(steps: &[Step], u: &mut Uses) {
     for step in steps {
         match step {

@@ -37,6 +37,8 @@ pub struct Plan {
     pub sequence_slots: usize,
     /// The widest task label, for aligning the timeline.
     pub label_width: usize,
+    /// `warm-up`: what the statistics leave out at the start of a run.
+    pub warm_up: crate::event::WarmUp,
 }
 
 /// The budgets a run is held to, so that every run ends. A run that reaches one stops as failed,
@@ -161,6 +163,8 @@ impl Plan {
             rate_limits: self.rate_limits.iter().map(|r| r.name.clone()).collect(),
             tasks: std::iter::once(&self.main).chain(&self.tasks).chain(&self.after).map(|t| t.name.clone()).collect(),
             label_width: self.label_width,
+            warm_up: self.warm_up,
+            done_queues: crate::lint::queues_marked_done(self),
         }
     }
 }

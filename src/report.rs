@@ -6,64 +6,85 @@
 //! Lists keep the file's declaration order, so the same run gives the same bytes.
 
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::event::FailureKind;
-use crate::sink::Summary;
+use crate::seeds::{Across, SeedRun};
+use crate::sink::{Durations, Summary};
 use crate::threshold::{Threshold, Verdict};
 
 /// The version of this shape; it changes only when a field changes meaning or goes away.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
-/// A run's summary.
-#[derive(Debug, Serialize, JsonSchema)]
+/// A run's summary, or the summary across many seeds.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct Report {
     /// The version of this shape (see `VERSION`).
     pub version: u32,
     /// The scenario file, as given on the command line.
     pub scenario: String,
+    /// The `--set PATH=VALUE` overrides the run had, in order.
+    pub set: Vec<String>,
     /// The seed of the run; with `--seeds`, the first.
     pub seed: u64,
     /// How many runs the statistics pool: 1, or one per seed with `--seeds`.
     pub runs: u64,
     /// With `--seeds`: the seeds whose run failed, in order.
     pub failed_seeds: Vec<u64>,
-    /// With `--seeds`: means over the seeds that completed, with 95% intervals.
-    pub across_seeds: Option<AcrossSeeds>,
     /// `"completed"`, `"failed"` (a task failure or a limit) or `"deadlock"`.
-    pub outcome: &'static str,
+    pub outcome: String,
     /// Why the run failed, when it did.
     pub failure: Option<String>,
-    /// When the run ended, in virtual nanoseconds.
+    /// When the run ended, in virtual nanoseconds (over many seeds, the latest).
     pub makespan_ns: u64,
     pub events: u64,
+    /// When the statistics start (`warm-up`), in virtual nanoseconds; over many seeds, the
+    /// latest.
+    pub window_start_ns: u64,
+    /// How long the statistics cover, in virtual nanoseconds: from `window_start_ns` to the
+    /// end, summed over the runs. Time averages (lengths, utilisations) are over it.
+    pub window_ns: u128,
     pub queues: Vec<QueueReport>,
     /// Semaphores in declaration order; the thread pool last, as `thread-pool`.
     pub semaphores: Vec<SemaphoreReport>,
     /// Tasks in declaration order, `main` first.
     pub tasks: Vec<TaskReport>,
+    /// With `--seeds`: every metric's mean over the seeds that completed, with its 95%
+    /// interval, in the order of the metrics' names in README.
+    pub across_seeds: Option<Vec<MeanOverSeeds>>,
     /// The file's thresholds, in its order, each with the value it was checked against.
     pub thresholds: Vec<ThresholdReport>,
+    /// With `--shard`: which part of the seeds this is, and what `scenario merge` needs to
+    /// rebuild the whole summary from the parts. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
 }
 
-/// The mean of a statistic over seeds, and the half-width of its 95% interval (Student's t;
-/// `null` with fewer than two seeds).
-#[derive(Debug, Serialize, JsonSchema)]
+/// One part of a run over many seeds, for `scenario merge`.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Shard {
+    /// This part's number, from 1, and how many parts there are.
+    pub index: u64,
+    pub count: u64,
+    /// How many seeds all the parts together run.
+    pub total_seeds: u64,
+    /// The statistics of this part's seeds, whole (histograms as buckets).
+    pub pool: Summary,
+    /// What each of this part's seeds left, in seed order.
+    pub seeds: Vec<SeedRun>,
+}
+
+/// The mean of a metric over seeds, and the half-width of its 95% interval (Student's t;
+/// `null` with fewer than two seeds). Nanoseconds for a time.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct MeanOverSeeds {
+    pub metric: String,
     pub mean: f64,
     pub interval: Option<f64>,
 }
 
-/// Means over the seeds that completed.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct AcrossSeeds {
-    pub makespan_ns: Option<MeanOverSeeds>,
-    /// Per queue, in order: the mean over seeds of each seed's mean wait, in nanoseconds.
-    pub queue_wait_mean_ns: Vec<Option<MeanOverSeeds>>,
-}
-
 /// A distribution of durations, in nanoseconds.
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct Distribution {
     pub count: u64,
     /// `null` when `count` is 0, as are the percentiles.
@@ -77,7 +98,21 @@ pub struct Distribution {
     pub max: Option<u64>,
 }
 
-#[derive(Debug, Serialize, JsonSchema)]
+impl Distribution {
+    fn of(d: &Durations) -> Self {
+        Distribution {
+            count: d.count,
+            mean: d.mean(),
+            p50: d.quantile(0.5),
+            p90: d.quantile(0.9),
+            p99: d.quantile(0.99),
+            p999: d.quantile(0.999),
+            max: (d.count > 0).then_some(d.max),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct QueueReport {
     pub name: String,
     pub puts: u64,
@@ -86,6 +121,8 @@ pub struct QueueReport {
     pub left: u64,
     /// The largest length the queue reached.
     pub longest: u64,
+    /// The length averaged over the statistics window (`null` for an empty window).
+    pub length_mean: Option<f64>,
     /// Open arrivals lost because the queue was full.
     pub dropped: u64,
     /// Puts that waited for room, and the longest such wait.
@@ -93,33 +130,40 @@ pub struct QueueReport {
     pub put_wait_max_ns: u64,
     /// How long items waited between put and get.
     pub wait_ns: Distribution,
+    /// How long items were in the system: from put to the `done` of the task that got them
+    /// (count 0 when nothing marks the queue's items done).
+    pub system_ns: Distribution,
 }
 
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct SemaphoreReport {
     pub name: String,
     pub permits: u64,
     pub acquisitions: u64,
-    /// Acquisitions that had to wait, and the longest wait.
+    /// Acquisitions that had to wait.
     pub waited: u64,
-    pub wait_max_ns: u64,
+    /// Permits in use over permits, averaged over the statistics window.
+    pub utilisation: Option<f64>,
+    /// How long each acquisition waited for its permit (0 when one was free).
+    pub wait_ns: Distribution,
     /// Thread pool: runs whose task stopped waiting while the work kept its thread.
     pub abandoned: u64,
 }
 
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct TaskReport {
     pub name: String,
     pub started: u64,
     pub completed: u64,
     pub cancelled: u64,
     pub failed: u64,
+    /// `retry` attempts after the first.
+    pub retries: u64,
     /// Start to end, over the replicas that ended.
-    pub lifetime_mean_ns: Option<f64>,
-    pub lifetime_max_ns: u64,
+    pub lifetime_ns: Distribution,
 }
 
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct ThresholdReport {
     pub metric: String,
     /// `"< 2s"`, as normalised: the comparison, a space, and the bound in seconds or a count.
@@ -138,18 +182,19 @@ impl Report {
             Some(f) if f.kind == FailureKind::Deadlock => ("deadlock", Some(f.message.clone())),
             Some(f) => ("failed", Some(f.message.clone())),
         };
-        let mean = |total: u128, n: u64| (n > 0).then(|| total as f64 / n as f64);
         Report {
             version: VERSION,
             scenario: scenario.to_owned(),
+            set: Vec::new(),
             seed,
             runs: 1,
             failed_seeds: Vec::new(),
-            across_seeds: None,
-            outcome,
+            outcome: outcome.to_owned(),
             failure,
             makespan_ns: summary.end,
             events: summary.events,
+            window_start_ns: summary.window_start,
+            window_ns: summary.window,
             queues: summary
                 .queues
                 .iter()
@@ -159,18 +204,12 @@ impl Report {
                     gets: q.gets,
                     left: q.left,
                     longest: q.max_len,
+                    length_mean: q.mean_length(summary.window),
                     dropped: q.dropped,
                     blocked_puts: q.blocked_puts,
                     put_wait_max_ns: q.max_put_wait,
-                    wait_ns: Distribution {
-                        count: q.gets,
-                        mean: mean(q.total_wait, q.gets),
-                        p50: q.wait_quantile(0.5),
-                        p90: q.wait_quantile(0.9),
-                        p99: q.wait_quantile(0.99),
-                        p999: q.wait_quantile(0.999),
-                        max: (q.gets > 0).then_some(q.max_wait),
-                    },
+                    wait_ns: Distribution::of(&q.waits),
+                    system_ns: Distribution::of(&q.system),
                 })
                 .collect(),
             semaphores: summary
@@ -181,7 +220,8 @@ impl Report {
                     permits: s.permits,
                     acquisitions: s.acquisitions,
                     waited: s.waited,
-                    wait_max_ns: s.max_wait,
+                    utilisation: s.utilisation(summary.window),
+                    wait_ns: Distribution::of(&s.waits),
                     abandoned: s.abandoned,
                 })
                 .collect(),
@@ -194,10 +234,11 @@ impl Report {
                     completed: t.completed,
                     cancelled: t.cancelled,
                     failed: t.failed,
-                    lifetime_mean_ns: mean(t.total_lifetime, t.completed + t.cancelled + t.failed),
-                    lifetime_max_ns: t.max_lifetime,
+                    retries: t.retries,
+                    lifetime_ns: Distribution::of(&t.lifetimes),
                 })
                 .collect(),
+            across_seeds: None,
             thresholds: thresholds
                 .iter()
                 .zip(verdicts)
@@ -208,39 +249,33 @@ impl Report {
                     held: v.held,
                 })
                 .collect(),
+            shard: None,
         }
     }
 
     /// The report of many seeds: the pooled summary, and what each seed's run left.
-    pub(crate) fn across(
-        scenario: &str,
-        seeds: &[u64],
-        runs: &[crate::seeds::SeedRun],
-        pooled: &Summary,
-        thresholds: &[Threshold],
-        verdicts: &[Verdict],
-    ) -> Self {
-        let mut report = Report::new(scenario, seeds.first().copied().unwrap_or(0), pooled, thresholds, verdicts);
-        report.runs = seeds.len() as u64;
-        report.failed_seeds = seeds.iter().zip(runs).filter(|(_, r)| r.failure.is_some()).map(|(s, _)| *s).collect();
-        if let Some((seed, run)) = seeds.iter().zip(runs).find(|(_, r)| r.failure.is_some()) {
+    pub(crate) fn across(scenario: &str, across: &Across, thresholds: &[Threshold], verdicts: &[Verdict]) -> Self {
+        let runs = &across.runs;
+        let first = runs.first().map_or(0, |r| r.seed);
+        let mut report = Report::new(scenario, first, &across.pooled, thresholds, verdicts);
+        report.runs = runs.len() as u64;
+        report.failed_seeds = runs.iter().filter(|r| r.failure.is_some()).map(|r| r.seed).collect();
+        if let Some(run) = runs.iter().find(|r| r.failure.is_some()) {
             let f = run.failure.as_ref();
-            report.outcome = if f.is_some_and(|f| f.kind == FailureKind::Deadlock) { "deadlock" } else { "failed" };
-            report.failure = f.map(|f| format!("seed {seed}: {}", f.message));
+            report.outcome =
+                if f.is_some_and(|f| f.kind == FailureKind::Deadlock) { "deadlock" } else { "failed" }.to_owned();
+            report.failure = f.map(|f| format!("seed {}: {}", run.seed, f.message));
         }
-        let ok: Vec<&crate::seeds::SeedRun> = runs.iter().filter(|r| r.failure.is_none()).collect();
-        let over = |values: Vec<f64>| {
-            (!values.is_empty()).then(|| {
-                let (mean, interval) = crate::seeds::mean_interval(&values);
-                MeanOverSeeds { mean, interval }
-            })
-        };
-        report.across_seeds = Some(AcrossSeeds {
-            makespan_ns: over(ok.iter().map(|r| r.end as f64).collect()),
-            queue_wait_mean_ns: (0..pooled.queues.len())
-                .map(|k| over(ok.iter().filter_map(|r| r.queue_means.get(k).copied().flatten()).collect()))
+        report.across_seeds = Some(
+            across
+                .metrics()
+                .into_iter()
+                .enumerate()
+                .filter_map(|(k, m)| {
+                    across.mean_of(k).map(|(mean, interval)| MeanOverSeeds { metric: m.name, mean, interval })
+                })
                 .collect(),
-        });
+        );
         report
     }
 

@@ -11,6 +11,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::scenario::Scenario;
 use crate::seconds::push_duration;
 use crate::sink::Summary;
+use crate::threshold::Metric;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 /// Parses `A..B` (B excluded, as Rust ranges), `A..=B`, or a comma-separated list.
 pub fn parse_seeds(text: &str) -> Result<Vec<u64>, String> {
@@ -39,18 +42,21 @@ pub fn parse_seeds(text: &str) -> Result<Vec<u64>, String> {
 }
 
 /// What the report needs of one seed's run, kept per seed: a few numbers, not its histograms.
-#[derive(Debug, Clone, Default)]
+/// Written into a shard's summary, so that `scenario merge` can rebuild the whole report.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct SeedRun {
+    pub seed: u64,
+    /// When the run ended, in virtual nanoseconds.
     pub end: u64,
     pub failure: Option<crate::event::Failure>,
-    /// Per queue, the mean wait (nanoseconds) if anything was got.
-    pub queue_means: Vec<Option<f64>>,
+    /// The value of every metric ([`Metric::all`], in its order) in this seed's run.
+    pub values: Vec<Option<f64>>,
     /// The `every-seed.` thresholds this run crossed: their index and message.
     pub crossed: Vec<(usize, String)>,
 }
 
 impl SeedRun {
-    fn of(s: &Summary, scenario: &Scenario) -> Self {
+    fn of(seed: u64, s: &Summary, scenario: &Scenario) -> Self {
         let crossed = scenario
             .thresholds()
             .iter()
@@ -61,11 +67,66 @@ impl SeedRun {
             .map(|(k, v)| (k, v.message))
             .collect();
         SeedRun {
+            seed,
             end: s.end,
             failure: s.failure.clone(),
-            queue_means: s.queues.iter().map(|q| (q.gets > 0).then(|| q.total_wait as f64 / q.gets as f64)).collect(),
+            values: Metric::all(s).iter().map(|m| m.value(s)).collect(),
             crossed,
         }
+    }
+}
+
+/// A scenario run over many seeds: each seed's run, in seed order, and the pool of them all.
+#[derive(Debug, Clone, Default)]
+pub struct Across {
+    pub runs: Vec<SeedRun>,
+    pub pooled: Summary,
+}
+
+impl Across {
+    /// Every metric, in the order of each run's `values`.
+    pub fn metrics(&self) -> Vec<Metric> {
+        Metric::all(&self.pooled)
+    }
+
+    /// The mean over the seeds that completed of metric number `k`, with the half-width of its
+    /// 95% interval; `None` when no such seed has a value for it.
+    pub fn mean_of(&self, k: usize) -> Option<(f64, Option<f64>)> {
+        let values: Vec<f64> = self
+            .runs
+            .iter()
+            .filter(|r| r.failure.is_none())
+            .filter_map(|r| r.values.get(k).copied().flatten())
+            .collect();
+        (!values.is_empty()).then(|| mean_interval(&values))
+    }
+
+    /// The verdict of each threshold: pooled ones on the pool, `every-seed.` ones held when no
+    /// seed crossed them.
+    pub fn verdicts(&self, thresholds: &[crate::threshold::Threshold]) -> Vec<crate::threshold::Verdict> {
+        thresholds
+            .iter()
+            .enumerate()
+            .map(|(k, t)| {
+                if t.every_seed {
+                    let crossed: Vec<String> = self
+                        .runs
+                        .iter()
+                        .filter(|r| r.crossed.iter().any(|(i, _)| *i == k))
+                        .map(|r| r.seed.to_string())
+                        .collect();
+                    let held = crossed.is_empty();
+                    let message = if held {
+                        format!("{}: every seed held", t.metric)
+                    } else {
+                        format!("{}: crossed on seeds {}", t.metric, crossed.join(", "))
+                    };
+                    crate::threshold::Verdict { held, message, value: None, span: t.span.clone() }
+                } else {
+                    t.check(&self.pooled)
+                }
+            })
+            .collect()
     }
 }
 
@@ -77,7 +138,7 @@ impl SeedRun {
 ///
 /// With `progress`, a bar on standard error shows seeds done, the rate and the time left (real
 /// time, for the person waiting; nothing in a run reads it).
-pub fn run_all(scenario: &Scenario, seeds: &[u64], jobs: usize, progress: bool) -> (Vec<SeedRun>, Summary) {
+pub fn run_all(scenario: &Scenario, seeds: &[u64], jobs: usize, progress: bool) -> Across {
     let jobs = jobs.clamp(1, seeds.len().max(1));
     let bar = if progress {
         let style = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} seeds, {per_sec}, {eta} left")
@@ -101,7 +162,7 @@ pub fn run_all(scenario: &Scenario, seeds: &[u64], jobs: usize, progress: bool) 
                         let Some(&seed) = seeds.get(k) else { break };
                         let summary = scenario.clone().seed(seed).run_with(Vec::new(), true);
                         *results[k].lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
-                            SeedRun::of(&summary, &scenario);
+                            SeedRun::of(seed, &summary, &scenario);
                         done.fetch_add(1, Ordering::Relaxed);
                         fold(&mut pool, summary);
                     }
@@ -128,7 +189,7 @@ pub fn run_all(scenario: &Scenario, seeds: &[u64], jobs: usize, progress: bool) 
     let mut pooled = pooled.unwrap_or_default();
     pooled.failure = None;
     let runs = results.into_iter().map(|r| r.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner)).collect();
-    (runs, pooled)
+    Across { runs, pooled }
 }
 
 /// Adds a summary to a pool, the first becoming the pool.
@@ -169,66 +230,88 @@ fn t_975(df: usize) -> f64 {
 }
 
 /// The text report across seeds.
-pub fn report(file: &str, seeds: &[u64], runs: &[SeedRun], pooled: &Summary) -> String {
+pub fn report(file: &str, across: &Across) -> String {
     let mut out = String::new();
-    let failed: Vec<(u64, &SeedRun)> = seeds.iter().copied().zip(runs).filter(|(_, s)| s.failure.is_some()).collect();
+    let runs = &across.runs;
+    let pooled = &across.pooled;
+    let failed: Vec<&SeedRun> = runs.iter().filter(|s| s.failure.is_some()).collect();
     let _ = writeln!(
         out,
         "{} runs of {file}: {} completed, {} failed",
-        seeds.len(),
-        seeds.len() - failed.len(),
+        runs.len(),
+        runs.len() - failed.len(),
         failed.len()
     );
-    let ok: Vec<&SeedRun> = runs.iter().filter(|s| s.failure.is_none()).collect();
+    let metrics = across.metrics();
     // A mean over seeds, with its 95% interval when there are two or more.
-    let time = |out: &mut String, label: &str, values: Vec<f64>| {
-        if values.is_empty() {
-            return;
-        }
-        let (mean, half) = mean_interval(&values);
+    let mean = |out: &mut String, label: &str, name: &str| {
+        let Some(k) = metrics.iter().position(|m| m.name == name) else { return false };
+        let Some((mean, half)) = across.mean_of(k) else { return false };
         let _ = write!(out, "{label}mean ");
-        push_duration(out, mean.round() as u64);
+        metrics[k].push_value(out, mean);
         if let Some(h) = half {
             out.push_str(" ± ");
-            push_duration(out, h.round() as u64);
+            metrics[k].push_value(out, h);
         }
+        true
     };
-    if !ok.is_empty() {
-        time(&mut out, "makespan: ", ok.iter().map(|s| s.end as f64).collect());
+    if mean(&mut out, "makespan: ", "run.makespan") {
         out.push_str(" (± is the 95% interval of the mean over seeds)\n");
     }
-    for (k, q) in pooled.queues.iter().enumerate() {
-        let _ = write!(out, "queue {}: {} got; wait", q.name, q.gets);
-        let means: Vec<f64> = ok.iter().filter_map(|s| s.queue_means.get(k).copied().flatten()).collect();
-        time(&mut out, " ", means);
-        if let Some(p50) = q.wait_quantile(0.5) {
+    let pooled_percentiles = |out: &mut String, d: &crate::sink::Durations| {
+        if let Some(p50) = d.quantile(0.5) {
             out.push_str("; pooled p50 ");
-            push_duration(&mut out, p50);
+            push_duration(out, p50);
             for (name, quantile) in [("p90", 0.9), ("p99", 0.99)] {
                 let _ = write!(out, ", {name} ");
-                push_duration(&mut out, q.wait_quantile(quantile).unwrap_or(0));
+                push_duration(out, d.quantile(quantile).unwrap_or(0));
             }
             out.push_str(", max ");
-            push_duration(&mut out, q.max_wait);
+            push_duration(out, d.max);
+        }
+    };
+    for q in &pooled.queues {
+        let prefix = format!("queue.{}.", q.name);
+        let _ = write!(out, "queue {}: {} got; wait", q.name, q.gets);
+        mean(&mut out, " ", &format!("{prefix}wait.mean"));
+        pooled_percentiles(&mut out, &q.waits);
+        out.push('\n');
+        mean(&mut out, "  length ", &format!("{prefix}length.mean"));
+        if q.system.count > 0 {
+            out.push_str("; in system");
+            mean(&mut out, " ", &format!("{prefix}system.mean"));
+            pooled_percentiles(&mut out, &q.system);
         }
         out.push('\n');
     }
+    for m in &pooled.semaphores {
+        let prefix = format!("semaphore.{}.", crate::threshold::metric_name(&m.name));
+        let _ = write!(out, "semaphore {}: {} acquired, {} waited;", m.name, m.acquisitions, m.waited);
+        mean(&mut out, " utilisation ", &format!("{prefix}utilisation"));
+        mean(&mut out, "; wait ", &format!("{prefix}wait.mean"));
+        pooled_percentiles(&mut out, &m.waits);
+        out.push('\n');
+    }
     for t in &pooled.tasks {
-        let _ = writeln!(
+        let _ = write!(
             out,
             "task {}: {} started, {} completed, {} cancelled, {} failed",
             t.name, t.started, t.completed, t.cancelled, t.failed
         );
-    }
-    for (seed, s) in failed {
-        let message = s.failure.as_ref().map_or("", |f| f.message.lines().next().unwrap_or(""));
-        let _ = writeln!(out, "seed {seed} failed: {message}\n  replay: scenario run {file} --seed {seed}");
-    }
-    for (seed, s) in seeds.iter().zip(runs).filter(|(_, s)| !s.crossed.is_empty()) {
-        for (_, message) in &s.crossed {
-            let _ = writeln!(out, "seed {seed} crossed a threshold: {message}");
+        if t.retries > 0 {
+            let _ = write!(out, ", {} retries", t.retries);
         }
-        let _ = writeln!(out, "  replay: scenario run {file} --seed {seed}");
+        out.push('\n');
+    }
+    for s in failed {
+        let message = s.failure.as_ref().map_or("", |f| f.message.lines().next().unwrap_or(""));
+        let _ = writeln!(out, "seed {} failed: {message}\n  replay: scenario run {file} --seed {}", s.seed, s.seed);
+    }
+    for s in runs.iter().filter(|s| !s.crossed.is_empty()) {
+        for (_, message) in &s.crossed {
+            let _ = writeln!(out, "seed {} crossed a threshold: {message}", s.seed);
+        }
+        let _ = writeln!(out, "  replay: scenario run {file} --seed {}", s.seed);
     }
     out
 }

@@ -15,20 +15,25 @@ pub fn metric_name(semaphore: &str) -> String {
     semaphore.replace(' ', "-")
 }
 
-/// Whether a metric counts things or measures time.
+/// What a metric measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unit {
+    /// A whole number of things.
     Count,
+    /// A duration, in nanoseconds.
     Time,
+    /// A fraction or an average (a utilisation, a mean length).
+    Number,
 }
 
 /// The fields of each kind of metric, and their units.
-pub const RUN_FIELDS: &[(&str, Unit)] = &[("makespan", Unit::Time), ("events", Unit::Count)];
+pub const RUN_FIELDS: &[(&str, Unit)] = &[("makespan", Unit::Time), ("events", Unit::Count), ("window", Unit::Time)];
 pub const QUEUE_FIELDS: &[(&str, Unit)] = &[
     ("puts", Unit::Count),
     ("gets", Unit::Count),
     ("left", Unit::Count),
     ("longest", Unit::Count),
+    ("length.mean", Unit::Number),
     ("dropped", Unit::Count),
     ("blocked-puts", Unit::Count),
     ("wait.mean", Unit::Time),
@@ -37,18 +42,184 @@ pub const QUEUE_FIELDS: &[(&str, Unit)] = &[
     ("wait.p99", Unit::Time),
     ("wait.p999", Unit::Time),
     ("wait.max", Unit::Time),
+    ("system.mean", Unit::Time),
+    ("system.p50", Unit::Time),
+    ("system.p90", Unit::Time),
+    ("system.p99", Unit::Time),
+    ("system.p999", Unit::Time),
+    ("system.max", Unit::Time),
     ("put-wait.max", Unit::Time),
 ];
-pub const SEMAPHORE_FIELDS: &[(&str, Unit)] =
-    &[("acquisitions", Unit::Count), ("waited", Unit::Count), ("wait.max", Unit::Time), ("abandoned", Unit::Count)];
+pub const SEMAPHORE_FIELDS: &[(&str, Unit)] = &[
+    ("acquisitions", Unit::Count),
+    ("waited", Unit::Count),
+    ("utilisation", Unit::Number),
+    ("wait.mean", Unit::Time),
+    ("wait.p50", Unit::Time),
+    ("wait.p90", Unit::Time),
+    ("wait.p99", Unit::Time),
+    ("wait.p999", Unit::Time),
+    ("wait.max", Unit::Time),
+    ("abandoned", Unit::Count),
+];
 pub const TASK_FIELDS: &[(&str, Unit)] = &[
     ("started", Unit::Count),
     ("completed", Unit::Count),
     ("cancelled", Unit::Count),
     ("failed", Unit::Count),
+    ("retries", Unit::Count),
     ("lifetime.mean", Unit::Time),
+    ("lifetime.p50", Unit::Time),
+    ("lifetime.p90", Unit::Time),
+    ("lifetime.p99", Unit::Time),
+    ("lifetime.p999", Unit::Time),
     ("lifetime.max", Unit::Time),
 ];
+
+/// A statistic of a run's summary, by name: `queue.line.wait.p99`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Metric {
+    pub name: String,
+    pub subject: Subject,
+    pub field: &'static str,
+    pub unit: Unit,
+}
+
+impl Metric {
+    /// Resolves a metric's name against the names in a summary, or `None` if it names no
+    /// statistic of it.
+    pub fn resolve(text: &str, queues: &[String], semaphores: &[String], tasks: &[String]) -> Option<Metric> {
+        let (kind, rest) = text.split_once('.')?;
+        let find = |names: &[String], fields: &'static [(&'static str, Unit)]| {
+            let (name, field) = rest.split_once('.')?;
+            let k = names.iter().position(|n| n == name)?;
+            let &(field, unit) = fields.iter().find(|(f, _)| *f == field)?;
+            Some((k, field, unit))
+        };
+        let (subject, field, unit) = match kind {
+            "run" => RUN_FIELDS.iter().find(|(f, _)| *f == rest).map(|&(f, u)| (Subject::Run, f, u)),
+            "queue" => find(queues, QUEUE_FIELDS).map(|(k, f, u)| (Subject::Queue(k), f, u)),
+            "semaphore" => find(semaphores, SEMAPHORE_FIELDS).map(|(k, f, u)| (Subject::Semaphore(k), f, u)),
+            "task" => find(tasks, TASK_FIELDS).map(|(k, f, u)| (Subject::Task(k), f, u)),
+            _ => None,
+        }?;
+        Some(Metric { name: text.to_owned(), subject, field, unit })
+    }
+
+    /// Every metric of a summary, in a fixed order: the run's, then each queue's, semaphore's
+    /// and task's in declaration order.
+    pub fn all(s: &Summary) -> Vec<Metric> {
+        let mut out = Vec::new();
+        let mut add = |subject: Subject, prefix: String, fields: &'static [(&'static str, Unit)]| {
+            for &(field, unit) in fields {
+                out.push(Metric { name: format!("{prefix}{field}"), subject, field, unit });
+            }
+        };
+        add(Subject::Run, "run.".into(), RUN_FIELDS);
+        for (k, q) in s.queues.iter().enumerate() {
+            add(Subject::Queue(k), format!("queue.{}.", q.name), QUEUE_FIELDS);
+        }
+        for (k, m) in s.semaphores.iter().enumerate() {
+            add(Subject::Semaphore(k), format!("semaphore.{}.", metric_name(&m.name)), SEMAPHORE_FIELDS);
+        }
+        for (k, t) in s.tasks.iter().enumerate() {
+            add(Subject::Task(k), format!("task.{}.", t.name), TASK_FIELDS);
+        }
+        out
+    }
+
+    /// The metric's value in `s`: nanoseconds, a count or a number. `None` when the run
+    /// collected no statistics for it (a failed run, or no items at all for a mean or
+    /// percentile).
+    pub fn value(&self, s: &Summary) -> Option<f64> {
+        value_of(self.subject, self.field, s)
+    }
+
+    /// Writes `v` in the metric's unit: `1.5 s`, `12`, `0.667`.
+    pub fn push_value(&self, out: &mut String, v: f64) {
+        push_in(self.unit, out, v);
+    }
+}
+
+/// Writes `v` in `unit`.
+fn push_in(unit: Unit, out: &mut String, v: f64) {
+    match unit {
+        Unit::Count => {
+            let _ = write!(out, "{v}");
+        }
+        Unit::Time => push_duration(out, v.round() as u64),
+        Unit::Number => {
+            let _ = write!(out, "{}", (v * 1e6).round() / 1e6);
+        }
+    }
+}
+
+/// The quantile a `pNN` field asks for.
+fn quantile_of(field: &str) -> Option<f64> {
+    match field.rsplit('.').next()? {
+        "p50" => Some(0.5),
+        "p90" => Some(0.9),
+        "p99" => Some(0.99),
+        "p999" => Some(0.999),
+        _ => None,
+    }
+}
+
+/// A field of a distribution (`mean`, `max` or a percentile).
+fn of_durations(d: &crate::sink::Durations, field: &str) -> Option<f64> {
+    match field.rsplit('.').next()? {
+        "mean" => d.mean(),
+        "max" => (d.count > 0).then_some(d.max as f64),
+        _ => d.quantile(quantile_of(field)?).map(|v| v as f64),
+    }
+}
+
+fn value_of(subject: Subject, field: &str, s: &Summary) -> Option<f64> {
+    let n = |v: u64| Some(v as f64);
+    match subject {
+        Subject::Run => match field {
+            "makespan" => n(s.end),
+            "window" => Some(s.window as f64),
+            _ => n(s.events),
+        },
+        Subject::Queue(k) => {
+            let q = s.queues.get(k)?;
+            match field {
+                "puts" => n(q.puts),
+                "gets" => n(q.gets),
+                "left" => n(q.left),
+                "longest" => n(q.max_len),
+                "length.mean" => q.mean_length(s.window),
+                "dropped" => n(q.dropped),
+                "blocked-puts" => n(q.blocked_puts),
+                "put-wait.max" => n(q.max_put_wait),
+                f if f.starts_with("wait.") => of_durations(&q.waits, f),
+                f => of_durations(&q.system, f),
+            }
+        }
+        Subject::Semaphore(k) => {
+            let m = s.semaphores.get(k)?;
+            match field {
+                "acquisitions" => n(m.acquisitions),
+                "waited" => n(m.waited),
+                "utilisation" => m.utilisation(s.window),
+                "abandoned" => n(m.abandoned),
+                f => of_durations(&m.waits, f),
+            }
+        }
+        Subject::Task(k) => {
+            let t = s.tasks.get(k)?;
+            match field {
+                "started" => n(t.started),
+                "completed" => n(t.completed),
+                "cancelled" => n(t.cancelled),
+                "failed" => n(t.failed),
+                "retries" => n(t.retries),
+                f => of_durations(&t.lifetimes, f),
+            }
+        }
+    }
+}
 
 /// What a metric is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,8 +276,8 @@ pub struct Threshold {
     pub field: &'static str,
     pub unit: Unit,
     pub op: Op,
-    /// Nanoseconds for a time, the count otherwise.
-    pub bound: u64,
+    /// Nanoseconds for a time, the count or number otherwise.
+    pub bound: f64,
     /// Where the metric's key is in the file, for messages and annotations.
     pub span: std::ops::Range<usize>,
 }
@@ -125,92 +296,35 @@ pub struct Verdict {
 }
 
 impl Threshold {
-    /// The metric's value in `summary`: nanoseconds or a count, as a float for the comparison.
-    /// `None` when the run collected no statistics for it (a failed run, or no items at all for
-    /// a mean or percentile).
+    /// The metric's value in `summary` (see [`Metric::value`]).
     pub fn value(&self, s: &Summary) -> Option<f64> {
-        let ns = |v: u64| Some(v as f64);
-        match self.subject {
-            Subject::Run => match self.field {
-                "makespan" => ns(s.end),
-                _ => ns(s.events),
-            },
-            Subject::Queue(k) => {
-                let q = s.queues.get(k)?;
-                match self.field {
-                    "puts" => ns(q.puts),
-                    "gets" => ns(q.gets),
-                    "left" => ns(q.left),
-                    "longest" => ns(q.max_len),
-                    "dropped" => ns(q.dropped),
-                    "blocked-puts" => ns(q.blocked_puts),
-                    "wait.mean" => (q.gets > 0).then(|| q.total_wait as f64 / q.gets as f64),
-                    "wait.max" => ns(q.max_wait),
-                    "put-wait.max" => ns(q.max_put_wait),
-                    percentile => {
-                        let quantile = match percentile {
-                            "wait.p50" => 0.5,
-                            "wait.p90" => 0.9,
-                            "wait.p99" => 0.99,
-                            _ => 0.999,
-                        };
-                        q.wait_quantile(quantile).map(|v| v as f64)
-                    }
-                }
-            }
-            Subject::Semaphore(k) => {
-                let m = s.semaphores.get(k)?;
-                match self.field {
-                    "acquisitions" => ns(m.acquisitions),
-                    "waited" => ns(m.waited),
-                    "wait.max" => ns(m.max_wait),
-                    _ => ns(m.abandoned),
-                }
-            }
-            Subject::Task(k) => {
-                let t = s.tasks.get(k)?;
-                let ended = t.completed + t.cancelled + t.failed;
-                match self.field {
-                    "started" => ns(t.started),
-                    "completed" => ns(t.completed),
-                    "cancelled" => ns(t.cancelled),
-                    "failed" => ns(t.failed),
-                    "lifetime.mean" => (ended > 0).then(|| t.total_lifetime as f64 / ended as f64),
-                    _ => ns(t.max_lifetime),
-                }
-            }
-        }
+        value_of(self.subject, self.field, s)
     }
 
     /// Checks the threshold against a run's summary. A metric with no value (a mean of nothing)
     /// does not hold: a threshold is a promise about something that happened.
     pub fn check(&self, summary: &Summary) -> Verdict {
         let value = self.value(summary);
-        let held = value.is_some_and(|v| self.op.holds(v, self.bound as f64));
+        let held = value.is_some_and(|v| self.op.holds(v, self.bound));
         let mut message = format!("{} = ", self.metric);
         match value {
             None => message.push_str("nothing (no items)"),
             Some(v) => self.push_value(&mut message, v),
         }
         let _ = write!(message, "{} {} ", if held { "," } else { ", not" }, self.op.text());
-        self.push_value(&mut message, self.bound as f64);
+        self.push_value(&mut message, self.bound);
         Verdict { held, message, value, span: self.span.clone() }
     }
 
     /// The condition as the summary writes it: `< 2 s`, `== 0`.
     pub fn condition(&self) -> String {
         let mut out = format!("{} ", self.op.text());
-        self.push_value(&mut out, self.bound as f64);
+        self.push_value(&mut out, self.bound);
         out
     }
 
     fn push_value(&self, out: &mut String, v: f64) {
-        match self.unit {
-            Unit::Count => {
-                let _ = write!(out, "{v}");
-            }
-            Unit::Time => push_duration(out, v.round() as u64),
-        }
+        push_in(self.unit, out, v);
     }
 }
 
@@ -289,7 +403,7 @@ mod tests {
             field: "wait.mean",
             unit: Unit::Time,
             op: Op::Lt,
-            bound: 1_000_000_000,
+            bound: 1e9,
             span: 0..1,
         };
         let summary = Summary {

@@ -813,7 +813,7 @@ fn thread_work_given_up_on_keeps_its_thread_until_it_ends() {
     assert_eq!(out, "gave up at 0.5\nsecond work done at 3\n");
     let pool = &s.semaphores[0];
     assert_eq!((pool.acquisitions, pool.abandoned, pool.free_at_end), (2, 1, 1));
-    assert_eq!(pool.max_wait, 1_500_000_000, "the second work waited from 0.5 s to 2 s for the thread");
+    assert_eq!(pool.waits.max, 1_500_000_000, "the second work waited from 0.5 s to 2 s for the thread");
 }
 
 #[test]

@@ -18,7 +18,7 @@ fn mean_wait(file: &str, customers: u64, seed: u64) -> f64 {
     assert_eq!(summary.failure, None);
     let line = &summary.queues[0];
     assert_eq!(line.gets, customers);
-    line.total_wait as f64 / line.gets as f64 / 1e9
+    line.waits.mean().unwrap_or(0.0) / 1e9
 }
 
 /// The 99% confidence interval of the mean wait over the replications.

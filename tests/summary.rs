@@ -138,9 +138,14 @@ fn many_seeds_write_one_pooled_summary_with_means_over_seeds() {
     assert!(validator.iter_errors(&json).next().is_none(), "{json}");
     assert_eq!((json["runs"].as_u64(), json["seed"].as_u64()), (Some(10), Some(1)));
     assert_eq!(json["queues"][0]["gets"].as_u64(), Some(500), "10 seeds of 50 customers, pooled");
-    let across = &json["across_seeds"];
-    assert!(across["makespan_ns"]["interval"].as_f64().unwrap() > 0.0, "{across}");
-    assert!(across["queue_wait_mean_ns"][0]["mean"].as_f64().unwrap() > 0.0, "{across}");
+    let across = json["across_seeds"].as_array().unwrap();
+    let metric = |name: &str| across.iter().find(|m| m["metric"] == name).unwrap_or_else(|| panic!("{name}"));
+    assert!(metric("run.makespan")["interval"].as_f64().unwrap() > 0.0, "{across:?}");
+    assert!(metric("queue.line.wait.mean")["mean"].as_f64().unwrap() > 0.0, "{across:?}");
+    assert!(metric("queue.line.length.mean")["mean"].as_f64().unwrap() > 0.0, "{across:?}");
+    let (wait, system) =
+        (metric("queue.line.wait.mean")["mean"].as_f64(), metric("queue.line.system.mean")["mean"].as_f64());
+    assert!(system.unwrap() > wait.unwrap(), "time in system is the wait and the service: {across:?}");
     // A single run says so.
     let (_, one, _) = run(&["run", "-o", "/dev/null", "--summary", "-", "scenarios/countasync.toml"]);
     let one: Value = serde_json::from_str(&one).unwrap();

@@ -66,7 +66,7 @@ fn percentiles_are_the_exact_order_statistic_to_within_a_tenth_of_a_percent_abov
 #[test]
 fn unknown_metrics_and_bad_conditions_are_errors_at_check() {
     let source = format!(
-        "{WAITS}[thresholds]\n\"queue.qq.wait.p99\" = \"< 2s\"\n\"queue.q.wait.p98\" = \"< 2s\"\n\"queue.q.puts\" = \"about 3\"\n\"queue.q.gets\" = \"< 2.5\"\n\"task.c.lifetime.max\" = \"< 2 parsecs\"\n\"thread.x\" = \"< 1\"\n"
+        "{WAITS}[thresholds]\n\"queue.qq.wait.p99\" = \"< 2s\"\n\"queue.q.wait.p98\" = \"< 2s\"\n\"queue.q.puts\" = \"about 3\"\n\"queue.q.gets\" = \"< 2.5\"\n\"task.c.lifetime.max\" = \"< 2 parsecs\"\n\"thread.x\" = \"< 1\"\n\"queue.q.length.mean\" = \"< lots\"\n"
     );
     let (code, err) = run("check", &source, &["check"]);
     assert_eq!(code, 3, "{err}");
@@ -78,7 +78,8 @@ fn unknown_metrics_and_bad_conditions_are_errors_at_check() {
         "error: `queue.q.gets` is a count, and `2.5` is not a whole number",
         "error: invalid duration `2 parsecs`",
         "error: unknown metric `thread.x`",
-        "error: `s.toml` has 6 errors",
+        "error: `queue.q.length.mean` is a number, and `lots` is not one",
+        "error: `s.toml` has 7 errors",
     ] {
         assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
     }
@@ -101,6 +102,11 @@ steps = [{ hold = "db", steps = [{ sleep = "1s" }] }, { to-thread = "2s" }]
 "semaphore.db.wait.max" = "== 1s"
 "semaphore.thread-pool.acquisitions" = "== 2"
 "semaphore.thread-pool.wait.max" = "== 1s"
+"semaphore.db.utilisation" = "== 0.4"
+"semaphore.thread-pool.utilisation" = "== 0.8"
+"semaphore.db.wait.mean" = "== 0.5s"
+"task.w.retries" = "== 0"
+"run.window" = "== 5s"
 "#;
     let (code, err) = run("subjects", source, &["run", "--format", "plain"]);
     assert_eq!((code, err.as_str()), (0, ""));

@@ -160,9 +160,15 @@ impl Sink for Jsonl {
             push_json_str(l, &q.name);
             let _ = write!(
                 l,
-                ",\"puts\":{},\"gets\":{},\"left\":{},\"max_len\":{},\"max_wait_ns\":{},\"dropped\":{},\"blocked_puts\":{},\"max_put_wait_ns\":{}}}",
-                q.puts, q.gets, q.left, q.max_len, q.max_wait, q.dropped, q.blocked_puts, q.max_put_wait
+                ",\"puts\":{},\"gets\":{},\"left\":{},\"max_len\":{},\"max_wait_ns\":{},\"dropped\":{},\"blocked_puts\":{},\"max_put_wait_ns\":{}",
+                q.puts, q.gets, q.left, q.max_len, q.waits.max, q.dropped, q.blocked_puts, q.max_put_wait
             );
+            push_distribution(l, "wait", &q.waits);
+            push_distribution(l, "system", &q.system);
+            if let Some(length) = q.mean_length(s.window) {
+                let _ = write!(l, ",\"mean_len\":{}", (length * 1e6).round() / 1e6);
+            }
+            l.push('}');
         }
         l.push_str("],\"semaphores\":[");
         for (k, sem) in s.semaphores.iter().enumerate() {
@@ -170,9 +176,14 @@ impl Sink for Jsonl {
             push_json_str(l, &sem.name);
             let _ = write!(
                 l,
-                ",\"permits\":{},\"free_at_end\":{},\"acquisitions\":{},\"waited\":{},\"max_wait_ns\":{},\"abandoned\":{}}}",
-                sem.permits, sem.free_at_end, sem.acquisitions, sem.waited, sem.max_wait, sem.abandoned
+                ",\"permits\":{},\"free_at_end\":{},\"acquisitions\":{},\"waited\":{},\"max_wait_ns\":{},\"abandoned\":{}",
+                sem.permits, sem.free_at_end, sem.acquisitions, sem.waited, sem.waits.max, sem.abandoned
             );
+            push_distribution(l, "wait", &sem.waits);
+            if let Some(utilisation) = sem.utilisation(s.window) {
+                let _ = write!(l, ",\"utilisation\":{}", (utilisation * 1e6).round() / 1e6);
+            }
+            l.push('}');
         }
         l.push_str("],\"tasks\":[");
         for (k, t) in s.tasks.iter().enumerate() {
@@ -180,13 +191,14 @@ impl Sink for Jsonl {
             push_json_str(l, &t.name);
             let _ = write!(
                 l,
-                ",\"started\":{},\"completed\":{},\"cancelled\":{},\"failed\":{},\"mean_lifetime_ns\":{},\"max_lifetime_ns\":{}}}",
+                ",\"started\":{},\"completed\":{},\"cancelled\":{},\"failed\":{},\"retries\":{},\"mean_lifetime_ns\":{},\"max_lifetime_ns\":{}}}",
                 t.started,
                 t.completed,
                 t.cancelled,
                 t.failed,
-                t.total_lifetime.checked_div(u128::from(t.completed + t.cancelled + t.failed)).unwrap_or(0),
-                t.max_lifetime
+                t.retries,
+                t.lifetimes.mean_ns().unwrap_or(0),
+                t.lifetimes.max
             );
         }
         l.push_str("]}\n");
@@ -195,5 +207,16 @@ impl Sink for Jsonl {
 
     fn needs_statistics(&self) -> bool {
         true
+    }
+}
+
+/// `,"mean_wait_ns":…,"p50_wait_ns":…,"p90_wait_ns":…,"p99_wait_ns":…`, when anything was
+/// recorded. Means in whole nanoseconds, rounded down.
+fn push_distribution(out: &mut String, name: &str, d: &crate::sink::Durations) {
+    if let Some(mean) = d.mean_ns() {
+        let _ = write!(out, ",\"mean_{name}_ns\":{mean}");
+        for (p, quantile) in [("p50", 0.5), ("p90", 0.9), ("p99", 0.99)] {
+            let _ = write!(out, ",\"{p}_{name}_ns\":{}", d.quantile(quantile).unwrap_or(0));
+        }
     }
 }

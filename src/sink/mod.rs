@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 pub use jsonl::Jsonl;
 pub use plain::Plain;
-pub use statistics::{QueueStats, SemaphoreStats, Statistics, Summary, TaskStats};
+pub use statistics::{Durations, QueueStats, SemaphoreStats, Statistics, Summary, TaskStats};
 pub use timeline::Timeline;
 
 use crate::event::{Event, Model, RunEnd};

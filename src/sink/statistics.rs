@@ -1,14 +1,31 @@
 //! Statistics: what a run adds up to, counted from its events alone.
+//!
+//! Every statistic covers a window of the run: from its start, or from the end of the
+//! warm-up (`warm-up` in the file) to its end. An item counts when it was put inside the
+//! window, a task when it started inside it, an acquisition when it was asked for inside it;
+//! time averages (a queue's length, a semaphore's utilisation) integrate over the window.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, VecDeque};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use super::Sink;
-use crate::event::{Event, EventKind, Failure, Model, Outcome, RunEnd};
+use crate::event::{Event, EventKind, Failure, Model, Outcome, RunEnd, WarmUp};
 
-/// What a finished run adds up to.
-#[derive(Debug, Clone, Default)]
+/// What a finished run adds up to. It serialises whole (histograms as their buckets), so
+/// that pools from separate machines can be merged exactly.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Summary {
     /// Virtual nanoseconds at the end of the run.
     pub end: u64,
     pub events: u64,
+    /// Virtual nanoseconds at which the statistics start: 0, or the end of the warm-up.
+    pub window_start: u64,
+    /// How long the statistics cover, in virtual nanoseconds: `end - window_start` for one
+    /// run, the sum over runs for a pool of them. Time averages divide by it.
+    pub window: u128,
     /// Per queue, in declaration order. Empty when the run collected no statistics.
     pub queues: Vec<QueueStats>,
     /// Per semaphore (the thread pool last), in declaration order.
@@ -22,25 +39,32 @@ pub struct Summary {
 impl Summary {
     /// A summary with how the run ended and no statistics.
     pub fn without_statistics(run: RunEnd) -> Self {
-        Summary { end: run.end, events: run.events, failure: run.failure, ..Summary::default() }
+        Summary {
+            end: run.end,
+            events: run.events,
+            window: u128::from(run.end),
+            failure: run.failure,
+            ..Summary::default()
+        }
     }
 
-    /// Adds `s`'s items to these: counts and totals added, maxima taken, histograms merged
-    /// (exactly). `end` is the largest, `events` the total. Every step gives the same result in
-    /// any order, so pools of runs can be merged however the runs were shared out.
+    /// Adds `s`'s items to these: counts, totals and windows added, maxima taken, histograms
+    /// merged (exactly). `end` is the largest, `events` the total. Every step gives the same
+    /// result in any order, so pools of runs can be merged however the runs were shared out.
     pub fn merge(&mut self, s: &Summary) {
         let pooled = self;
         pooled.end = pooled.end.max(s.end);
         pooled.events += s.events;
+        pooled.window += s.window;
+        pooled.window_start = pooled.window_start.max(s.window_start);
         for (p, q) in pooled.queues.iter_mut().zip(&s.queues) {
             p.puts += q.puts;
             p.gets += q.gets;
             p.left += q.left;
             p.max_len = p.max_len.max(q.max_len);
-            p.total_wait += q.total_wait;
-            p.max_wait = p.max_wait.max(q.max_wait);
-            // Histograms that grow as needed always take another's values.
-            let _ = p.waits.0.add(&q.waits.0);
+            p.waits.merge(&q.waits);
+            p.system.merge(&q.system);
+            p.length_area += q.length_area;
             p.dropped += q.dropped;
             p.blocked_puts += q.blocked_puts;
             p.max_put_wait = p.max_put_wait.max(q.max_put_wait);
@@ -48,7 +72,8 @@ impl Summary {
         for (p, q) in pooled.semaphores.iter_mut().zip(&s.semaphores) {
             p.acquisitions += q.acquisitions;
             p.waited += q.waited;
-            p.max_wait = p.max_wait.max(q.max_wait);
+            p.waits.merge(&q.waits);
+            p.busy_area += q.busy_area;
             p.abandoned += q.abandoned;
         }
         for (p, q) in pooled.tasks.iter_mut().zip(&s.tasks) {
@@ -56,25 +81,170 @@ impl Summary {
             p.completed += q.completed;
             p.cancelled += q.cancelled;
             p.failed += q.failed;
-            p.total_lifetime += q.total_lifetime;
-            p.max_lifetime = p.max_lifetime.max(q.max_lifetime);
+            p.retries += q.retries;
+            p.lifetimes.merge(&q.lifetimes);
         }
     }
 }
 
-#[derive(Debug, Clone, Default)]
+/// A distribution of durations in nanoseconds: the exact count, sum and maximum, every value
+/// while there are at most [`Durations::EXACT`] of them (so that small runs have exact
+/// percentiles), and an HDR histogram (three significant digits, constant memory, merges
+/// exactly) for percentiles beyond that.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(into = "DurationsState", from = "DurationsState")]
+pub struct Durations {
+    pub count: u64,
+    pub total: u128,
+    pub max: u64,
+    /// Every value, in the order recorded, while `count <= EXACT`; `None` beyond.
+    exact: Option<Vec<u64>>,
+    pub histogram: hdrhistogram::Histogram<u64>,
+}
+
+impl Default for Durations {
+    fn default() -> Self {
+        // Three significant digits always fit, and the histogram grows to any value.
+        #[allow(clippy::expect_used, reason = "3 significant digits is always a valid precision")]
+        let histogram = hdrhistogram::Histogram::new(3).expect("3 significant digits are valid");
+        Durations { count: 0, total: 0, max: 0, exact: Some(Vec::new()), histogram }
+    }
+}
+
+impl Durations {
+    /// Up to this many values, percentiles are exact order statistics.
+    pub const EXACT: u64 = 10_000;
+
+    pub fn record(&mut self, ns: u64) {
+        self.count += 1;
+        if self.count > Self::EXACT {
+            self.exact = None;
+        } else if let Some(exact) = &mut self.exact {
+            exact.push(ns);
+        }
+        self.total += u128::from(ns);
+        self.max = self.max.max(ns);
+        // The histogram grows to take the value; only a value beyond what any histogram can
+        // track (over about 2^62 ns, 146 years) is kept at the largest one instead.
+        if self.histogram.record(ns).is_err() {
+            self.histogram.saturating_record(ns);
+        }
+    }
+
+    pub fn merge(&mut self, other: &Durations) {
+        // Kept exactly when the two together are few enough (then both were kept exactly), so
+        // the result does not depend on the order of merging.
+        match (&mut self.exact, &other.exact) {
+            (Some(mine), Some(theirs)) if self.count + other.count <= Self::EXACT => mine.extend_from_slice(theirs),
+            _ => self.exact = None,
+        }
+        self.count += other.count;
+        self.total += other.total;
+        self.max = self.max.max(other.max);
+        // Histograms that grow as needed always take another's values.
+        let _ = self.histogram.add(&other.histogram);
+    }
+
+    /// The mean, when anything was recorded.
+    pub fn mean(&self) -> Option<f64> {
+        (self.count > 0).then(|| self.total as f64 / self.count as f64)
+    }
+
+    /// The mean in whole nanoseconds (rounded down), for the text statistics.
+    pub fn mean_ns(&self) -> Option<u64> {
+        (self.count > 0).then(|| (self.total / u128::from(self.count)) as u64)
+    }
+
+    /// The duration that `quantile` of the values are at most, or `None` when nothing was
+    /// recorded: the smallest value with at least that share of the values at or below it
+    /// (the nearest-rank order statistic). Exact up to [`Durations::EXACT`] values; beyond, the
+    /// top of the histogram's bucket, so it may be above the exact value by up to 0.1% (never
+    /// below it, and never above the maximum): a threshold `< X` that holds on it holds on the
+    /// exact value too.
+    pub fn quantile(&self, quantile: f64) -> Option<u64> {
+        if self.count == 0 {
+            return None;
+        }
+        match &self.exact {
+            Some(values) if !values.is_empty() => {
+                let mut sorted = values.clone();
+                sorted.sort_unstable();
+                let rank = ((quantile.clamp(0.0, 1.0) * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+                Some(sorted[rank - 1])
+            }
+            _ => Some(self.histogram.value_at_quantile(quantile).min(self.max)),
+        }
+    }
+
+    /// The histogram's buckets as (value, count) pairs, lowest first: enough to rebuild the
+    /// histogram exactly with [`Durations::from_parts`].
+    pub fn buckets(&self) -> Vec<(u64, u64)> {
+        self.histogram.iter_recorded().map(|v| (v.value_iterated_to(), v.count_at_value())).collect()
+    }
+
+    /// Durations from their exact figures, their values if kept, and their histogram's buckets.
+    pub fn from_parts(count: u64, total: u128, max: u64, exact: Option<Vec<u64>>, buckets: &[(u64, u64)]) -> Self {
+        let mut d = Durations { count, total, max, exact, ..Durations::default() };
+        for &(value, n) in buckets {
+            if d.histogram.record_n(value, n).is_err() {
+                d.histogram.saturating_record(value);
+            }
+        }
+        d
+    }
+}
+
+/// [`Durations`] as JSON: the exact figures and the histogram's buckets, as
+/// `[value, count]` pairs (the bucket's highest value), lowest first.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[schemars(rename = "Durations")]
+struct DurationsState {
+    count: u64,
+    total: u128,
+    max: u64,
+    /// Every value, while there are few enough to keep.
+    exact: Option<Vec<u64>>,
+    buckets: Vec<(u64, u64)>,
+}
+
+impl From<Durations> for DurationsState {
+    fn from(d: Durations) -> Self {
+        let buckets = d.buckets();
+        DurationsState { count: d.count, total: d.total, max: d.max, exact: d.exact, buckets }
+    }
+}
+
+impl From<DurationsState> for Durations {
+    fn from(d: DurationsState) -> Self {
+        Durations::from_parts(d.count, d.total, d.max, d.exact, &d.buckets)
+    }
+}
+
+impl JsonSchema for Durations {
+    fn schema_name() -> Cow<'static, str> {
+        DurationsState::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        DurationsState::json_schema(generator)
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct QueueStats {
     pub name: String,
     pub puts: u64,
+    /// Gets of items put inside the window.
     pub gets: u64,
     /// Items still in the queue at the end.
     pub left: u64,
     pub max_len: u64,
-    /// Sum and maximum of how long items waited between put and get.
-    pub total_wait: u128,
-    pub max_wait: u64,
-    /// Every wait, in an HDR histogram (three significant digits), for percentiles.
-    pub waits: Waits,
+    /// How long items waited between put and get.
+    pub waits: Durations,
+    /// How long items were in the system, from put to the `done` of the task that got them.
+    pub system: Durations,
+    /// The queue's length integrated over the window, in item-nanoseconds.
+    pub length_area: u128,
     /// Open arrivals lost because the queue was full.
     pub dropped: u64,
     /// Puts that had to wait for room, and the longest such wait.
@@ -83,29 +253,13 @@ pub struct QueueStats {
 }
 
 impl QueueStats {
-    /// The wait that `quantile` of the items waited at most, in nanoseconds, or `None` when
-    /// nothing was got. It is the top of the histogram's bucket, so it may be above the exact
-    /// value by up to 0.1% (never below it, and never above the longest wait): a threshold
-    /// `< X` that holds on it holds on the exact value too.
-    pub fn wait_quantile(&self, quantile: f64) -> Option<u64> {
-        (!self.waits.0.is_empty()).then(|| self.waits.0.value_at_quantile(quantile).min(self.max_wait))
+    /// The time-averaged length over a window of `window` ns.
+    pub fn mean_length(&self, window: u128) -> Option<f64> {
+        (window > 0).then(|| self.length_area as f64 / window as f64)
     }
 }
 
-/// Waits between put and get, in nanoseconds: an HDR histogram, which keeps three significant
-/// digits in constant memory, and merges exactly.
-#[derive(Debug, Clone)]
-pub struct Waits(pub hdrhistogram::Histogram<u64>);
-
-impl Default for Waits {
-    fn default() -> Self {
-        // Three significant digits always fit, and the histogram grows to any value.
-        #[allow(clippy::expect_used, reason = "3 significant digits is always a valid precision")]
-        Waits(hdrhistogram::Histogram::new(3).expect("3 significant digits are valid"))
-    }
-}
-
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct SemaphoreStats {
     pub name: String,
     pub permits: u64,
@@ -114,21 +268,55 @@ pub struct SemaphoreStats {
     pub acquisitions: u64,
     /// How many acquisitions had to wait for a permit.
     pub waited: u64,
-    pub max_wait: u64,
+    /// How long each acquisition waited for its permit (0 when one was free).
+    pub waits: Durations,
+    /// Permits in use integrated over the window, in permit-nanoseconds.
+    pub busy_area: u128,
     /// Thread pool: runs whose task stopped waiting while the work kept its thread.
     pub abandoned: u64,
 }
 
-#[derive(Debug, Clone, Default)]
+impl SemaphoreStats {
+    /// Permits in use over permits, time-averaged over a window of `window` ns.
+    pub fn utilisation(&self, window: u128) -> Option<f64> {
+        (window > 0 && self.permits > 0).then(|| self.busy_area as f64 / (window as f64 * self.permits as f64))
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct TaskStats {
     pub name: String,
     pub started: u64,
     pub completed: u64,
     pub cancelled: u64,
     pub failed: u64,
-    /// Sum and maximum of the lifetimes (start to end) of the replicas that ended.
-    pub total_lifetime: u128,
-    pub max_lifetime: u64,
+    /// `retry` attempts after the first.
+    pub retries: u64,
+    /// The lifetimes (start to end) of the replicas that ended.
+    pub lifetimes: Durations,
+}
+
+/// A level that changes over time (a queue's length, permits in use), integrated over the
+/// statistics window.
+#[derive(Debug, Clone, Copy, Default)]
+struct Level {
+    value: u64,
+    /// When the value last changed.
+    since: u64,
+}
+
+impl Level {
+    /// Adds the area under the level from its last change to `now` (inside the window that
+    /// opened at `start`), and moves its last change to `now`.
+    fn advance(&mut self, area: &mut u128, now: u64, start: Option<u64>) {
+        if let Some(start) = start {
+            let from = self.since.max(start);
+            if now > from {
+                *area += u128::from(self.value) * u128::from(now - from);
+            }
+        }
+        self.since = now;
+    }
 }
 
 /// Counts a run's events into per-queue, per-semaphore and per-task statistics.
@@ -137,19 +325,45 @@ pub struct Statistics {
     queues: Vec<QueueStats>,
     semaphores: Vec<SemaphoreStats>,
     tasks: Vec<TaskStats>,
+    warm_up: WarmUp,
+    /// When the window opened: `None` while the run warms up.
+    start: Option<u64>,
+    /// Items put so far on any queue, for a warm-up counted in items.
+    puts_seen: u64,
+    lengths: Vec<Level>,
+    in_use: Vec<Level>,
+    /// Whether anything marks the queue's items done: only then are get times kept for it.
+    done_queues: Vec<bool>,
+    /// Per task replica, per queue: when the items it got and has not yet marked done were
+    /// put, oldest first. Looked up by label, never iterated.
+    got: HashMap<String, Vec<VecDeque<u64>>>,
 }
 
 impl Statistics {
     /// The summary of the run, with these statistics.
-    pub fn into_summary(self, run: RunEnd) -> Summary {
+    pub fn into_summary(mut self, run: RunEnd) -> Summary {
+        let start = self.start.unwrap_or(run.end).min(run.end);
+        for (q, level) in self.queues.iter_mut().zip(&mut self.lengths) {
+            level.advance(&mut q.length_area, run.end, Some(start));
+        }
+        for (s, level) in self.semaphores.iter_mut().zip(&mut self.in_use) {
+            level.advance(&mut s.busy_area, run.end, Some(start));
+        }
         Summary {
             end: run.end,
             events: run.events,
+            window_start: start,
+            window: u128::from(run.end - start),
             queues: self.queues,
             semaphores: self.semaphores,
             tasks: self.tasks,
             failure: run.failure,
         }
+    }
+
+    /// Whether something that happened at `time` is inside the window.
+    fn counts(&self, time: u64) -> bool {
+        self.start.is_some_and(|s| time >= s)
     }
 }
 
@@ -167,52 +381,107 @@ impl Sink for Statistics {
             })
             .collect();
         self.tasks = m.tasks.iter().map(|name| TaskStats { name: name.clone(), ..TaskStats::default() }).collect();
+        self.lengths = vec![Level::default(); m.queues.len()];
+        self.in_use = vec![Level::default(); m.semaphores.len()];
+        self.done_queues.clone_from(&m.done_queues);
+        self.warm_up = m.warm_up;
+        self.start = match m.warm_up {
+            WarmUp::Time(t) => Some(t),
+            WarmUp::Items(_) => None,
+        };
         // `main` is started by the run itself, not by a task.
-        self.tasks[0].started = 1;
+        if self.counts(0) {
+            self.tasks[0].started = 1;
+        }
     }
 
     fn event(&mut self, _: &Model, ev: &Event<'_>) {
+        let now = ev.time;
         match ev.kind {
-            EventKind::Start { .. } => self.tasks[ev.decl].started += 1,
+            EventKind::Start { .. } if self.counts(now) => self.tasks[ev.decl].started += 1,
             EventKind::Put { queue, blocked, .. } => {
+                if let WarmUp::Items(n) = self.warm_up {
+                    self.puts_seen += 1;
+                    // The first `n` items warm the run up; the window opens with the next.
+                    if self.start.is_none() && self.puts_seen > n {
+                        self.start = Some(now);
+                    }
+                }
+                let counts = self.counts(now);
                 let q = &mut self.queues[queue];
-                q.puts += 1;
-                q.blocked_puts += u64::from(blocked > 0);
-                q.max_put_wait = q.max_put_wait.max(blocked);
+                let level = &mut self.lengths[queue];
+                level.advance(&mut q.length_area, now, self.start);
+                level.value += 1;
                 q.left += 1;
-                q.max_len = q.max_len.max(q.left);
-            }
-            EventKind::Get { queue, waited, .. } => {
-                let q = &mut self.queues[queue];
-                q.gets += 1;
-                q.left -= 1;
-                q.total_wait += u128::from(waited);
-                q.max_wait = q.max_wait.max(waited);
-                // The histogram grows to take the value; only a value beyond what any histogram
-                // can track (over about 2^62 ns, 146 years) is kept at the largest one instead.
-                if q.waits.0.record(waited).is_err() {
-                    q.waits.0.saturating_record(waited);
+                if counts {
+                    q.puts += 1;
+                    q.blocked_puts += u64::from(blocked > 0);
+                    q.max_put_wait = q.max_put_wait.max(blocked);
+                    q.max_len = q.max_len.max(level.value);
                 }
             }
-            EventKind::Dropped { queue, .. } => self.queues[queue].dropped += 1,
-            EventKind::Acquire { semaphore, blocked } => {
-                let s = &mut self.semaphores[semaphore];
-                s.acquisitions += 1;
-                s.waited += u64::from(blocked > 0);
-                s.max_wait = s.max_wait.max(blocked);
-                s.free_at_end -= 1;
+            EventKind::Get { queue, waited, .. } => {
+                let put_at = now - waited;
+                let counts = self.counts(put_at);
+                let q = &mut self.queues[queue];
+                let level = &mut self.lengths[queue];
+                level.advance(&mut q.length_area, now, self.start);
+                level.value -= 1;
+                q.left -= 1;
+                if counts {
+                    q.gets += 1;
+                    q.waits.record(waited);
+                }
+                if self.done_queues[queue] {
+                    let n = self.queues.len();
+                    let lines = match self.got.get_mut(ev.task) {
+                        Some(lines) => lines,
+                        None => self.got.entry(ev.task.to_owned()).or_insert_with(|| vec![VecDeque::new(); n]),
+                    };
+                    lines[queue].push_back(put_at);
+                }
             }
-            EventKind::Release { semaphore } => self.semaphores[semaphore].free_at_end += 1,
-            EventKind::ThreadAbandoned { semaphore, .. } => self.semaphores[semaphore].abandoned += 1,
-            EventKind::End { outcome, lifetime } => {
+            EventKind::Done { queue } => {
+                let put_at = self.got.get_mut(ev.task).and_then(|lines| lines[queue].pop_front());
+                if let Some(put_at) = put_at.filter(|&t| self.counts(t)) {
+                    self.queues[queue].system.record(now - put_at);
+                }
+            }
+            EventKind::Dropped { queue, .. } if self.counts(now) => self.queues[queue].dropped += 1,
+            EventKind::Acquire { semaphore, blocked } => {
+                let counts = self.counts(now - blocked);
+                let s = &mut self.semaphores[semaphore];
+                let level = &mut self.in_use[semaphore];
+                level.advance(&mut s.busy_area, now, self.start);
+                level.value += 1;
+                s.free_at_end -= 1;
+                if counts {
+                    s.acquisitions += 1;
+                    s.waited += u64::from(blocked > 0);
+                    s.waits.record(blocked);
+                }
+            }
+            EventKind::Release { semaphore } => {
+                let s = &mut self.semaphores[semaphore];
+                let level = &mut self.in_use[semaphore];
+                level.advance(&mut s.busy_area, now, self.start);
+                // asyncio lets any task release, even more often than permits were acquired
+                // (a semaphore used as a signal): permits in use never go below none.
+                level.value = level.value.saturating_sub(1);
+                s.free_at_end += 1;
+            }
+            EventKind::ThreadAbandoned { semaphore, .. } if self.counts(now) => {
+                self.semaphores[semaphore].abandoned += 1;
+            }
+            EventKind::Retry { .. } if self.counts(now) => self.tasks[ev.decl].retries += 1,
+            EventKind::End { outcome, lifetime } if self.counts(now - lifetime) => {
                 let t = &mut self.tasks[ev.decl];
                 match outcome {
                     Outcome::Completed => t.completed += 1,
                     Outcome::Cancelled => t.cancelled += 1,
                     Outcome::Failed => t.failed += 1,
                 }
-                t.total_lifetime += u128::from(lifetime);
-                t.max_lifetime = t.max_lifetime.max(lifetime);
+                t.lifetimes.record(lifetime);
             }
             _ => {}
         }

@@ -162,6 +162,11 @@ impl Sink for Timeline {
         if let Some(f) = &s.failure {
             let _ = writeln!(l, "failure: {}", f.message);
         }
+        if s.window_start > 0 {
+            l.push_str("statistics from ");
+            push_time(l, s.window_start);
+            l.push_str(" s (after the warm-up)\n");
+        }
         for q in &s.queues {
             let _ =
                 write!(l, "queue {}: {} put, {} got, {} left, longest {}", q.name, q.puts, q.gets, q.left, q.max_len);
@@ -173,14 +178,34 @@ impl Sink for Timeline {
                 push_seconds(l, q.max_put_wait, Some(6));
                 l.push_str(" s)");
             }
-            if q.gets > 0 {
+            if let Some(mean) = q.waits.mean_ns() {
                 l.push_str(", queued mean ");
-                push_seconds(l, (q.total_wait / u128::from(q.gets)) as u64, Some(6));
+                push_seconds(l, mean, Some(6));
                 l.push_str(" s, max ");
-                push_seconds(l, q.max_wait, Some(6));
+                push_seconds(l, q.waits.max, Some(6));
                 l.push_str(" s");
             }
             l.push('\n');
+            if q.puts > 0 {
+                l.push_str("  ");
+                if let Some(length) = q.mean_length(s.window) {
+                    let _ = write!(l, "mean length {length:.3}");
+                }
+                if q.waits.count > 0 {
+                    l.push_str("; queued");
+                    push_percentiles(l, &q.waits);
+                }
+                if let Some(mean) = q.system.mean_ns() {
+                    l.push_str("; in system mean ");
+                    push_seconds(l, mean, Some(6));
+                    l.push_str(" s,");
+                    push_percentiles(l, &q.system);
+                    l.push_str(", max ");
+                    push_seconds(l, q.system.max, Some(6));
+                    l.push_str(" s");
+                }
+                l.push('\n');
+            }
         }
         for sem in &s.semaphores {
             let _ = write!(
@@ -188,12 +213,19 @@ impl Sink for Timeline {
                 "semaphore {}: {} acquired, {} had to wait, longest wait ",
                 sem.name, sem.acquisitions, sem.waited
             );
-            push_seconds(l, sem.max_wait, Some(6));
+            push_seconds(l, sem.waits.max, Some(6));
             let _ = write!(l, " s, {} of {} permits free at the end", sem.free_at_end, sem.permits);
             if sem.abandoned > 0 {
                 let _ = write!(l, ", {} abandoned runs kept their thread to the end", sem.abandoned);
             }
             l.push('\n');
+            if let Some(utilisation) = sem.utilisation(s.window).filter(|_| sem.acquisitions > 0) {
+                let _ = write!(l, "  utilisation {utilisation:.3}; wait mean ");
+                push_seconds(l, sem.waits.mean_ns().unwrap_or(0), Some(6));
+                l.push_str(" s,");
+                push_percentiles(l, &sem.waits);
+                l.push('\n');
+            }
         }
         for t in &s.tasks {
             let _ = write!(l, "task {}: {} started", t.name, t.started);
@@ -206,12 +238,14 @@ impl Sink for Timeline {
             if t.failed > 0 {
                 let _ = write!(l, ", {} failed", t.failed);
             }
-            let ended = t.completed + t.cancelled + t.failed;
-            if ended > 0 {
+            if t.retries > 0 {
+                let _ = write!(l, ", {} retries", t.retries);
+            }
+            if let Some(mean) = t.lifetimes.mean_ns() {
                 l.push_str("; ran mean ");
-                push_seconds(l, (t.total_lifetime / u128::from(ended)) as u64, Some(6));
+                push_seconds(l, mean, Some(6));
                 l.push_str(" s, max ");
-                push_seconds(l, t.max_lifetime, Some(6));
+                push_seconds(l, t.lifetimes.max, Some(6));
                 l.push_str(" s");
             }
             l.push('\n');
@@ -242,6 +276,16 @@ fn push_escaped(out: &mut String, text: &str) {
             }
             c => out.push(c),
         }
+    }
+}
+
+/// ` p50 0.1 s, p90 0.5 s, p99 1.2 s`: the percentiles of a distribution.
+fn push_percentiles(out: &mut String, d: &crate::sink::Durations) {
+    for (k, (name, quantile)) in [("p50", 0.5), ("p90", 0.9), ("p99", 0.99)].into_iter().enumerate() {
+        out.push_str(if k == 0 { " " } else { ", " });
+        let _ = write!(out, "{name} ");
+        push_seconds(out, d.quantile(quantile).unwrap_or(0), Some(6));
+        out.push_str(" s");
     }
 }
 
