@@ -39,6 +39,14 @@ const AFTER_LONG_HELP: &str = "\
 Examples:
   scenario run scenarios/countasync.toml        the transcript, then the statistics
   scenario run --seed 8 --format jsonl FILE     another seed, one JSON object per event
+  scenario run --seeds 1..=100 FILE             100 seeds: means with 95% intervals
+  scenario run --set tasks.server.count=8 FILE
+                                                a value of the file overridden
+  scenario run --runs 20 --sweep tasks.server.count=1,2,4 FILE
+                                                a table: one row per value, 20 seeds each
+  scenario run --seeds 1..=1000 --shard 2/4 --summary s2.json FILE
+  scenario merge s1.json s2.json s3.json s4.json
+                                                a quarter of the seeds, then the whole
   scenario check scenarios                      every file's errors and warnings
   scenario test                                 snapshot-test every file under scenarios/
   scenario review                               accept or reject the snapshots it wrote
@@ -124,6 +132,25 @@ enum Command {
         /// the same whatever the number.
         #[arg(long, short, value_name = "N")]
         jobs: Option<usize>,
+        /// Override a value of the file: `tasks.server.count=8`,
+        /// `distributions.service={ exponential = "2s" }`. Checked like the file; repeatable.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
+        /// Run every combination of values (`tasks.server.count=1,2,4` or `=1..=8`), each over
+        /// the same seeds, and print a table of the answers. Repeatable.
+        #[arg(long, value_name = "PATH=VALUES", conflicts_with_all = ["seed", "output", "format"])]
+        sweep: Vec<String>,
+        /// With --sweep: a metric for the table (`queue.line.wait.p99`); repeatable. Default:
+        /// the thresholds' metrics, or the makespan, mean waits and utilisations.
+        #[arg(long = "metric", value_name = "METRIC", requires = "sweep")]
+        metrics: Vec<String>,
+        /// With --sweep: the table as `text` or `csv`.
+        #[arg(long, value_enum, default_value_t = crate::many::TableFormat::Text, requires = "sweep")]
+        table: crate::many::TableFormat,
+        /// Run only the K-th of N slices of the seeds ("K/N"; "N" takes K from
+        /// JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID), for `scenario merge`. Needs --summary.
+        #[arg(long, value_name = "K/N", requires = "summary", conflicts_with_all = ["seed", "output", "format"])]
+        shard: Option<String>,
     },
     /// Check scenario files without running them.
     Check {
@@ -163,6 +190,19 @@ enum Command {
         /// The folder the snapshots are in, if `scenario test` was given `--snapshots`.
         #[arg(long, value_name = "DIR")]
         snapshots: Option<PathBuf>,
+    },
+    /// Put the summaries of `run --shard` back together: the report and summary of the whole
+    /// run, byte for byte, and its exit code.
+    Merge {
+        /// The shards' summaries, in any order.
+        #[arg(required = true)]
+        summaries: Vec<PathBuf>,
+        /// Write the merged summary here (`-`: standard output, after the report).
+        #[arg(long, value_name = "FILE")]
+        summary: Option<PathBuf>,
+        /// For a sweep: the table as `text` or `csv`.
+        #[arg(long, value_enum, default_value_t = crate::many::TableFormat::Text)]
+        table: crate::many::TableFormat,
     },
     /// Print the manual page, in roff: `scenario man | man -l -`, or `scenario man test` for a
     /// command's own page.
@@ -225,15 +265,44 @@ where
     // Diagnostics go to standard error: colour them when that is a terminal.
     let color_err = cli.color.on(io::IsTerminal::is_terminal(&io::stderr()));
     match cli.command {
-        Command::Run { file, seed, format, output, wall_limit, summary, seeds, runs, jobs } => {
-            if seeds.is_some() || runs.is_some() {
+        Command::Run {
+            file,
+            seed,
+            format,
+            output,
+            wall_limit,
+            summary,
+            seeds,
+            runs,
+            jobs,
+            sets,
+            sweep,
+            metrics,
+            table,
+            shard,
+        } => {
+            if seeds.is_some() || runs.is_some() || !sweep.is_empty() || shard.is_some() {
                 let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
-                let color_err = cli.color.on(io::IsTerminal::is_terminal(&io::stderr()));
-                let many = Many { seeds: seeds.as_deref(), runs, jobs, summary: summary.as_deref() };
-                return run_seeds(&file, many, wall_limit, color_err, stdout, stderr);
+                let options = ManyOptions { seeds: seeds.as_deref(), runs, sweep, shard: shard.as_deref() };
+                let batch = match batch(&file, options, stderr) {
+                    Ok(b) => b,
+                    Err(code) => return code,
+                };
+                let batch = crate::many::Batch {
+                    sets,
+                    metrics,
+                    table,
+                    jobs,
+                    summary: summary.as_deref(),
+                    wall_limit,
+                    color: color_err,
+                    ..batch
+                };
+                return crate::many::run(batch, crate::many::Out { stdout, stderr });
             }
             let args = RunArgs {
                 seed,
+                sets,
                 summary: summary.as_deref(),
                 format,
                 output: output.as_deref(),
@@ -241,6 +310,9 @@ where
                 color: color_err,
             };
             run_file(&file, args, stdout, stderr)
+        }
+        Command::Merge { summaries, summary, table } => {
+            crate::many::merge(&summaries, table, summary.as_deref(), color_err, crate::many::Out { stdout, stderr })
         }
         Command::Check { files, deny_warnings } => {
             let mut code = exit::OK;
@@ -354,8 +426,16 @@ where
 /// Reads and compiles a file, printing its diagnostics (warnings included) to `stderr`.
 /// Returns the scenario, or the exit code.
 fn load(path: &Path, color: bool, stderr: &mut dyn Write) -> Result<Scenario, i32> {
-    let loaded =
-        if path == Path::new("-") { Scenario::read("<stdin>", io::stdin().lock()) } else { Scenario::load(path) };
+    load_with(path, &[], color, stderr)
+}
+
+/// Like [`load`], with `--set` overrides.
+pub(crate) fn load_with(path: &Path, sets: &[String], color: bool, stderr: &mut dyn Write) -> Result<Scenario, i32> {
+    let loaded = if path == Path::new("-") {
+        Scenario::read_with("<stdin>", io::stdin().lock(), sets)
+    } else {
+        Scenario::load_with(path, sets)
+    };
     let paint = |text: String| if color { crate::diagnostic::colorize(&text) } else { text };
     match loaded {
         Ok(scenario) => {
@@ -376,6 +456,7 @@ fn load(path: &Path, color: bool, stderr: &mut dyn Write) -> Result<Scenario, i3
 /// What `scenario run` was asked for, besides the file.
 struct RunArgs<'a> {
     seed: Option<u64>,
+    sets: Vec<String>,
     summary: Option<&'a Path>,
     format: Format,
     output: Option<&'a Path>,
@@ -385,8 +466,8 @@ struct RunArgs<'a> {
 }
 
 fn run_file(path: &Path, args: RunArgs<'_>, stdout: Box<dyn Write + Send>, stderr: &mut dyn Write) -> i32 {
-    let RunArgs { seed, summary: summary_path, format, output, wall_limit, color } = args;
-    let scenario = match load(path, color, stderr) {
+    let RunArgs { seed, sets, summary: summary_path, format, output, wall_limit, color } = args;
+    let scenario = match load_with(path, &sets, color, stderr) {
         Ok(scenario) => scenario,
         Err(code) => return code,
     };
@@ -433,8 +514,9 @@ fn run_file(path: &Path, args: RunArgs<'_>, stdout: Box<dyn Write + Send>, stder
     let verdicts = scenario.check_thresholds(&summary);
     if let Some(target) = summary_path {
         let name = path.display().to_string();
-        let report =
+        let mut report =
             crate::report::Report::new(&name, scenario.current_seed(), &summary, scenario.thresholds(), &verdicts);
+        report.set = sets;
         let json = report.to_json();
         let code = match summary_stdout {
             Some(mut out) => match out.write_all(json.as_bytes()).and_then(|()| out.flush()) {
@@ -463,80 +545,56 @@ fn run_file(path: &Path, args: RunArgs<'_>, stdout: Box<dyn Write + Send>, stder
     }
 }
 
-/// What `run --seeds` / `--runs` is asked for.
-struct Many<'a> {
+/// What `run` was asked for that makes it run more than once.
+struct ManyOptions<'a> {
     seeds: Option<&'a str>,
     runs: Option<u64>,
-    jobs: usize,
-    summary: Option<&'a Path>,
+    sweep: Vec<String>,
+    shard: Option<&'a str>,
 }
 
-/// `run --seeds` / `--runs`: every seed, then the report across them.
-fn run_seeds(
-    path: &Path,
-    many: Many<'_>,
-    wall_limit: Option<std::time::Duration>,
-    color: bool,
-    mut stdout: Box<dyn Write + Send>,
-    stderr: &mut dyn Write,
-) -> i32 {
-    let Many { seeds, runs, jobs, summary } = many;
-    let scenario = match load(path, color, stderr) {
-        Ok(scenario) => scenario,
-        Err(code) => return code,
+/// The seeds, sweep and shard of a batch of runs; the rest is filled in by the caller.
+fn batch<'a>(path: &'a Path, options: ManyOptions<'_>, stderr: &mut dyn Write) -> Result<crate::many::Batch<'a>, i32> {
+    let usage = |stderr: &mut dyn Write, flag: &str, e: String| {
+        let _ = writeln!(stderr, "error: {flag}: {e}");
+        exit::USAGE
     };
+    let ManyOptions { seeds, runs, sweep, shard } = options;
+    let sweep = sweep
+        .iter()
+        .map(|s| crate::sweep::Axis::parse(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| usage(stderr, "--sweep", e))?;
+    let shard = shard
+        .map(|s| crate::many::ShardSpec::parse(s, |var| std::env::var(var).ok()))
+        .transpose()
+        .map_err(|e| usage(stderr, "--shard", e))?;
     let seeds = match (seeds, runs) {
-        (Some(text), _) => crate::seeds::parse_seeds(text),
+        (Some(text), _) => crate::seeds::parse_seeds(text).map(crate::many::Seeds::List),
         (None, Some(0)) => Err("--runs must be at least 1".to_owned()),
-        (None, Some(n)) => {
-            let first = scenario.current_seed();
-            let n = n.min(u64::MAX - first);
-            crate::seeds::parse_seeds(&format!("{first}..{}", first + n))
-        }
-        (None, None) => Err("no seeds".to_owned()),
-    };
-    let seeds = match seeds {
-        Ok(seeds) => seeds,
-        Err(e) => {
-            let _ = writeln!(stderr, "error: --seeds: {e}");
-            return exit::USAGE;
-        }
-    };
-    let limits = scenario.current_limits();
-    let scenario = scenario.limits(crate::plan::Limits { wall_limit, ..limits });
-    let progress = io::IsTerminal::is_terminal(&io::stderr());
-    let across = crate::seeds::run_all(&scenario, &seeds, jobs, progress);
-    let name = path.display().to_string();
-    let report = crate::seeds::report(&name, &across);
-    let verdicts = across.verdicts(scenario.thresholds());
-    // With `--summary -`, the JSON follows the text report on standard output.
-    let mut text = report;
-    if let Some(target) = summary {
-        let json = crate::report::Report::across(&name, &across, scenario.thresholds(), &verdicts).to_json();
-        if target == Path::new("-") {
-            text.push_str(&json);
-        } else {
-            let code = write_atomically(target, json.as_bytes(), stderr);
-            if code != exit::OK {
-                return code;
-            }
-        }
+        (None, Some(n)) if n > 10_000_000 => Err("--runs can be at most 10000000".to_owned()),
+        (None, Some(n)) => Ok(crate::many::Seeds::Runs(n)),
+        (None, None) => Ok(crate::many::Seeds::Runs(1)),
     }
-    if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
-        if e.kind() != io::ErrorKind::BrokenPipe {
-            let _ = writeln!(stderr, "error: cannot write the report: {e}");
-            return exit::IO;
-        }
-    }
-    if across.runs.iter().any(|s| s.failure.is_some()) {
-        return exit::RUN_FAILED;
-    }
-    thresholds_exit(&scenario, &verdicts, &format!(" over {} seeds", seeds.len()), stderr)
+    .map_err(|e| usage(stderr, "--seeds", e))?;
+    Ok(crate::many::Batch {
+        path,
+        sets: Vec::new(),
+        seeds,
+        sweep,
+        metrics: Vec::new(),
+        table: crate::many::TableFormat::Text,
+        shard,
+        jobs: 1,
+        summary: None,
+        wall_limit: None,
+        color: false,
+    })
 }
 
 /// OK when every threshold held; otherwise each crossed one as an error at its line, a count,
 /// and the thresholds' exit code.
-fn thresholds_exit(
+pub(crate) fn thresholds_exit(
     scenario: &Scenario,
     verdicts: &[crate::threshold::Verdict],
     over: &str,
@@ -565,7 +623,7 @@ impl Write for Shared {
 }
 
 /// Writes a file whole or not at all (see `output.rs`).
-fn write_atomically(path: &Path, bytes: &[u8], stderr: &mut dyn Write) -> i32 {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8], stderr: &mut dyn Write) -> i32 {
     let result = Output::open(path, None).and_then(|file| {
         let written = file.writer().and_then(|mut w| w.write_all(bytes).and_then(|()| w.sync_all()));
         file.finish(written)

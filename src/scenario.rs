@@ -50,6 +50,8 @@ use crate::sink::{Format, Memory, Sink, Sinks, Summary};
 pub struct Scenario {
     name: String,
     source: String,
+    /// The `--set PATH=VALUE` overrides applied to the file, in order.
+    sets: Vec<String>,
     plan: Arc<Plan>,
     warnings: Vec<Diagnostic>,
     seed: u64,
@@ -76,15 +78,26 @@ impl Run {
 impl Scenario {
     /// Reads and compiles a scenario file.
     pub fn load(path: impl AsRef<Path>) -> Result<Scenario, Error> {
+        Scenario::load_with(path, &[])
+    }
+
+    /// Reads and compiles a scenario file with `--set` overrides (see
+    /// [`Scenario::from_source_with`]).
+    pub fn load_with(path: impl AsRef<Path>, sets: &[String]) -> Result<Scenario, Error> {
         let path = path.as_ref();
         let name = path.display().to_string();
         let file = std::fs::File::open(path).map_err(|error| Error::Io { path: name.clone(), error })?;
-        Scenario::read(name, file)
+        Scenario::read_with(name, file, sets)
     }
 
     /// Reads and compiles a scenario from a stream (standard input, for instance); `name` is
     /// how diagnostics refer to it. At most [`crate::MAX_SOURCE_BYTES`] are read.
     pub fn read(name: impl Into<String>, input: impl Read) -> Result<Scenario, Error> {
+        Scenario::read_with(name, input, &[])
+    }
+
+    /// Like [`Scenario::read`], with `--set` overrides.
+    pub fn read_with(name: impl Into<String>, input: impl Read, sets: &[String]) -> Result<Scenario, Error> {
         let name = name.into();
         let io_error = |error| Error::Io { path: name.clone(), error };
         // Read one byte past the limit, so that a larger file (or an endless stream) is refused
@@ -93,7 +106,7 @@ impl Scenario {
         input.take(compile::MAX_SOURCE_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(io_error)?;
         if bytes.len() > compile::MAX_SOURCE_BYTES {
             let diagnostics = vec![compile::too_large(bytes.len() as u64)];
-            return Err(Error::Invalid(Invalid { name, source: String::new(), diagnostics }));
+            return Err(Error::Invalid(Invalid { name, source: String::new(), diagnostics, overrides: Vec::new() }));
         }
         let source = match String::from_utf8(bytes) {
             Ok(source) => source,
@@ -103,27 +116,132 @@ impl Scenario {
                 let source = String::from_utf8_lossy(e.as_bytes()).into_owned();
                 let diagnostic = Diagnostic::error(DiagnosticKind::Syntax, at..at + 1, "this is not UTF-8")
                     .with_help("a scenario file is TOML, which is UTF-8 text; save it as UTF-8");
-                return Err(Error::Invalid(Invalid { name, source, diagnostics: vec![diagnostic] }));
+                return Err(Error::Invalid(Invalid {
+                    name,
+                    source,
+                    diagnostics: vec![diagnostic],
+                    overrides: Vec::new(),
+                }));
             }
         };
-        Scenario::from_source(name, source)
+        Scenario::from_source_with(name, source, sets)
     }
 
     /// Compiles a scenario from its text; `name` is how diagnostics refer to the file.
     pub fn from_source(name: impl Into<String>, source: impl Into<String>) -> Result<Scenario, Error> {
+        Scenario::from_source_with(name, source, &[])
+    }
+
+    /// Compiles a scenario from its text with `sets` applied: each `PATH=VALUE` replaces the
+    /// value at `PATH` (or adds it to a table the file writes out), as `run --set` does. The
+    /// result is checked like the file itself; a mistake in an override is a diagnostic
+    /// against the override's own text.
+    pub fn from_source_with(
+        name: impl Into<String>,
+        source: impl Into<String>,
+        sets: &[String],
+    ) -> Result<Scenario, Error> {
+        use crate::overrides::{Origin, Override, apply};
         let (name, source) = (name.into(), source.into());
-        match compile::load(&source) {
-            Ok((plan, warnings)) => Ok(Scenario {
-                seed: plan.seed,
-                limits: plan.limits,
-                plan: Arc::new(plan),
-                warnings,
-                name,
-                source,
-                format: Format::Text,
-            }),
-            Err(diagnostics) => Err(Error::Invalid(Invalid { name, source, diagnostics })),
+        let invalid = |diagnostics, overrides| {
+            Error::Invalid(Invalid { name: name.clone(), source: source.clone(), diagnostics, overrides })
+        };
+        let mut parsed = Vec::new();
+        let mut bad = Vec::new();
+        for text in sets {
+            match Override::parse(text) {
+                Ok(o) => parsed.push(o),
+                Err(message) => {
+                    let d = Diagnostic::error(DiagnosticKind::Syntax, 0..text.len(), message);
+                    bad.push((text.clone(), d));
+                }
+            }
         }
+        if !bad.is_empty() {
+            return Err(invalid(Vec::new(), bad));
+        }
+        let patched = match apply(&source, &parsed) {
+            Ok(patched) => patched,
+            Err(problems) => {
+                return Err(invalid(
+                    Vec::new(),
+                    problems.into_iter().map(|(k, d)| (parsed[k].text.clone(), d)).collect(),
+                ));
+            }
+        };
+        // Every place the compiler points at, back in the file as written or in an override.
+        let split = |diagnostics: Vec<Diagnostic>| {
+            let mut in_file = Vec::new();
+            let mut in_overrides = Vec::new();
+            for mut d in diagnostics {
+                d.labels.retain_mut(|l| match patched.origin(&l.span, &parsed) {
+                    Origin::File(span) => {
+                        l.span = span;
+                        true
+                    }
+                    Origin::Override(..) => false,
+                });
+                match patched.origin(&d.span, &parsed) {
+                    Origin::File(span) => {
+                        d.span = span;
+                        in_file.push(d);
+                    }
+                    Origin::Override(k, span) => {
+                        d.span = span;
+                        in_overrides.push((parsed[k].text.clone(), d));
+                    }
+                }
+            }
+            (in_file, in_overrides)
+        };
+        match compile::load(&patched.source) {
+            Ok((mut plan, warnings)) => {
+                let (mut warnings, in_overrides) = split(warnings);
+                // A warning about an override's value is shown at the top of the file, naming it.
+                warnings.extend(in_overrides.into_iter().map(|(text, mut d)| {
+                    d.message = format!("in `--set {text}`: {}", d.message);
+                    d.span = 0..0;
+                    d
+                }));
+                for t in &mut plan.thresholds {
+                    t.span = match patched.origin(&t.span, &parsed) {
+                        Origin::File(span) => span,
+                        Origin::Override(..) => 0..0,
+                    };
+                }
+                Ok(Scenario {
+                    seed: plan.seed,
+                    limits: plan.limits,
+                    plan: Arc::new(plan),
+                    warnings,
+                    name,
+                    source,
+                    sets: sets.to_vec(),
+                    format: Format::Text,
+                })
+            }
+            Err(diagnostics) => {
+                let (in_file, in_overrides) = split(diagnostics);
+                Err(invalid(in_file, in_overrides))
+            }
+        }
+    }
+
+    /// The statistics of a run that had no events: every queue, semaphore and task, by name.
+    pub(crate) fn empty_summary(&self) -> Summary {
+        let mut statistics = crate::sink::Statistics::default();
+        statistics.begin(&self.plan.model(), self.seed);
+        statistics.into_summary(crate::event::RunEnd::default())
+    }
+
+    /// The `--set` overrides applied to the file.
+    pub fn sets(&self) -> &[String] {
+        &self.sets
+    }
+
+    /// The file's name, as diagnostics show it.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// Runs with `seed` instead of the file's.
@@ -250,14 +368,29 @@ pub enum Error {
 pub struct Invalid {
     pub name: String,
     pub source: String,
-    /// Errors and warnings, in file order; at least one is an error.
+    /// Errors and warnings in the file, in file order.
     pub diagnostics: Vec<Diagnostic>,
+    /// Errors and warnings in `--set` overrides: each override's text, and a diagnostic
+    /// against it.
+    pub overrides: Vec<(String, Diagnostic)>,
 }
 
 impl Invalid {
     /// How many of the diagnostics are errors.
     pub fn errors(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == Severity::Error).count()
+        let in_overrides = self.overrides.iter().map(|(_, d)| d);
+        self.diagnostics.iter().chain(in_overrides).filter(|d| d.severity == Severity::Error).count()
+    }
+
+    /// Every diagnostic rendered as a compiler renders it: the file's against the file, an
+    /// override's against its `--set` text.
+    pub fn render(&self) -> String {
+        let mut out = Diagnostic::render_all(&self.diagnostics, &self.name, &self.source);
+        for (text, d) in &self.overrides {
+            out.push_str(&d.render("--set", text));
+            out.push('\n');
+        }
+        out
     }
 }
 
@@ -266,7 +399,7 @@ impl fmt::Display for Error {
         match self {
             Error::Io { path, error } => write!(f, "cannot read `{path}`: {error}"),
             Error::Invalid(invalid) => {
-                f.write_str(&Diagnostic::render_all(&invalid.diagnostics, &invalid.name, &invalid.source))?;
+                f.write_str(&invalid.render())?;
                 let errors = invalid.errors();
                 let s = if errors == 1 { "" } else { "s" };
                 write!(f, "error: `{}` has {errors} error{s}", invalid.name)

@@ -32,11 +32,13 @@ pub fn generate() -> String {
 
 /// The JSON Schema of `run --summary`'s output, as pretty-printed JSON ending with a newline.
 pub fn summary() -> String {
-    let mut schema = SchemaSettings::draft07().into_generator().into_root_schema_for::<crate::report::Report>();
+    let mut schema = SchemaSettings::draft07().into_generator().into_root_schema_for::<crate::many::SummaryFile>();
     schema.insert("title".into(), "scenario run summary".into());
     schema.insert(
         "description".into(),
-        "What `scenario run --summary FILE` writes: a run's statistics, times in virtual nanoseconds.".into(),
+        "What `scenario run --summary FILE` writes: a run's statistics (or, with --sweep, each point's), \
+         times in virtual nanoseconds."
+            .into(),
     );
     let mut text = serde_json::to_string_pretty(&schema).expect("a schema is always serializable");
     text.push('\n');

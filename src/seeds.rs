@@ -101,6 +101,17 @@ impl Across {
         (!values.is_empty()).then(|| mean_interval(&values))
     }
 
+    /// Adds the next part of the same seeds' runs (a shard): its runs after these, its pool
+    /// into this one.
+    pub fn extend(&mut self, other: Across) {
+        if self.runs.is_empty() && self.pooled.queues.is_empty() && self.pooled.tasks.is_empty() {
+            *self = other;
+            return;
+        }
+        self.runs.extend(other.runs);
+        self.pooled.merge(&other.pooled);
+    }
+
     /// The verdict of each threshold: pooled ones on the pool, `every-seed.` ones held when no
     /// seed crossed them.
     pub fn verdicts(&self, thresholds: &[crate::threshold::Threshold]) -> Vec<crate::threshold::Verdict> {
@@ -230,7 +241,7 @@ fn t_975(df: usize) -> f64 {
 }
 
 /// The text report across seeds.
-pub fn report(file: &str, across: &Across) -> String {
+pub fn report(file: &str, sets: &[String], across: &Across) -> String {
     let mut out = String::new();
     let runs = &across.runs;
     let pooled = &across.pooled;
@@ -305,13 +316,14 @@ pub fn report(file: &str, across: &Across) -> String {
     }
     for s in failed {
         let message = s.failure.as_ref().map_or("", |f| f.message.lines().next().unwrap_or(""));
-        let _ = writeln!(out, "seed {} failed: {message}\n  replay: scenario run {file} --seed {}", s.seed, s.seed);
+        let _ =
+            writeln!(out, "seed {} failed: {message}\n  replay: {}", s.seed, crate::many::replay(file, sets, s.seed));
     }
     for s in runs.iter().filter(|s| !s.crossed.is_empty()) {
         for (_, message) in &s.crossed {
             let _ = writeln!(out, "seed {} crossed a threshold: {message}", s.seed);
         }
-        let _ = writeln!(out, "  replay: scenario run {file} --seed {}", s.seed);
+        let _ = writeln!(out, "  replay: {}", crate::many::replay(file, sets, s.seed));
     }
     out
 }

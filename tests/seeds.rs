@@ -22,17 +22,17 @@ fn the_report_is_the_same_bytes_whatever_the_number_of_jobs() {
     assert_eq!(runs, one);
 }
 
-/// Runs `scenarios/NAME.toml` with 2000 customers a run (instead of 50) over 40 seeds; returns
-/// the report's `queue line:` line and a reader of the number after a label in it.
-fn long_runs(name: &str) -> (String, impl Fn(&str, &str) -> f64) {
-    let dir = std::env::temp_dir().join(format!("scenario-seeds-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join(format!("{name}.toml"));
-    let source = std::fs::read_to_string(format!("scenarios/{name}.toml")).unwrap();
-    assert!(source.contains("total = 50\n"));
-    std::fs::write(&file, source.replace("total = 50\n", "total = 2000\n")).unwrap();
-    let (code, out, err) = scenario(&["run", "--seeds", "1..=40", file.to_str().unwrap()]);
-    std::fs::remove_dir_all(&dir).unwrap();
+/// Runs `scenarios/NAME.toml` with 2000 customers a run (instead of 50) over 40 seeds, and
+/// `sets`; returns the report's `queue line:` line and a reader of the number after a label in
+/// it.
+fn long_runs(name: &str, sets: &[&str]) -> (String, impl Fn(&str, &str) -> f64) {
+    let file = format!("scenarios/{name}.toml");
+    let mut args = vec!["run", "--seeds", "1..=40", "--set", "arrivals.customers.total=2000"];
+    for s in sets {
+        args.extend(["--set", s]);
+    }
+    args.push(&file);
+    let (code, out, err) = scenario(&args);
     assert_eq!(code, 0, "{err}");
     let line = out.lines().find(|l| l.starts_with("queue line:")).unwrap().to_owned();
     let number = |line: &str, after: &str| -> f64 {
@@ -47,7 +47,7 @@ fn the_mm1_mean_wait_and_p99_over_seeds_agree_with_the_theory() {
     // mm1.toml: rho = 0.5, Wq = 0.5 s. Its 50 customers start from an empty line, which
     // biases a short run's mean low (400 seeds of 50 give 0.465 ± 0.032 s); 2000 customers a
     // run make the start negligible. 40 seeds; the interval must hold 0.5 s.
-    let (line, number) = long_runs("mm1");
+    let (line, number) = long_runs("mm1", &[]);
     let number = |after: &str| number(&line, after);
     let (mean, half) = (number("wait mean "), number(" ± "));
     assert!((mean - half..=mean + half).contains(&0.5), "{line}");
@@ -57,6 +57,39 @@ fn the_mm1_mean_wait_and_p99_over_seeds_agree_with_the_theory() {
     // p99 = ln(rho / 0.01) / (mu - lambda) = ln 50 s = 3.912 s.
     let p99 = number("p99 ");
     assert!((p99 / 50f64.ln() - 1.0).abs() < 0.03, "p99 {p99} s against {} s: {line}", 50f64.ln());
+}
+
+#[test]
+fn the_md1_mean_wait_over_seeds_agrees_with_pollaczek_khinchine() {
+    // mm1.toml with a constant service of 500 ms: M/D/1 at rho = 0.5. Pollaczek-Khinchine:
+    // Wq = rho / (2 mu (1 - rho)) = 0.5 / (2 * 2 * 0.5) = 0.25 s, half the M/M/1 wait.
+    let (line, number) = long_runs("mm1", &["tasks.server.steps.0.steps.1.sleep=500ms"]);
+    let (mean, half) = (number(&line, "wait mean "), number(&line, " ± "));
+    assert!((mean - half..=mean + half).contains(&0.25), "{line}");
+    assert!(half < 0.03, "{line}");
+}
+
+#[test]
+fn littles_law_holds_on_the_summarys_own_figures() {
+    // Mean length = arrival rate x mean wait, the rate being the items per unit of the window.
+    let (code, json, err) = scenario(&[
+        "run",
+        "--seeds",
+        "1..=20",
+        "--summary",
+        "-",
+        "--set",
+        "arrivals.customers.total=500",
+        "scenarios/mmc.toml",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let json: serde_json::Value = serde_json::from_str(&json[json.find("\n{").unwrap()..]).unwrap();
+    let line = &json["queues"][0];
+    let window = json["window_ns"].as_f64().unwrap();
+    let rate = line["gets"].as_f64().unwrap() / window;
+    let (length, wait) = (line["length_mean"].as_f64().unwrap(), line["wait_ns"]["mean"].as_f64().unwrap());
+    assert!((length / (rate * wait) - 1.0).abs() < 1e-9, "L = {length}, lambda W = {}", rate * wait);
+    assert!(length > 0.1, "{length}");
 }
 
 #[test]
@@ -202,7 +235,7 @@ sys.stdout.write(out.decode("utf-8", "replace"))
 fn the_mm3_mean_wait_over_seeds_agrees_with_erlang_c() {
     // mmc.toml: lambda = 1/s, mu = 0.5/s, c = 3, so a = 2 and Erlang C gives P(wait) = 4/9 and
     // Wq = P(wait) / (c mu - lambda) = 8/9 s. 40 seeds of 2000 customers each.
-    let (line, number) = long_runs("mmc");
+    let (line, number) = long_runs("mmc", &[]);
     let number = |after: &str| number(&line, after);
     let (mean, half) = (number("wait mean "), number(" ± "));
     assert!((mean - half..=mean + half).contains(&(8.0 / 9.0)), "{line}");
