@@ -25,6 +25,8 @@ pub struct Model {
     pub warm_up: WarmUp,
     /// Per queue: whether any step marks its items `done` (only then is time in system kept).
     pub done_queues: Vec<bool>,
+    /// Per task, as [`Model::tasks`]: whether it is an `[arrivals]` source.
+    pub sources: Vec<bool>,
 }
 
 /// What the statistics leave out at the start of a run (`warm-up` in the file).

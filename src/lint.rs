@@ -210,6 +210,15 @@ fn repeats_forever(steps: &[Step]) -> bool {
     })
 }
 
+/// Whether steps hold an open arrival: the task is an `[arrivals]` source.
+pub(crate) fn arrives(steps: &[Step]) -> bool {
+    steps.iter().any(|s| match s {
+        Step::Arrive { .. } => true,
+        Step::Repeat { body, .. } => arrives(body),
+        _ => false,
+    })
+}
+
 /// Per queue, whether any step of the plan marks its items `done`.
 pub(crate) fn queues_marked_done(plan: &Plan) -> Vec<bool> {
     fn mark(steps: &[Step], done: &mut [bool]) {

@@ -165,6 +165,11 @@ impl Plan {
             label_width: self.label_width,
             warm_up: self.warm_up,
             done_queues: crate::lint::queues_marked_done(self),
+            sources: std::iter::once(&self.main)
+                .chain(&self.tasks)
+                .chain(&self.after)
+                .map(|t| crate::lint::arrives(&t.steps))
+                .collect(),
         }
     }
 }

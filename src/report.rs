@@ -159,6 +159,12 @@ pub struct TaskReport {
     pub failed: u64,
     /// `retry` attempts after the first.
     pub retries: u64,
+    /// Items the task put, and (an `[arrivals]` source) items lost because the queue was full.
+    pub puts: u64,
+    pub dropped: u64,
+    /// An `[arrivals]` source's offered items (put and dropped) per second of the window;
+    /// `null` for other tasks.
+    pub offered_rate: Option<f64>,
     /// Start to end, over the replicas that ended.
     pub lifetime_ns: Distribution,
 }
@@ -235,6 +241,9 @@ impl Report {
                     cancelled: t.cancelled,
                     failed: t.failed,
                     retries: t.retries,
+                    puts: t.puts,
+                    dropped: t.dropped,
+                    offered_rate: t.offered_rate(summary.window),
                     lifetime_ns: Distribution::of(&t.lifetimes),
                 })
                 .collect(),

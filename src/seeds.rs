@@ -312,6 +312,11 @@ pub fn report(file: &str, sets: &[String], across: &Across) -> String {
         if t.retries > 0 {
             let _ = write!(out, ", {} retries", t.retries);
         }
+        if t.source {
+            let _ = write!(out, "; offered {}, {} dropped;", t.puts + t.dropped, t.dropped);
+            mean(&mut out, " rate ", &format!("task.{}.offered-rate", t.name));
+            out.push_str(" a second");
+        }
         out.push('\n');
     }
     for s in failed {

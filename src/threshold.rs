@@ -68,6 +68,9 @@ pub const TASK_FIELDS: &[(&str, Unit)] = &[
     ("cancelled", Unit::Count),
     ("failed", Unit::Count),
     ("retries", Unit::Count),
+    ("puts", Unit::Count),
+    ("dropped", Unit::Count),
+    ("offered-rate", Unit::Number),
     ("lifetime.mean", Unit::Time),
     ("lifetime.p50", Unit::Time),
     ("lifetime.p90", Unit::Time),
@@ -215,6 +218,9 @@ fn value_of(subject: Subject, field: &str, s: &Summary) -> Option<f64> {
                 "cancelled" => n(t.cancelled),
                 "failed" => n(t.failed),
                 "retries" => n(t.retries),
+                "puts" => n(t.puts),
+                "dropped" => n(t.dropped),
+                "offered-rate" => t.offered_rate(s.window),
                 f => of_durations(&t.lifetimes, f),
             }
         }

@@ -98,3 +98,24 @@ fn negative_warm_ups_and_fractions_are_refused() {
         assert!(err.contains(message) && err.contains("w.toml:1:11"), "{err}");
     }
 }
+
+#[test]
+fn an_arrivals_source_counts_what_it_offered_and_what_was_dropped() {
+    // One a second into a queue of one that nobody reads: the first gets in, four are lost.
+    let source = r#"
+        [queues.q]
+        capacity = 1
+        [arrivals.clients]
+        every = "1s"
+        put = "q"
+        total = 5
+        on-full = "drop"
+    "#;
+    let s = Scenario::from_source("a.toml", source).unwrap().format(Format::Plain).run().summary;
+    let clients = s.tasks.iter().find(|t| t.name == "clients").unwrap();
+    assert_eq!((clients.source, clients.puts, clients.dropped), (true, 1, 4));
+    assert_eq!(s.end, 5 * S);
+    assert_eq!(clients.offered_rate(s.window), Some(1.0));
+    assert_eq!(s.tasks[0].offered_rate(s.window), None, "main is not a source");
+    assert_eq!(s.queues[0].dropped, 4);
+}

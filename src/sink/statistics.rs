@@ -82,6 +82,8 @@ impl Summary {
             p.cancelled += q.cancelled;
             p.failed += q.failed;
             p.retries += q.retries;
+            p.puts += q.puts;
+            p.dropped += q.dropped;
             p.lifetimes.merge(&q.lifetimes);
         }
     }
@@ -292,8 +294,21 @@ pub struct TaskStats {
     pub failed: u64,
     /// `retry` attempts after the first.
     pub retries: u64,
+    /// Items the task put, and (an `[arrivals]` source) items lost because the queue was full:
+    /// for a source, the offered load is their sum.
+    pub puts: u64,
+    pub dropped: u64,
+    /// Whether the task is an `[arrivals]` source.
+    pub source: bool,
     /// The lifetimes (start to end) of the replicas that ended.
     pub lifetimes: Durations,
+}
+
+impl TaskStats {
+    /// An arrivals source's offered items per second of the window: admitted and dropped.
+    pub fn offered_rate(&self, window: u128) -> Option<f64> {
+        (self.source && window > 0).then(|| (self.puts + self.dropped) as f64 * 1e9 / window as f64)
+    }
 }
 
 /// A level that changes over time (a queue's length, permits in use), integrated over the
@@ -380,7 +395,12 @@ impl Sink for Statistics {
                 ..SemaphoreStats::default()
             })
             .collect();
-        self.tasks = m.tasks.iter().map(|name| TaskStats { name: name.clone(), ..TaskStats::default() }).collect();
+        self.tasks = m
+            .tasks
+            .iter()
+            .zip(m.sources.iter().copied().chain(std::iter::repeat(false)))
+            .map(|(name, source)| TaskStats { name: name.clone(), source, ..TaskStats::default() })
+            .collect();
         self.lengths = vec![Level::default(); m.queues.len()];
         self.in_use = vec![Level::default(); m.semaphores.len()];
         self.done_queues.clone_from(&m.done_queues);
@@ -414,6 +434,7 @@ impl Sink for Statistics {
                 level.value += 1;
                 q.left += 1;
                 if counts {
+                    self.tasks[ev.decl].puts += 1;
                     q.puts += 1;
                     q.blocked_puts += u64::from(blocked > 0);
                     q.max_put_wait = q.max_put_wait.max(blocked);
@@ -447,7 +468,10 @@ impl Sink for Statistics {
                     self.queues[queue].system.record(now - put_at);
                 }
             }
-            EventKind::Dropped { queue, .. } if self.counts(now) => self.queues[queue].dropped += 1,
+            EventKind::Dropped { queue, .. } if self.counts(now) => {
+                self.queues[queue].dropped += 1;
+                self.tasks[ev.decl].dropped += 1;
+            }
             EventKind::Acquire { semaphore, blocked } => {
                 let counts = self.counts(now - blocked);
                 let s = &mut self.semaphores[semaphore];

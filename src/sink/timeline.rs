@@ -241,6 +241,9 @@ impl Sink for Timeline {
             if t.retries > 0 {
                 let _ = write!(l, ", {} retries", t.retries);
             }
+            if let Some(rate) = t.offered_rate(s.window) {
+                let _ = write!(l, "; offered {} ({rate:.3} a second), {} dropped", t.puts + t.dropped, t.dropped);
+            }
             if let Some(mean) = t.lifetimes.mean_ns() {
                 l.push_str("; ran mean ");
                 push_seconds(l, mean, Some(6));
