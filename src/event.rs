@@ -62,6 +62,9 @@ pub struct Event<'a> {
     pub time: u64,
     /// The label of the task replica it happened to: `consumer[3]`, or `main`.
     pub task: &'a str,
+    /// Which running task it happened to: unique among the tasks running at the time (an
+    /// ended task's number is given to a later one).
+    pub id: usize,
     /// The declared task that replica belongs to.
     pub decl: TaskIndex,
     pub kind: EventKind<'a>,

@@ -119,3 +119,28 @@ fn an_arrivals_source_counts_what_it_offered_and_what_was_dropped() {
     assert_eq!(s.tasks[0].offered_rate(s.window), None, "main is not a source");
     assert_eq!(s.queues[0].dropped, 4);
 }
+
+#[test]
+fn distributions_merge_exactly_however_they_are_split() {
+    use scenario::sink::Durations;
+    // Values from a simple generator, past the 10 000 kept exactly.
+    let values: Vec<u64> = (0..25_000u64).map(|k| (k * 7919 % 10_007) * 1_000_003).collect();
+    let mut whole = Durations::default();
+    values.iter().for_each(|&v| whole.record(v));
+    for cut in [1, 4_000, 9_999, 10_000, 12_345, 24_999] {
+        let (mut a, mut b) = (Durations::default(), Durations::default());
+        values[..cut].iter().for_each(|&v| a.record(v));
+        values[cut..].iter().for_each(|&v| b.record(v));
+        b.merge(&a);
+        assert_eq!((b.count, b.total, b.max), (whole.count, whole.total, whole.max), "cut at {cut}");
+        assert_eq!(b.buckets(), whole.buckets(), "cut at {cut}");
+        for q in [0.5, 0.9, 0.99, 0.999] {
+            assert_eq!(b.quantile(q), whole.quantile(q), "cut at {cut}, quantile {q}");
+        }
+    }
+    // Up to 10 000 values the percentiles are the exact nearest-rank order statistics.
+    let mut few = Durations::default();
+    (1..=1000u64).rev().for_each(|v| few.record(v));
+    few.seal();
+    assert_eq!((few.quantile(0.5), few.quantile(0.99), few.quantile(1.0)), (Some(500), Some(990), Some(1000)));
+}

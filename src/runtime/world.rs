@@ -143,7 +143,9 @@ impl World {
         let now = self.clock.now;
         let t = &self.tasks[task];
         self.events_by_task[t.decl] += 1;
-        if let Some(why) = self.sinks.event(&self.model, &Event { time: now, task: &t.label, decl: t.decl, kind }) {
+        if let Some(why) =
+            self.sinks.event(&self.model, &Event { time: now, task: &t.label, id: task, decl: t.decl, kind })
+        {
             self.fail(FailureKind::Output, format!("the run stopped because its output did: {why}"));
             return;
         }

@@ -6,7 +6,7 @@
 //! time averages (a queue's length, a semaphore's utilisation) integrate over the window.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -91,16 +91,19 @@ impl Summary {
 
 /// A distribution of durations in nanoseconds: the exact count, sum and maximum, every value
 /// while there are at most [`Durations::EXACT`] of them (so that small runs have exact
-/// percentiles), and an HDR histogram (three significant digits, constant memory, merges
-/// exactly) for percentiles beyond that.
+/// percentiles), and beyond that an HDR histogram (three significant digits, constant memory,
+/// merges exactly) for percentiles: the values move into it when they become too many.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(into = "DurationsState", from = "DurationsState")]
 pub struct Durations {
     pub count: u64,
     pub total: u128,
     pub max: u64,
-    /// Every value, in the order recorded, while `count <= EXACT`; `None` beyond.
+    /// Every value while `count <= EXACT`, `None` beyond; in the order recorded during a run,
+    /// sorted once it ends (see [`Durations::seal`]).
     exact: Option<Vec<u64>>,
+    /// Whether `exact` is sorted.
+    sorted: bool,
     pub histogram: hdrhistogram::Histogram<u64>,
 }
 
@@ -109,7 +112,7 @@ impl Default for Durations {
         // Three significant digits always fit, and the histogram grows to any value.
         #[allow(clippy::expect_used, reason = "3 significant digits is always a valid precision")]
         let histogram = hdrhistogram::Histogram::new(3).expect("3 significant digits are valid");
-        Durations { count: 0, total: 0, max: 0, exact: Some(Vec::new()), histogram }
+        Durations { count: 0, total: 0, max: 0, exact: Some(Vec::new()), sorted: true, histogram }
     }
 }
 
@@ -119,17 +122,24 @@ impl Durations {
 
     pub fn record(&mut self, ns: u64) {
         self.count += 1;
-        if self.count > Self::EXACT {
-            self.exact = None;
-        } else if let Some(exact) = &mut self.exact {
-            exact.push(ns);
-        }
         self.total += u128::from(ns);
         self.max = self.max.max(ns);
-        // The histogram grows to take the value; only a value beyond what any histogram can
-        // track (over about 2^62 ns, 146 years) is kept at the largest one instead.
-        if self.histogram.record(ns).is_err() {
-            self.histogram.saturating_record(ns);
+        match &mut self.exact {
+            Some(exact) if self.count <= Self::EXACT => {
+                self.sorted &= exact.last().is_none_or(|&last| last <= ns);
+                exact.push(ns);
+            }
+            _ => {
+                self.spill();
+                put(&mut self.histogram, ns, 1);
+            }
+        }
+    }
+
+    /// Moves the values kept exactly into the histogram, for good: there are too many.
+    fn spill(&mut self) {
+        for ns in self.exact.take().unwrap_or_default() {
+            put(&mut self.histogram, ns, 1);
         }
     }
 
@@ -137,14 +147,32 @@ impl Durations {
         // Kept exactly when the two together are few enough (then both were kept exactly), so
         // the result does not depend on the order of merging.
         match (&mut self.exact, &other.exact) {
-            (Some(mine), Some(theirs)) if self.count + other.count <= Self::EXACT => mine.extend_from_slice(theirs),
-            _ => self.exact = None,
+            (Some(mine), Some(theirs)) if self.count + other.count <= Self::EXACT => {
+                mine.extend_from_slice(theirs);
+                self.sorted = false;
+                self.seal();
+            }
+            _ => {
+                self.spill();
+                // Histograms that grow as needed always take another's values.
+                let _ = self.histogram.add(&other.histogram);
+                for &ns in other.exact.iter().flatten() {
+                    put(&mut self.histogram, ns, 1);
+                }
+            }
         }
         self.count += other.count;
         self.total += other.total;
         self.max = self.max.max(other.max);
-        // Histograms that grow as needed always take another's values.
-        let _ = self.histogram.add(&other.histogram);
+    }
+
+    /// Sorts the values kept exactly, so that percentiles are read without sorting: done when
+    /// a run ends and after every merge.
+    pub fn seal(&mut self) {
+        if let (Some(exact), false) = (&mut self.exact, self.sorted) {
+            exact.sort_unstable();
+        }
+        self.sorted = true;
     }
 
     /// The mean, when anything was recorded.
@@ -169,30 +197,46 @@ impl Durations {
         }
         match &self.exact {
             Some(values) if !values.is_empty() => {
-                let mut sorted = values.clone();
-                sorted.sort_unstable();
-                let rank = ((quantile.clamp(0.0, 1.0) * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-                Some(sorted[rank - 1])
+                let at = |sorted: &[u64]| {
+                    let rank =
+                        ((quantile.clamp(0.0, 1.0) * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+                    sorted[rank - 1]
+                };
+                if self.sorted {
+                    Some(at(values))
+                } else {
+                    let mut sorted = values.clone();
+                    sorted.sort_unstable();
+                    Some(at(&sorted))
+                }
             }
             _ => Some(self.histogram.value_at_quantile(quantile).min(self.max)),
         }
     }
 
     /// The histogram's buckets as (value, count) pairs, lowest first: enough to rebuild the
-    /// histogram exactly with [`Durations::from_parts`].
+    /// histogram exactly with [`Durations::from_parts`]. Empty while the values are kept
+    /// exactly.
     pub fn buckets(&self) -> Vec<(u64, u64)> {
         self.histogram.iter_recorded().map(|v| (v.value_iterated_to(), v.count_at_value())).collect()
     }
 
     /// Durations from their exact figures, their values if kept, and their histogram's buckets.
     pub fn from_parts(count: u64, total: u128, max: u64, exact: Option<Vec<u64>>, buckets: &[(u64, u64)]) -> Self {
-        let mut d = Durations { count, total, max, exact, ..Durations::default() };
+        let mut d = Durations { count, total, max, exact, sorted: false, ..Durations::default() };
+        d.seal();
         for &(value, n) in buckets {
-            if d.histogram.record_n(value, n).is_err() {
-                d.histogram.saturating_record(value);
-            }
+            put(&mut d.histogram, value, n);
         }
         d
+    }
+}
+
+/// Records `n` of a value in a histogram, which grows to take it; only a value beyond what any
+/// histogram can track (over about 2^62 ns, 146 years) is kept at the largest one instead.
+fn put(histogram: &mut hdrhistogram::Histogram<u64>, value: u64, n: u64) {
+    if histogram.record_n(value, n).is_err() {
+        let _ = histogram.record_n(histogram.high(), n);
     }
 }
 
@@ -349,15 +393,25 @@ pub struct Statistics {
     in_use: Vec<Level>,
     /// Whether anything marks the queue's items done: only then are get times kept for it.
     done_queues: Vec<bool>,
-    /// Per task replica, per queue: when the items it got and has not yet marked done were
-    /// put, oldest first. Looked up by label, never iterated.
-    got: HashMap<String, Vec<VecDeque<u64>>>,
+    /// Per running task (by [`Event::id`]), per queue: when the items it got and has not yet
+    /// marked done were put, oldest first. Cleared when the task ends.
+    got: Vec<Vec<VecDeque<u64>>>,
 }
 
 impl Statistics {
     /// The summary of the run, with these statistics.
     pub fn into_summary(mut self, run: RunEnd) -> Summary {
         let start = self.start.unwrap_or(run.end).min(run.end);
+        for q in &mut self.queues {
+            q.waits.seal();
+            q.system.seal();
+        }
+        for s in &mut self.semaphores {
+            s.waits.seal();
+        }
+        for t in &mut self.tasks {
+            t.lifetimes.seal();
+        }
         for (q, level) in self.queues.iter_mut().zip(&mut self.lengths) {
             level.advance(&mut q.length_area, run.end, Some(start));
         }
@@ -454,16 +508,18 @@ impl Sink for Statistics {
                     q.waits.record(waited);
                 }
                 if self.done_queues[queue] {
-                    let n = self.queues.len();
-                    let lines = match self.got.get_mut(ev.task) {
-                        Some(lines) => lines,
-                        None => self.got.entry(ev.task.to_owned()).or_insert_with(|| vec![VecDeque::new(); n]),
-                    };
+                    if self.got.len() <= ev.id {
+                        self.got.resize_with(ev.id + 1, Vec::new);
+                    }
+                    let lines = &mut self.got[ev.id];
+                    if lines.is_empty() {
+                        lines.resize_with(self.queues.len(), VecDeque::new);
+                    }
                     lines[queue].push_back(put_at);
                 }
             }
             EventKind::Done { queue } => {
-                let put_at = self.got.get_mut(ev.task).and_then(|lines| lines[queue].pop_front());
+                let put_at = self.got.get_mut(ev.id).and_then(|lines| lines.get_mut(queue)?.pop_front());
                 if let Some(put_at) = put_at.filter(|&t| self.counts(t)) {
                     self.queues[queue].system.record(now - put_at);
                 }
@@ -498,7 +554,14 @@ impl Sink for Statistics {
                 self.semaphores[semaphore].abandoned += 1;
             }
             EventKind::Retry { .. } if self.counts(now) => self.tasks[ev.decl].retries += 1,
-            EventKind::End { outcome, lifetime } if self.counts(now - lifetime) => {
+            EventKind::End { outcome, lifetime } => {
+                // Its number may go to another task: what it got is done with.
+                if let Some(lines) = self.got.get_mut(ev.id) {
+                    lines.iter_mut().for_each(VecDeque::clear);
+                }
+                if !self.counts(now - lifetime) {
+                    return;
+                }
                 let t = &mut self.tasks[ev.decl];
                 match outcome {
                     Outcome::Completed => t.completed += 1,
