@@ -331,6 +331,7 @@ fn finish_sweep(
     let seeds = first_across.runs.len();
     let mut notes = String::new();
     let (mut failed, mut crossed) = (false, 0);
+    let pooled = if seeds == 1 { String::new() } else { format!(" (pooled over {seeds} seeds)") };
     let mut points = Vec::new();
     for (values, scenario, across) in rows {
         let point = crate::sweep::describe_point(sweep.axes, values);
@@ -344,10 +345,10 @@ fn finish_sweep(
             ));
         }
         let verdicts = across.verdicts(scenario.thresholds());
-        if shard.is_none() {
+        if shard.is_none() && verdicts.iter().any(|v| !v.held) {
+            crossed += 1;
             for v in verdicts.iter().filter(|v| !v.held) {
-                crossed += 1;
-                notes.push_str(&format!("{point}: threshold crossed: {}\n", v.message));
+                notes.push_str(&format!("{point}: threshold crossed{pooled}: {}\n", v.message));
             }
         }
         let mut report = Report::across(sweep.name, across, scenario.thresholds(), &verdicts);
@@ -404,7 +405,7 @@ fn finish_sweep(
         return exit::RUN_FAILED;
     }
     if crossed > 0 {
-        let _ = writeln!(stderr, "error: {crossed} thresholds crossed over the sweep's points");
+        let _ = writeln!(stderr, "error: thresholds crossed at {crossed} of {} points", rows.len());
         return exit::THRESHOLD;
     }
     exit::OK

@@ -236,3 +236,134 @@ fn the_many_seeds_example_prints_what_the_readme_shows() {
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
 }
+
+/// Splits a command line as a POSIX shell would, for the quoting README uses.
+fn words(line: &str) -> Vec<String> {
+    let (mut out, mut word, mut quote, mut any) = (Vec::new(), String::new(), None, false);
+    for c in line.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => word.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                any = true;
+            }
+            (None, ' ') => {
+                if any || !word.is_empty() {
+                    out.push(std::mem::take(&mut word));
+                }
+                any = false;
+            }
+            (None, c) => word.push(c),
+        }
+    }
+    if any || !word.is_empty() {
+        out.push(word);
+    }
+    out
+}
+
+fn binary(args: &[String], dir: Option<&std::path::Path>, env: &[(&str, String)]) -> (i32, String, String) {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_scenario"));
+    command.args(args).env_remove("JOB_COMPLETION_INDEX").env_remove("SLURM_ARRAY_TASK_ID");
+    command.envs(env.iter().map(|(k, v)| (k, v)));
+    if let Some(dir) = dir {
+        command.current_dir(dir);
+    }
+    let out = command.output().unwrap();
+    (out.status.code().unwrap(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+}
+
+#[test]
+fn answering_a_question_shows_what_the_commands_print() {
+    let text = readme();
+    let section = &text[text.find("## Answering a question").unwrap()..text.find("### Spreading seeds").unwrap()];
+    let shown = blocks(section, "text");
+    assert_eq!(shown.len(), 4);
+    for block in shown {
+        let (command, expected) = block.split_once('\n').unwrap();
+        let args = words(command.strip_prefix("$ scenario ").unwrap());
+        let (code, out, err) = binary(&args, None, &[]);
+        if let Some(tail) = expected.strip_prefix("...\n") {
+            // The end of a timeline: each line shown is in it.
+            assert_eq!(code, 0);
+            for line in tail.lines() {
+                assert!(out.contains(line), "`{command}` does not print {line:?}");
+            }
+        } else if expected.starts_with("error:") {
+            assert_eq!(code, 3);
+            assert!(err.starts_with(expected), "`{command}` prints\n{err}");
+        } else {
+            assert_eq!(out, expected, "`{command}`");
+            let threshold = command.contains("thresholds");
+            assert_eq!(code, if threshold { 7 } else { 0 }, "{err}");
+        }
+    }
+}
+
+#[test]
+fn the_shard_examples_merge_into_the_whole_run() {
+    // Each worked example's shard command, with 8 seeds instead of 10 000, run as its
+    // scheduler would run it; then its merge command. The merge must print what one machine
+    // running every seed prints.
+    let text = readme();
+    let section = &text[text.find("### Spreading seeds").unwrap()..text.find("## Use it in your CI").unwrap()];
+    let dir = std::env::temp_dir().join(format!("scenario-readme-shards-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("scenarios")).unwrap();
+    std::fs::copy("scenarios/mmc.toml", dir.join("scenarios/mmc.toml")).unwrap();
+    let (code, whole, _) = binary(&words("run --seeds 1..=8 scenarios/mmc.toml"), Some(&dir), &[]);
+    assert_eq!(code, 0);
+    let line = |needle: &str| -> String {
+        let l = section.lines().find(|l| l.contains(needle)).unwrap_or_else(|| panic!("no {needle:?}"));
+        l.replace("1..=10000", "1..=8")
+    };
+    let command = |l: &str| words(&l[l.find("scenario ").unwrap() + "scenario ".len()..]);
+    let merge = |l: &str, files: &str| {
+        let l = l.trim_end_matches('\'').replace("/results/", "").replace("shard-*.json", files);
+        command(&l)
+    };
+    type Env = Vec<(&'static str, String)>;
+    type Shard<'a> = Box<dyn Fn(u64) -> (String, Env) + 'a>;
+    let schedulers: [(&str, &str, Shard<'_>); 3] = [
+        (
+            "- run: scenario run --seeds",
+            "- run: scenario merge",
+            Box::new(|k| (line("- run: scenario run --seeds").replace("${{ matrix.shard }}", &k.to_string()), vec![])),
+        ),
+        (
+            "args: [\"scenario run",
+            "$ scenario merge /results/",
+            Box::new(|k| {
+                let l = line("args: [\"scenario run")
+                    .replace("/results/", "")
+                    .replace("$JOB_COMPLETION_INDEX", &(k - 1).to_string());
+                (l.trim_end_matches("\"]").to_owned(), vec![("JOB_COMPLETION_INDEX", (k - 1).to_string())])
+            }),
+        ),
+        (
+            "--summary \"shard-$SLURM_ARRAY_TASK_ID",
+            "--wrap 'scenario merge",
+            Box::new(|k| {
+                let l = line("--summary \"shard-$SLURM_ARRAY_TASK_ID").replace("$SLURM_ARRAY_TASK_ID", &k.to_string());
+                (l, vec![("SLURM_ARRAY_TASK_ID", k.to_string()), ("SLURM_ARRAY_TASK_MIN", "1".to_owned())])
+            }),
+        ),
+    ];
+    for (shard_line, merge_line, shard) in schedulers {
+        assert!(section.contains(shard_line) && section.contains(merge_line), "{shard_line}");
+        let mut files = Vec::new();
+        for k in 1..=4 {
+            let (l, env) = shard(k);
+            let args = command(&l);
+            let (code, _, err) = binary(&args, Some(&dir), &env);
+            assert_eq!(code, 0, "{l}: {err}");
+            files.push(args[args.iter().position(|a| a == "--summary").unwrap() + 1].clone());
+        }
+        let args = merge(&line(merge_line), &files.join(" "));
+        let args: Vec<String> =
+            args.into_iter().flat_map(|a| a.split(' ').map(str::to_owned).collect::<Vec<_>>()).collect();
+        let (code, merged, err) = binary(&args, Some(&dir), &[]);
+        assert_eq!((code, merged.as_str()), (0, whole.as_str()), "{merge_line}: {err}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -167,9 +167,12 @@ fn thresholds_in_a_sweep_name_the_points_that_crossed() {
         "scenarios/mmc.toml",
     ]);
     assert_eq!(code, 7, "{out}{err}");
-    assert!(out.contains("tasks.server.count=1: threshold crossed: queue.line.wait.mean = "), "{out}");
+    assert!(
+        out.contains("tasks.server.count=1: threshold crossed (pooled over 5 seeds): queue.line.wait.mean = "),
+        "{out}"
+    );
     assert!(!out.contains("tasks.server.count=4: threshold"), "{out}");
-    assert!(err.contains("error: 1 thresholds crossed over the sweep's points"), "{err}");
+    assert!(err.contains("error: thresholds crossed at 1 of 2 points"), "{err}");
 }
 
 #[test]
