@@ -159,6 +159,8 @@ pub struct TaskReport {
     pub failed: u64,
     /// `retry` attempts after the first.
     pub retries: u64,
+    /// Timeouts that fired in the task.
+    pub timeouts: u64,
     /// Items the task put, and (an `[arrivals]` source) items lost because the queue was full.
     pub puts: u64,
     pub dropped: u64,
@@ -241,6 +243,7 @@ impl Report {
                     cancelled: t.cancelled,
                     failed: t.failed,
                     retries: t.retries,
+                    timeouts: t.timeouts,
                     puts: t.puts,
                     dropped: t.dropped,
                     offered_rate: t.offered_rate(summary.window),

@@ -312,6 +312,9 @@ pub fn report(file: &str, sets: &[String], across: &Across) -> String {
         if t.retries > 0 {
             let _ = write!(out, ", {} retries", t.retries);
         }
+        if t.timeouts > 0 {
+            let _ = write!(out, ", {} timed out", t.timeouts);
+        }
         if t.source {
             let _ = write!(out, "; offered {}, {} dropped;", t.puts + t.dropped, t.dropped);
             mean(&mut out, " rate ", &format!("task.{}.offered-rate", t.name));

@@ -12,7 +12,7 @@ fn scenario(args: &[&str]) -> (i32, String, String) {
 fn the_report_is_the_same_bytes_whatever_the_number_of_jobs() {
     let (code, one, err) = scenario(&["run", "--seeds", "1..=40", "--jobs", "1", "scenarios/mmc.toml"]);
     assert_eq!(code, 0, "{err}");
-    for jobs in ["2", "7"] {
+    for jobs in ["2", "8"] {
         let (code, many, _) = scenario(&["run", "--seeds", "1..=40", "--jobs", jobs, "scenarios/mmc.toml"]);
         assert_eq!((code, &many), (0, &one), "--jobs {jobs}");
     }

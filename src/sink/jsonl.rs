@@ -191,12 +191,13 @@ impl Sink for Jsonl {
             push_json_str(l, &t.name);
             let _ = write!(
                 l,
-                ",\"started\":{},\"completed\":{},\"cancelled\":{},\"failed\":{},\"retries\":{},\"puts\":{},\"dropped\":{},\"mean_lifetime_ns\":{},\"max_lifetime_ns\":{}}}",
+                ",\"started\":{},\"completed\":{},\"cancelled\":{},\"failed\":{},\"retries\":{},\"timeouts\":{},\"puts\":{},\"dropped\":{},\"mean_lifetime_ns\":{},\"max_lifetime_ns\":{}}}",
                 t.started,
                 t.completed,
                 t.cancelled,
                 t.failed,
                 t.retries,
+                t.timeouts,
                 t.puts,
                 t.dropped,
                 t.lifetimes.mean_ns().unwrap_or(0),

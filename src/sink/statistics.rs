@@ -82,6 +82,7 @@ impl Summary {
             p.cancelled += q.cancelled;
             p.failed += q.failed;
             p.retries += q.retries;
+            p.timeouts += q.timeouts;
             p.puts += q.puts;
             p.dropped += q.dropped;
             p.lifetimes.merge(&q.lifetimes);
@@ -338,6 +339,8 @@ pub struct TaskStats {
     pub failed: u64,
     /// `retry` attempts after the first.
     pub retries: u64,
+    /// Timeouts that fired in the task (each `timeout` block or step that ran out of time).
+    pub timeouts: u64,
     /// Items the task put, and (an `[arrivals]` source) items lost because the queue was full:
     /// for a source, the offered load is their sum.
     pub puts: u64,
@@ -554,6 +557,7 @@ impl Sink for Statistics {
                 self.semaphores[semaphore].abandoned += 1;
             }
             EventKind::Retry { .. } if self.counts(now) => self.tasks[ev.decl].retries += 1,
+            EventKind::TimedOut { .. } if self.counts(now) => self.tasks[ev.decl].timeouts += 1,
             EventKind::End { outcome, lifetime } => {
                 // Its number may go to another task: what it got is done with.
                 if let Some(lines) = self.got.get_mut(ev.id) {

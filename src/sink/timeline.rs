@@ -241,6 +241,9 @@ impl Sink for Timeline {
             if t.retries > 0 {
                 let _ = write!(l, ", {} retries", t.retries);
             }
+            if t.timeouts > 0 {
+                let _ = write!(l, ", {} timed out", t.timeouts);
+            }
             if let Some(rate) = t.offered_rate(s.window) {
                 let _ = write!(l, "; offered {} ({rate:.3} a second), {} dropped", t.puts + t.dropped, t.dropped);
             }
