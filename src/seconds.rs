@@ -7,13 +7,32 @@ use std::fmt::Write as _;
 
 const NS: u64 = 1_000_000_000;
 
+/// Appends `n` in decimal, at least `width` digits (zeros in front; `width` at most 20). What `write!("{n:0width$}")`
+/// writes, without the formatting machinery: the timeline writes several numbers a line.
+pub fn push_u64(out: &mut String, n: u64, width: usize) {
+    let mut buf = [b'0'; 20];
+    let mut at = buf.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let at = at.min(buf.len().saturating_sub(width));
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&buf[at..]).unwrap_or_default());
+}
+
 /// Seconds, exactly: the shortest decimal that is the value (`5`, `0.25`, `0.00002`), or with
 /// `decimals` digits, rounded half to even (`{elapsed:.2}` prints `21.00`).
 pub fn push_seconds(out: &mut String, ns: u64, decimals: Option<u8>) {
     match decimals {
         None => {
             let (secs, mut frac) = (ns / NS, ns % NS);
-            let _ = write!(out, "{secs}");
+            push_u64(out, secs, 1);
             if frac != 0 {
                 // Nine digits, then drop the trailing zeros: no allocation on this hot path.
                 let mut width = 9;
@@ -21,7 +40,8 @@ pub fn push_seconds(out: &mut String, ns: u64, decimals: Option<u8>) {
                     frac /= 10;
                     width -= 1;
                 }
-                let _ = write!(out, ".{frac:0width$}");
+                out.push('.');
+                push_u64(out, frac, width);
             }
         }
         Some(d) => {
@@ -30,9 +50,10 @@ pub fn push_seconds(out: &mut String, ns: u64, decimals: Option<u8>) {
             let half = unit / 2;
             let q = if r > half || (r == half && unit > 1 && q % 2 == 1) { q + 1 } else { q };
             let scale = 10u64.pow(u32::from(d));
-            let _ = write!(out, "{}", q / scale);
+            push_u64(out, q / scale, 1);
             if d > 0 {
-                let _ = write!(out, ".{:0width$}", q % scale, width = usize::from(d));
+                out.push('.');
+                push_u64(out, q % scale, usize::from(d));
             }
         }
     }
@@ -42,7 +63,13 @@ pub fn push_seconds(out: &mut String, ns: u64, decimals: Option<u8>) {
 /// not a whole microsecond.
 pub fn push_time(out: &mut String, ns: u64) {
     let (secs, frac) = (ns / NS, ns % NS);
-    let _ = if frac % 1000 == 0 { write!(out, "{secs}.{:06}", frac / 1000) } else { write!(out, "{secs}.{frac:09}") };
+    push_u64(out, secs, 1);
+    out.push('.');
+    if frac % 1000 == 0 {
+        push_u64(out, frac / 1000, 6);
+    } else {
+        push_u64(out, frac, 9);
+    }
 }
 
 /// A duration in exact seconds, as templates print it, with its unit: `5 s`, `0.25 s`.
@@ -79,6 +106,17 @@ mod tests {
             let mut s = String::new();
             push_seconds(&mut s, ns, d);
             assert_eq!(s, want, "{ns} ns with {d:?} decimals");
+        }
+    }
+
+    #[test]
+    fn integers_are_what_format_writes() {
+        for n in [0, 7, 10, 99, 1000, 123_456_789, u64::MAX] {
+            for width in [0, 1, 6, 9, 20] {
+                let mut s = String::new();
+                push_u64(&mut s, n, width);
+                assert_eq!(s, format!("{n:0width$}"), "{n} in {width}");
+            }
         }
     }
 

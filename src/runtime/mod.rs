@@ -3,11 +3,13 @@
 //!
 //! # Time
 //! The clock belongs to the engine, not to tokio. Timers live in a heap keyed by
-//! `(deadline, registration order)` (`clock.rs`). tokio's `on_thread_park` hook runs when the
-//! runtime has no task to run and is about to park; there the engine moves the clock to the
-//! earliest deadline and wakes every task whose timer is due at that instant, in registration
-//! order. Woken tasks run in the order they were woken (tokio's current-thread queue is FIFO),
-//! and tasks they wake join the back of the queue. So:
+//! `(deadline, registration order)` (`clock.rs`). The tasks run on a tokio `LocalSet`, whose
+//! queue is first in, first out, and one more task there, the *ticker*, moves time: each time
+//! it is polled it puts itself at the back of the queue, and when it comes round with no task
+//! polled since its last turn, the queue held nothing else, so no task can run. Then it moves
+//! the clock to the earliest deadline and wakes every task whose timer is due at that instant,
+//! in registration order. Woken tasks run in the order they were woken, and tasks they wake
+//! join the back of the queue. So:
 //!
 //! **Same-instant rule:** events at one instant happen in the order their timers were
 //! registered, then in the order tasks were woken; time moves only when no task can run.
@@ -38,9 +40,11 @@ mod task;
 mod tasks;
 mod world;
 
+use std::cell::{RefCell, RefMut};
 use std::future::poll_fn;
 use std::io;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::rc::Rc;
+use std::sync::Arc;
 use std::task::Poll;
 
 use crate::event::TaskIndex;
@@ -48,24 +52,25 @@ use crate::plan::{Limits, Plan};
 use crate::sink::{Sinks, Summary};
 use world::{RunState, Unwind, World};
 
-/// What every task of a run shares: the plan, the seed and the world behind its lock.
+/// What every task of a run shares: the plan, the seed and the world.
 ///
-/// The lock is never contended (one thread) and never held across an `await`; it is a
-/// `Mutex` only because tokio's park hook and spawned tasks must be `Send`.
+/// Every task of a run is on one thread (a `LocalSet`), so the world is a `RefCell`: borrowed
+/// once per step and never across an `await` (a borrow that outlived its step would make the
+/// next one panic, which the tests would show).
 struct Shared {
     plan: Arc<Plan>,
     seed: u64,
     limits: Limits,
-    world: Mutex<World>,
+    world: RefCell<World>,
 }
 
 impl Shared {
-    fn lock(&self) -> MutexGuard<'_, World> {
-        self.world.lock().expect("the world lock is poisoned: a task panicked, which is a bug")
+    fn lock(&self) -> RefMut<'_, World> {
+        self.world.borrow_mut()
     }
 
     /// The world, if the run is still going on.
-    fn lock_running(&self) -> Result<MutexGuard<'_, World>, Unwind> {
+    fn lock_running(&self) -> Result<RefMut<'_, World>, Unwind> {
         let w = self.lock();
         if w.state == RunState::Running { Ok(w) } else { Err(Unwind::Stopped) }
     }
@@ -82,31 +87,18 @@ pub fn run(plan: Arc<Plan>, seed: u64, limits: Limits, mut sinks: Sinks) -> (Sum
     let model = plan.model();
     sinks.begin(&model, seed);
     let world = World::new(&plan, limits, model, sinks);
-    let shared = Arc::new(Shared { plan, seed, limits, world: Mutex::new(world) });
+    let shared = Rc::new(Shared { plan, seed, limits, world: RefCell::new(world) });
 
-    // The hook holds a weak reference: the world keeps tasks' wakers, which keep the runtime's
-    // handle, which keeps this hook; a strong one would make a cycle.
-    let hook = Arc::downgrade(&shared);
     let runtime = tokio::runtime::Builder::new_current_thread()
-        .on_thread_park(move || {
-            if let Some(shared) = hook.upgrade() {
-                shared.lock().advance();
-            }
-        })
         .build()
         .expect("a current-thread runtime without drivers always builds");
-
-    runtime.block_on(async {
+    let tasks = tokio::task::LocalSet::new();
+    tasks.block_on(&runtime, async {
         let main = shared.lock().create_task(MAIN_DECL, 0, 0, "main".to_owned(), None).expect("main is the first task");
-        tokio::task::spawn(task::run(shared.clone(), main));
+        tokio::task::spawn_local(task::run(shared.clone(), main));
+        tokio::task::spawn_local(ticker(shared.clone()));
         poll_fn(|cx| {
             let mut w = shared.lock();
-            if std::mem::take(&mut w.after_due) {
-                let index = shared.plan.after_index();
-                if let Some(after) = w.create_task(index, 0, 0, "after".to_owned(), None) {
-                    tokio::task::spawn(task::run(shared.clone(), after));
-                }
-            }
             if w.state == RunState::Running {
                 w.set_supervisor(cx.waker());
                 Poll::Pending
@@ -118,9 +110,33 @@ pub fn run(plan: Arc<Plan>, seed: u64, limits: Limits, mut sinks: Sinks) -> (Sum
     });
     // Dropping the runtime drops the tasks still suspended (after a failure); their
     // suspension points unregister themselves from the world.
+    drop(tasks);
     drop(runtime);
 
-    let shared = Arc::try_unwrap(shared).unwrap_or_else(|_| panic!("a task outlived its runtime"));
-    let world = shared.world.into_inner().expect("the world lock is poisoned: a task panicked, which is a bug");
-    world.finish()
+    let shared = Rc::try_unwrap(shared).unwrap_or_else(|_| panic!("a task outlived its runtime"));
+    shared.world.into_inner().finish()
+}
+
+/// Moves time when no task can run (see Time, above): the one task that is always in the
+/// queue. It also starts `after` once every other task has ended. It ends with the run.
+async fn ticker(shared: Rc<Shared>) {
+    let mut seen = u64::MAX;
+    poll_fn(|cx| {
+        let mut w = shared.lock();
+        if w.state != RunState::Running {
+            return Poll::Ready(());
+        }
+        if std::mem::take(&mut w.after_due) {
+            let index = shared.plan.after_index();
+            if let Some(after) = w.create_task(index, 0, 0, "after".to_owned(), None) {
+                tokio::task::spawn_local(task::run(shared.clone(), after));
+            }
+        } else if w.polls == seen {
+            w.advance();
+        }
+        seen = w.polls;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    })
+    .await;
 }

@@ -46,6 +46,7 @@ impl<O: Op + Unpin> Future for Suspend<'_, O> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let mut w = this.shared.lock();
+        w.polls += 1;
         let interrupt = if w.state != RunState::Running {
             Some(Unwind::Stopped)
         } else if this.shielded {

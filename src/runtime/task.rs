@@ -6,7 +6,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::rc::Rc;
 
 use super::Shared;
 use super::queue::Item;
@@ -23,10 +23,11 @@ use crate::template::{Template, Values};
 pub const MAX_MESSAGE_BYTES: usize = crate::compile::MAX_SOURCE_BYTES;
 
 /// Runs task `id` to its end and records how it ended.
-pub async fn run(shared: Arc<Shared>, id: TaskId) {
+pub async fn run(shared: Rc<Shared>, id: TaskId) {
     let plan = shared.plan.clone();
     let (decl, replica, generation, label) = {
-        let w = shared.lock();
+        let mut w = shared.lock();
+        w.polls += 1;
         let t = &w.tasks[id];
         (t.decl, t.replica, t.generation, t.label.clone())
     };
@@ -119,7 +120,7 @@ impl Text {
 }
 
 struct Ctx {
-    shared: Arc<Shared>,
+    shared: Rc<Shared>,
     id: TaskId,
     text: Text,
     rng: Rng,
@@ -128,7 +129,7 @@ struct Ctx {
     steps: u64,
 }
 
-type Exec<'a> = Pin<Box<dyn Future<Output = Result<(), Unwind>> + Send + 'a>>;
+type Exec<'a> = Pin<Box<dyn Future<Output = Result<(), Unwind>> + 'a>>;
 
 fn exec<'a>(ctx: &'a mut Ctx, steps: &'a [Step]) -> Exec<'a> {
     Box::pin(async move {
@@ -671,7 +672,7 @@ fn start(ctx: &mut Ctx, tasks: &[usize]) -> Result<Vec<TaskId>, Unwind> {
         }
     }
     for &child in &ids {
-        tokio::task::spawn(run(ctx.shared.clone(), child));
+        tokio::task::spawn_local(run(ctx.shared.clone(), child));
     }
     Ok(ids)
 }

@@ -88,6 +88,9 @@ pub struct World {
     after_pending: bool,
     /// Every task has ended and `[after]` is to start: the supervisor starts it.
     pub after_due: bool,
+    /// How many times a task has been polled: the ticker moves time only when this has not
+    /// changed since its last turn (see `runtime`'s Time).
+    pub polls: u64,
     supervisor: Option<Waker>,
     /// What the timers due at the current instant asked for, in order (a reused buffer).
     fired: Vec<Fired>,
@@ -123,6 +126,7 @@ impl World {
             queued_bytes: 0,
             after_pending: plan.after.is_some(),
             after_due: false,
+            polls: 0,
             supervisor: None,
             fired: Vec::new(),
         }

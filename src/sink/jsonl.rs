@@ -6,6 +6,7 @@ use std::io::{self, Write};
 
 use super::{Lines, Sink, Summary, push_json_str};
 use crate::event::{Event, EventKind, Model};
+use crate::seconds::push_u64;
 
 /// Renders every event as a line of JSON.
 pub struct Jsonl {
@@ -25,10 +26,14 @@ impl Sink for Jsonl {
 
     fn event(&mut self, m: &Model, ev: &Event<'_>) {
         let l = &mut self.lines.line;
-        let _ = write!(l, "{{\"time_ns\":{},\"task\":", ev.time);
+        l.push_str("{\"time_ns\":");
+        push_u64(l, ev.time, 1);
+        l.push_str(",\"task\":");
         push_json_str(l, ev.task);
         let field = |l: &mut String, key: &str, value: &str| {
-            let _ = write!(l, ",\"{key}\":");
+            l.push_str(",\"");
+            l.push_str(key);
+            l.push_str("\":");
             push_json_str(l, value);
         };
         match ev.kind {
@@ -47,13 +52,15 @@ impl Sink for Jsonl {
                 l.push_str(",\"event\":\"put\"");
                 field(l, "queue", &m.queues[queue]);
                 field(l, "item", item);
-                let _ = write!(l, ",\"blocked_ns\":{blocked}");
+                l.push_str(",\"blocked_ns\":");
+                push_u64(l, blocked, 1);
             }
             EventKind::Get { queue, item, waited } => {
                 l.push_str(",\"event\":\"get\"");
                 field(l, "queue", &m.queues[queue]);
                 field(l, "item", item);
-                let _ = write!(l, ",\"waited_ns\":{waited}");
+                l.push_str(",\"waited_ns\":");
+                push_u64(l, waited, 1);
             }
             EventKind::Dropped { queue, item } => {
                 l.push_str(",\"event\":\"dropped\"");
@@ -78,7 +85,8 @@ impl Sink for Jsonl {
             EventKind::Acquire { semaphore, blocked } => {
                 l.push_str(",\"event\":\"acquire\"");
                 field(l, "semaphore", &m.semaphores[semaphore].name);
-                let _ = write!(l, ",\"blocked_ns\":{blocked}");
+                l.push_str(",\"blocked_ns\":");
+                push_u64(l, blocked, 1);
             }
             EventKind::Release { semaphore } => {
                 l.push_str(",\"event\":\"release\"");
@@ -103,7 +111,8 @@ impl Sink for Jsonl {
             EventKind::Throttle { limit, blocked } => {
                 l.push_str(",\"event\":\"throttle\"");
                 field(l, "limit", &m.rate_limits[limit]);
-                let _ = write!(l, ",\"blocked_ns\":{blocked}");
+                l.push_str(",\"blocked_ns\":");
+                push_u64(l, blocked, 1);
             }
             EventKind::Busy { duration } => {
                 let _ = write!(l, ",\"event\":\"busy\",\"duration_ns\":{duration}");
@@ -114,7 +123,8 @@ impl Sink for Jsonl {
             EventKind::ThreadAbandoned { semaphore, until } => {
                 l.push_str(",\"event\":\"thread-abandoned\"");
                 field(l, "semaphore", &m.semaphores[semaphore].name);
-                let _ = write!(l, ",\"until_ns\":{until}");
+                l.push_str(",\"until_ns\":");
+                push_u64(l, until, 1);
             }
             EventKind::Fail { message } => {
                 l.push_str(",\"event\":\"fail\"");

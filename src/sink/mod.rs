@@ -203,6 +203,29 @@ impl Lines {
 
 /// Appends `s` as a JSON string.
 fn push_json_str(out: &mut String, s: &str) {
+    // Most strings need no escape: written as they are, with no allocation.
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     // serde_json's string escaping is the reference; it cannot fail on a `str`.
     out.push_str(&serde_json::to_string(s).unwrap_or_default());
+}
+
+#[cfg(test)]
+mod json_tests {
+    use super::push_json_str;
+
+    #[test]
+    fn strings_are_what_serde_json_writes() {
+        for s in
+            ["", "plain", "ünïcödé ☃", "quote \" here", "back\\slash", "tab\there", "nl\n", "del\u{7f}", "\u{1b}[31m"]
+        {
+            let mut out = String::new();
+            push_json_str(&mut out, s);
+            assert_eq!(out, serde_json::to_string(s).unwrap(), "{s:?}");
+        }
+    }
 }

@@ -44,7 +44,12 @@ impl Sink for Timeline {
         if width < 14 {
             l.insert_str(start, &"              "[..14 - width]);
         }
-        let _ = write!(l, "  {:<w$}  ", ev.task, w = m.label_width);
+        // The label left-aligned in its column, padded by characters as `{:<w$}` pads.
+        l.push_str("  ");
+        l.push_str(ev.task);
+        let chars = if ev.task.is_ascii() { ev.task.len() } else { ev.task.chars().count() };
+        l.extend(std::iter::repeat_n(' ', m.label_width.saturating_sub(chars)));
+        l.push_str("  ");
         match ev.kind {
             EventKind::Start { by } => {
                 let _ = write!(l, "started by {by}");
