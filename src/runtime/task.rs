@@ -381,16 +381,29 @@ async fn repeat(ctx: &mut Ctx, times: &Count, body: &[Step]) -> Result<(), Unwin
         Count::Drawn(d) => ctx.sample(d),
     };
     let outer = ctx.text.vars.n;
-    let mut result = Ok(());
-    for k in 0..n {
-        ctx.text.vars.n = k;
-        result = ctx.step().and(exec(ctx, body).await);
-        if result.is_err() {
-            break;
-        }
-    }
+    let result = repeat_body(ctx, body, n).await;
     ctx.text.vars.n = outer;
     result
+}
+
+/// Runs `body` `n` times, in one boxed future for all of them (a box per pass would cost an
+/// allocation per item in a consumer's loop).
+fn repeat_body<'a>(ctx: &'a mut Ctx, body: &'a [Step], n: u64) -> Exec<'a> {
+    Box::pin(async move {
+        for k in 0..n {
+            ctx.text.vars.n = k;
+            let counted = ctx.step();
+            let mut ran = Ok(());
+            for step in body {
+                ran = exec_step(ctx, step).await;
+                if ran.is_err() {
+                    break;
+                }
+            }
+            counted.and(ran)?;
+        }
+        Ok(())
+    })
 }
 
 async fn gather(ctx: &mut Ctx, tasks: &[usize], policy: GatherPolicy) -> Result<(), Unwind> {
