@@ -220,10 +220,10 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
         Step::Start { tasks } => {
             start(ctx, tasks)?;
         }
-        Step::Gather { tasks, policy } => gather(ctx, tasks, *policy).await?,
-        Step::Race { tasks, policy } => race(ctx, tasks, *policy).await?,
+        Step::Gather { tasks, policy } => Box::pin(gather(ctx, tasks, *policy)).await?,
+        Step::Race { tasks, policy } => Box::pin(race(ctx, tasks, *policy)).await?,
         Step::Wait { tasks, shield } => {
-            wait_decls(ctx, tasks, !*shield).await?;
+            Box::pin(wait_decls(ctx, tasks, !*shield)).await?;
             // Like awaiting a task in asyncio: its failure becomes the waiter's.
             let mut w = ctx.shared.lock_running()?;
             if let Some(why) = w.first_failure(tasks) {
@@ -239,33 +239,17 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
                     w.request_cancel(id, t);
                 }
             }
-            wait_decls(ctx, tasks, true).await?;
+            Box::pin(wait_decls(ctx, tasks, true)).await?;
         }
-        Step::Timeout { after, body, on_timeout, finally } => timeout(ctx, after, body, on_timeout, finally).await?,
+        Step::Timeout { after, body, on_timeout, finally } => {
+            Box::pin(timeout(ctx, after, body, on_timeout, finally)).await?;
+        }
         Step::Try { body, on_error, on_cancel, finally } => {
-            let result = exec(ctx, body).await;
-            let result = match (result, on_error) {
-                (Err(Unwind::Failed(_)), Some(on_error)) => exec(ctx, on_error).await,
-                (Err(unwind @ (Unwind::Cancelled | Unwind::Timeout(_))), _) => {
-                    exec(ctx, on_cancel).await.and(Err(unwind))
-                }
-                (other, _) => other,
-            };
-            if result != Err(Unwind::Stopped) {
-                exec(ctx, finally).await?;
-            }
-            result?;
+            Box::pin(try_block(ctx, body, on_error.as_deref(), on_cancel, finally)).await?;
         }
-        Step::Acquire { semaphore } => acquire(ctx, *semaphore).await?,
+        Step::Acquire { semaphore } => Box::pin(acquire(ctx, *semaphore)).await?,
         Step::Release { semaphore } => release(ctx, *semaphore)?,
-        Step::Hold { semaphore, body } => {
-            acquire(ctx, *semaphore).await?;
-            let result = exec(ctx, body).await;
-            if result != Err(Unwind::Stopped) {
-                release(ctx, *semaphore)?;
-            }
-            result?;
-        }
+        Step::Hold { semaphore, body } => Box::pin(hold(ctx, *semaphore, body)).await?,
         Step::Set { event } => {
             let mut w = ctx.shared.lock_running()?;
             w.set_event(*event);
@@ -288,14 +272,14 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
             }
             ctx.shared.lock_running()?.record(id, EventKind::Barrier { barrier: *barrier });
         }
-        Step::Throttle { limit } => throttle(ctx, *limit).await?,
+        Step::Throttle { limit } => Box::pin(throttle(ctx, *limit)).await?,
         Step::Busy { duration } => {
             let d = ctx.sample(duration);
             let mut w = ctx.shared.lock_running()?;
             w.record(id, EventKind::Busy { duration: d });
             w.busy(d);
         }
-        Step::ToThread { duration } => to_thread(ctx, duration).await?,
+        Step::ToThread { duration } => Box::pin(to_thread(ctx, duration)).await?,
         Step::Fail { message, probability } => {
             // Certain outcomes draw nothing, so adding `fail` with probability 0 or 1 does not
             // shift the task's later draws.
@@ -312,10 +296,44 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
             }
         }
         Step::Retry { retries, body, backoff, factor, jitter } => {
-            retry(ctx, *retries, body, backoff.as_ref(), *factor, *jitter).await?;
+            Box::pin(retry(ctx, *retries, body, backoff.as_ref(), *factor, *jitter)).await?;
         }
     }
     Ok(())
+}
+
+// The steps below are rarer than a sleep, a put or a get, and their waits hold more: each is
+// boxed where `exec_step` awaits it, so that a task's step future is only as large as the common
+// steps need (every live task holds one).
+
+/// `try`: the body, then `on_error` or `on_cancel` as the way it ended asks, then `finally`.
+async fn try_block(
+    ctx: &mut Ctx,
+    body: &[Step],
+    on_error: Option<&[Step]>,
+    on_cancel: &[Step],
+    finally: &[Step],
+) -> Result<(), Unwind> {
+    let result = exec(ctx, body).await;
+    let result = match (result, on_error) {
+        (Err(Unwind::Failed(_)), Some(on_error)) => exec(ctx, on_error).await,
+        (Err(unwind @ (Unwind::Cancelled | Unwind::Timeout(_))), _) => exec(ctx, on_cancel).await.and(Err(unwind)),
+        (other, _) => other,
+    };
+    if result != Err(Unwind::Stopped) {
+        exec(ctx, finally).await?;
+    }
+    result
+}
+
+/// `hold`: a permit for the body's time.
+async fn hold(ctx: &mut Ctx, semaphore: usize, body: &[Step]) -> Result<(), Unwind> {
+    acquire(ctx, semaphore).await?;
+    let result = exec(ctx, body).await;
+    if result != Err(Unwind::Stopped) {
+        release(ctx, semaphore)?;
+    }
+    result
 }
 
 /// Records a failure of task `id` and returns the unwind that carries it.
