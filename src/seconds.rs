@@ -7,23 +7,13 @@ use std::fmt::Write as _;
 
 const NS: u64 = 1_000_000_000;
 
-/// Appends `n` in decimal, at least `width` digits (zeros in front; `width` at most 20). What `write!("{n:0width$}")`
-/// writes, without the formatting machinery: the timeline writes several numbers a line.
+/// Appends `n` in decimal, at least `width` digits (zeros in front). What `write!("{n:0width$}")`
+/// writes, without the formatting machinery (`itoa`): the timeline writes several numbers a line.
 pub fn push_u64(out: &mut String, n: u64, width: usize) {
-    let mut buf = [b'0'; 20];
-    let mut at = buf.len();
-    let mut n = n;
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    let at = at.min(buf.len().saturating_sub(width));
-    // Only ASCII digits were written.
-    out.push_str(std::str::from_utf8(&buf[at..]).unwrap_or_default());
+    let mut buffer = itoa::Buffer::new();
+    let digits = buffer.format(n);
+    out.extend(std::iter::repeat_n('0', width.saturating_sub(digits.len())));
+    out.push_str(digits);
 }
 
 /// Seconds, exactly: the shortest decimal that is the value (`5`, `0.25`, `0.00002`), or with
@@ -112,7 +102,7 @@ mod tests {
     #[test]
     fn integers_are_what_format_writes() {
         for n in [0, 7, 10, 99, 1000, 123_456_789, u64::MAX] {
-            for width in [0, 1, 6, 9, 20] {
+            for width in [0, 1, 6, 9, 20, 25] {
                 let mut s = String::new();
                 push_u64(&mut s, n, width);
                 assert_eq!(s, format!("{n:0width$}"), "{n} in {width}");
