@@ -478,10 +478,14 @@ fn run_file(path: &Path, args: RunArgs<'_>, stdout: Box<dyn Write + Send>, stder
         None => scenario,
     };
     // A summary for `-` follows the transcript on standard output, so both share it.
+    // Only then: sharing costs a lock per line.
     let to_stdout = summary_path.is_some_and(|p| p == Path::new("-"));
-    let shared = Shared(std::sync::Arc::new(std::sync::Mutex::new(stdout)));
-    let stdout: Box<dyn Write + Send> = Box::new(shared.clone());
-    let summary_stdout = to_stdout.then_some(shared);
+    let (stdout, summary_stdout): (Box<dyn Write + Send>, _) = if to_stdout {
+        let shared = Shared(std::sync::Arc::new(std::sync::Mutex::new(stdout)));
+        (Box::new(shared.clone()), Some(shared))
+    } else {
+        (stdout, None)
+    };
     let (out, file): (Box<dyn Write + Send>, _) = match output {
         None => (stdout, None),
         Some(target) => match Output::open(target, Some(path)).and_then(|o| o.writer().map(|w| (w, o))) {
