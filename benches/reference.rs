@@ -1,9 +1,15 @@
 //! The engine against the practical limit: a hand-written discrete-event simulation of the same
 //! model (a binary heap of (time, sequence) events and a FIFO line, nothing else), written here
-//! for the comparison. Both run an M/M/4 queue (Poisson arrivals at 3 a second, four servers of
-//! mean 1 s: utilisation 0.75) for 10^6 customers; the benchmark checks that they agree on the
-//! mean wait (and with Erlang C), and prints customers per second for each, the ratio, the
-//! engine's cost with each output format relative to plain, and the process's peak memory.
+//! for the comparison. Two models, 10^6 items each:
+//! - M/M/4: Poisson arrivals at 3 a second, four servers of mean 1 s (utilisation 0.75); the
+//!   engine and the reference must agree with Erlang C's mean wait;
+//! - the seed's `async_queue` model, scaled: 5 producers that sleep a whole number of seconds
+//!   from 1 to 5 between items, and 10 consumers that sleep from 1 to 9 (busier than the seed's
+//!   1 to 5, so that items do wait: utilisation 0.83); the engine and the reference must agree
+//!   on the mean wait.
+//!
+//! It prints items per second for each, the ratio, the engine's cost with each output format
+//! relative to plain, and the process's peak memory.
 //!
 //! Run with `cargo bench --bench reference`; README.md quotes the figures. CPU time is wall
 //! time here: each run is single-threaded and nothing else runs in the process.
@@ -94,6 +100,99 @@ fn reference(customers: u64, seed: u64) -> f64 {
     total_wait as f64 / served as f64 / 1e9
 }
 
+const PRODUCERS: u64 = 5;
+const CONSUMERS: u64 = 10;
+const PER_PRODUCER: u64 = 200_000;
+
+/// `async_queue.toml` without its messages, each producer putting `PER_PRODUCER` items.
+fn async_queue_source() -> String {
+    format!(
+        r#"
+seed = 1
+time-limit = "100000d"
+max-events = 1000000000
+
+[distributions]
+randint = {{ uniform = ["1s", "5s"], step = "1s" }}
+slow = {{ uniform = ["1s", "9s"], step = "1s" }}
+
+[queues.q]
+
+[tasks.producer]
+count = {PRODUCERS}
+steps = [{{ sleep = "randint" }}, {{ repeat = {PER_PRODUCER}, steps = [{{ put = "q" }}, {{ sleep = "randint" }}] }}]
+
+[tasks.consumer]
+count = {CONSUMERS}
+steps = [{{ sleep = "slow" }}, {{ repeat = "forever", steps = [{{ get = "q" }}, {{ sleep = "slow" }}, {{ done = "q" }}] }}]
+
+[main]
+steps = [{{ start = "producer" }}, {{ start = "consumer" }}, {{ wait = "producer" }}, {{ join = "q" }}, {{ cancel = "consumer" }}]
+"#
+    )
+}
+
+/// The reference for the producer/consumer model: producers and consumers as events in one heap,
+/// consumers waiting for items in a FIFO line of their own. Returns the mean wait in seconds.
+fn reference_async_queue(seed: u64) -> f64 {
+    #[derive(PartialEq, Eq, PartialOrd, Ord, Clone, Copy)]
+    enum Who {
+        Producer(u64),
+        Consumer(u64),
+    }
+    let mut rng = rand_pcg::Pcg64Mcg::new(u128::from(seed) | 1);
+    // Seconds from 1 to `top`, whole.
+    let mut randint = |top: u64| 1_000_000_000 * (1 + rng.next_u64() % top);
+    let mut events: BinaryHeap<Reverse<(u64, u64, Who)>> = BinaryHeap::new();
+    let mut seq = 0;
+    let mut schedule = |events: &mut BinaryHeap<Reverse<(u64, u64, Who)>>, at: u64, who: Who| {
+        seq += 1;
+        events.push(Reverse((at, seq, who)));
+    };
+    for p in 0..PRODUCERS {
+        schedule(&mut events, randint(5), Who::Producer(p));
+    }
+    for c in 0..CONSUMERS {
+        schedule(&mut events, randint(9), Who::Consumer(c));
+    }
+    let mut items: VecDeque<u64> = VecDeque::new();
+    let mut idle: VecDeque<u64> = VecDeque::new();
+    let mut put = vec![0u64; PRODUCERS as usize];
+    let (mut got, mut total_wait) = (0u64, 0u128);
+    while let Some(Reverse((now, _, who))) = events.pop() {
+        match who {
+            Who::Producer(p) => {
+                put[p as usize] += 1;
+                match idle.pop_front() {
+                    // A waiting consumer takes the item at once, and sleeps.
+                    Some(c) => {
+                        got += 1;
+                        schedule(&mut events, now + randint(9), Who::Consumer(c));
+                    }
+                    None => items.push_back(now),
+                }
+                if put[p as usize] < PER_PRODUCER {
+                    schedule(&mut events, now + randint(5), Who::Producer(p));
+                }
+            }
+            // A consumer done sleeping gets the next item, or waits for one.
+            Who::Consumer(c) => match items.pop_front() {
+                Some(at) => {
+                    got += 1;
+                    total_wait += u128::from(now - at);
+                    schedule(&mut events, now + randint(9), Who::Consumer(c));
+                }
+                None => idle.push_back(c),
+            },
+        }
+        if got == PRODUCERS * PER_PRODUCER && items.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(got, PRODUCERS * PER_PRODUCER);
+    total_wait as f64 / got as f64 / 1e9
+}
+
 /// Erlang C's mean wait for M/M/c.
 fn erlang_c_wait() -> f64 {
     let (c, a) = (SERVERS as f64, LAMBDA * SERVICE);
@@ -128,38 +227,65 @@ fn best_of_three<T>(mut f: impl FnMut() -> T) -> (f64, T) {
     (best, last.expect("three runs"))
 }
 
-fn main() {
-    let scenario = Scenario::from_source("mm4.toml", source()).expect("the benchmark scenario compiles");
-    println!(
-        "M/M/{SERVERS}, lambda = {LAMBDA:.3}/s, mean service {SERVICE} s, {CUSTOMERS} customers; best of 3 runs each"
-    );
-
-    let (reference_secs, reference_wait) = best_of_three(|| reference(CUSTOMERS, 1));
+/// Runs `scenario` with each format, best of three each; returns the plain run's time, every
+/// format's time, and the mean wait of the queue.
+fn engine(scenario: &Scenario, items: u64) -> (Vec<(&'static str, f64)>, f64) {
     let mut costs = Vec::new();
-    let mut engine_wait = 0.0;
+    let mut wait = 0.0;
     for (name, format) in [("plain", Format::Plain), ("text", Format::Text), ("jsonl", Format::Jsonl)] {
         let (secs, summary) = best_of_three(|| {
             let sinks = format.sink(Box::new(io::sink())).into_iter().collect();
             scenario.run_with(sinks, true)
         });
         assert_eq!(summary.failure, None);
-        assert_eq!(summary.queues[0].gets, CUSTOMERS);
-        engine_wait = summary.queues[0].waits.mean().expect("customers waited") / 1e9;
+        assert_eq!(summary.queues[0].gets, items);
+        wait = summary.queues[0].waits.mean().expect("items waited") / 1e9;
         costs.push((name, secs));
     }
+    (costs, wait)
+}
+
+/// Prints a model's figures.
+fn report(reference_secs: f64, costs: &[(&str, f64)], items: u64) {
+    let plain = costs[0].1;
+    let rate = |secs: f64| items as f64 / secs / 1e6;
+    println!("  reference simulation: {reference_secs:.3} s = {:.2} M items/s", rate(reference_secs));
+    println!("  engine, plain output: {plain:.3} s = {:.2} M items/s", rate(plain));
+    println!("  engine / reference: {:.1}x the time", plain / reference_secs);
+    for (name, secs) in &costs[1..] {
+        println!("  engine, {name} output: {secs:.3} s = {:.2}x plain", secs / plain);
+    }
+}
+
+fn main() {
+    let scenario = Scenario::from_source("mm4.toml", source()).expect("the benchmark scenario compiles");
+    println!(
+        "M/M/{SERVERS}, lambda = {LAMBDA:.3}/s, mean service {SERVICE} s, {CUSTOMERS} customers; best of 3 runs each"
+    );
+    let (reference_secs, reference_wait) = best_of_three(|| reference(CUSTOMERS, 1));
+    let (costs, engine_wait) = engine(&scenario, CUSTOMERS);
     let theory = erlang_c_wait();
-    println!("mean wait: engine {engine_wait:.4} s, reference {reference_wait:.4} s, Erlang C {theory:.4} s");
+    println!("  mean wait: engine {engine_wait:.4} s, reference {reference_wait:.4} s, Erlang C {theory:.4} s");
     for (name, wait) in [("engine", engine_wait), ("reference", reference_wait)] {
         assert!((wait / theory - 1.0).abs() < 0.05, "the {name}'s mean wait {wait} s is not Erlang C's {theory} s");
     }
-    let plain = costs[0].1;
-    let rate = |secs: f64| CUSTOMERS as f64 / secs / 1e6;
-    println!("reference simulation: {reference_secs:.3} s = {:.2} M customers/s", rate(reference_secs));
-    println!("engine, plain output: {plain:.3} s = {:.2} M customers/s", rate(plain));
-    println!("engine / reference: {:.1}x the time", plain / reference_secs);
-    for (name, secs) in &costs[1..] {
-        println!("engine, {name} output: {secs:.3} s = {:.2}x plain", secs / plain);
-    }
+    report(reference_secs, &costs, CUSTOMERS);
+
+    let items = PRODUCERS * PER_PRODUCER;
+    let scenario =
+        Scenario::from_source("async_queue.toml", async_queue_source()).expect("the benchmark scenario compiles");
+    println!(
+        "async_queue: {PRODUCERS} producers sleeping 1 to 5 s, {CONSUMERS} consumers 1 to 9 s, {items} items; best of 3 runs each"
+    );
+    let (reference_secs, reference_wait) = best_of_three(|| reference_async_queue(1));
+    let (costs, engine_wait) = engine(&scenario, items);
+    println!("  mean wait: engine {engine_wait:.4} s, reference {reference_wait:.4} s");
+    assert!(
+        (engine_wait / reference_wait - 1.0).abs() < 0.05,
+        "the engine's mean wait {engine_wait} s is not the reference's {reference_wait} s"
+    );
+    report(reference_secs, &costs, items);
+
     match peak_rss_kib() {
         Some(kib) => println!("peak memory (VmHWM): {:.1} MiB", kib as f64 / 1024.0),
         None => println!("peak memory: not available on this platform"),
