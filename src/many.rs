@@ -260,6 +260,26 @@ fn shell_quote(text: &str) -> String {
     }
 }
 
+/// The summary of a run over many seeds: with `shard`, also what merging needs.
+fn summary_of(
+    name: &str,
+    scenario: &Scenario,
+    across: &Across,
+    verdicts: &[crate::threshold::Verdict],
+    shard: Option<(ShardSpec, u64)>,
+) -> Report {
+    let mut report = Report::across(name, across, scenario.thresholds(), verdicts);
+    report.set = scenario.sets().to_vec();
+    report.shard = shard.map(|(s, total)| Shard {
+        index: s.index,
+        count: s.count,
+        total_seeds: total,
+        pool: across.pooled.clone(),
+        seeds: across.runs.clone(),
+    });
+    report
+}
+
 /// Reports a run over many seeds (or one shard of it): the text report, the summary, the exit
 /// code. An unsplit run and the merge of its shards both end here.
 fn finish_seeds(
@@ -282,17 +302,7 @@ fn finish_seeds(
     }
     text.push_str(&crate::seeds::report(name, scenario.sets(), across));
     let verdicts = across.verdicts(scenario.thresholds());
-    let mut report = Report::across(name, across, scenario.thresholds(), &verdicts);
-    report.set = scenario.sets().to_vec();
-    if let Some((s, total)) = shard {
-        report.shard = Some(Shard {
-            index: s.index,
-            count: s.count,
-            total_seeds: total,
-            pool: across.pooled.clone(),
-            seeds: across.runs.clone(),
-        });
-    }
+    let report = summary_of(name, scenario, across, &verdicts, shard);
     let json = summary.map(|target| (target, report.to_json()));
     let Out { stdout, stderr } = out;
     let code = emit(&text, json, Out { stdout, stderr: &mut *stderr });
@@ -351,17 +361,7 @@ fn finish_sweep(
                 notes.push_str(&format!("{point}: threshold crossed{pooled}: {}\n", v.message));
             }
         }
-        let mut report = Report::across(sweep.name, across, scenario.thresholds(), &verdicts);
-        report.set = scenario.sets().to_vec();
-        if let Some((s, total)) = shard {
-            report.shard = Some(Shard {
-                index: s.index,
-                count: s.count,
-                total_seeds: total,
-                pool: across.pooled.clone(),
-                seeds: across.runs.clone(),
-            });
-        }
+        let report = summary_of(sweep.name, scenario, across, &verdicts, shard);
         points.push(crate::sweep::Point { values: values.clone(), report });
     }
     let mut text = String::new();
