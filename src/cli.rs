@@ -48,6 +48,7 @@ Examples:
   scenario merge s1.json s2.json s3.json s4.json
                                                 a quarter of the seeds, then the whole
   scenario check scenarios                      every file's errors and warnings
+  scenario graph FILE                           the model as a Mermaid flowchart
   scenario test                                 snapshot-test every file under scenarios/
   scenario review                               accept or reject the snapshots it wrote
 
@@ -191,6 +192,18 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         snapshots: Option<PathBuf>,
     },
+    /// Print the model as a graph: tasks, arrivals, queues, semaphores, events, barriers and rate
+    /// limits, and what each task does to each. Mermaid (for Markdown) or Graphviz DOT.
+    Graph {
+        /// The scenario file; `-` reads it from standard input.
+        file: PathBuf,
+        /// `mermaid` or `dot`.
+        #[arg(long, value_enum, default_value_t = crate::graph::GraphFormat::Mermaid)]
+        format: crate::graph::GraphFormat,
+        /// Override a value of the file, as `run --set` does; repeatable.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
+    },
     /// Put the summaries of `run --shard` back together: the report and summary of the whole
     /// run, byte for byte, and its exit code.
     Merge {
@@ -311,6 +324,20 @@ where
             };
             run_file(&file, args, stdout, stderr)
         }
+        Command::Graph { file, format, sets } => match load_with(&file, &sets, color_err, stderr) {
+            Ok(scenario) => {
+                let text = scenario.graph(format);
+                match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+                    Ok(()) => exit::OK,
+                    Err(e) if e.kind() == io::ErrorKind::BrokenPipe => exit::OK,
+                    Err(e) => {
+                        let _ = writeln!(stderr, "error: cannot write the graph: {e}");
+                        exit::IO
+                    }
+                }
+            }
+            Err(code) => code,
+        },
         Command::Merge { summaries, summary, table } => {
             crate::many::merge(&summaries, table, summary.as_deref(), color_err, crate::many::Out { stdout, stderr })
         }

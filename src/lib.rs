@@ -19,6 +19,7 @@ mod diagnostic;
 mod dist;
 pub mod event;
 mod format;
+mod graph;
 mod lint;
 mod many;
 mod output;
@@ -39,6 +40,7 @@ pub mod threshold;
 
 pub use diagnostic::{Diagnostic, DiagnosticKind, Label, Namespace, Severity};
 pub use event::{Failure, FailureKind};
+pub use graph::GraphFormat;
 pub use plan::Limits;
 pub use scenario::{Error, Invalid, Run, Scenario};
 pub use sink::{Format, Summary};

@@ -234,6 +234,11 @@ impl Scenario {
         statistics.into_summary(crate::event::RunEnd::default())
     }
 
+    /// The model as a graph (`scenario graph`): Mermaid or Graphviz DOT.
+    pub fn graph(&self, format: crate::graph::GraphFormat) -> String {
+        crate::graph::render(&self.plan, format)
+    }
+
     /// The `--set` overrides applied to the file.
     pub fn sets(&self) -> &[String] {
         &self.sets

@@ -367,3 +367,13 @@ fn the_shard_examples_merge_into_the_whole_run() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn the_graph_readme_shows_is_what_scenario_graph_prints() {
+    let text = readme();
+    let section = &text[text.find("### The model as a graph").unwrap()..text.find("## Answering a question").unwrap()];
+    let shown = blocks(section, "mermaid").remove(0);
+    let source = std::fs::read_to_string("scenarios/async_queue.toml").unwrap();
+    let printed = Scenario::from_source("async_queue.toml", source).unwrap().graph(scenario::GraphFormat::Mermaid);
+    assert_eq!(shown, printed);
+}

@@ -290,7 +290,7 @@ fn man_prints_a_page_for_scenario_and_for_each_command() {
     let (code, page) = scenario(&dir, &["man"], &[]);
     assert_eq!(code, 0, "{page}");
     assert!(page.contains(".TH scenario 1"), "{page}");
-    for command in ["run", "check", "test", "review", "merge", "init", "schema", "completions"] {
+    for command in ["run", "check", "test", "review", "graph", "merge", "init", "schema", "completions"] {
         assert!(page.contains(&format!("scenario\\-{command}(1)")), "{command} is not listed:\n{page}");
         let (code, sub) = scenario(&dir, &["man", command], &[]);
         assert_eq!(code, 0, "{sub}");
