@@ -97,6 +97,7 @@ impl ColorChoice {
 }
 
 #[derive(Subcommand)]
+#[expect(clippy::large_enum_variant, reason = "parsed once per process; boxing would only obscure clap's derive")]
 enum Command {
     /// Run a scenario and print its transcript.
     Run {
@@ -121,6 +122,16 @@ enum Command {
         /// the transcript). Its shape is `scenario schema --summary`.
         #[arg(long, value_name = "FILE")]
         summary: Option<PathBuf>,
+        /// Also write the run as a Chrome trace (JSON) to this file, for Perfetto's UI
+        /// (ui.perfetto.dev) or chrome://tracing: a track per task, a slice per wait.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["seeds", "runs", "sweep", "shard"])]
+        trace: Option<PathBuf>,
+        /// With --trace: keep only what happens from this virtual time on ("100s").
+        #[arg(long, value_name = "DURATION", requires = "trace", value_parser = humantime::parse_duration)]
+        trace_from: Option<std::time::Duration>,
+        /// With --trace: keep only what happens up to this virtual time.
+        #[arg(long, value_name = "DURATION", requires = "trace", value_parser = humantime::parse_duration)]
+        trace_until: Option<std::time::Duration>,
         /// Run once per seed ("1..1001", "1..=1000" or "1,5,9") and report across the runs:
         /// means over seeds with 95% intervals, pooled percentiles, failing seeds. Thresholds
         /// apply to the pooled result.
@@ -285,6 +296,9 @@ where
             output,
             wall_limit,
             summary,
+            trace,
+            trace_from,
+            trace_until,
             seeds,
             runs,
             jobs,
@@ -317,6 +331,12 @@ where
                 seed,
                 sets,
                 summary: summary.as_deref(),
+                trace: trace.as_deref().map(|path| {
+                    let ns = |d: Option<std::time::Duration>, default| {
+                        d.map_or(default, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+                    };
+                    (path, ns(trace_from, 0), ns(trace_until, u64::MAX))
+                }),
                 format,
                 output: output.as_deref(),
                 wall_limit,
@@ -485,6 +505,8 @@ struct RunArgs<'a> {
     seed: Option<u64>,
     sets: Vec<String>,
     summary: Option<&'a Path>,
+    /// The trace's file and window.
+    trace: Option<(&'a Path, u64, u64)>,
     format: Format,
     output: Option<&'a Path>,
     wall_limit: Option<std::time::Duration>,
@@ -493,7 +515,7 @@ struct RunArgs<'a> {
 }
 
 fn run_file(path: &Path, args: RunArgs<'_>, stdout: Box<dyn Write + Send>, stderr: &mut dyn Write) -> i32 {
-    let RunArgs { seed, sets, summary: summary_path, format, output, wall_limit, color } = args;
+    let RunArgs { seed, sets, summary: summary_path, trace, format, output, wall_limit, color } = args;
     let scenario = match load_with(path, &sets, color, stderr) {
         Ok(scenario) => scenario,
         Err(code) => return code,
@@ -523,9 +545,37 @@ fn run_file(path: &Path, args: RunArgs<'_>, stdout: Box<dyn Write + Send>, stder
             }
         },
     };
-    let sinks = format.sink_limited(out, scenario.current_limits().max_output_bytes).into_iter().collect();
+    let mut sinks: Vec<Box<dyn crate::sink::Sink>> =
+        format.sink_limited(out, scenario.current_limits().max_output_bytes).into_iter().collect();
+    // The trace, like `-o`, appears whole once the run is over.
+    let trace_file = match trace {
+        None => None,
+        Some((target, from, until)) => {
+            match Output::open(target, Some(path)).and_then(|o| o.writer().map(|w| (w, o))) {
+                Ok((writer, file)) => {
+                    let out = Box::new(io::BufWriter::with_capacity(1 << 16, writer));
+                    sinks.push(Box::new(crate::sink::Trace::new(out).window(from, until)));
+                    Some(file)
+                }
+                Err(e) => {
+                    let _ = writeln!(stderr, "error: cannot write `{}`: {e}", target.display());
+                    return exit::IO;
+                }
+            }
+        }
+    };
     let statistics = !scenario.thresholds().is_empty() || summary_path.is_some();
     let (summary, written) = scenario.run_into(sinks, statistics);
+    if let Some(file) = trace_file {
+        let traced = match &written {
+            Ok(()) => Ok(()),
+            Err(e) => Err(io::Error::new(e.kind(), e.to_string())),
+        };
+        if let Err(e) = file.finish(traced) {
+            let _ = writeln!(stderr, "error: cannot write the trace: {e}");
+            return exit::IO;
+        }
+    }
     // The transcript is complete (even for a failed run): put it in place in one step.
     let written = match file {
         Some(file) => file.finish(written),

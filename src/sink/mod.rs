@@ -13,6 +13,7 @@ mod jsonl;
 mod plain;
 mod statistics;
 mod timeline;
+mod trace;
 
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -21,6 +22,7 @@ pub use jsonl::Jsonl;
 pub use plain::Plain;
 pub use statistics::{Durations, QueueStats, SemaphoreStats, Statistics, Summary, TaskStats};
 pub use timeline::Timeline;
+pub use trace::Trace;
 
 use crate::event::{Event, Model, RunEnd};
 

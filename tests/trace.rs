@@ -1,0 +1,153 @@
+//! `run --trace`: the Chrome trace-event format, as Perfetto and chrome://tracing read it.
+
+use std::collections::HashMap;
+
+use scenario::sink::{Memory, Sink, Trace};
+use scenario::{Format, Scenario};
+use serde_json::Value;
+
+fn trace(scenario: &Scenario) -> String {
+    let memory = Memory::default();
+    let sinks: Vec<Box<dyn Sink>> = vec![Box::new(Trace::new(Box::new(memory.clone())))];
+    scenario.run_with(sinks, false);
+    memory.take_string()
+}
+
+/// Checks what the viewers need: JSON with a `traceEvents` array; on each track, every begin
+/// matched by a later end; complete slices of no negative length; each flow's start with its end.
+fn check(name: &str, text: &str) -> usize {
+    let json: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{name}: not JSON: {e}"));
+    let events = json["traceEvents"].as_array().unwrap_or_else(|| panic!("{name}: no traceEvents"));
+    let mut open: HashMap<u64, Vec<f64>> = HashMap::new();
+    let mut flows: HashMap<String, (u32, u32)> = HashMap::new();
+    for e in events {
+        let (ph, tid, ts) = (e["ph"].as_str().unwrap(), e["tid"].as_u64().unwrap(), e["ts"].as_f64().unwrap());
+        assert!(ts >= 0.0, "{name}: {e}");
+        match ph {
+            "B" => open.entry(tid).or_default().push(ts),
+            "E" => {
+                let began = open.get_mut(&tid).and_then(Vec::pop);
+                let began = began.unwrap_or_else(|| panic!("{name}: an end with no begin on track {tid}: {e}"));
+                assert!(ts >= began, "{name}: ends before it begins: {e}");
+            }
+            "X" => assert!(e["dur"].as_f64().unwrap() >= 0.0, "{name}: {e}"),
+            "s" => flows.entry(e["id"].as_str().unwrap().to_owned()).or_default().0 += 1,
+            "f" => flows.entry(e["id"].as_str().unwrap().to_owned()).or_default().1 += 1,
+            "i" | "C" | "M" => {}
+            other => panic!("{name}: phase {other}"),
+        }
+    }
+    assert!(open.values().all(Vec::is_empty), "{name}: slices left open");
+    // Every item got was put; an item still in a queue at the end has no get.
+    assert!(flows.values().all(|&(s, f)| s == 1 && f <= 1), "{name}: {flows:?}");
+    events.len()
+}
+
+#[test]
+fn every_scenario_traces_to_well_formed_json() {
+    for entry in std::fs::read_dir("scenarios").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let scenario = Scenario::load(&path).unwrap();
+        let text = trace(&scenario);
+        assert!(check(&path.display().to_string(), &text) > 10);
+        assert_eq!(trace(&scenario), text, "{}: the same bytes twice", path.display());
+    }
+}
+
+#[test]
+fn a_small_scenarios_trace() {
+    let source = r#"
+        [queues.q]
+        [semaphores.s]
+        permits = 1
+        [tasks.producer]
+        steps = [{ sleep = "1s" }, { put = "q", item = "x" }, { say = "put x" }]
+        [tasks.consumer]
+        steps = [{ get = "q" }, { hold = "s", steps = [{ sleep = "500ms" }] }]
+    "#;
+    let text = trace(&Scenario::from_source("small.toml", source).unwrap().format(Format::Plain));
+    check("small", &text);
+    insta::assert_snapshot!("trace_small", text);
+}
+
+#[test]
+fn a_cancelled_sleep_ends_when_it_was_cancelled() {
+    let source = r#"
+        [tasks.sleeper]
+        steps = [{ sleep = "10s" }]
+        [main]
+        steps = [{ start = "sleeper" }, { sleep = "2s" }, { cancel = "sleeper" }]
+    "#;
+    let text = trace(&Scenario::from_source("c.toml", source).unwrap());
+    check("cancelled", &text);
+    let json: Value = serde_json::from_str(&text).unwrap();
+    let ends: Vec<f64> = json["traceEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["ph"] == "E" && e["tid"] == 1)
+        .map(|e| e["ts"].as_f64().unwrap())
+        .collect();
+    assert_eq!(ends, [2_000_000.0], "the sleeper's 10 s sleep ends at 2 s, in microseconds");
+}
+
+#[test]
+fn run_writes_the_trace_beside_the_transcript() {
+    let dir = std::env::temp_dir().join(format!("scenario-trace-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("t.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_scenario"))
+        .args(["run", "--format", "plain", "--trace", file.to_str().unwrap(), "scenarios/async_queue.toml"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8(out.stdout).unwrap().contains("async_queue.py executed in"));
+    let whole = std::fs::read_to_string(&file).unwrap();
+    check("async_queue", &whole);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_scenario"))
+        .args(["run", "--format", "plain", "--trace", file.to_str().unwrap(), "--trace-until", "3s"])
+        .arg("scenarios/async_queue.toml")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let cut = std::fs::read_to_string(&file).unwrap();
+    assert!(cut.len() < whole.len(), "the window cuts the trace");
+    serde_json::from_str::<Value>(&cut).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_window_keeps_what_happens_inside_it_and_stays_well_formed() {
+    let scenario = Scenario::load("scenarios/mmc.toml").unwrap();
+    let whole = trace(&scenario);
+    let memory = Memory::default();
+    let (from, until) = (10_000_000_000, 20_000_000_000);
+    let sinks: Vec<Box<dyn Sink>> = vec![Box::new(Trace::new(Box::new(memory.clone())).window(from, until))];
+    scenario.run_with(sinks, false);
+    let cut = memory.take_string();
+    assert!(cut.len() < whole.len() / 2, "{} of {} bytes", cut.len(), whole.len());
+    let json: Value = serde_json::from_str(&cut).unwrap();
+    let mut open: HashMap<u64, u32> = HashMap::new();
+    for e in json["traceEvents"].as_array().unwrap() {
+        let (ph, ts) = (e["ph"].as_str().unwrap(), e["ts"].as_f64().unwrap());
+        match ph {
+            "M" => {}
+            // A slice that ended inside the window may have begun before it.
+            "X" => assert!(ts + e["dur"].as_f64().unwrap() >= 10e6 && ts <= 20e6, "{e}"),
+            _ => assert!((10e6..=20e6).contains(&ts), "outside the window: {e}"),
+        }
+        let tid = e["tid"].as_u64().unwrap();
+        match ph {
+            "B" => *open.entry(tid).or_default() += 1,
+            "E" => {
+                let n = open.get_mut(&tid).unwrap_or_else(|| panic!("an end with no begin: {e}"));
+                *n -= 1;
+            }
+            _ => {}
+        }
+    }
+    assert!(open.values().all(|&n| n == 0), "{open:?}");
+}
