@@ -646,6 +646,11 @@ fn batch<'a>(path: &'a Path, options: ManyOptions<'_>, stderr: &mut dyn Write) -
         .map(|s| crate::sweep::Axis::parse(s))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| usage(stderr, "--sweep", e))?;
+    let points = sweep.iter().try_fold(1usize, |n, a| n.checked_mul(a.values.len()));
+    if points.is_none_or(|n| n > crate::sweep::MAX_POINTS) {
+        let e = format!("the sweep has more than {} points; sweep fewer values at once", crate::sweep::MAX_POINTS);
+        return Err(usage(stderr, "--sweep", e));
+    }
     let shard = shard
         .map(|s| crate::many::ShardSpec::parse(s, |var| std::env::var(var).ok()))
         .transpose()

@@ -14,6 +14,9 @@ use crate::report::Report;
 use crate::seeds::Across;
 use crate::threshold::{Metric, Unit};
 
+/// The most points a sweep may have (the product of its axes' lengths).
+pub const MAX_POINTS: usize = 10_000;
+
 /// One `--sweep PATH=VALUES`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Axis {

@@ -4,6 +4,7 @@
 //! stay valid JSON whatever the scenario says.
 
 use proptest::prelude::*;
+use scenario::sink::{Memory, Sink, Trace};
 use scenario::{Error, Format, Scenario};
 
 /// The shipped scenarios: the mutation tests start from them.
@@ -24,8 +25,20 @@ fn exercise(source: &str, seed: u64) {
             limits.max_tasks = limits.max_tasks.min(500);
             limits.max_steps_without_waiting = limits.max_steps_without_waiting.min(20_000);
             let warnings = scenario.warnings().to_vec();
-            let run = scenario.limits(limits).seed(seed).format(Format::Jsonl).run();
-            let (summary, out) = (run.summary, run.transcript);
+            // The model draws in both languages.
+            for format in [scenario::GraphFormat::Mermaid, scenario::GraphFormat::Dot] {
+                assert!(!scenario.graph(format).is_empty());
+            }
+            // One run feeds the JSONL transcript and a trace, which must be one JSON document.
+            let (jsonl, trace) = (Memory::default(), Memory::default());
+            let sinks: Vec<Box<dyn Sink>> = vec![
+                Format::Jsonl.sink(Box::new(jsonl.clone())).unwrap(),
+                Box::new(Trace::new(Box::new(trace.clone()))),
+            ];
+            let summary = scenario.limits(limits).seed(seed).run_with(sinks, true);
+            let out = jsonl.take_string();
+            let trace = trace.take_string();
+            assert!(serde_json::from_str::<serde_json::Value>(&trace).is_ok(), "invalid trace: {trace}");
             for line in out.lines() {
                 let parsed: Result<serde_json::Value, _> = serde_json::from_str(line);
                 assert!(parsed.is_ok(), "invalid JSON line: {line}");

@@ -176,6 +176,28 @@ fn thresholds_in_a_sweep_name_the_points_that_crossed() {
 }
 
 #[test]
+fn sweeps_too_large_and_bad_values_are_usage_errors() {
+    for (sweep, expected) in [
+        (vec!["a=1..=10000", "b=1..=10000"], "more than 10000 points"),
+        (vec!["a=5..1"], "must go up"),
+        (vec!["a"], "is not PATH=VALUES"),
+    ] {
+        let mut args = vec!["run"];
+        for s in &sweep {
+            args.extend(["--sweep", s]);
+        }
+        args.push("scenarios/mmc.toml");
+        let (code, _, err) = scenario(&args);
+        assert_eq!(code, 2, "{sweep:?}: {err}");
+        assert!(err.starts_with("error: --sweep: ") && err.contains(expected), "{sweep:?}: {err}");
+    }
+    // A bad value at one point is a diagnostic naming the override, before anything runs.
+    let (code, out, err) = scenario(&["run", "--sweep", "tasks.server.count=2,x", "scenarios/mmc.toml"]);
+    assert_eq!((code, out.as_str()), (3, ""), "{err}");
+    assert!(err.contains("--> --set:1:20"), "{err}");
+}
+
+#[test]
 fn merging_any_split_of_the_seeds_gives_the_bytes_of_the_whole() {
     let dir = scratch("merge");
     let mm1 = std::fs::read_to_string("scenarios/mmc.toml").unwrap();
