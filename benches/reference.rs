@@ -15,6 +15,10 @@
 //! time here: each run is single-threaded and nothing else runs in the process.
 #![expect(clippy::print_stdout, reason = "a benchmark reports its figures")]
 
+#[path = "common/mod.rs"]
+mod common;
+use common::peak_rss_kib;
+
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::io;
@@ -206,12 +210,6 @@ fn erlang_c_wait() -> f64 {
     let last = term * a / c / (1.0 - rho);
     let p_wait = last / (sum + last);
     p_wait * SERVICE / (c - a)
-}
-
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// The best of three runs of `f`, in seconds, and its last result.

@@ -3,6 +3,10 @@
 //! and the process's peak memory. Run with `cargo bench --bench seeds`; README.md quotes it.
 #![expect(clippy::print_stdout, reason = "a benchmark reports its figures")]
 
+#[path = "common/mod.rs"]
+mod common;
+use common::peak_rss_kib;
+
 use std::time::Instant;
 
 use scenario::cli::Console;
@@ -32,12 +36,6 @@ steps = [{{ repeat = "forever", steps = [{{ get = "line" }}, {{ sleep = {{ expon
 steps = [{{ start = ["server", "customers"] }}, {{ wait = "customers" }}, {{ join = "line" }}, {{ cancel = "server" }}]
 "#
     )
-}
-
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Runs the command line in-process; returns the report and the seconds it took.

@@ -4,6 +4,10 @@
 //! memory. Run with `cargo bench --bench throughput`; README.md quotes the figures.
 #![expect(clippy::print_stdout, reason = "a benchmark reports its figures")]
 
+#[path = "common/mod.rs"]
+mod common;
+use common::peak_rss_kib;
+
 use std::io;
 use std::time::Instant;
 
@@ -33,12 +37,6 @@ steps = [{{ repeat = "forever", steps = [{{ get = "jobs" }}, {{ sleep = {{ expon
 steps = [{{ start = "consumer" }}, {{ gather = "producer" }}, {{ join = "jobs" }}, {{ cancel = "consumer" }}]
 "#
     )
-}
-
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn main() {
