@@ -173,6 +173,9 @@ enum Command {
         /// Warnings fail the check too (exit 3).
         #[arg(long)]
         deny_warnings: bool,
+        /// Check the files with a value overridden, as `run --set` does; repeatable.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
     },
     /// Run scenario files and compare each timeline with its stored snapshot (insta's format).
     Test {
@@ -361,7 +364,7 @@ where
         Command::Merge { summaries, summary, table } => {
             crate::many::merge(&summaries, table, summary.as_deref(), color_err, crate::many::Out { stdout, stderr })
         }
-        Command::Check { files, deny_warnings } => {
+        Command::Check { files, deny_warnings, sets } => {
             let mut code = exit::OK;
             for path in files {
                 let files = if path.is_dir() {
@@ -377,7 +380,7 @@ where
                     vec![path]
                 };
                 for file in files {
-                    code = code.max(check(&file, deny_warnings, color_err, stderr));
+                    code = code.max(check(&file, &sets, deny_warnings, color_err, stderr));
                 }
             }
             code
@@ -472,11 +475,7 @@ where
 
 /// Reads and compiles a file, printing its diagnostics (warnings included) to `stderr`.
 /// Returns the scenario, or the exit code.
-fn load(path: &Path, color: bool, stderr: &mut dyn Write) -> Result<Scenario, i32> {
-    load_with(path, &[], color, stderr)
-}
-
-/// Like [`load`], with `--set` overrides.
+/// `sets` are `--set` overrides.
 pub(crate) fn load_with(path: &Path, sets: &[String], color: bool, stderr: &mut dyn Write) -> Result<Scenario, i32> {
     let loaded = if path == Path::new("-") {
         Scenario::read_with("<stdin>", io::stdin().lock(), sets)
@@ -797,8 +796,8 @@ include = ["scenarios/**/*.toml"]
 path = "./schema/scenario.schema.json"
 "#;
 
-fn check(path: &Path, deny_warnings: bool, color: bool, stderr: &mut dyn Write) -> i32 {
-    match load(path, color, stderr) {
+fn check(path: &Path, sets: &[String], deny_warnings: bool, color: bool, stderr: &mut dyn Write) -> i32 {
+    match load_with(path, sets, color, stderr) {
         Ok(scenario) if deny_warnings && !scenario.warnings().is_empty() => {
             let _ = writeln!(stderr, "error: `{}` has warnings, and warnings are denied", path.display());
             exit::INVALID

@@ -59,6 +59,10 @@ fn set_overrides_a_value_and_is_checked_like_the_file() {
         assert_eq!(code, 3, "{set}: {err}");
         assert!(err.contains(expected), "{set}: expected {expected:?} in:\n{err}");
     }
+    // `check` takes overrides too.
+    assert_eq!(scenario(&["check", "--set", "tasks.server.count=8", "scenarios/mmc.toml"]).0, 0);
+    let (code, _, err) = scenario(&["check", "--set", "tasks.server.count=x", "scenarios/mmc.toml"]);
+    assert!(code == 3 && err.contains("--> --set:1:20"), "{err}");
     // A mistake in the file still points into the file, at its own line, after an override
     // that added a line above it.
     let dir = scratch("set");
