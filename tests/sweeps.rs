@@ -256,6 +256,32 @@ fn merging_any_split_of_the_seeds_gives_the_bytes_of_the_whole() {
 }
 
 #[test]
+fn a_merge_fails_as_the_whole_run_fails_and_shards_leave_the_verdict_to_it() {
+    let dir = scratch("merge-fail");
+    std::fs::write(
+        dir.join("f.toml"),
+        "[main]\nsteps = [{ sleep = \"1s\" }, { fail = \"boom\", probability = 0.3 }]\n[thresholds]\n\"every-seed.run.makespan\" = \"< 2s\"\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| scenario_in(Some(&dir), &[], args);
+    let (code, whole, err) = run(&["run", "--seeds", "1..=20", "--summary", "whole.json", "f.toml"]);
+    assert_eq!(code, 4, "some seeds fail: {err}");
+    assert!(whole.contains("replay: scenario run f.toml --seed "), "{whole}");
+    for k in ["1/2", "2/2"] {
+        let file = format!("s{}.json", &k[..1]);
+        let (code, _, err) = run(&["run", "--seeds", "1..=20", "--shard", k, "--summary", &file, "f.toml"]);
+        assert_eq!(code, 0, "a shard leaves the verdict to the merge: {err}");
+    }
+    let (code, merged, _) = run(&["merge", "s1.json", "s2.json", "--summary", "merged.json"]);
+    assert_eq!((code, merged), (4, whole));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("merged.json")).unwrap(),
+        std::fs::read_to_string(dir.join("whole.json")).unwrap()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn merging_a_split_sweep_gives_the_bytes_of_the_whole() {
     let dir = scratch("merge-sweep");
     std::fs::write(dir.join("m.toml"), std::fs::read_to_string("scenarios/mmc.toml").unwrap()).unwrap();
