@@ -244,11 +244,6 @@ impl Scenario {
         &self.sets
     }
 
-    /// The file's name, as diagnostics show it.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
     /// Runs with `seed` instead of the file's.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;

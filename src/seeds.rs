@@ -56,7 +56,9 @@ pub struct SeedRun {
 }
 
 impl SeedRun {
-    fn of(seed: u64, s: &Summary, scenario: &Scenario) -> Self {
+    /// What the report keeps of `seed`'s run: `metrics` is every metric of the scenario, in
+    /// [`Metric::all`]'s order (made once for all seeds).
+    fn of(seed: u64, s: &Summary, scenario: &Scenario, metrics: &[Metric]) -> Self {
         let crossed = scenario
             .thresholds()
             .iter()
@@ -70,7 +72,7 @@ impl SeedRun {
             seed,
             end: s.end,
             failure: s.failure.clone(),
-            values: Metric::all(s).iter().map(|m| m.value(s)).collect(),
+            values: metrics.iter().map(|m| m.value(s)).collect(),
             crossed,
         }
     }
@@ -158,6 +160,7 @@ pub fn run_all(scenario: &Scenario, seeds: &[u64], jobs: usize, progress: bool) 
     } else {
         indicatif::ProgressBar::hidden()
     };
+    let metrics = &Metric::all(&scenario.empty_summary());
     let done = &AtomicUsize::new(0);
     let next = AtomicUsize::new(0);
     let results: Vec<Mutex<SeedRun>> = seeds.iter().map(|_| Mutex::new(SeedRun::default())).collect();
@@ -173,7 +176,7 @@ pub fn run_all(scenario: &Scenario, seeds: &[u64], jobs: usize, progress: bool) 
                         let Some(&seed) = seeds.get(k) else { break };
                         let summary = scenario.clone().seed(seed).run_with(Vec::new(), true);
                         *results[k].lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
-                            SeedRun::of(seed, &summary, &scenario);
+                            SeedRun::of(seed, &summary, &scenario, metrics);
                         done.fetch_add(1, Ordering::Relaxed);
                         fold(&mut pool, summary);
                     }

@@ -358,27 +358,17 @@ impl TaskStats {
     }
 }
 
-/// A level that changes over time (a queue's length, permits in use), integrated over the
-/// statistics window.
-#[derive(Debug, Clone, Copy, Default)]
-struct Level {
-    value: u64,
-    /// When the value last changed.
-    since: u64,
-}
-
-impl Level {
-    /// Adds the area under the level from its last change to `now` (inside the window that
-    /// opened at `start`), and moves its last change to `now`.
-    fn advance(&mut self, area: &mut u128, now: u64, start: Option<u64>) {
-        if let Some(start) = start {
-            let from = self.since.max(start);
-            if now > from {
-                *area += u128::from(self.value) * u128::from(now - from);
-            }
+/// Adds to `area` a level's `value` held from its last change (`since`) to `now`, inside the
+/// window that opened at `start`, and moves its last change to `now`: a time integral, for a
+/// queue's length or the permits in use.
+fn integrate(area: &mut u128, value: u64, since: &mut u64, now: u64, start: Option<u64>) {
+    if let Some(start) = start {
+        let from = (*since).max(start);
+        if now > from {
+            *area += u128::from(value) * u128::from(now - from);
         }
-        self.since = now;
     }
+    *since = now;
 }
 
 /// Counts a run's events into per-queue, per-semaphore and per-task statistics.
@@ -392,8 +382,10 @@ pub struct Statistics {
     start: Option<u64>,
     /// Items put so far on any queue, for a warm-up counted in items.
     puts_seen: u64,
-    lengths: Vec<Level>,
-    in_use: Vec<Level>,
+    /// Per queue, when its length (`QueueStats::left`) last changed.
+    length_since: Vec<u64>,
+    /// Per semaphore, the permits in use and when that last changed.
+    in_use: Vec<(u64, u64)>,
     /// Whether anything marks the queue's items done: only then are get times kept for it.
     done_queues: Vec<bool>,
     /// Per running task (by [`Event::id`]), per queue: when the items it got and has not yet
@@ -415,11 +407,11 @@ impl Statistics {
         for t in &mut self.tasks {
             t.lifetimes.seal();
         }
-        for (q, level) in self.queues.iter_mut().zip(&mut self.lengths) {
-            level.advance(&mut q.length_area, run.end, Some(start));
+        for (q, since) in self.queues.iter_mut().zip(&mut self.length_since) {
+            integrate(&mut q.length_area, q.left, since, run.end, Some(start));
         }
-        for (s, level) in self.semaphores.iter_mut().zip(&mut self.in_use) {
-            level.advance(&mut s.busy_area, run.end, Some(start));
+        for (s, (value, since)) in self.semaphores.iter_mut().zip(&mut self.in_use) {
+            integrate(&mut s.busy_area, *value, since, run.end, Some(start));
         }
         Summary {
             end: run.end,
@@ -458,8 +450,8 @@ impl Sink for Statistics {
             .zip(m.sources.iter().copied().chain(std::iter::repeat(false)))
             .map(|(name, source)| TaskStats { name: name.clone(), source, ..TaskStats::default() })
             .collect();
-        self.lengths = vec![Level::default(); m.queues.len()];
-        self.in_use = vec![Level::default(); m.semaphores.len()];
+        self.length_since = vec![0; m.queues.len()];
+        self.in_use = vec![(0, 0); m.semaphores.len()];
         self.done_queues.clone_from(&m.done_queues);
         self.warm_up = m.warm_up;
         self.start = match m.warm_up {
@@ -486,25 +478,21 @@ impl Sink for Statistics {
                 }
                 let counts = self.counts(now);
                 let q = &mut self.queues[queue];
-                let level = &mut self.lengths[queue];
-                level.advance(&mut q.length_area, now, self.start);
-                level.value += 1;
+                integrate(&mut q.length_area, q.left, &mut self.length_since[queue], now, self.start);
                 q.left += 1;
                 if counts {
                     self.tasks[ev.decl].puts += 1;
                     q.puts += 1;
                     q.blocked_puts += u64::from(blocked > 0);
                     q.max_put_wait = q.max_put_wait.max(blocked);
-                    q.max_len = q.max_len.max(level.value);
+                    q.max_len = q.max_len.max(q.left);
                 }
             }
             EventKind::Get { queue, waited, .. } => {
                 let put_at = now - waited;
                 let counts = self.counts(put_at);
                 let q = &mut self.queues[queue];
-                let level = &mut self.lengths[queue];
-                level.advance(&mut q.length_area, now, self.start);
-                level.value -= 1;
+                integrate(&mut q.length_area, q.left, &mut self.length_since[queue], now, self.start);
                 q.left -= 1;
                 if counts {
                     q.gets += 1;
@@ -534,9 +522,9 @@ impl Sink for Statistics {
             EventKind::Acquire { semaphore, blocked } => {
                 let counts = self.counts(now - blocked);
                 let s = &mut self.semaphores[semaphore];
-                let level = &mut self.in_use[semaphore];
-                level.advance(&mut s.busy_area, now, self.start);
-                level.value += 1;
+                let (in_use, since) = &mut self.in_use[semaphore];
+                integrate(&mut s.busy_area, *in_use, since, now, self.start);
+                *in_use += 1;
                 s.free_at_end -= 1;
                 if counts {
                     s.acquisitions += 1;
@@ -546,11 +534,11 @@ impl Sink for Statistics {
             }
             EventKind::Release { semaphore } => {
                 let s = &mut self.semaphores[semaphore];
-                let level = &mut self.in_use[semaphore];
-                level.advance(&mut s.busy_area, now, self.start);
+                let (in_use, since) = &mut self.in_use[semaphore];
+                integrate(&mut s.busy_area, *in_use, since, now, self.start);
                 // asyncio lets any task release, even more often than permits were acquired
                 // (a semaphore used as a signal): permits in use never go below none.
-                level.value = level.value.saturating_sub(1);
+                *in_use = in_use.saturating_sub(1);
                 s.free_at_end += 1;
             }
             EventKind::ThreadAbandoned { semaphore, .. } if self.counts(now) => {
