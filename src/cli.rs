@@ -49,6 +49,7 @@ Examples:
                                                 a quarter of the seeds, then the whole
   scenario check scenarios                      every file's errors and warnings
   scenario graph FILE                           the model as a Mermaid flowchart
+  scenario report -o report.html FILE           a page of charts: the model, a timeline, waits
   scenario test                                 snapshot-test every file under scenarios/
   scenario review                               accept or reject the snapshots it wrote
 
@@ -97,7 +98,6 @@ impl ColorChoice {
 }
 
 #[derive(Subcommand)]
-#[expect(clippy::large_enum_variant, reason = "parsed once per process; boxing would only obscure clap's derive")]
 enum Command {
     /// Run a scenario and print its transcript.
     Run {
@@ -218,6 +218,50 @@ enum Command {
         #[arg(long = "set", value_name = "PATH=VALUE")]
         sets: Vec<String>,
     },
+    /// Make an HTML report: the model's graph, a timeline of a run, queue lengths and permits
+    /// in use over time, histograms of waits, a sweep's metrics against its values, and every
+    /// metric. One file that works offline.
+    Report {
+        /// The scenario file; `-` reads it from standard input.
+        file: PathBuf,
+        /// Write the report to this file (it appears whole, or not at all) instead of standard
+        /// output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// The seed of every random draw; overrides the file's `seed`.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Override a value of the file, as `run --set` does; repeatable.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
+        /// Report over these seeds ("1..=100"), as `run --seeds`: means with 95% intervals, and
+        /// waits pooled over the runs. The timeline shows the first seed's run.
+        #[arg(long, value_name = "SEEDS", conflicts_with_all = ["seed", "runs"])]
+        seeds: Option<String>,
+        /// Like --seeds, with N seeds counting up from the file's own.
+        #[arg(long, value_name = "N", conflicts_with = "seed")]
+        runs: Option<u64>,
+        /// With --seeds, --runs or --sweep: how many runs at once. Default: every core.
+        #[arg(long, short, value_name = "N")]
+        jobs: Option<usize>,
+        /// Sweep values as `run --sweep` does, and chart each metric against the first swept
+        /// path, with its 95% band. Repeatable.
+        #[arg(long, value_name = "PATH=VALUES", conflicts_with = "seed")]
+        sweep: Vec<String>,
+        /// With --sweep: a metric to chart; repeatable. Default: as `run --sweep`.
+        #[arg(long = "metric", value_name = "METRIC", requires = "sweep")]
+        metrics: Vec<String>,
+        /// The timeline shows the run from this virtual time ("100s"). Default: its start.
+        #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+        from: Option<std::time::Duration>,
+        /// The timeline shows the run up to this virtual time. Default: its end, or where the
+        /// timeline is full.
+        #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+        until: Option<std::time::Duration>,
+        /// Stop a run if it takes longer than this in real time.
+        #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+        wall_limit: Option<std::time::Duration>,
+    },
     /// Put the summaries of `run --shard` back together: the report and summary of the whole
     /// run, byte for byte, and its exit code.
     Merge {
@@ -279,7 +323,8 @@ where
     T: Into<OsString> + Clone,
 {
     let Console { mut stdout, stderr } = console;
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let cli = match Cli::try_parse_from(args.iter().cloned()) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
@@ -361,6 +406,41 @@ where
             }
             Err(code) => code,
         },
+        Command::Report { file, output, seed, sets, seeds, runs, jobs, sweep, metrics, from, until, wall_limit } => {
+            let many = seeds.is_some() || runs.is_some() || !sweep.is_empty();
+            let options = ManyOptions { seeds: seeds.as_deref(), runs, sweep, shard: None };
+            let batch = match batch(&file, options, stderr) {
+                Ok(b) => b,
+                Err(code) => return code,
+            };
+            let ns = |d: Option<std::time::Duration>, default| {
+                d.map_or(default, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+            };
+            let (from, until) = (ns(from, 0), ns(until, u64::MAX));
+            if until < from {
+                let _ = writeln!(stderr, "error: --until must not be before --from");
+                return exit::USAGE;
+            }
+            // How the page was made, as it could be typed again.
+            let words: Vec<String> =
+                args.iter().skip(1).map(|a| crate::many::shell_quote(&a.to_string_lossy())).collect();
+            let options = crate::page::Options {
+                path: &file,
+                sets,
+                seed,
+                seeds: many.then_some(batch.seeds),
+                sweep: batch.sweep,
+                metrics,
+                jobs: jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
+                from,
+                until,
+                output: output.as_deref(),
+                wall_limit,
+                color: color_err,
+                command: format!("scenario {}", words.join(" ")),
+            };
+            crate::page::report(options, stdout, stderr)
+        }
         Command::Merge { summaries, summary, table } => {
             crate::many::merge(&summaries, table, summary.as_deref(), color_err, crate::many::Out { stdout, stderr })
         }

@@ -24,6 +24,7 @@ mod lint;
 mod many;
 mod output;
 mod overrides;
+mod page;
 mod plan;
 pub mod report;
 mod rng;

@@ -135,49 +135,46 @@ impl SummaryFile {
     }
 }
 
-/// Runs a batch: every point of the sweep (one without `--sweep`), each over this shard's
-/// seeds; then reports.
-pub fn run(batch: Batch<'_>, out: Out<'_>) -> i32 {
-    let Out { stdout, stderr } = out;
+/// A batch's runs: every point of the sweep (one, with no values, without `--sweep`), each
+/// over this shard's seeds.
+pub struct Runs {
+    /// Per point: the swept values, the scenario with them, and its runs.
+    pub points: Vec<(Vec<String>, Scenario, Across)>,
+    /// The table's metrics, as `--metric` named them; `None`: the default ones.
+    pub metrics: Option<Vec<Metric>>,
+    /// Every seed of the batch, this shard's and the others'.
+    pub all_seeds: Vec<u64>,
+}
+
+/// Loads every point of a batch and runs it over this shard's seeds. A mistake in the file or
+/// in `--metric` is reported on `stderr`; the error is the exit code.
+pub fn runs(batch: &Batch<'_>, stderr: &mut dyn Write) -> Result<Runs, i32> {
     let points = crate::sweep::points(&batch.sweep);
     let mut scenarios = Vec::new();
     for point in &points {
         let sets: Vec<String> = batch.sets.iter().chain(point).cloned().collect();
-        match crate::cli::load_with(batch.path, &sets, batch.color, stderr) {
-            Ok(s) => {
-                let limits = s.current_limits();
-                scenarios.push(s.limits(crate::plan::Limits { wall_limit: batch.wall_limit, ..limits }));
-            }
-            Err(code) => return code,
-        }
+        let s = crate::cli::load_with(batch.path, &sets, batch.color, stderr)?;
+        let limits = s.current_limits();
+        scenarios.push(s.limits(crate::plan::Limits { wall_limit: batch.wall_limit, ..limits }));
     }
-    let Some(first) = scenarios.first() else { return exit::USAGE };
-    let metrics = match resolve_metrics(first, &batch.metrics) {
-        Ok(m) => m,
-        Err(e) => {
-            let _ = writeln!(stderr, "error: --metric: {e}");
-            return exit::USAGE;
-        }
-    };
-    let all_seeds = match batch.seeds {
-        Seeds::List(seeds) => seeds,
+    let Some(first) = scenarios.first() else { return Err(exit::USAGE) };
+    let metrics = resolve_metrics(first, &batch.metrics).map_err(|e| {
+        let _ = writeln!(stderr, "error: --metric: {e}");
+        exit::USAGE
+    })?;
+    let all_seeds = match &batch.seeds {
+        Seeds::List(seeds) => seeds.clone(),
         Seeds::Runs(n) => {
             let from = first.current_seed();
-            (0..n.min(u64::MAX - from)).map(|k| from + k).collect()
+            (0..(*n).min(u64::MAX - from)).map(|k| from + k).collect()
         }
     };
-    let seeds = match batch.shard {
+    let seeds = match &batch.shard {
         Some(shard) => shard.slice(&all_seeds),
         None => &all_seeds[..],
     };
     let progress = io::IsTerminal::is_terminal(&io::stderr());
-    let name = batch.path.display().to_string();
-    let shard = batch.shard.map(|s| (s, all_seeds.len() as u64));
-    if batch.sweep.is_empty() {
-        let across = crate::seeds::run_all(first, seeds, batch.jobs, progress);
-        return finish_seeds(&name, first, &across, shard, batch.summary, Out { stdout, stderr });
-    }
-    let rows: Vec<(Vec<String>, Scenario, Across)> = points
+    let points = points
         .into_iter()
         .zip(scenarios)
         .map(|(point, scenario)| {
@@ -186,8 +183,24 @@ pub fn run(batch: Batch<'_>, out: Out<'_>) -> i32 {
             (values, scenario, across)
         })
         .collect();
+    Ok(Runs { points, metrics, all_seeds })
+}
+
+/// Runs a batch (see [`runs`]), then reports.
+pub fn run(batch: Batch<'_>, out: Out<'_>) -> i32 {
+    let Out { stdout, stderr } = out;
+    let Runs { points, metrics, all_seeds } = match runs(&batch, stderr) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let name = batch.path.display().to_string();
+    let shard = batch.shard.map(|s| (s, all_seeds.len() as u64));
+    if batch.sweep.is_empty() {
+        let Some((_, first, across)) = points.first() else { return exit::USAGE };
+        return finish_seeds(&name, first, across, shard, batch.summary, Out { stdout, stderr });
+    }
     let sweep = Sweep { name: &name, sets: &batch.sets, axes: &batch.sweep, metrics, table: batch.table };
-    finish_sweep(&sweep, &rows, shard, batch.summary, Out { stdout, stderr })
+    finish_sweep(&sweep, &points, shard, batch.summary, Out { stdout, stderr })
 }
 
 /// The metrics a sweep's table shows, checked against the scenario's names.
@@ -251,7 +264,7 @@ pub fn replay(file: &str, sets: &[String], seed: u64) -> String {
 }
 
 /// `text` as one word for a POSIX shell.
-fn shell_quote(text: &str) -> String {
+pub(crate) fn shell_quote(text: &str) -> String {
     let plain = |c: char| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c);
     if !text.is_empty() && text.chars().all(plain) {
         text.to_owned()

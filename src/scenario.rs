@@ -239,6 +239,12 @@ impl Scenario {
         crate::graph::render(&self.plan, format)
     }
 
+    /// `scenario report`'s HTML page of one run with the current seed: the model, a timeline,
+    /// levels, waits and every metric, self-contained. `command` is shown as how it was made.
+    pub fn html_report(&self, command: &str) -> String {
+        crate::page::one_run(self, &self.name, command)
+    }
+
     /// The `--set` overrides applied to the file.
     pub fn sets(&self) -> &[String] {
         &self.sets

@@ -35,7 +35,8 @@ fn exercise(source: &str, seed: u64) {
                 Format::Jsonl.sink(Box::new(jsonl.clone())).unwrap(),
                 Box::new(Trace::new(Box::new(trace.clone()))),
             ];
-            let summary = scenario.limits(limits).seed(seed).run_with(sinks, true);
+            let scenario = scenario.limits(limits).seed(seed);
+            let summary = scenario.run_with(sinks, true);
             let out = jsonl.take_string();
             let trace = trace.take_string();
             assert!(serde_json::from_str::<serde_json::Value>(&trace).is_ok(), "invalid trace: {trace}");
@@ -45,6 +46,9 @@ fn exercise(source: &str, seed: u64) {
             }
             // The event that passes the budget is the last one recorded.
             assert!(summary.events <= 20_001, "{} events passed the budget", summary.events);
+            // The report's page of the same run is drawn whole.
+            let page = scenario.html_report("scenario report fuzz.toml");
+            assert!(page.ends_with("</html>\n") && page.contains("id=\"chart-model\""), "{page}");
             warnings
         }
         Err(Error::Invalid(invalid)) => {

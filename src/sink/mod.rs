@@ -6,11 +6,13 @@
 //! - [`Timeline`]: the text timeline and its statistics (`--format text`).
 //! - [`Plain`]: only what the scenario says (`--format plain`).
 //! - [`Jsonl`]: one JSON object per event (`--format jsonl`).
+//! - [`Recorder`]: the timeline and levels that `scenario report` draws.
 //! - [`Statistics`]: counts, means and maxima per queue, semaphore and task, which become the
 //!   run's [`Summary`].
 
 mod jsonl;
 mod plain;
+mod recording;
 mod statistics;
 mod timeline;
 mod trace;
@@ -20,6 +22,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 pub use jsonl::Jsonl;
 pub use plain::Plain;
+pub use recording::{Level, MAX_POINTS, MAX_SPANS, MAX_TRACKS, Recorder, Recording, Span, SpanKind, Track};
 pub use statistics::{Durations, QueueStats, SemaphoreStats, Statistics, Summary, TaskStats};
 pub use timeline::Timeline;
 pub use trace::Trace;

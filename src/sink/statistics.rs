@@ -215,6 +215,26 @@ impl Durations {
         }
     }
 
+    /// How many values fall in each of `bins` equal intervals from 0 to `top` ns (the last
+    /// interval includes `top`; larger values count in it too): exact while the values are
+    /// kept exactly, and from the histogram's buckets (by their highest value) beyond.
+    pub fn bins(&self, bins: usize, top: u64) -> Vec<u64> {
+        let mut counts = vec![0; bins.max(1)];
+        let last = counts.len() - 1;
+        let bin = |v: u64| {
+            if top == 0 {
+                0
+            } else {
+                ((u128::from(v) * (last as u128 + 1)) / u128::from(top)).min(last as u128) as usize
+            }
+        };
+        match &self.exact {
+            Some(values) => values.iter().for_each(|&v| counts[bin(v)] += 1),
+            None => self.buckets().into_iter().for_each(|(v, n)| counts[bin(v.min(self.max))] += n),
+        }
+        counts
+    }
+
     /// The histogram's buckets as (value, count) pairs, lowest first: enough to rebuild the
     /// histogram exactly with [`Durations::from_parts`]. Empty while the values are kept
     /// exactly.
