@@ -171,6 +171,28 @@ pub enum EventKind<'a> {
     },
 }
 
+/// Something a run notes for pictures of it that is not an event of its transcript: not
+/// printed, not counted, and no budget applies to it. Only sinks that draw (the trace) listen,
+/// through [`crate::sink::Sink::mark`].
+#[derive(Debug, Clone, Copy)]
+pub struct Mark<'a> {
+    /// Virtual nanoseconds since the start of the run.
+    pub time: u64,
+    /// The label of the task replica it concerns.
+    pub task: &'a str,
+    pub kind: MarkKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarkKind {
+    /// The task entered a timeout scope (a `timeout` block or step) of `after` ns. Scopes nest:
+    /// each ends, innermost first, with [`MarkKind::TimeoutEnd`].
+    TimeoutBegin { after: u64 },
+    /// The task left its innermost timeout scope: its body ended, failed, was cancelled or timed
+    /// out (a `timed out` event follows then).
+    TimeoutEnd,
+}
+
 /// How a task ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {

@@ -177,6 +177,7 @@ fn spans_of(rec: &Recording) -> Spans {
                     SpanKind::Thread => "to thread",
                     SpanKind::Wait => "waits",
                     SpanKind::Hold => "holds",
+                    SpanKind::Timeout => "timeout",
                 };
                 (s.start, s.end, kind)
             })
@@ -196,6 +197,7 @@ fn trace_spans(scenario: &Scenario) -> Spans {
     let json: serde_json::Value = serde_json::from_str(&memory.take_string()).unwrap();
     let mut names: BTreeMap<u64, String> = BTreeMap::new();
     let mut open: BTreeMap<u64, Vec<(u64, &'static str)>> = BTreeMap::new();
+    let mut scopes: BTreeMap<String, u64> = BTreeMap::new();
     let mut all = Spans::new();
     let ns = |e: &serde_json::Value, key: &str| (e[key].as_f64().unwrap() * 1000.0).round() as u64;
     let kind = |name: &str| ["sleep", "busy", "to thread", "waits", "holds"].into_iter().find(|k| name.starts_with(k));
@@ -210,6 +212,13 @@ fn trace_spans(scenario: &Scenario) -> Spans {
             "E" => {
                 let (start, kind) = open.get_mut(&tid).unwrap().pop().unwrap();
                 all.entry(names[&tid].clone()).or_default().push((start, ns(e, "ts"), kind));
+            }
+            "b" => {
+                scopes.insert(e["id"].as_str().unwrap().to_owned(), ns(e, "ts"));
+            }
+            "e" => {
+                let start = scopes.remove(e["id"].as_str().unwrap()).unwrap();
+                all.entry(names[&tid].clone()).or_default().push((start, ns(e, "ts"), "timeout"));
             }
             "X" => {
                 let start = ns(e, "ts");

@@ -20,6 +20,7 @@ fn check(name: &str, text: &str) -> usize {
     let events = json["traceEvents"].as_array().unwrap_or_else(|| panic!("{name}: no traceEvents"));
     let mut open: HashMap<u64, Vec<f64>> = HashMap::new();
     let mut flows: HashMap<String, (u32, u32)> = HashMap::new();
+    let mut scopes: HashMap<String, Option<f64>> = HashMap::new();
     for e in events {
         let (ph, tid, ts) = (e["ph"].as_str().unwrap(), e["tid"].as_u64().unwrap(), e["ts"].as_f64().unwrap());
         assert!(ts >= 0.0, "{name}: {e}");
@@ -33,11 +34,19 @@ fn check(name: &str, text: &str) -> usize {
             "X" => assert!(e["dur"].as_f64().unwrap() >= 0.0, "{name}: {e}"),
             "s" => flows.entry(e["id"].as_str().unwrap().to_owned()).or_default().0 += 1,
             "f" => flows.entry(e["id"].as_str().unwrap().to_owned()).or_default().1 += 1,
+            // Timeout scopes: async slices, each id begun once and ended once, later.
+            "b" => assert!(scopes.insert(e["id"].as_str().unwrap().to_owned(), Some(ts)).is_none(), "{name}: {e}"),
+            "e" => {
+                let began = scopes.get_mut(e["id"].as_str().unwrap()).and_then(Option::take);
+                let began = began.unwrap_or_else(|| panic!("{name}: a scope's end with no begin: {e}"));
+                assert!(ts >= began && e["cat"] == "timeout", "{name}: {e}");
+            }
             "i" | "C" | "M" => {}
             other => panic!("{name}: phase {other}"),
         }
     }
     assert!(open.values().all(Vec::is_empty), "{name}: slices left open");
+    assert!(scopes.values().all(Option::is_none), "{name}: timeout scopes left open");
     // Every item got was put; an item still in a queue at the end has no get.
     assert!(flows.values().all(|&(s, f)| s == 1 && f <= 1), "{name}: {flows:?}");
     events.len()
@@ -150,4 +159,56 @@ fn a_window_keeps_what_happens_inside_it_and_stays_well_formed() {
         }
     }
     assert!(open.values().all(|&n| n == 0), "{open:?}");
+}
+
+/// Timeout scopes are async slices from entering to leaving: one that fires ends at its
+/// deadline, one whose body finishes ends then, nested ones end innermost first, a cancelled
+/// task's scope ends at its cancellation, and a permit taken inside a scope may outlive it.
+#[test]
+fn timeout_scopes_are_slices() {
+    let source = r#"
+        [semaphores.s]
+        permits = 1
+        [tasks.victim]
+        steps = [{ timeout = "100s", steps = [{ sleep = "50s" }] }]
+        [main]
+        steps = [
+          { start = "victim" },
+          { timeout = "10s", steps = [
+              { timeout = "3s", steps = [{ sleep = "5s" }], on-timeout = [{ say = "inner" }] },
+              { acquire = "s" },
+          ] },
+          { sleep = "1s" },
+          { release = "s" },
+          { cancel = "victim" },
+        ]
+    "#;
+    let text = trace(&Scenario::from_source("t.toml", source).unwrap());
+    check("scopes", &text);
+    let json: Value = serde_json::from_str(&text).unwrap();
+    let scopes: Vec<(String, u64, String, f64)> = json["traceEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["cat"] == "timeout")
+        .map(|e| {
+            let field = |k: &str| e[k].as_str().unwrap().to_owned();
+            (field("ph"), e["tid"].as_u64().unwrap(), field("name"), e["ts"].as_f64().unwrap() / 1e6)
+        })
+        .collect();
+    // Track 1 is the victim (its start is the first event), 2 is main.
+    let expected = [
+        ("b", 2, "timeout 10 s", 0.0),
+        ("b", 2, "timeout 3 s", 0.0),
+        ("b", 1, "timeout 100 s", 0.0),
+        ("e", 2, "timeout 3 s", 3.0),
+        ("e", 2, "timeout 10 s", 3.0),
+        ("e", 1, "timeout 100 s", 4.0),
+    ];
+    let expected: Vec<(String, u64, String, f64)> =
+        expected.iter().map(|&(p, t, n, s)| (p.to_owned(), t, n.to_owned(), s)).collect();
+    assert_eq!(scopes, expected);
+    // The hold began inside the 10 s scope and ends after it, at the release.
+    let hold_end = json["traceEvents"].as_array().unwrap().iter().filter(|e| e["ph"] == "E" && e["tid"] == 2).count();
+    assert_eq!(hold_end, 3, "the inner sleep, the hold and main's last sleep end on main's track");
 }

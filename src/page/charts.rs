@@ -31,6 +31,7 @@ pub fn span_colour(kind: SpanKind) -> RGBColor {
         SpanKind::Thread => PURPLE,
         SpanKind::Wait => GREY,
         SpanKind::Hold => GREEN,
+        SpanKind::Timeout => RED,
     }
 }
 

@@ -345,6 +345,7 @@ impl Page<'_> {
             (SpanKind::Thread, "blocking work on a thread"),
             (SpanKind::Wait, "waits for an item, room, a permit or a token"),
             (SpanKind::Hold, "holds a permit"),
+            (SpanKind::Timeout, "inside a timeout"),
         ] {
             let c = charts::span_colour(kind);
             let _ = write!(html, "<span><i style=\"background:#{:02x}{:02x}{:02x}\"></i>{name}</span>", c.0, c.1, c.2);

@@ -534,11 +534,7 @@ async fn timeout(
     finally: &[Step],
 ) -> Result<(), Unwind> {
     let after = ctx.sample(after);
-    let scope = {
-        let mut w = ctx.shared.lock_running()?;
-        let at = w.now().saturating_add(after);
-        w.push_scope(ctx.id, at)
-    };
+    let scope = ctx.shared.lock_running()?.push_scope(ctx.id, after);
     let result = exec(ctx, body).await;
     ctx.shared.lock().pop_scope(ctx.id, scope);
     let result = match result {

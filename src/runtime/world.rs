@@ -18,7 +18,7 @@ use super::queue::{Item, Queue, Woken};
 use super::rate_limit::RateLimit;
 use super::semaphore::Semaphore;
 use super::tasks::{CancelWith, MAIN, Scope, TaskId, TaskState, Tasks, Waiting};
-use crate::event::{Event, EventKind, Failure, FailureKind, Model, Outcome, RunEnd, TaskIndex};
+use crate::event::{Event, EventKind, Failure, FailureKind, Mark, MarkKind, Model, Outcome, RunEnd, TaskIndex};
 use crate::plan::{Limits, Plan};
 use crate::seconds::{push_humantime, push_seconds};
 use crate::sink::{Sinks, Summary};
@@ -436,9 +436,12 @@ impl World {
         None
     }
 
-    pub fn push_scope(&mut self, task: TaskId, at: u64) -> TimerId {
+    /// Enters a timeout scope of `after` ns: its deadline's timer.
+    pub fn push_scope(&mut self, task: TaskId, after: u64) -> TimerId {
+        let at = self.clock.now.saturating_add(after);
         let timer = self.clock.add_timer(task, at);
         self.tasks[task].scopes.push(Scope { timer, delivered: false });
+        self.mark(task, MarkKind::TimeoutBegin { after });
         timer
     }
 
@@ -446,6 +449,15 @@ impl World {
         let scope = self.tasks[task].scopes.pop();
         debug_assert_eq!(scope.map(|s| s.timer), Some(timer), "timeout scopes are nested");
         self.clock.release(timer);
+        self.mark(task, MarkKind::TimeoutEnd);
+    }
+
+    /// Hands a mark to the sinks while the run goes on (see [`Mark`]).
+    fn mark(&mut self, task: TaskId, kind: MarkKind) {
+        if self.state == RunState::Running {
+            let mark = Mark { time: self.clock.now, task: &self.tasks[task].label, kind };
+            self.sinks.mark(&self.model, &mark);
+        }
     }
 
     /// Asks `target` to stop at its next suspension point. Returns whether it was still running.

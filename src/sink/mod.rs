@@ -27,7 +27,7 @@ pub use statistics::{Durations, QueueStats, SemaphoreStats, Statistics, Summary,
 pub use timeline::Timeline;
 pub use trace::Trace;
 
-use crate::event::{Event, Model, RunEnd};
+use crate::event::{Event, Mark, Model, RunEnd};
 
 /// How a run is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -68,6 +68,10 @@ pub trait Sink: Send {
 
     /// Called for every event, in the order they happened.
     fn event(&mut self, model: &Model, event: &Event<'_>);
+
+    /// Called for every [`Mark`] (a timeout scope's beginning and end), in order with the
+    /// events. Most sinks draw nothing of them.
+    fn mark(&mut self, _model: &Model, _mark: &Mark<'_>) {}
 
     /// Called once, after the last event; returns the first error writing the sink's output.
     /// `summary` holds statistics when the run collected them (see [`Sink::needs_statistics`]).
@@ -123,6 +127,13 @@ impl Sinks {
             }
         }
         stop
+    }
+
+    /// Hands `mark` to every sink.
+    pub fn mark(&mut self, model: &Model, mark: &Mark<'_>) {
+        for sink in &mut self.sinks {
+            sink.mark(model, mark);
+        }
     }
 
     /// Ends every sink. Returns the run's summary and the first error any sink had writing.

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::{Sink, Summary};
-use crate::event::{Event, EventKind, Model};
+use crate::event::{Event, EventKind, Mark, MarkKind, Model};
 
 /// The most task replicas the timeline shows; later ones are counted, not drawn.
 pub const MAX_TRACKS: usize = 40;
@@ -35,6 +35,8 @@ pub enum SpanKind {
     Wait,
     /// Holding a permit of a semaphore (drawn behind what the task does meanwhile).
     Hold,
+    /// Inside a timeout scope (drawn as a line under the row).
+    Timeout,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,6 +138,8 @@ struct Open {
     wait: Option<(u64, u64, SpanKind)>,
     /// Permits held: semaphore and since when, innermost last.
     holds: Vec<(usize, u64)>,
+    /// Timeout scopes entered, since when, innermost last.
+    scopes: Vec<u64>,
 }
 
 /// Records a run for the report (see the module's docs). Its [`Recording`] is in the handle
@@ -209,6 +213,24 @@ impl Recorder {
         }
     }
 
+    /// Notes a task doing something at `now`: the first time, its state; the first time inside
+    /// the window, its row (or a count of the rows not drawn).
+    fn enter(&mut self, label: &str, now: u64) {
+        if !self.open.contains_key(label) {
+            self.open.insert(label.to_owned(), Open { last: now, ..Open::default() });
+        }
+        let inside = self.rec.from <= now && now <= self.rec.until;
+        if let Some(o) = self.open.get_mut(label).filter(|o| inside && !o.seen) {
+            o.seen = true;
+            if self.rec.tracks.len() < MAX_TRACKS {
+                self.rec.tracks.push(Track { label: label.to_owned(), spans: Vec::new() });
+                o.row = Some(self.rec.tracks.len() - 1);
+            } else {
+                self.rec.hidden_tracks += 1;
+            }
+        }
+    }
+
     /// Ends a task's sleep, busy or thread span, now or at its due time if that is earlier.
     fn end_wait(&mut self, label: &str, now: u64) {
         let Some(o) = self.open.get_mut(label) else { return };
@@ -243,20 +265,7 @@ impl Sink for Recorder {
     fn event(&mut self, _: &Model, ev: &Event<'_>) {
         let (label, now) = (ev.task, ev.time);
         self.now = now;
-        let inside = self.rec.from <= now && now <= self.rec.until;
-        if !self.open.contains_key(label) {
-            self.open.insert(label.to_owned(), Open { last: now, ..Open::default() });
-        }
-        // A replica gets its row the first time it does something inside the window.
-        if let Some(o) = self.open.get_mut(label).filter(|o| inside && !o.seen) {
-            o.seen = true;
-            if self.rec.tracks.len() < MAX_TRACKS {
-                self.rec.tracks.push(Track { label: label.to_owned(), spans: Vec::new() });
-                o.row = Some(self.rec.tracks.len() - 1);
-            } else {
-                self.rec.hidden_tracks += 1;
-            }
-        }
+        self.enter(label, now);
         self.end_wait(label, now);
         let Some(o) = self.open.get_mut(label) else { return };
         let (row, last) = (o.row, o.last);
@@ -300,6 +309,21 @@ impl Sink for Recorder {
                 }
             }
             _ => {}
+        }
+    }
+
+    fn mark(&mut self, _: &Model, mark: &Mark<'_>) {
+        self.now = mark.time;
+        self.enter(mark.task, mark.time);
+        let Some(o) = self.open.get_mut(mark.task) else { return };
+        match mark.kind {
+            MarkKind::TimeoutBegin { .. } => o.scopes.push(mark.time),
+            MarkKind::TimeoutEnd => {
+                let (row, since) = (o.row, o.scopes.pop());
+                if let Some(since) = since {
+                    self.span(row, since, mark.time, SpanKind::Timeout);
+                }
+            }
         }
     }
 

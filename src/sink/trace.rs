@@ -6,6 +6,9 @@
 //! - A slice for every wait: a sleep, blocking work, a hold of a permit (begin and end events on
 //!   the task's track), and each wait for an item, a place, a permit or a token (a complete
 //!   event over the time it waited).
+//! - A slice for every timeout scope (a `timeout` block or step), from entering it to leaving
+//!   it, as an async slice (`b`/`e`) of the task's track: a permit held inside a scope may be
+//!   released after it, which slices of one track, nested, could not show.
 //! - An instant for every `say`, and one for each other step that records an event.
 //! - Counter tracks: each queue's length and each semaphore's permits in use.
 //! - Flow arrows from each put to the get that took the item (queues are first in, first out).
@@ -19,7 +22,7 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 
 use super::{Lines, Sink, Summary, push_json_str};
-use crate::event::{Event, EventKind, Model};
+use crate::event::{Event, EventKind, Mark, MarkKind, Model};
 use crate::seconds::push_u64;
 
 /// Renders the run as Chrome trace events.
@@ -44,6 +47,8 @@ pub struct Trace {
     /// Ends of slices shown, closed by an event outside the window (whose own output is left
     /// out).
     ends: String,
+    /// The number of the next timeout scope (each scope's async slice has its own id).
+    scopes: u64,
 }
 
 #[derive(Default)]
@@ -57,6 +62,9 @@ struct Track {
     /// The open slices, innermost last: a wait (closed by the task's next event) or a hold
     /// (closed by its release).
     open: Vec<Open>,
+    /// The timeout scopes the task is in, innermost last: their number, length, and whether
+    /// their beginning was written.
+    scopes: Vec<(u64, u64, bool)>,
 }
 
 /// An open slice, and whether its beginning was written (it began inside the window).
@@ -84,6 +92,7 @@ impl Trace {
             until: u64::MAX,
             inside: true,
             ends: String::new(),
+            scopes: 0,
         }
     }
 
@@ -125,7 +134,8 @@ impl Trace {
                 let tid = self.next;
                 self.next += 1;
                 let named = self.inside;
-                self.tracks.insert(label.to_owned(), Track { tid, named, last: time, open: Vec::new() });
+                self.tracks
+                    .insert(label.to_owned(), Track { tid, named, last: time, open: Vec::new(), scopes: Vec::new() });
                 if !named {
                     return tid;
                 }
@@ -213,6 +223,18 @@ impl Trace {
         push_u64(l, value, 1);
         l.push('}');
         self.name(name);
+    }
+
+    /// One end of a timeout scope's async slice (`b` or `e`, both with its name).
+    fn scope(&mut self, phase: &str, tid: u64, time: u64, id: u64, after: u64) {
+        self.start(phase, tid, time);
+        let l = &mut self.lines.line;
+        l.push_str(",\"cat\":\"timeout\",\"id\":\"");
+        push_u64(l, id, 1);
+        l.push('"');
+        let mut name = String::from("timeout ");
+        crate::seconds::push_duration(&mut name, after);
+        self.name(&name);
     }
 
     /// One end of a flow arrow from a put to its get.
@@ -383,15 +405,50 @@ impl Sink for Trace {
         self.lines.flush_line();
     }
 
+    fn mark(&mut self, _: &Model, mark: &Mark<'_>) {
+        let (label, time) = (mark.task, mark.time);
+        self.inside = self.from <= time && time <= self.until;
+        let tid = self.track(label, time);
+        match mark.kind {
+            MarkKind::TimeoutBegin { after } => {
+                let id = self.scopes;
+                self.scopes += 1;
+                let shown = self.inside;
+                if shown {
+                    self.scope("b", tid, time, id, after);
+                }
+                if let Some(t) = self.tracks.get_mut(label) {
+                    t.scopes.push((id, after, shown));
+                }
+            }
+            MarkKind::TimeoutEnd => {
+                let scope = self.tracks.get_mut(label).and_then(|t| t.scopes.pop());
+                if let Some((id, after, true)) = scope {
+                    self.scope("e", tid, time.min(self.until), id, after);
+                }
+            }
+        }
+        self.lines.flush_line();
+    }
+
     fn end(&mut self, _: &Model, s: &Summary) -> io::Result<()> {
         // Slices still open when the run stopped end with it, track by track in track order.
-        let mut open: Vec<(u64, Vec<Open>)> =
-            self.tracks.values_mut().map(|t| (t.tid, std::mem::take(&mut t.open))).collect();
-        open.sort_unstable_by_key(|(tid, _)| *tid);
+        type Rest = (u64, Vec<Open>, Vec<(u64, u64, bool)>);
+        let mut open: Vec<Rest> = self
+            .tracks
+            .values_mut()
+            .map(|t| (t.tid, std::mem::take(&mut t.open), std::mem::take(&mut t.scopes)))
+            .collect();
+        open.sort_unstable_by_key(|(tid, ..)| *tid);
         self.inside = true;
-        for (tid, slices) in open {
+        for (tid, slices, scopes) in open {
             for o in slices.into_iter().rev() {
                 self.close(tid, s.end, o);
+            }
+            for (id, after, shown) in scopes.into_iter().rev() {
+                if shown {
+                    self.scope("e", tid, s.end.min(self.until), id, after);
+                }
             }
         }
         self.lines.line.push_str("\n]}\n");
