@@ -180,6 +180,8 @@ pub struct Mark<'a> {
     pub time: u64,
     /// The label of the task replica it concerns.
     pub task: &'a str,
+    /// The declared task that replica belongs to.
+    pub decl: TaskIndex,
     pub kind: MarkKind,
 }
 

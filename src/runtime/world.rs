@@ -455,7 +455,8 @@ impl World {
     /// Hands a mark to the sinks while the run goes on (see [`Mark`]).
     fn mark(&mut self, task: TaskId, kind: MarkKind) {
         if self.state == RunState::Running {
-            let mark = Mark { time: self.clock.now, task: &self.tasks[task].label, kind };
+            let t = &self.tasks[task];
+            let mark = Mark { time: self.clock.now, task: &t.label, decl: t.decl, kind };
             self.sinks.mark(&self.model, &mark);
         }
     }

@@ -1,8 +1,9 @@
 //! `run --trace FILE`: the run in the Chrome trace-event format, which Perfetto's UI
 //! (ui.perfetto.dev) and chrome://tracing open. Virtual time is the axis.
 //!
-//! - One track (thread) per task replica, named by its label and ordered as tasks were first
-//!   seen; one process for the run.
+//! - One track (thread) per task replica, named by its label and ordered as replicas were first
+//!   seen, grouped by declared task: each task is a process (`main` first, then in the file's
+//!   order), and the counters are in a process of their own, first, named by the scenario.
 //! - A slice for every wait: a sleep, blocking work, a hold of a permit (begin and end events on
 //!   the task's track), and each wait for an item, a place, a permit or a token (a complete
 //!   event over the time it waited).
@@ -49,6 +50,10 @@ pub struct Trace {
     ends: String,
     /// The number of the next timeout scope (each scope's async slice has its own id).
     scopes: u64,
+    /// Per track number: its process, the declared task's number plus 2 (1 is the counters').
+    pids: Vec<u64>,
+    /// Per declared task: whether its process was named.
+    named: Vec<bool>,
 }
 
 #[derive(Default)]
@@ -93,6 +98,8 @@ impl Trace {
             inside: true,
             ends: String::new(),
             scopes: 0,
+            pids: vec![1],
+            named: Vec::new(),
         }
     }
 
@@ -102,13 +109,17 @@ impl Trace {
         self
     }
 
-    /// Starts an event object: `{"ph":"X","pid":1,"tid":T,"ts":US`.
+    /// Starts an event object: `{"ph":"X","pid":P,"tid":T,"ts":US`, on track `tid` of its
+    /// task's process (`tid` 0: the counters' process).
     fn start(&mut self, phase: &str, tid: u64, ns: u64) {
+        let pid = self.pids.get(tid as usize).copied().unwrap_or(1);
         let l = &mut self.lines.line;
         l.push_str(if self.any { ",\n{\"ph\":\"" } else { "\n{\"ph\":\"" });
         self.any = true;
         l.push_str(phase);
-        l.push_str("\",\"pid\":1,\"tid\":");
+        l.push_str("\",\"pid\":");
+        push_u64(l, pid, 1);
+        l.push_str(",\"tid\":");
         push_u64(l, tid, 1);
         l.push_str(",\"ts\":");
         push_us(l, ns);
@@ -122,8 +133,9 @@ impl Trace {
         l.push('}');
     }
 
-    /// The track of a task label, announcing it (its name) the first time.
-    fn track(&mut self, label: &str, time: u64) -> u64 {
+    /// The track of a task label, announcing it (its name, and its task's process the first
+    /// time that is seen) the first time it is inside the window.
+    fn track(&mut self, m: &Model, label: &str, decl: usize, time: u64) -> u64 {
         let tid = match self.tracks.get_mut(label) {
             Some(t) if t.named || !self.inside => return t.tid,
             Some(t) => {
@@ -133,6 +145,7 @@ impl Trace {
             None => {
                 let tid = self.next;
                 self.next += 1;
+                self.pids.push(decl as u64 + 2);
                 let named = self.inside;
                 self.tracks
                     .insert(label.to_owned(), Track { tid, named, last: time, open: Vec::new(), scopes: Vec::new() });
@@ -142,6 +155,24 @@ impl Trace {
                 tid
             }
         };
+        if self.named.len() <= decl {
+            self.named.resize(decl + 1, false);
+        }
+        if !self.named[decl] {
+            self.named[decl] = true;
+            self.start("M", tid, time);
+            let l = &mut self.lines.line;
+            l.push_str(",\"args\":{\"name\":");
+            push_json_str(l, m.tasks.get(decl).map_or(label, String::as_str));
+            l.push('}');
+            self.name("process_name");
+            self.start("M", tid, time);
+            let l = &mut self.lines.line;
+            l.push_str(",\"args\":{\"sort_index\":");
+            push_u64(l, decl as u64 + 2, 1);
+            l.push('}');
+            self.name("process_sort_index");
+        }
         self.start("M", tid, time);
         let l = &mut self.lines.line;
         l.push_str(",\"args\":{\"name\":");
@@ -183,7 +214,9 @@ impl Trace {
             self.lines.line.push('}');
         } else {
             // Written after this event's own output is left out.
-            let mut end = String::from(",\n{\"ph\":\"E\",\"pid\":1,\"tid\":");
+            let mut end = String::from(",\n{\"ph\":\"E\",\"pid\":");
+            push_u64(&mut end, self.pids.get(tid as usize).copied().unwrap_or(1), 1);
+            end.push_str(",\"tid\":");
             push_u64(&mut end, tid, 1);
             end.push_str(",\"ts\":");
             push_us(&mut end, at.min(self.until));
@@ -281,6 +314,9 @@ impl Sink for Trace {
         push_json_str(l, m.description.as_deref().unwrap_or("scenario"));
         l.push('}');
         self.name("process_name");
+        self.start("M", 0, 0);
+        self.lines.line.push_str(",\"args\":{\"sort_index\":1}");
+        self.name("process_sort_index");
         self.lines.flush_line();
     }
 
@@ -288,7 +324,7 @@ impl Sink for Trace {
         let (label, time) = (ev.task, ev.time);
         self.inside = self.from <= time && time <= self.until;
         let mark = (self.lines.line.len(), self.any);
-        let tid = self.track(label, time);
+        let tid = self.track(m, label, ev.decl, time);
         self.end_wait(label, tid, time);
         let mut text = String::new();
         match ev.kind {
@@ -405,10 +441,10 @@ impl Sink for Trace {
         self.lines.flush_line();
     }
 
-    fn mark(&mut self, _: &Model, mark: &Mark<'_>) {
+    fn mark(&mut self, m: &Model, mark: &Mark<'_>) {
         let (label, time) = (mark.task, mark.time);
         self.inside = self.from <= time && time <= self.until;
-        let tid = self.track(label, time);
+        let tid = self.track(m, label, mark.decl, time);
         match mark.kind {
             MarkKind::TimeoutBegin { after } => {
                 let id = self.scopes;
