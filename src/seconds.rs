@@ -12,8 +12,26 @@ const NS: u64 = 1_000_000_000;
 pub fn push_u64(out: &mut String, n: u64, width: usize) {
     let mut buffer = itoa::Buffer::new();
     let digits = buffer.format(n);
-    out.extend(std::iter::repeat_n('0', width.saturating_sub(digits.len())));
+    push_repeated(out, ZEROS, width.saturating_sub(digits.len()));
     out.push_str(digits);
+}
+
+const ZEROS: &str = "00000000000000000000000000000000";
+const SPACES: &str = "                                ";
+
+/// Appends `n` copies of the one character `of` is made of (zeros or spaces): slices of it, not
+/// a character at a time.
+fn push_repeated(out: &mut String, of: &str, mut n: usize) {
+    while n > 0 {
+        let k = n.min(of.len());
+        out.push_str(&of[..k]);
+        n -= k;
+    }
+}
+
+/// Appends `n` spaces.
+pub fn push_spaces(out: &mut String, n: usize) {
+    push_repeated(out, SPACES, n);
 }
 
 /// Seconds, exactly: the shortest decimal that is the value (`5`, `0.25`, `0.00002`), or with
@@ -21,17 +39,15 @@ pub fn push_u64(out: &mut String, n: u64, width: usize) {
 pub fn push_seconds(out: &mut String, ns: u64, decimals: Option<u8>) {
     match decimals {
         None => {
-            let (secs, mut frac) = (ns / NS, ns % NS);
+            let (secs, frac) = (ns / NS, ns % NS);
             push_u64(out, secs, 1);
             if frac != 0 {
-                // Nine digits, then drop the trailing zeros: no allocation on this hot path.
-                let mut width = 9;
-                while frac % 10 == 0 {
-                    frac /= 10;
-                    width -= 1;
-                }
+                // Nine digits, without their trailing zeros.
+                let mut buffer = itoa::Buffer::new();
+                let digits = buffer.format(frac);
                 out.push('.');
-                push_u64(out, frac, width);
+                push_repeated(out, ZEROS, 9 - digits.len());
+                out.push_str(digits.trim_end_matches('0'));
             }
         }
         Some(d) => {
@@ -52,14 +68,20 @@ pub fn push_seconds(out: &mut String, ns: u64, decimals: Option<u8>) {
 /// Virtual time in seconds, as the timeline shows it: six decimals, or nine when the time is
 /// not a whole microsecond.
 pub fn push_time(out: &mut String, ns: u64) {
+    push_time_padded(out, ns, 0);
+}
+
+/// [`push_time`], right-aligned in `width` columns: the timeline's first column.
+pub fn push_time_padded(out: &mut String, ns: u64, width: usize) {
     let (secs, frac) = (ns / NS, ns % NS);
-    push_u64(out, secs, 1);
+    let (frac, decimals) = if frac % 1000 == 0 { (frac / 1000, 6) } else { (frac, 9) };
+    let (mut whole, mut part) = (itoa::Buffer::new(), itoa::Buffer::new());
+    let (whole, part) = (whole.format(secs), part.format(frac));
+    push_spaces(out, width.saturating_sub(whole.len() + 1 + decimals));
+    out.push_str(whole);
     out.push('.');
-    if frac % 1000 == 0 {
-        push_u64(out, frac / 1000, 6);
-    } else {
-        push_u64(out, frac, 9);
-    }
+    push_repeated(out, ZEROS, decimals - part.len());
+    out.push_str(part);
 }
 
 /// A duration in exact seconds, as templates print it, with its unit: `5 s`, `0.25 s`.
@@ -117,5 +139,15 @@ mod tests {
         s.push(' ');
         push_time(&mut s, 1_000_000_001);
         assert_eq!(s, "1.500000 1.000000001");
+        for (ns, want) in [
+            (0, "      0.000000"),
+            (1_500_000_000, "      1.500000"),
+            (123_456_789_000_001, "123456.789000001"),
+            (u64::MAX, "18446744073.709551615"),
+        ] {
+            let mut s = String::new();
+            push_time_padded(&mut s, ns, 14);
+            assert_eq!(s, format!("{:>14}", want.trim_start()), "{ns}");
+        }
     }
 }

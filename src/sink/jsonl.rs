@@ -46,19 +46,22 @@ impl Sink for Jsonl {
                 field(l, "text", text);
             }
             EventKind::Sleep { duration } => {
-                let _ = write!(l, ",\"event\":\"sleep\",\"duration_ns\":{duration}");
+                l.push_str(",\"event\":\"sleep\",\"duration_ns\":");
+                push_u64(l, duration, 1);
             }
             EventKind::Put { queue, item, blocked } => {
-                l.push_str(",\"event\":\"put\"");
-                field(l, "queue", &m.queues[queue]);
-                field(l, "item", item);
+                l.push_str(",\"event\":\"put\",\"queue\":");
+                push_json_str(l, &m.queues[queue]);
+                l.push_str(",\"item\":");
+                push_json_str(l, item);
                 l.push_str(",\"blocked_ns\":");
                 push_u64(l, blocked, 1);
             }
             EventKind::Get { queue, item, waited } => {
-                l.push_str(",\"event\":\"get\"");
-                field(l, "queue", &m.queues[queue]);
-                field(l, "item", item);
+                l.push_str(",\"event\":\"get\",\"queue\":");
+                push_json_str(l, &m.queues[queue]);
+                l.push_str(",\"item\":");
+                push_json_str(l, item);
                 l.push_str(",\"waited_ns\":");
                 push_u64(l, waited, 1);
             }
@@ -68,15 +71,16 @@ impl Sink for Jsonl {
                 field(l, "item", item);
             }
             EventKind::Done { queue } => {
-                l.push_str(",\"event\":\"done\"");
-                field(l, "queue", &m.queues[queue]);
+                l.push_str(",\"event\":\"done\",\"queue\":");
+                push_json_str(l, &m.queues[queue]);
             }
             EventKind::Join { queue } => {
                 l.push_str(",\"event\":\"join\"");
                 field(l, "queue", &m.queues[queue]);
             }
             EventKind::TimedOut { after } => {
-                let _ = write!(l, ",\"event\":\"timeout\",\"after_ns\":{after}");
+                l.push_str(",\"event\":\"timeout\",\"after_ns\":");
+                push_u64(l, after, 1);
             }
             EventKind::Cancel { target } => {
                 l.push_str(",\"event\":\"cancel\"");
@@ -115,10 +119,12 @@ impl Sink for Jsonl {
                 push_u64(l, blocked, 1);
             }
             EventKind::Busy { duration } => {
-                let _ = write!(l, ",\"event\":\"busy\",\"duration_ns\":{duration}");
+                l.push_str(",\"event\":\"busy\",\"duration_ns\":");
+                push_u64(l, duration, 1);
             }
             EventKind::ToThread { duration } => {
-                let _ = write!(l, ",\"event\":\"to-thread\",\"duration_ns\":{duration}");
+                l.push_str(",\"event\":\"to-thread\",\"duration_ns\":");
+                push_u64(l, duration, 1);
             }
             EventKind::ThreadAbandoned { semaphore, until } => {
                 l.push_str(",\"event\":\"thread-abandoned\"");
@@ -144,7 +150,9 @@ impl Sink for Jsonl {
                 );
             }
             EventKind::End { outcome, .. } => {
-                let _ = write!(l, ",\"event\":\"end\",\"outcome\":\"{}\"", outcome.as_str());
+                l.push_str(",\"event\":\"end\",\"outcome\":\"");
+                l.push_str(outcome.as_str());
+                l.push('"');
             }
         }
         l.push_str("}\n");

@@ -54,7 +54,7 @@ impl Format {
         let lines = Lines::new(out, max_bytes);
         match self {
             Format::Plain => Some(Box::new(Plain { lines })),
-            Format::Text => Some(Box::new(Timeline { lines })),
+            Format::Text => Some(Box::new(Timeline { lines, time: (u64::MAX, String::new()) })),
             Format::Jsonl => Some(Box::new(Jsonl { lines })),
             Format::Silent => None,
         }

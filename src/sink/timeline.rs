@@ -5,16 +5,18 @@ use std::io::{self, Write};
 
 use super::{Lines, Sink, Summary};
 use crate::event::{Event, EventKind, Model};
-use crate::seconds::{push_duration, push_seconds, push_time};
+use crate::seconds::{push_duration, push_seconds, push_spaces, push_time, push_time_padded};
 
 /// Renders each event as a line of the timeline, as it happens.
 pub struct Timeline {
     pub(super) lines: Lines,
+    /// The last time written in the first column, and how: events come several an instant.
+    pub(super) time: (u64, String),
 }
 
 impl Timeline {
     pub fn new(out: Box<dyn Write + Send>) -> Self {
-        Timeline { lines: Lines::new(out, u64::MAX) }
+        Timeline { lines: Lines::new(out, u64::MAX), time: (u64::MAX, String::new()) }
     }
 }
 
@@ -36,23 +38,22 @@ impl Sink for Timeline {
     }
 
     fn event(&mut self, m: &Model, ev: &Event<'_>) {
-        let l = &mut self.lines.line;
-        // Right-align the time in 14 columns without formatting it twice.
-        let start = l.len();
-        push_time(l, ev.time);
-        let width = l.len() - start;
-        if width < 14 {
-            l.insert_str(start, &"              "[..14 - width]);
+        if self.time.0 != ev.time {
+            self.time.0 = ev.time;
+            self.time.1.clear();
+            push_time_padded(&mut self.time.1, ev.time, 14);
         }
+        let l = &mut self.lines.line;
+        l.push_str(&self.time.1);
         // The label left-aligned in its column, padded by characters as `{:<w$}` pads.
         l.push_str("  ");
         l.push_str(ev.task);
         let chars = if ev.task.is_ascii() { ev.task.len() } else { ev.task.chars().count() };
-        l.extend(std::iter::repeat_n(' ', m.label_width.saturating_sub(chars)));
-        l.push_str("  ");
+        push_spaces(l, m.label_width.saturating_sub(chars) + 2);
         match ev.kind {
             EventKind::Start { by } => {
-                let _ = write!(l, "started by {by}");
+                l.push_str("started by ");
+                l.push_str(by);
             }
             EventKind::Say { text } => {
                 l.push_str("say: ");
@@ -68,13 +69,16 @@ impl Sink for Timeline {
             EventKind::Put { queue, item, blocked } => {
                 l.push_str("put ");
                 push_escaped(l, item);
-                let _ = write!(l, " on {}", m.queues[queue]);
+                l.push_str(" on ");
+                l.push_str(&m.queues[queue]);
                 push_blocked(l, blocked, "for space");
             }
             EventKind::Get { queue, item, waited } => {
                 l.push_str("got ");
                 push_escaped(l, item);
-                let _ = write!(l, " from {}, queued ", m.queues[queue]);
+                l.push_str(" from ");
+                l.push_str(&m.queues[queue]);
+                l.push_str(", queued ");
                 push_duration(l, waited);
             }
             EventKind::Dropped { queue, item } => {
@@ -83,7 +87,8 @@ impl Sink for Timeline {
                 let _ = write!(l, ": {} is full", m.queues[queue]);
             }
             EventKind::Done { queue } => {
-                let _ = write!(l, "done with an item of {}", m.queues[queue]);
+                l.push_str("done with an item of ");
+                l.push_str(&m.queues[queue]);
             }
             EventKind::Join { queue } => {
                 let _ = write!(l, "joined {}: every item is done", m.queues[queue]);
@@ -96,11 +101,13 @@ impl Sink for Timeline {
                 let _ = write!(l, "cancel {target}");
             }
             EventKind::Acquire { semaphore, blocked } => {
-                let _ = write!(l, "acquired {}", m.semaphores[semaphore].name);
+                l.push_str("acquired ");
+                l.push_str(&m.semaphores[semaphore].name);
                 push_blocked(l, blocked, "for a permit");
             }
             EventKind::Release { semaphore } => {
-                let _ = write!(l, "released {}", m.semaphores[semaphore].name);
+                l.push_str("released ");
+                l.push_str(&m.semaphores[semaphore].name);
             }
             EventKind::Set { event } => {
                 let _ = write!(l, "set {}", m.events[event]);
@@ -273,7 +280,9 @@ impl Sink for Timeline {
 /// newline or another control character is written as an escape (`\n`, `\u{1b}`), so that a
 /// message can never forge a line of the timeline. JSONL keeps the text exact.
 fn push_escaped(out: &mut String, text: &str) {
-    if !text.chars().any(char::is_control) {
+    // Control characters are bytes below 0x20, 0x7f, or (U+0080 to U+009F) begin with 0xc2:
+    // text with none of those bytes is written as it is, without decoding it.
+    if !text.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2) || !text.chars().any(char::is_control) {
         out.push_str(text);
         return;
     }
