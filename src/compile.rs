@@ -441,8 +441,10 @@ impl<'a> Compiler<'a> {
             let steps = self.block(&task.steps, count);
             tasks.push(TaskPlan { name: name.get_ref().clone(), count, steps });
         }
+        let declared = tasks.len();
         for (name, arrivals) in &s.arrivals.0 {
-            tasks.push(self.arrivals(name.get_ref(), arrivals.get_ref()));
+            let source = self.arrivals(name, arrivals.get_ref(), &tasks[..declared]);
+            tasks.push(source);
         }
 
         let main_steps = match &s.main {
@@ -457,7 +459,18 @@ impl<'a> Compiler<'a> {
                 Vec::new()
             }
             None if tasks.is_empty() => Vec::new(),
-            None => vec![Step::Gather { tasks: (0..tasks.len()).collect(), policy: GatherPolicy::TaskGroup }],
+            // Without `[main]`: every task runs, and the run ends when they all have. Tasks
+            // started per arrival are their sources' to start; they are waited for once the
+            // sources end.
+            None => {
+                let per_arrival: Vec<usize> = tasks.iter().filter_map(|t| crate::lint::spawns(&t.steps)).collect();
+                let started = (0..tasks.len()).filter(|k| !per_arrival.contains(k)).collect();
+                let mut steps = vec![Step::Gather { tasks: started, policy: GatherPolicy::TaskGroup }];
+                if !per_arrival.is_empty() {
+                    steps.push(Step::Wait { tasks: per_arrival, shield: false });
+                }
+                steps
+            }
         };
         let main = TaskPlan { name: "main".into(), count: 1, steps: main_steps };
         let after = s.after.as_ref().map(|a| TaskPlan {
@@ -468,11 +481,23 @@ impl<'a> Compiler<'a> {
 
         let (test_seeds, test_format) = self.test_settings(s.test.as_ref());
         let thresholds = self.thresholds(&s.thresholds.0, &queues, &semaphores, &tasks, after.is_some());
+        // Instances started per arrival are `NAME#N`: as wide as the last one of a known total,
+        // or of a million arrivals.
+        let per_arrival = tasks.iter().filter_map(|source| {
+            let [Step::Repeat { times, body }] = source.steps.as_slice() else { return None };
+            let task = crate::lint::spawns(body)?;
+            let last = match times {
+                Count::Expr(Expr::Int(n)) => n.saturating_sub(1).max(0).to_string().len(),
+                _ => 6,
+            };
+            Some(tasks.get(task)?.name.len() + 1 + last)
+        });
         let label_width = tasks
             .iter()
             .chain([&main])
             .chain(&after)
             .map(|t| t.label(t.count.saturating_sub(1)).len())
+            .chain(per_arrival)
             .max()
             .unwrap_or(4);
         Some(Plan {
@@ -651,14 +676,11 @@ impl<'a> Compiler<'a> {
         min as u64
     }
 
-    /// An arrivals source is a task of its own: `repeat total [sleep every, put queue item]`.
-    fn arrivals(&mut self, name: &str, a: &format::Arrivals) -> TaskPlan {
+    /// An arrivals source is a task of its own: `repeat total [sleep every, put queue item]`, or
+    /// with `start`, `repeat total [sleep every, start one instance]`. `declared` are the
+    /// `[tasks]` compiled so far, which `start` may name.
+    fn arrivals(&mut self, name: &Spanned<String>, a: &format::Arrivals, declared: &[TaskPlan]) -> TaskPlan {
         let every = self.duration(&a.every);
-        let queue = self.queue(&a.put);
-        let item = match &a.item {
-            Some(t) => self.template(t),
-            None => Template::parse("{n}").ok(),
-        };
         let times = match &a.total {
             None => Count::Forever,
             Some(t) if *t.get_ref() < 0 => {
@@ -666,6 +688,56 @@ impl<'a> Compiler<'a> {
                 Count::Forever
             }
             Some(t) => Count::Expr(Expr::Int(*t.get_ref())),
+        };
+        let arrive = match (&a.put, &a.start) {
+            (Some(put), None) => self.arrive(put, a),
+            (None, Some(start)) => {
+                for (key, given) in
+                    [("item", a.item.as_ref().map(Spanned::span)), ("on-full", a.on_full.as_ref().map(Spanned::span))]
+                {
+                    if let Some(span) = given {
+                        self.error_help(
+                            DiagnosticKind::InvalidValue,
+                            span,
+                            format!("`{key}` goes with `put`, not `start`"),
+                            "an arrival that starts a task puts no item; remove it",
+                        );
+                    }
+                }
+                self.spawned(start, declared)
+            }
+            (Some(_), Some(start)) => {
+                self.error_help(
+                    DiagnosticKind::InvalidValue,
+                    start.span(),
+                    "an arrivals source has `put` or `start`, not both",
+                    "`put` puts an item on a queue at each arrival; `start` starts a task",
+                );
+                None
+            }
+            (None, None) => {
+                self.error_help(
+                    DiagnosticKind::MissingKey,
+                    name.span(),
+                    format!("arrivals `{}` has neither `put` nor `start`", name.get_ref()),
+                    "add `put = \"QUEUE\"` (an item on a queue at each arrival) or `start = \"TASK\"` (a task per arrival)",
+                );
+                None
+            }
+        };
+        let body = match (every, arrive) {
+            (Some(duration), Some(arrive)) => vec![Step::Sleep { duration, say: None }, arrive],
+            _ => Vec::new(),
+        };
+        TaskPlan { name: name.get_ref().to_owned(), count: 1, steps: vec![Step::Repeat { times, body }] }
+    }
+
+    /// The step of an arrival that puts an item on `put`.
+    fn arrive(&mut self, put: &Spanned<String>, a: &format::Arrivals) -> Option<Step> {
+        let queue = self.queue(put);
+        let item = match &a.item {
+            Some(t) => self.template(t),
+            None => Template::parse("{n}").ok(),
         };
         let drop = match a.on_full.as_ref().map(|f| (f.get_ref().as_str(), f.span())) {
             None | Some(("wait", _)) => Some(false),
@@ -680,13 +752,33 @@ impl<'a> Compiler<'a> {
                 None
             }
         };
-        let body = match (every, queue, item, drop) {
-            (Some(duration), Some(queue), Some(item), Some(drop)) => {
-                vec![Step::Sleep { duration, say: None }, Step::Arrive { queue, item, drop }]
-            }
-            _ => Vec::new(),
+        Some(Step::Arrive { queue: queue?, item: item?, drop: drop? })
+    }
+
+    /// The step of an arrival that starts an instance of `start`, a declared task of one
+    /// replica.
+    fn spawned(&mut self, start: &Spanned<String>, declared: &[TaskPlan]) -> Option<Step> {
+        let names = Spanned::new(start.span(), format::Names(vec![start.get_ref().clone()]));
+        let task = self.task_refs(&names)?.first().copied()?;
+        let Some(plan) = declared.get(task) else {
+            self.error_help(
+                DiagnosticKind::InvalidValue,
+                start.span(),
+                format!("`{}` is an arrivals source, not a task", start.get_ref()),
+                "`start` names a `[tasks.NAME]` to run once per arrival",
+            );
+            return None;
         };
-        TaskPlan { name: name.to_owned(), count: 1, steps: vec![Step::Repeat { times, body }] }
+        if plan.count != 1 {
+            self.error_help(
+                DiagnosticKind::InvalidValue,
+                start.span(),
+                format!("task `{}` has {} replicas; an arrival starts one instance", plan.name, plan.count),
+                "remove its `count`: each arrival is an instance of its own, `NAME#N`",
+            );
+            return None;
+        }
+        Some(Step::Spawn { task })
     }
 
     /// Resolves a reference to a declared queue, semaphore, event, barrier or rate limit.

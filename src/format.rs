@@ -74,7 +74,7 @@ pub struct Scenario {
     /// How many `to-thread` steps may run at once, like `ThreadPoolExecutor(max_workers=N)`;
     /// further ones wait for a free thread. Default: no limit.
     pub thread_pool: Option<Spanned<i64>>,
-    /// How many tasks a run may start, not counting `main`. Default 1 000 000.
+    /// How many tasks may be alive at once, not counting `main`. Default 1 000 000.
     pub max_tasks: Option<Spanned<i64>>,
     /// How many bytes a run's transcript may have before the run is stopped. Default
     /// 1073741824 (1 GiB).
@@ -260,15 +260,21 @@ pub struct RateLimit {
     pub burst: Option<Spanned<i64>>,
 }
 
-/// An arrivals source, declared as `[arrivals.NAME]`: a task that puts an item on a queue at
-/// every arrival, whatever the consumers do.
+/// An arrivals source, declared as `[arrivals.NAME]`: a task that, at every arrival, whatever
+/// the rest of the system does, puts an item on a queue (`put`) or starts a fresh instance of a
+/// task (`start`).
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Arrivals {
     /// The time between two arrivals: `{ exponential = "1s" }` for Poisson arrivals.
     pub every: Spanned<DurationSpec>,
-    /// The queue each arrival is put on.
-    pub put: Spanned<String>,
+    /// The queue each arrival is put on. Either this or `start`.
+    pub put: Option<Spanned<String>>,
+    /// A task to start once per arrival, as a server starts a task per request (SimPy's
+    /// `env.process(customer(...))`): each instance is labelled `NAME#N` (`N` counts arrivals
+    /// from 0, and is its `{i}`), draws from a random stream of its own, and is freed when it
+    /// ends. The task must have no `count`. Either this or `put`.
+    pub start: Option<Spanned<String>>,
     /// The item put, a template; `{n}` counts arrivals from 0. Default `"{n}"`.
     pub item: Option<Spanned<String>>,
     /// How many arrivals there are. Default: no end (until cancelled).

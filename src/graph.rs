@@ -69,9 +69,16 @@ fn task_id(k: usize) -> String {
 fn build(plan: &Plan) -> Graph {
     let mut nodes = Vec::new();
     let all_tasks: Vec<&TaskPlan> = std::iter::once(&plan.main).chain(&plan.tasks).chain(&plan.after).collect();
+    let spawned: Vec<usize> = plan.tasks.iter().filter_map(|t| crate::lint::spawns(&t.steps)).collect();
     for (k, t) in all_tasks.iter().enumerate() {
-        let arrivals = crate::lint::arrives(&t.steps);
-        let label = if t.count > 1 { format!("{} ×{}", t.name, t.count) } else { t.name.clone() };
+        let arrivals = crate::lint::arrives(&t.steps) || crate::lint::spawns(&t.steps).is_some();
+        let label = if t.count > 1 {
+            format!("{} ×{}", t.name, t.count)
+        } else if k > 0 && spawned.contains(&(k - 1)) {
+            format!("{} ×arrivals", t.name)
+        } else {
+            t.name.clone()
+        };
         nodes.push(Node { id: task_id(k), label, kind: if arrivals { Kind::Arrivals } else { Kind::Task } });
     }
     for (k, q) in plan.queues.iter().enumerate() {
@@ -112,6 +119,7 @@ fn walk(plan: &Plan, me: &str, steps: &[Step], g: &mut Graph) {
             Step::Arrive { queue, drop, .. } => {
                 g.edge(me(), format!("queue_{queue}"), if *drop { "arrives (or is dropped)" } else { "arrives" });
             }
+            Step::Spawn { task: t } => g.edge(me(), task(*t), "starts one per arrival"),
             Step::Get { queue, .. } => g.edge(format!("queue_{queue}"), me(), "gets"),
             Step::Done { queue } => g.edge(me(), format!("queue_{queue}"), "marks done"),
             Step::Join { queue } => g.edge(me(), format!("queue_{queue}"), "joins"),

@@ -211,6 +211,16 @@ fn repeats_forever(steps: &[Step]) -> bool {
 }
 
 /// Whether steps hold an open arrival: the task is an `[arrivals]` source.
+/// Whether `steps` start a task per arrival (an `[arrivals]` source with `start`); the task's
+/// index in `Plan::tasks`.
+pub(crate) fn spawns(steps: &[Step]) -> Option<usize> {
+    steps.iter().find_map(|s| match s {
+        Step::Spawn { task } => Some(*task),
+        Step::Repeat { body, .. } => spawns(body),
+        _ => None,
+    })
+}
+
 pub(crate) fn arrives(steps: &[Step]) -> bool {
     steps.iter().any(|s| match s {
         Step::Arrive { .. } => true,
@@ -251,6 +261,7 @@ fn walk(steps: &[Step], u: &mut Uses) {
     for step in steps {
         match step {
             Step::Put { queue, .. } | Step::Arrive { queue, .. } => u.puts[*queue] = true,
+            Step::Spawn { task } => u.started[*task] = true,
             Step::Get { queue, .. } => u.gets[*queue] = true,
             Step::Join { queue } | Step::Done { queue } => u.queue_joins[*queue] = true,
             Step::Acquire { semaphore } | Step::Release { semaphore } => u.semaphores[*semaphore] = true,

@@ -204,6 +204,11 @@ pub enum Step {
         item: Template,
         drop: bool,
     },
+    /// An arrival that starts a fresh instance of declared task `task` (an index into
+    /// `Plan::tasks`), labelled `NAME#N` with `N` the repeat's count so far.
+    Spawn {
+        task: usize,
+    },
     Done {
         queue: QueueId,
     },

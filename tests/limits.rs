@@ -42,7 +42,7 @@ fn a_task_started_in_a_loop_meets_the_task_limit() {
         "#,
     );
     assert_eq!(f.kind, FailureKind::Limit);
-    assert!(f.message.starts_with("the run started 100 tasks, its limit"), "{}", f.message);
+    assert!(f.message.starts_with("the run has 100 tasks alive at once, its limit"), "{}", f.message);
 }
 
 #[test]

@@ -203,6 +203,7 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
             ctx.text.render(&mut w, item);
             w.arrive_at(*queue, id, Item { text: ctx.text.msg.clone(), put_at: now }, *drop);
         }
+        Step::Spawn { task } => spawn(ctx, *task)?,
         Step::Done { queue } => {
             let mut w = ctx.shared.lock_running()?;
             if let Err(why) = w.done(*queue) {
@@ -702,6 +703,22 @@ fn start(ctx: &mut Ctx, tasks: &[usize]) -> Result<Vec<TaskId>, Unwind> {
         tokio::task::spawn_local(run(ctx.shared.clone(), child));
     }
     Ok(ids)
+}
+
+/// Starts a fresh instance of declared task `task` for an arrival: labelled `NAME#N`, with `N`
+/// the arrivals so far (its `{i}`, and its random stream's). It runs once this task waits.
+fn spawn(ctx: &mut Ctx, task: usize) -> Result<(), Unwind> {
+    let n = ctx.text.vars.n;
+    let id = {
+        let mut w = ctx.shared.lock_running()?;
+        let generation = w.count_start(task);
+        let label = format!("{}#{n}", ctx.shared.plan.tasks[task].name);
+        w.create_task(task + 1, n, generation, label, Some(ctx.id))
+    };
+    if let Some(child) = id {
+        tokio::task::spawn_local(run(ctx.shared.clone(), child));
+    }
+    Ok(())
 }
 
 /// Waits until no replica of the declared `tasks` is running, as `await` does in asyncio. With

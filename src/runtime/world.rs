@@ -384,11 +384,12 @@ impl World {
         label: String,
         by: Option<TaskId>,
     ) -> Option<TaskId> {
-        // `main` does not count: a task of the largest count a file allows can always start.
-        if self.created > self.limits.max_tasks {
+        // Tasks alive at once, `main` not counted: a task of the largest count a file allows can
+        // always start, and tasks that have ended (one per arrival, say) make room.
+        if self.live as u64 > self.limits.max_tasks {
             let msg = format!(
-                "the run started {} tasks, its limit; a task started in a loop may be starting too many \
-                 (raise `max-tasks` if this is intended)",
+                "the run has {} tasks alive at once, its limit; a task started in a loop may be starting them \
+                 faster than they end (raise `max-tasks` if this is intended)",
                 self.limits.max_tasks
             );
             self.fail(FailureKind::Limit, msg);

@@ -307,6 +307,11 @@ impl Sink for Recorder {
                 for (_, since) in holds {
                     self.span(row, since, now, SpanKind::Hold);
                 }
+                // A task not drawn is forgotten when it ends, so that memory stays flat however
+                // many tasks a run starts (one per arrival, say); drawn ones keep their row.
+                if row.is_none() {
+                    self.open.remove(label);
+                }
             }
             _ => {}
         }

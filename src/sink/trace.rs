@@ -2,7 +2,7 @@
 //! (ui.perfetto.dev) and chrome://tracing open. Virtual time is the axis.
 //!
 //! - One track (thread) per task replica, named by its label and ordered as replicas were first
-//!   seen, grouped by declared task: each task is a process (`main` first, then in the file's
+//!   seen (a replica started again after it ended is a new track), grouped by declared task: each task is a process (`main` first, then in the file's
 //!   order), and the counters are in a process of their own, first, named by the scenario.
 //! - A slice for every wait: a sleep, blocking work, a hold of a permit (begin and end events on
 //!   the task's track), and each wait for an item, a place, a permit or a token (a complete
@@ -404,6 +404,9 @@ impl Sink for Trace {
                     self.close(tid, time, o);
                 }
                 self.instant(tid, time, outcome.as_str());
+                // Its track is done with: memory stays flat however many tasks a run starts
+                // (one per arrival, say). A label started again gets a track of its own.
+                self.tracks.remove(label);
             }
             EventKind::Start { by } => self.instant(tid, time, &format!("started by {by}")),
             EventKind::Dropped { queue, .. } => {

@@ -1,0 +1,97 @@
+//! `[arrivals]` with `start`: a fresh task instance per arrival, as a server runs a handler per
+//! request and SimPy a process per customer.
+
+mod common;
+
+use common::{run, scenario};
+use scenario::{Format, GraphFormat};
+
+const PER_REQUEST: &str = r#"
+    seed = 7
+    [arrivals.requests]
+    every = { exponential = "1s" }
+    start = "request"
+    total = TOTAL
+    [tasks.request]
+    steps = [{ sleep = { exponential = "3s" } }, { say = "{task} {i} slept {sleep}" }]
+    [main]
+    steps = [{ start = "requests" }, { wait = "requests" }, { wait = "request" }]
+"#;
+
+fn per_request(total: u64) -> String {
+    PER_REQUEST.replace("TOTAL", &total.to_string())
+}
+
+#[test]
+fn each_arrival_is_an_instance_with_its_own_label_and_number() {
+    let (summary, text) = run(&per_request(5), Format::Text);
+    for n in 0..5 {
+        assert!(text.contains(&format!("request#{n}  started by requests\n")), "{text}");
+        assert!(text.contains(&format!("request#{n}  say: request#{n} {n} slept ")), "{text}");
+    }
+    assert!(!text.contains("request#5"));
+    // One statistics row for the task, counting every instance.
+    let row = summary.tasks.iter().find(|t| t.name == "request").unwrap();
+    assert_eq!((row.started, row.completed, row.lifetimes.count), (5, 5, 5));
+    // The timeline's column is as wide as the widest label, `request#4`.
+    assert!(text.contains("\n      0.000000  requests   started by main\n"), "{text}");
+}
+
+/// Each instance draws from a stream of its own: the instances' draws differ, and the first
+/// ones draw the same whatever the total (the source's own gaps are one stream too).
+#[test]
+fn each_instance_draws_from_its_own_stream() {
+    let says = |total: u64| -> Vec<String> {
+        let (_, text) = run(&per_request(total), Format::Plain);
+        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        lines.sort();
+        lines
+    };
+    let (five, fifty) = (says(5), says(50));
+    let slept: Vec<&str> = five.iter().map(|l| l.rsplit(' ').next().unwrap()).collect();
+    let mut distinct = slept.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 5, "{slept:?}");
+    for line in &five {
+        assert!(fifty.contains(line), "{line} changed when more requests arrive");
+    }
+}
+
+/// Instances are freed when they end: `max-tasks` counts tasks alive at once, so 10 000
+/// arrivals of short requests run under a limit of 50.
+#[test]
+fn ended_instances_make_room() {
+    let source = per_request(10_000).replace("seed = 7", "seed = 7\nmax-tasks = 50").replace("3s", "100ms");
+    let (summary, _) = run(&source, Format::Silent);
+    assert_eq!(summary.failure, None);
+    let row = summary.tasks.iter().find(|t| t.name == "request").unwrap();
+    assert_eq!(row.completed, 10_000);
+    // Slow requests pile up past the limit: a clear failure, not memory without end.
+    let source = per_request(10_000).replace("seed = 7", "seed = 7\nmax-tasks = 50").replace("3s", "1h");
+    let (summary, _) = run(&source, Format::Silent);
+    let failure = summary.failure.expect("the limit");
+    assert!(failure.message.contains("50 tasks alive at once"), "{}", failure.message);
+}
+
+#[test]
+fn the_graph_shows_a_task_per_arrival() {
+    let mermaid = scenario(&per_request(5)).graph(GraphFormat::Mermaid);
+    assert!(mermaid.contains("task_2[/\"requests\"/]"), "{mermaid}");
+    assert!(mermaid.contains("task_1[\"request ×arrivals\"]"), "{mermaid}");
+    assert!(mermaid.contains("task_2 -->|\"starts one per arrival\"| task_1"), "{mermaid}");
+}
+
+/// Without `[main]`, every task runs, except that a task started per arrival is its source's
+/// to start; the run waits for its instances too.
+#[test]
+fn without_main_the_instances_are_the_sources_to_start() {
+    let source = per_request(4);
+    let source = &source[..source.find("[main]").unwrap()];
+    let (summary, text) = run(source, Format::Plain);
+    assert_eq!(summary.failure, None);
+    assert_eq!(text.lines().count(), 4, "{text}");
+    for n in 0..4 {
+        assert!(text.contains(&format!("request#{n} {n} slept ")), "{text}");
+    }
+}
