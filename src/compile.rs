@@ -14,8 +14,8 @@ use crate::format::{self, DistTable, DurationSpec, Scalar, Spanned, StepKey, Ste
 use crate::lint::{Declarations, lint};
 pub use crate::plan::Plan;
 use crate::plan::{
-    BarrierPlan, Count, EventPlan, Expr, Fairness, GatherPolicy, Limits, QueuePlan, RacePolicy, RateLimitPlan,
-    SemaphorePlan, Step, TaskPlan,
+    BarrierPlan, Compare, Condition, Count, EventPlan, Expr, Fairness, GatherPolicy, Limits, QueuePlan, RacePolicy,
+    RateLimitPlan, SemaphorePlan, Step, Subject, TaskPlan,
 };
 use crate::template::Template;
 use crate::threshold::Threshold;
@@ -1032,6 +1032,45 @@ impl<'a> Compiler<'a> {
                 };
                 Step::Retry { retries: retries?, body, backoff: backoff?, factor: factor?, jitter }
             }
+            StepKind::Choose => {
+                let branches = s.choose.as_ref()?;
+                if branches.get_ref().is_empty() {
+                    self.error_help(
+                        DiagnosticKind::MissingBlock,
+                        branches.span(),
+                        "`choose` has no branches",
+                        "add branches: `choose = [{ weight = 9, steps = [...] }, { weight = 1, steps = [...] }]`",
+                    );
+                    return None;
+                }
+                let mut cumulative = Vec::new();
+                let mut blocks = Vec::new();
+                let mut total = 0.0;
+                let mut ok = true;
+                for branch in branches.get_ref() {
+                    let b = branch.get_ref();
+                    let w = *b.weight.get_ref();
+                    if !(w.is_finite() && w > 0.0 && w < 1e300) {
+                        self.error_help(
+                            DiagnosticKind::OutOfRange,
+                            b.weight.span(),
+                            format!("a branch's weight must be above 0, and this one is {w}"),
+                            "weights are relative: `weight = 9` and `weight = 1` take the first nine times in ten",
+                        );
+                        ok = false;
+                    }
+                    total += w;
+                    cumulative.push(total);
+                    blocks.push(self.block(&b.steps, count));
+                }
+                ok.then_some(Step::Choose { cumulative, blocks })?
+            }
+            StepKind::When => {
+                let condition = self.condition(s.when.as_ref()?);
+                let then = body(self, "when");
+                let otherwise = s.else_.as_ref().map_or_else(Vec::new, |b| self.block(b, count));
+                Step::When { condition: condition?, then, otherwise }
+            }
             StepKind::Timeout => {
                 let after = self.duration(s.timeout.as_ref()?);
                 let body = body(self, "timeout");
@@ -1041,6 +1080,75 @@ impl<'a> Compiler<'a> {
             }
         };
         (!misplaced).then_some(step)
+    }
+
+    /// A `when` condition: `SUBJECT OP NUMBER` (`queue.NAME.length`, `semaphore.NAME.free` or
+    /// `semaphore.NAME.in-use`; `<`, `<=`, `>`, `>=`, `==`, `!=`), `event.NAME` or
+    /// `not event.NAME`.
+    fn condition(&mut self, text: &Spanned<String>) -> Option<Condition> {
+        const FORMS: &str = "write `queue.NAME.length >= 10`, `semaphore.NAME.free == 0` (or `.in-use`), \
+                             `event.NAME` or `not event.NAME`";
+        let raw = text.get_ref();
+        // Each word with where it is in the text, for carets under the one that is wrong.
+        let words: Vec<(usize, &str)> = raw
+            .split(' ')
+            .scan(0, |at, w| {
+                let start = *at;
+                *at += w.len() + 1;
+                Some((start, w))
+            })
+            .filter(|(_, w)| !w.is_empty())
+            .collect();
+        let span_of = |c: &Self, (at, w): (usize, &str)| c.inner_span(text.span(), raw, at..at + w.len());
+        let bad = |c: &mut Self, span: Range<usize>, message: String| {
+            c.error_help(DiagnosticKind::InvalidValue, span, message, FORMS);
+            None
+        };
+        let named = |c: &mut Self, word: (usize, &str), prefix: &str, suffix: &str, ns: Namespace| {
+            let name = word.1.strip_prefix(prefix)?.strip_suffix(suffix)?;
+            let at = word.0 + prefix.len();
+            let spanned = Spanned::new(c.inner_span(text.span(), raw, at..at + name.len()), name.to_owned());
+            Some(c.resolve(&spanned, ns))
+        };
+        match words.as_slice() {
+            [event] | [(_, "not"), event] => {
+                let set = words.len() == 1;
+                match named(self, *event, "event.", "", Namespace::Event) {
+                    Some(e) => Some(Condition::Event { event: e?, set }),
+                    None => bad(self, span_of(self, *event), format!("`{}` is not an event", event.1)),
+                }
+            }
+            [subject, op, value] => {
+                let subject_ = if let Some(q) = named(self, *subject, "queue.", ".length", Namespace::Queue) {
+                    q.map(Subject::QueueLength)
+                } else if let Some(s) = named(self, *subject, "semaphore.", ".free", Namespace::Semaphore) {
+                    s.map(Subject::Free)
+                } else if let Some(s) = named(self, *subject, "semaphore.", ".in-use", Namespace::Semaphore) {
+                    s.map(Subject::InUse)
+                } else {
+                    let span = span_of(self, *subject);
+                    return bad(self, span, format!("`{}` is not something a condition can look at", subject.1));
+                };
+                let op_ = match op.1 {
+                    "<" => Compare::Less,
+                    "<=" => Compare::AtMost,
+                    ">" => Compare::Greater,
+                    ">=" => Compare::AtLeast,
+                    "==" => Compare::Equal,
+                    "!=" => Compare::NotEqual,
+                    other => {
+                        let span = span_of(self, *op);
+                        return bad(self, span, format!("`{other}` is not a comparison"));
+                    }
+                };
+                let Ok(number) = value.1.parse::<u64>() else {
+                    let span = span_of(self, *value);
+                    return bad(self, span, format!("`{}` is not a whole number", value.1));
+                };
+                Some(Condition::Compare { subject: subject_?, op: op_, value: number })
+            }
+            _ => bad(self, text.span(), format!("`{raw}` is not a condition")),
+        }
     }
 
     fn template(&mut self, text: &Spanned<String>) -> Option<Template> {

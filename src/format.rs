@@ -420,12 +420,21 @@ step_keys! {
         Fail "fail" fail: String;
         /// Run `steps`, and run them again up to this many times while they fail.
         Retry "retry" retry: i64;
+        /// Run one of several blocks, chosen by chance: `[{ weight = 9, steps = [...] }, { weight
+        /// = 1, steps = [...] }]` takes the second one time in ten.
+        Choose "choose" choose: Vec<Spanned<Branch>>;
+        /// Run `steps` if a condition on the run's state holds now, `else` otherwise:
+        /// `"queue.line.length >= 10"`, `"semaphore.db.free == 0"`, `"event.ready"`,
+        /// `"not event.ready"`.
+        When "when" when: String;
     }
     modifiers {
         /// With `put`: the item, a template. Default `"{n}"`.
         "item" item: String, with ["put"];
-        /// With `repeat`, `timeout`, `hold` and `retry`: the block the step runs.
-        "steps" steps: Block, with ["repeat", "timeout", "hold", "retry"];
+        /// With `repeat`, `timeout`, `hold`, `retry` and `when`: the block the step runs.
+        "steps" steps: Block, with ["repeat", "timeout", "hold", "retry", "when"];
+        /// With `when`: the steps run when the condition does not hold.
+        "else" else_: Block, with ["when"];
         /// With `timeout`: the steps run when the deadline passes.
         "on-timeout" on_timeout: Block, with ["timeout"];
         /// With `timeout` and `try`: the steps that always run at the end, whatever happened.
@@ -459,6 +468,16 @@ step_keys! {
 
 /// A block of steps, as nested under `steps`, `try`, `on-timeout`, `finally` and `on-error`.
 pub type Block = Vec<Spanned<Step>>;
+
+/// One branch of a `choose`: its weight (relative to the others') and what it runs.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Branch {
+    /// How likely the branch is, relative to the other branches' weights: a number above 0.
+    pub weight: Spanned<f64>,
+    /// The steps of the branch.
+    pub steps: Spanned<Block>,
+}
 
 /// A key a step may have, as [`STEP_KEYS`] lists it.
 #[derive(Debug)]
@@ -506,6 +525,7 @@ impl StepValue for Names {}
 impl StepValue for i64 {}
 impl StepValue for f64 {}
 impl StepValue for bool {}
+impl StepValue for Vec<Spanned<Branch>> {}
 
 /// Entries of a table of named things, in the order the file declares them.
 #[derive(Debug)]

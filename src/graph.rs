@@ -120,6 +120,9 @@ fn walk(plan: &Plan, me: &str, steps: &[Step], g: &mut Graph) {
                 g.edge(me(), format!("queue_{queue}"), if *drop { "arrives (or is dropped)" } else { "arrives" });
             }
             Step::Spawn { task: t } => g.edge(me(), task(*t), "starts one per arrival"),
+            Step::Choose { .. } | Step::When { .. } => {
+                step.branches().into_iter().for_each(|b| walk(plan, &me(), b, g));
+            }
             Step::Get { queue, .. } => g.edge(format!("queue_{queue}"), me(), "gets"),
             Step::Done { queue } => g.edge(me(), format!("queue_{queue}"), "marks done"),
             Step::Join { queue } => g.edge(me(), format!("queue_{queue}"), "joins"),

@@ -187,6 +187,7 @@ fn longest_fixed_wait(steps: &[Step]) -> Option<u64> {
                 [longest_fixed_wait(on_timeout), longest_fixed_wait(finally)].into_iter().flatten().max()
             }
             Step::Repeat { body, .. } | Step::Retry { body, .. } | Step::Hold { body, .. } => longest_fixed_wait(body),
+            Step::Choose { .. } | Step::When { .. } => s.branches().into_iter().filter_map(longest_fixed_wait).max(),
             Step::Try { body, on_error, on_cancel, finally } => [
                 longest_fixed_wait(body),
                 longest_fixed_wait(on_error.as_deref().unwrap_or_default()),
@@ -210,7 +211,6 @@ fn repeats_forever(steps: &[Step]) -> bool {
     })
 }
 
-/// Whether steps hold an open arrival: the task is an `[arrivals]` source.
 /// Whether `steps` start a task per arrival (an `[arrivals]` source with `start`); the task's
 /// index in `Plan::tasks`.
 pub(crate) fn spawns(steps: &[Step]) -> Option<usize> {
@@ -221,6 +221,7 @@ pub(crate) fn spawns(steps: &[Step]) -> Option<usize> {
     })
 }
 
+/// Whether steps hold an open arrival: the task is an `[arrivals]` source.
 pub(crate) fn arrives(steps: &[Step]) -> bool {
     steps.iter().any(|s| match s {
         Step::Arrive { .. } => true,
@@ -236,6 +237,7 @@ pub(crate) fn queues_marked_done(plan: &Plan) -> Vec<bool> {
             match step {
                 Step::Done { queue } => done[*queue] = true,
                 Step::Repeat { body, .. } | Step::Retry { body, .. } | Step::Hold { body, .. } => mark(body, done),
+                Step::Choose { .. } | Step::When { .. } => step.branches().into_iter().for_each(|b| mark(b, done)),
                 Step::Timeout { body, on_timeout, finally, .. } => {
                     for block in [body, on_timeout, finally] {
                         mark(block, done);
@@ -262,6 +264,7 @@ fn walk(steps: &[Step], u: &mut Uses) {
         match step {
             Step::Put { queue, .. } | Step::Arrive { queue, .. } => u.puts[*queue] = true,
             Step::Spawn { task } => u.started[*task] = true,
+            Step::Choose { .. } | Step::When { .. } => step.branches().into_iter().for_each(|b| walk(b, u)),
             Step::Get { queue, .. } => u.gets[*queue] = true,
             Step::Join { queue } | Step::Done { queue } => u.queue_joins[*queue] = true,
             Step::Acquire { semaphore } | Step::Release { semaphore } => u.semaphores[*semaphore] = true,

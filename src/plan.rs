@@ -174,6 +174,60 @@ impl Plan {
     }
 }
 
+impl Step {
+    /// The blocks of a `choose` or `when`, one of which runs; none for other steps.
+    pub fn branches(&self) -> Vec<&[Step]> {
+        match self {
+            Step::Choose { blocks, .. } => blocks.iter().map(Vec::as_slice).collect(),
+            Step::When { then, otherwise, .. } => vec![then, otherwise],
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// A condition on the run's state, for `when`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Condition {
+    /// A number the run keeps, compared with `value`.
+    Compare { subject: Subject, op: Compare, value: u64 },
+    /// Whether an event is set (`set == true`) or clear.
+    Event { event: usize, set: bool },
+}
+
+/// What a condition compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    /// The items in a queue.
+    QueueLength(QueueId),
+    /// A semaphore's free permits.
+    Free(usize),
+    /// A semaphore's permits in use.
+    InUse(usize),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compare {
+    Less,
+    AtMost,
+    Greater,
+    AtLeast,
+    Equal,
+    NotEqual,
+}
+
+impl Compare {
+    pub fn holds(self, a: u64, b: u64) -> bool {
+        match self {
+            Compare::Less => a < b,
+            Compare::AtMost => a <= b,
+            Compare::Greater => a > b,
+            Compare::AtLeast => a >= b,
+            Compare::Equal => a == b,
+            Compare::NotEqual => a != b,
+        }
+    }
+}
+
 impl TaskPlan {
     /// `consumer[3]` for a task with replicas, `main` for a single one.
     pub fn label(&self, replica: u64) -> String {
@@ -208,6 +262,17 @@ pub enum Step {
     /// `Plan::tasks`), labelled `NAME#N` with `N` the repeat's count so far.
     Spawn {
         task: usize,
+    },
+    /// One of `blocks`, drawn with the weights whose running sums are `cumulative`.
+    Choose {
+        cumulative: Vec<f64>,
+        blocks: Vec<Vec<Step>>,
+    },
+    /// `then` if `condition` holds when the step runs, `otherwise` if not.
+    When {
+        condition: Condition,
+        then: Vec<Step>,
+        otherwise: Vec<Step>,
     },
     Done {
         queue: QueueId,

@@ -16,6 +16,10 @@ impl EventFlag {
         EventFlag { set, waiters: Line::default() }
     }
 
+    pub fn is_set(&self) -> bool {
+        self.set
+    }
+
     /// Sets the flag; returns the waiters granted passage.
     pub fn set(&mut self) -> Vec<TaskId> {
         self.set = true;

@@ -19,6 +19,17 @@ impl Semaphore {
         Semaphore { available: permits, permits, waiters: Line::default() }
     }
 
+    /// Permits free now.
+    pub fn free(&self) -> u64 {
+        self.available
+    }
+
+    /// Permits in use now (never below none, though asyncio lets a task release more often
+    /// than permits were taken).
+    pub fn in_use(&self) -> u64 {
+        self.permits.saturating_sub(self.available)
+    }
+
     /// Whether as many permits are free as it started with.
     pub fn all_free(&self) -> bool {
         self.available >= self.permits

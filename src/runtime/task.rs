@@ -204,6 +204,16 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
             w.arrive_at(*queue, id, Item { text: ctx.text.msg.clone(), put_at: now }, *drop);
         }
         Step::Spawn { task } => spawn(ctx, *task)?,
+        Step::Choose { cumulative, blocks } => {
+            let total = cumulative.last().copied().unwrap_or(0.0);
+            let x = ctx.rng.unit() * total;
+            let k = cumulative.partition_point(|&c| c <= x).min(blocks.len() - 1);
+            Box::pin(exec(ctx, &blocks[k])).await?;
+        }
+        Step::When { condition, then, otherwise } => {
+            let holds = ctx.shared.lock_running()?.holds(condition);
+            Box::pin(exec(ctx, if holds { then } else { otherwise })).await?;
+        }
         Step::Done { queue } => {
             let mut w = ctx.shared.lock_running()?;
             if let Err(why) = w.done(*queue) {

@@ -19,7 +19,7 @@ use super::rate_limit::RateLimit;
 use super::semaphore::Semaphore;
 use super::tasks::{CancelWith, MAIN, Scope, TaskId, TaskState, Tasks, Waiting};
 use crate::event::{Event, EventKind, Failure, FailureKind, Mark, MarkKind, Model, Outcome, RunEnd, TaskIndex};
-use crate::plan::{Limits, Plan};
+use crate::plan::{Condition, Limits, Plan, Subject};
 use crate::seconds::{push_humantime, push_seconds};
 use crate::sink::{Sinks, Summary};
 
@@ -435,6 +435,21 @@ impl World {
             }
         }
         None
+    }
+
+    /// Whether a `when` condition holds now.
+    pub fn holds(&self, condition: &Condition) -> bool {
+        match *condition {
+            Condition::Event { event, set } => self.events[event].is_set() == set,
+            Condition::Compare { subject, op, value } => {
+                let now = match subject {
+                    Subject::QueueLength(q) => self.queues[q].len() as u64,
+                    Subject::Free(s) => self.semaphores[s].free(),
+                    Subject::InUse(s) => self.semaphores[s].in_use(),
+                };
+                op.holds(now, value)
+            }
+        }
     }
 
     /// Enters a timeout scope of `after` ns: its deadline's timer.

@@ -1,0 +1,94 @@
+//! Branches: `choose` picks a block by chance, with the weights' frequencies; `when` picks one by
+//! the run's state at the moment the step runs.
+
+mod common;
+
+use common::run;
+use scenario::Format;
+
+/// 20 000 draws of a 9:1 choice land within four standard deviations of 18 000:2 000, counted
+/// as items put on one queue or the other; the same seed draws the same again.
+#[test]
+fn choose_takes_each_branch_as_often_as_its_weight_says() {
+    let source = r#"
+        seed = 11
+        [queues.often]
+        [queues.rarely]
+        [tasks.t]
+        steps = [{ repeat = 20000, steps = [{ choose = [
+            { weight = 9, steps = [{ put = "often" }] },
+            { weight = 1, steps = [{ put = "rarely" }] },
+        ] }] }]
+    "#;
+    let (summary, _) = run(source, Format::Silent);
+    let (often, rarely) = (summary.queues[0].puts, summary.queues[1].puts);
+    assert_eq!(often + rarely, 20_000);
+    // Binomial(20 000, 0.1): sd = sqrt(20 000 * 0.1 * 0.9) = 42.4.
+    assert!((rarely as i64 - 2_000).abs() < 170, "{rarely} of 20 000 took the weight-1 branch");
+    let (again, _) = run(source, Format::Silent);
+    assert_eq!(again.queues[1].puts, rarely);
+    // Weights are relative: 0.9 and 0.1 are 9 and 1.
+    let (tenths, _) =
+        run(&source.replace("weight = 9", "weight = 0.9").replace("weight = 1,", "weight = 0.1,"), Format::Silent);
+    assert_eq!(tenths.queues[1].puts, rarely);
+}
+
+/// `when` looks at the state when the step runs: a queue's length, a semaphore's free permits
+/// and permits in use, an event's flag; `else` runs otherwise.
+#[test]
+fn when_looks_at_the_state_of_the_run() {
+    let source = r#"
+        [queues.q]
+        [semaphores.db]
+        permits = 2
+        [events.go]
+        [main]
+        steps = [
+          { put = "q" }, { put = "q" },
+          { when = "queue.q.length >= 2", steps = [{ say = "two waiting" }], else = [{ say = "fewer" }] },
+          { get = "q" },
+          { when = "queue.q.length >= 2", steps = [{ say = "two waiting" }], else = [{ say = "fewer" }] },
+          { when = "queue.q.length == 1", steps = [{ say = "one" }] },
+          { acquire = "db" },
+          { when = "semaphore.db.free == 1", steps = [{ say = "one free" }] },
+          { when = "semaphore.db.in-use > 1", steps = [{ say = "both in use" }], else = [{ say = "one in use" }] },
+          { when = "event.go", steps = [{ say = "go" }], else = [{ say = "not yet" }] },
+          { set = "go" },
+          { when = "event.go", steps = [{ say = "go" }], else = [{ say = "not yet" }] },
+          { when = "not event.go", steps = [{ say = "wrong" }] },
+          { when = "queue.q.length != 1", steps = [{ say = "wrong" }] },
+          { when = "queue.q.length < 1", steps = [{ say = "wrong" }] },
+          { when = "queue.q.length <= 0", steps = [{ say = "wrong" }] },
+          { when = "queue.q.length > 0", steps = [{ say = "some" }] },
+        ]
+    "#;
+    let (_, text) = run(source, Format::Plain);
+    assert_eq!(text, "two waiting\nfewer\none\none free\none in use\nnot yet\ngo\nsome\n");
+}
+
+/// A branch's steps are steps like any others: they wait, fail and are cancelled as usual, and
+/// `choose` draws from the task's own stream (two replicas choose independently).
+#[test]
+fn branches_nest_and_draw_per_replica() {
+    let source = r#"
+        seed = 2
+        [tasks.t]
+        count = 40
+        steps = [
+          { choose = [
+              { weight = 1, steps = [{ sleep = "1s" }, { say = "{task} slow" }] },
+              { weight = 1, steps = [{ say = "{task} fast" }] },
+          ] },
+        ]
+    "#;
+    let (summary, text) = run(source, Format::Plain);
+    assert_eq!(summary.failure, None);
+    let slow = text.lines().filter(|l| l.ends_with("slow")).count();
+    let fast = text.lines().filter(|l| l.ends_with("fast")).count();
+    assert_eq!(slow + fast, 40);
+    assert!(slow > 5 && fast > 5, "{slow} slow, {fast} fast");
+    // Every fast one prints before any slow one: those sleep first.
+    let first_slow = text.lines().position(|l| l.ends_with("slow")).unwrap();
+    assert_eq!(first_slow, fast);
+    assert_eq!(summary.end, 1_000_000_000);
+}
