@@ -14,8 +14,8 @@ use crate::format::{self, DistTable, DurationSpec, Scalar, Spanned, StepKey, Ste
 use crate::lint::{Declarations, lint};
 pub use crate::plan::Plan;
 use crate::plan::{
-    BarrierPlan, Compare, Condition, Count, EventPlan, Expr, Fairness, GatherPolicy, Limits, QueuePlan, RacePolicy,
-    RateLimitPlan, SemaphorePlan, Step, Subject, TaskPlan,
+    BarrierPlan, Compare, Condition, Count, Discipline, EventPlan, Expr, Fairness, GatherPolicy, Limits, QueuePlan,
+    RacePolicy, RateLimitPlan, SemaphorePlan, Step, Subject, TaskPlan,
 };
 use crate::template::Template;
 use crate::threshold::Threshold;
@@ -45,6 +45,7 @@ fn compile_parts<'a>(
         dist_specs: Vec::new(),
         dist_state: Vec::new(),
         sequence_slots: 0,
+        queue_disciplines: Vec::new(),
         decls: Declarations { has_main: scenario.main.is_some(), ..Declarations::default() },
     };
     let plan = c.scenario(scenario);
@@ -207,6 +208,8 @@ struct Compiler<'a> {
     dist_specs: Vec<(String, &'a Spanned<DurationSpec>)>,
     dist_state: Vec<Build>,
     sequence_slots: usize,
+    /// Each queue's discipline, for checking `priority`.
+    queue_disciplines: Vec<Discipline>,
 }
 
 /// The names declared in each namespace, in declaration order, and where each is declared.
@@ -329,7 +332,22 @@ impl<'a> Compiler<'a> {
                     Fairness::Asyncio
                 }
             };
-            queues.push(QueuePlan { name: name.get_ref().clone(), capacity, fairness });
+            let discipline = match queue.get_ref().discipline.as_ref().map(|d| (d.get_ref().as_str(), d.span())) {
+                None | Some(("fifo", _)) => Discipline::Fifo,
+                Some(("lifo", _)) => Discipline::Lifo,
+                Some(("priority", _)) => Discipline::Priority,
+                Some((other, span)) => {
+                    self.error_help(
+                        DiagnosticKind::InvalidValue,
+                        span,
+                        format!("unknown discipline `{other}`"),
+                        "use \"fifo\" (the oldest item first), \"lifo\" (the newest) or \"priority\" (the lowest `priority`)",
+                    );
+                    Discipline::Fifo
+                }
+            };
+            self.queue_disciplines.push(discipline);
+            queues.push(QueuePlan { name: name.get_ref().clone(), capacity, fairness, discipline });
         }
 
         // A distribution may name another, declared above or below it: declare every name
@@ -752,7 +770,30 @@ impl<'a> Compiler<'a> {
                 None
             }
         };
-        Some(Step::Arrive { queue: queue?, item: item?, drop: drop? })
+        let priority = match &a.priority {
+            None => Some(0),
+            Some(p) if *p.get_ref() < 0 => {
+                self.error(DiagnosticKind::OutOfRange, p.span(), "a priority cannot be negative");
+                None
+            }
+            Some(p) => Some(*p.get_ref() as u64),
+        };
+        if let (Some(p), Some(q)) = (&a.priority, queue) {
+            self.priority_on(q, p.span());
+        }
+        Some(Step::Arrive { queue: queue?, item: item?, drop: drop?, priority: priority? })
+    }
+
+    /// A `priority` on a queue that is not a priority queue is an error: it would be ignored.
+    fn priority_on(&mut self, queue: usize, span: Range<usize>) {
+        if self.queue_disciplines.get(queue).is_some_and(|d| *d != Discipline::Priority) {
+            self.error_help(
+                DiagnosticKind::MisplacedKey,
+                span,
+                "`priority` on a queue that is not a priority queue",
+                "give the queue `discipline = \"priority\"`, or leave `priority` out",
+            );
+        }
     }
 
     /// The step of an arrival that starts an instance of `start`, a declared task of one
@@ -907,7 +948,20 @@ impl<'a> Compiler<'a> {
                     Some(t) => self.template(t),
                     None => Template::parse("{n}").ok(),
                 };
-                Step::Put { queue: queue?, item: item?, say }
+                let priority = match &s.priority {
+                    None => Some(None),
+                    Some(p) => match self.count(p, count) {
+                        Some(Count::Forever) => {
+                            self.error(DiagnosticKind::InvalidValue, p.span(), "a priority is a number, not `forever`");
+                            None
+                        }
+                        other => other.map(Some),
+                    },
+                };
+                if let (Some(p), Some(q)) = (&s.priority, queue) {
+                    self.priority_on(q, p.span());
+                }
+                Step::Put { queue: queue?, item: item?, priority: priority?, say }
             }
             StepKind::Get => Step::Get { queue: self.queue(s.get.as_ref()?)?, say },
             StepKind::Done => Step::Done { queue: self.queue(s.done.as_ref()?)? },

@@ -217,6 +217,10 @@ pub struct Queue {
     /// asks first, as `asyncio.Queue` does) or `"strict"` (the woken getter: it is reserved
     /// for it, and waiting putters are served in order).
     pub fairness: Option<Spanned<String>>,
+    /// Which item a get takes: `"fifo"` (default; the oldest, `asyncio.Queue`), `"lifo"` (the
+    /// newest, `asyncio.LifoQueue`) or `"priority"` (the lowest `priority`, the oldest of equal
+    /// ones; `asyncio.PriorityQueue`).
+    pub discipline: Option<Spanned<String>>,
 }
 
 /// A semaphore, declared as `[semaphores.NAME]`: at most `permits` tasks hold it at once.
@@ -282,6 +286,8 @@ pub struct Arrivals {
     /// What an arrival does when the queue is full: `"wait"` (default; it waits for room on its
     /// own, while the source keeps its schedule) or `"drop"` (it is lost, and counted).
     pub on_full: Option<Spanned<String>>,
+    /// With `put` on a `priority` queue: each item's priority, lowest served first. Default 0.
+    pub priority: Option<Spanned<i64>>,
 }
 
 /// A task, declared as `[tasks.NAME]`: `count` replicas, each running `steps` when started.
@@ -431,6 +437,9 @@ step_keys! {
     modifiers {
         /// With `put`: the item, a template. Default `"{n}"`.
         "item" item: String, with ["put"];
+        /// With `put` on a `priority` queue: the item's priority, lowest served first: a
+        /// number, an expression over `i`, or a draw. Default 0.
+        "priority" priority: Count, with ["put"];
         /// With `repeat`, `timeout`, `hold`, `retry` and `when`: the block the step runs.
         "steps" steps: Block, with ["repeat", "timeout", "hold", "retry", "when"];
         /// With `when`: the steps run when the condition does not hold.

@@ -86,6 +86,18 @@ pub struct QueuePlan {
     /// `Some(0)`: a rendezvous, where a put goes through only to a waiting getter.
     pub capacity: Option<usize>,
     pub fairness: Fairness,
+    pub discipline: Discipline,
+}
+
+/// Which item a get takes (see `runtime/queue.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Discipline {
+    /// The oldest: `asyncio.Queue`.
+    Fifo,
+    /// The newest: `asyncio.LifoQueue`.
+    Lifo,
+    /// The lowest priority, the oldest of equal ones: `asyncio.PriorityQueue`.
+    Priority,
 }
 
 /// Which task gets an item a put wakes a getter for (see `runtime/queue.rs`).
@@ -245,6 +257,8 @@ pub enum Step {
     Put {
         queue: QueueId,
         item: Template,
+        /// On a priority queue; `None`: 0.
+        priority: Option<Count>,
         say: Option<Template>,
     },
     Get {
@@ -257,6 +271,7 @@ pub enum Step {
         queue: QueueId,
         item: Template,
         drop: bool,
+        priority: u64,
     },
     /// An arrival that starts a fresh instance of declared task `task` (an index into
     /// `Plan::tasks`), labelled `NAME#N` with `N` the repeat's count so far.

@@ -94,6 +94,7 @@ fn each_invalid_file_reports_the_kinds_it_is_there_for() {
                 UnknownName(Namespace::Task),
             ],
         ),
+        ("queue_discipline_mistakes", &[InvalidValue, MisplacedKey, OutOfRange, MisplacedKey, InvalidValue]),
         (
             "several_errors",
             &[OutOfRange, UnknownName(Namespace::Queue), UnknownName(Namespace::Distribution), InvalidTemplate],

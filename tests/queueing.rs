@@ -150,3 +150,66 @@ fn a_waiting_arrival_keeps_the_source_on_its_schedule() {
     let line = &run.summary.queues[0];
     assert_eq!((line.puts, line.blocked_puts, line.max_put_wait), (5, 4, 8_000_000_000));
 }
+
+/// Mean waits per class of a priority queue, from its get events: a sink of the test's own.
+struct WaitsByItem(std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<String, (u64, u128)>>>);
+
+impl scenario::sink::Sink for WaitsByItem {
+    fn event(&mut self, _: &scenario::event::Model, ev: &scenario::event::Event<'_>) {
+        if let scenario::event::EventKind::Get { item, waited, .. } = ev.kind {
+            let mut by = self.0.lock().unwrap();
+            let e = by.entry(item.to_owned()).or_default();
+            e.0 += 1;
+            e.1 += u128::from(waited);
+        }
+    }
+}
+
+/// M/M/1 with two classes and non-preemptive priority (`discipline = "priority"`): Cobham's
+/// formula, W_k = W0 / ((1 - s_{k-1})(1 - s_k)) with W0 = lambda E[S^2] / 2 and s_k the load of
+/// classes 1..k. Urgent customers (0.3/s) and normal ones (0.4/s), exponential service of mean
+/// 1 s: W0 = 0.7 s, so urgent ones wait 1 s and normal ones 3.33 s on average, where a FIFO
+/// queue would make both wait rho / (mu - lambda) = 2.33 s.
+#[test]
+fn priority_classes_wait_as_cobhams_formula_says() {
+    let source = r#"
+        seed = 4
+        max-events = 100000000
+        time-limit = "100d"
+        [queues.line]
+        discipline = "priority"
+        [arrivals.urgent]
+        every = { exponential = "3333333333ns" }
+        put = "line"
+        item = "urgent"
+        priority = 0
+        total = 60000
+        [arrivals.normal]
+        every = { exponential = "2500ms" }
+        put = "line"
+        item = "normal"
+        priority = 1
+        total = 80000
+        [tasks.server]
+        steps = [{ repeat = "forever", steps = [{ get = "line" }, { sleep = { exponential = "1s" } }, { done = "line" }] }]
+        [main]
+        steps = [{ start = ["server", "urgent", "normal"] }, { wait = ["urgent", "normal"] }, { join = "line" }, { cancel = "server" }]
+    "#;
+    let mean_waits = |source: &str| {
+        let by = std::sync::Arc::new(std::sync::Mutex::new(std::collections::BTreeMap::new()));
+        let summary = common::scenario(source).run_with(vec![Box::new(WaitsByItem(by.clone()))], false);
+        assert_eq!(summary.failure, None);
+        let by = by.lock().unwrap();
+        let mean = |k: &str| by[k].1 as f64 / by[k].0 as f64 / 1e9;
+        (mean("urgent"), mean("normal"))
+    };
+    let (urgent, normal) = mean_waits(source);
+    assert!((urgent - 1.0).abs() < 0.06, "urgent customers wait {urgent} s, Cobham says 1 s");
+    assert!((normal - 10.0 / 3.0).abs() < 0.25, "normal customers wait {normal} s, Cobham says 3.33 s");
+    // The same customers in a FIFO queue wait alike: M/M/1's 2.33 s for both.
+    let fifo = source.replace("discipline = \"priority\"", "").replace("priority = 0", "").replace("priority = 1", "");
+    let (urgent, normal) = mean_waits(&fifo);
+    for w in [urgent, normal] {
+        assert!((w - 7.0 / 3.0).abs() < 0.2, "FIFO: {w} s, M/M/1 says 2.33 s");
+    }
+}

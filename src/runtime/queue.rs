@@ -1,7 +1,9 @@
 //! Queues (`[queues.NAME]`): FIFO, bounded or not, with asyncio's `task_done` and `join`.
 //!
-//! Items always leave in the order they were put. Which *task* gets the next item is the queue's
-//! [`Fairness`]:
+//! Which item leaves next is the queue's [`Discipline`]: the oldest (`fifo`, the default), the
+//! newest (`lifo`), or the lowest priority and, among equal ones, the oldest (`priority`), as
+//! asyncio's `Queue`, `LifoQueue` and `PriorityQueue`. Which *task* gets the next item is the
+//! queue's [`Fairness`]:
 //!
 //! - **asyncio** (the default), as `asyncio.Queue` does it: a put wakes the first waiting
 //!   getter, but the item is anyone's until that getter runs; a task that asks first (at the same
@@ -20,17 +22,106 @@
 //! task (`offer`): its source keeps its schedule, and the arrival enters as soon as the line
 //! reaches it and there is room.
 
-use std::collections::{HashMap, VecDeque};
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 
 use super::line::Line;
 use super::tasks::TaskId;
-use crate::plan::Fairness;
+use crate::plan::{Discipline, Fairness};
 
-/// An item in a queue: its text and when it entered the queue.
+/// An item in a queue: its text, when it entered the queue, and its priority (used only by a
+/// priority queue; lowest first).
 #[derive(Debug)]
 pub struct Item {
     pub text: String,
     pub put_at: u64,
+    pub priority: u64,
+}
+
+/// The items of a queue, kept for its discipline.
+enum Items {
+    Fifo(VecDeque<Item>),
+    Lifo(Vec<Item>),
+    /// By (priority, order put), lowest first; and the text of the last item put.
+    Priority {
+        heap: BinaryHeap<Reverse<Ranked>>,
+        puts: u64,
+        last: String,
+    },
+}
+
+/// An item of a priority queue, ordered by its priority and then by when it was put.
+struct Ranked {
+    rank: (u64, u64),
+    item: Item,
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.rank == other.rank
+    }
+}
+impl Eq for Ranked {}
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.rank.cmp(&other.rank)
+    }
+}
+
+impl Items {
+    fn new(discipline: Discipline) -> Self {
+        match discipline {
+            Discipline::Fifo => Items::Fifo(VecDeque::new()),
+            Discipline::Lifo => Items::Lifo(Vec::new()),
+            Discipline::Priority => Items::Priority { heap: BinaryHeap::new(), puts: 0, last: String::new() },
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Items::Fifo(items) => items.len(),
+            Items::Lifo(items) => items.len(),
+            Items::Priority { heap, .. } => heap.len(),
+        }
+    }
+
+    fn push(&mut self, item: Item) {
+        match self {
+            Items::Fifo(items) => items.push_back(item),
+            Items::Lifo(items) => items.push(item),
+            Items::Priority { heap, puts, last } => {
+                last.clone_from(&item.text);
+                heap.push(Reverse(Ranked { rank: (item.priority, *puts), item }));
+                *puts += 1;
+            }
+        }
+    }
+
+    fn pop(&mut self) -> Option<Item> {
+        match self {
+            Items::Fifo(items) => items.pop_front(),
+            Items::Lifo(items) => items.pop(),
+            Items::Priority { heap, .. } => heap.pop().map(|Reverse(r)| r.item),
+        }
+    }
+
+    /// The text of the last item put, while it is in the queue.
+    fn last_text(&self) -> &str {
+        match self {
+            Items::Fifo(items) => items.back().map_or("", |i| i.text.as_str()),
+            Items::Lifo(items) => items.last().map_or("", |i| i.text.as_str()),
+            Items::Priority { last, .. } => last,
+        }
+    }
 }
 
 /// Someone waiting to put: a task, or an arrival waiting on its own.
@@ -52,7 +143,7 @@ pub enum Woken {
 pub struct Queue {
     capacity: Option<usize>,
     fairness: Fairness,
-    items: VecDeque<Item>,
+    items: Items,
     getters: Line,
     putters: VecDeque<Putter>,
     /// Putters that left the line, skipped when they reach its front (see `line.rs`). Only
@@ -68,11 +159,11 @@ pub struct Queue {
 }
 
 impl Queue {
-    pub fn new(capacity: Option<usize>, fairness: Fairness) -> Self {
+    pub fn new(capacity: Option<usize>, fairness: Fairness, discipline: Discipline) -> Self {
         Queue {
             capacity,
             fairness,
-            items: VecDeque::new(),
+            items: Items::new(discipline),
             getters: Line::default(),
             putters: VecDeque::new(),
             putters_left: HashMap::new(),
@@ -85,7 +176,7 @@ impl Queue {
     }
 
     fn pop(&mut self) -> Option<Item> {
-        self.items.pop_front()
+        self.items.pop()
     }
 
     pub fn len(&self) -> usize {
@@ -94,7 +185,7 @@ impl Queue {
 
     /// The text of the last item put.
     pub fn back_text(&self) -> &str {
-        self.items.back().map_or("", |i| i.text.as_str())
+        self.items.last_text()
     }
 
     fn strict(&self) -> bool {
@@ -136,7 +227,7 @@ impl Queue {
 
     fn accept(&mut self, item: Item) -> Option<TaskId> {
         self.unfinished += 1;
-        self.items.push_back(item);
+        self.items.push(item);
         self.wake_getter()
     }
 
@@ -171,7 +262,7 @@ impl Queue {
             }
             Putter::Arrival { item, by } => {
                 let (item_text, put_at) = (item.text.clone(), item.put_at);
-                let getter = self.accept(Item { text: item.text, put_at: now });
+                let getter = self.accept(Item { text: item.text, put_at: now, priority: item.priority });
                 Some(Woken::Entered { item_text, put_at, by, getter })
             }
         }

@@ -195,13 +195,21 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
             })
             .await?;
         }
-        Step::Put { queue, item, say } => put(ctx, *queue, item, say.as_ref()).await?,
+        Step::Put { queue, item, priority, say } => {
+            // `forever` is refused when the file is compiled.
+            let priority = match priority {
+                None => 0,
+                Some(p) => count_of(ctx, p, "a priority")?.unwrap_or(u64::MAX),
+            };
+            put(ctx, *queue, item, priority, say.as_ref()).await?;
+        }
         Step::Get { queue, say } => get(ctx, *queue, say.as_ref()).await?,
-        Step::Arrive { queue, item, drop } => {
+        Step::Arrive { queue, item, drop, priority } => {
             let mut w = ctx.shared.lock_running()?;
             let now = w.now();
             ctx.text.render(&mut w, item);
-            w.arrive_at(*queue, id, Item { text: ctx.text.msg.clone(), put_at: now }, *drop);
+            let item = Item { text: ctx.text.msg.clone(), put_at: now, priority: *priority };
+            w.arrive_at(*queue, id, item, *drop);
         }
         Step::Spawn { task } => spawn(ctx, *task)?,
         Step::Choose { cumulative, blocks } => {
@@ -359,14 +367,20 @@ fn failed_task(w: &World, failed: TaskId) -> String {
     format!("task `{}` failed: {}", t.label, t.failure.as_deref().unwrap_or(""))
 }
 
-async fn put(ctx: &mut Ctx, queue: usize, item: &Template, say: Option<&Template>) -> Result<(), Unwind> {
+async fn put(
+    ctx: &mut Ctx,
+    queue: usize,
+    item: &Template,
+    priority: u64,
+    say: Option<&Template>,
+) -> Result<(), Unwind> {
     // The rendered item stays in `ctx.text.msg` until the put is recorded: nothing renders while
     // the task waits for space.
     let (waiting, start) = {
         let mut w = ctx.shared.lock_running()?;
         let start = w.now();
         ctx.text.render(&mut w, item);
-        (w.put_or_wait(queue, ctx.id, Item { text: ctx.text.msg.clone(), put_at: start }).err(), start)
+        (w.put_or_wait(queue, ctx.id, Item { text: ctx.text.msg.clone(), put_at: start, priority }).err(), start)
     };
     if let Some(item) = waiting {
         ctx.suspend(PutOp { queue, item: Some(item) }).await?;
@@ -397,18 +411,24 @@ async fn get(ctx: &mut Ctx, queue: usize, say: Option<&Template>) -> Result<(), 
     Ok(())
 }
 
-async fn repeat(ctx: &mut Ctx, times: &Count, body: &[Step]) -> Result<(), Unwind> {
-    let n = match times {
-        Count::Forever => u64::MAX,
+/// The value of a count for this replica (`None`: forever); a negative or overflowing
+/// expression fails the task, naming `what` it is.
+fn count_of(ctx: &mut Ctx, count: &Count, what: &str) -> Result<Option<u64>, Unwind> {
+    Ok(match count {
+        Count::Forever => None,
         Count::Expr(e) => match e.eval(ctx.text.me.i as i64, ctx.text.me.count as i64) {
-            Some(n) if n >= 0 => n as u64,
+            Some(n) if n >= 0 => Some(n as u64),
             _ => {
                 let mut w = ctx.shared.lock_running()?;
-                return Err(fail(&mut w, ctx.id, "a repeat count is negative or overflows".into()));
+                return Err(fail(&mut w, ctx.id, format!("{what} is negative or overflows")));
             }
         },
-        Count::Drawn(d) => ctx.sample(d),
-    };
+        Count::Drawn(d) => Some(ctx.sample(d)),
+    })
+}
+
+async fn repeat(ctx: &mut Ctx, times: &Count, body: &[Step]) -> Result<(), Unwind> {
+    let n = count_of(ctx, times, "a repeat count")?.unwrap_or(u64::MAX);
     let outer = ctx.text.vars.n;
     let result = repeat_body(ctx, body, n).await;
     ctx.text.vars.n = outer;

@@ -102,7 +102,7 @@ impl World {
             clock: Clock::default(),
             limits,
             tasks: Tasks::default(),
-            queues: plan.queues.iter().map(|q| Queue::new(q.capacity, q.fairness)).collect(),
+            queues: plan.queues.iter().map(|q| Queue::new(q.capacity, q.fairness, q.discipline)).collect(),
             semaphores: plan.semaphores.iter().map(|s| Semaphore::new(s.permits)).collect(),
             events: plan.events.iter().map(|e| EventFlag::new(e.initially_set)).collect(),
             barriers: plan.barriers.iter().map(|b| Barrier::new(b.parties)).collect(),

@@ -3,7 +3,7 @@ use proptest::prelude::*;
 use super::*;
 
 fn item(text: &str) -> Item {
-    Item { text: text.into(), put_at: 0 }
+    Item { text: text.into(), put_at: 0, priority: 0 }
 }
 
 /// The task a freed place wakes (these tests have no open arrivals).
@@ -17,9 +17,9 @@ fn task(woken: Option<Woken>) -> Option<TaskId> {
 
 #[test]
 fn an_arrival_that_finds_the_queue_full_waits_on_its_own_and_enters_when_there_is_room() {
-    let mut q = Queue::new(Some(1), Fairness::Asyncio);
+    let mut q = Queue::new(Some(1), Fairness::Asyncio, Discipline::Fifo);
     assert!(q.try_put(item("a")).is_ok());
-    let late = q.try_put(Item { text: "b".into(), put_at: 5 }).expect_err("full");
+    let late = q.try_put(Item { text: "b".into(), put_at: 5, priority: 0 }).expect_err("full");
     q.wait_arrival(late, 9);
     let (got, woken) = q.try_get(7).unwrap();
     assert_eq!(got.text, "a");
@@ -29,12 +29,13 @@ fn an_arrival_that_finds_the_queue_full_waits_on_its_own_and_enters_when_there_i
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(q.items.back().map(|i| (i.text.as_str(), i.put_at)), Some(("b", 7)), "it entered at 7");
+    let entered = q.items.pop().map(|i| (i.text, i.put_at));
+    assert_eq!(entered, Some(("b".to_owned(), 7)), "it entered at 7");
 }
 
 #[test]
 fn strict_a_woken_getter_is_granted_the_item_and_nobody_takes_it_first() {
-    let mut q = Queue::new(None, Fairness::Strict);
+    let mut q = Queue::new(None, Fairness::Strict, Discipline::Fifo);
     q.wait_get(7, 0);
     assert_eq!(q.try_put(item("a")).ok(), Some(Some(7)));
     assert!(q.try_get(0).is_none(), "the item is reserved for task 7");
@@ -43,7 +44,7 @@ fn strict_a_woken_getter_is_granted_the_item_and_nobody_takes_it_first() {
 
 #[test]
 fn asyncio_whoever_asks_first_takes_the_item_and_the_woken_getter_waits_again() {
-    let mut q = Queue::new(None, Fairness::Asyncio);
+    let mut q = Queue::new(None, Fairness::Asyncio, Discipline::Fifo);
     q.wait_get(7, 0);
     assert_eq!(q.try_put(item("a")).ok(), Some(Some(7)));
     assert_eq!(q.try_get(0).unwrap().0.text, "a", "a late getter takes it");
@@ -53,7 +54,7 @@ fn asyncio_whoever_asks_first_takes_the_item_and_the_woken_getter_waits_again() 
 
 #[test]
 fn strict_a_full_queue_grants_the_freed_place_to_the_first_putter() {
-    let mut q = Queue::new(Some(1), Fairness::Strict);
+    let mut q = Queue::new(Some(1), Fairness::Strict, Discipline::Fifo);
     assert!(q.try_put(item("a")).is_ok());
     let b = q.try_put(item("b")).expect_err("the queue is full");
     q.wait_put(3);
@@ -66,7 +67,7 @@ fn strict_a_full_queue_grants_the_freed_place_to_the_first_putter() {
 #[test]
 fn a_getter_that_gives_up_after_it_was_woken_hands_the_item_on() {
     for fairness in [Fairness::Strict, Fairness::Asyncio] {
-        let mut q = Queue::new(None, fairness);
+        let mut q = Queue::new(None, fairness, Discipline::Fifo);
         q.wait_get(1, 0);
         q.wait_get(2, 0);
         assert_eq!(q.try_put(item("a")).ok(), Some(Some(1)));
@@ -77,7 +78,7 @@ fn a_getter_that_gives_up_after_it_was_woken_hands_the_item_on() {
 #[test]
 fn a_rendezvous_queue_hands_items_only_to_waiting_getters() {
     for fairness in [Fairness::Strict, Fairness::Asyncio] {
-        let mut q = Queue::new(Some(0), fairness);
+        let mut q = Queue::new(Some(0), fairness, Discipline::Fifo);
         let a = q.try_put(item("a")).expect_err("nobody waits to get");
         q.wait_put(1);
         assert_eq!(task(q.wait_get(2, 0)), Some(1), "{fairness:?}: a getter makes room for the putter");
@@ -118,7 +119,7 @@ fn action() -> impl Strategy<Value = Action> {
 /// checking after each step that nothing is lost, taken twice or out of order, and that no
 /// wake-up is lost.
 fn check(fairness: Fairness, capacity: Option<usize>, actions: &[Action]) {
-    let mut q = Queue::new(capacity, fairness);
+    let mut q = Queue::new(capacity, fairness, Discipline::Fifo);
     let mut tasks = vec![State::Idle; 6];
     let (mut next_item, mut entered, mut got) = (0, Vec::new(), Vec::new());
     let wake = |tasks: &mut Vec<State>, t: Option<TaskId>| {
@@ -229,4 +230,21 @@ proptest! {
         check(Fairness::Strict, capacity, &actions);
         check(Fairness::Asyncio, capacity, &actions);
     }
+}
+
+/// FIFO takes the oldest, LIFO the newest, priority the lowest priority and, among equal ones,
+/// the oldest (asyncio's Queue, LifoQueue and PriorityQueue).
+#[test]
+fn each_discipline_takes_its_item() {
+    let order = |discipline: Discipline| {
+        let mut q = Queue::new(None, Fairness::Asyncio, discipline);
+        for (text, priority) in [("a", 2), ("b", 1), ("c", 2), ("d", 0), ("e", 1)] {
+            assert!(q.try_put(Item { text: text.into(), put_at: 0, priority }).is_ok());
+            assert_eq!(q.back_text(), text);
+        }
+        std::iter::from_fn(|| q.try_get(0).map(|(i, _)| i.text)).collect::<Vec<_>>().concat()
+    };
+    assert_eq!(order(Discipline::Fifo), "abcde");
+    assert_eq!(order(Discipline::Lifo), "edcba");
+    assert_eq!(order(Discipline::Priority), "dbeac");
 }
