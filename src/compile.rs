@@ -15,7 +15,7 @@ use crate::lint::{Declarations, lint};
 pub use crate::plan::Plan;
 use crate::plan::{
     BarrierPlan, Compare, Condition, Count, Discipline, EventPlan, Expr, Fairness, GatherPolicy, Limits, QueuePlan,
-    RacePolicy, RateLimitPlan, SemaphorePlan, Step, Subject, TaskPlan,
+    RacePolicy, RateLimitPlan, Schedule, SemaphorePlan, Step, Subject, TaskPlan,
 };
 use crate::template::Template;
 use crate::threshold::Threshold;
@@ -502,12 +502,18 @@ impl<'a> Compiler<'a> {
         // Instances started per arrival are `NAME#N`: as wide as the last one of a known total,
         // or of a million arrivals.
         let per_arrival = tasks.iter().filter_map(|source| {
-            let [Step::Repeat { times, body }] = source.steps.as_slice() else { return None };
-            let task = crate::lint::spawns(body)?;
-            let last = match times {
-                Count::Expr(Expr::Int(n)) => n.saturating_sub(1).max(0).to_string().len(),
-                _ => 6,
+            let task = crate::lint::spawns(&source.steps)?;
+            let total = match source.steps.as_slice() {
+                [Step::Repeat { times: Count::Expr(Expr::Int(n)), .. }] => Some(*n),
+                [Step::Scheduled { total: Some(n), .. }] => i64::try_from(*n).ok(),
+                // Twice the expected arrivals of a schedule that ends, and some.
+                [Step::Scheduled { schedule, total: None, .. }] if !schedule.open => {
+                    let expected: f64 = schedule.segments.iter().map(|&(l, r0, r1)| l * (r0 + r1) / 2.0).sum();
+                    Some((2.0 * expected + 10.0).min(1e15) as i64)
+                }
+                _ => None,
             };
+            let last = total.map_or(6, |n| n.saturating_sub(1).max(0).to_string().len());
             Some(tasks.get(task)?.name.len() + 1 + last)
         });
         let label_width = tasks
@@ -698,7 +704,45 @@ impl<'a> Compiler<'a> {
     /// with `start`, `repeat total [sleep every, start one instance]`. `declared` are the
     /// `[tasks]` compiled so far, which `start` may name.
     fn arrivals(&mut self, name: &Spanned<String>, a: &format::Arrivals, declared: &[TaskPlan]) -> TaskPlan {
-        let every = self.duration(&a.every);
+        let gap = match (&a.every, &a.rate) {
+            (Some(every), None) => {
+                let rate_keys = [
+                    ("per", a.per.as_ref().map(Spanned::span)),
+                    ("stages", a.stages.as_ref().map(Spanned::span)),
+                    ("process", a.process.as_ref().map(Spanned::span)),
+                ];
+                for (key, span) in rate_keys {
+                    if let Some(span) = span {
+                        self.error_help(
+                            DiagnosticKind::MisplacedKey,
+                            span,
+                            format!("`{key}` goes with `rate`, not `every`"),
+                            "give the source a `rate` (arrivals per second) instead of `every` to use it",
+                        );
+                    }
+                }
+                self.duration(every).map(|d| (Some(d), None))
+            }
+            (None, Some(rate)) => self.schedule(rate, a).map(|s| (None, Some(s))),
+            (Some(_), Some(rate)) => {
+                self.error_help(
+                    DiagnosticKind::InvalidValue,
+                    rate.span(),
+                    "an arrivals source has `every` or `rate`, not both",
+                    "`every` is the time between arrivals; `rate` is how many arrive per second",
+                );
+                None
+            }
+            (None, None) => {
+                self.error_help(
+                    DiagnosticKind::MissingKey,
+                    name.span(),
+                    format!("arrivals `{}` has neither `every` nor `rate`", name.get_ref()),
+                    "add `every = { exponential = \"1s\" }` (the time between arrivals) or `rate = 1` (arrivals per second)",
+                );
+                None
+            }
+        };
         let times = match &a.total {
             None => Count::Forever,
             Some(t) if *t.get_ref() < 0 => {
@@ -743,11 +787,99 @@ impl<'a> Compiler<'a> {
                 None
             }
         };
-        let body = match (every, arrive) {
-            (Some(duration), Some(arrive)) => vec![Step::Sleep { duration, say: None }, arrive],
-            _ => Vec::new(),
+        let steps = match (gap, arrive) {
+            (Some((Some(duration), _)), Some(arrive)) => {
+                vec![Step::Repeat { times, body: vec![Step::Sleep { duration, say: None }, arrive] }]
+            }
+            (Some((_, Some(schedule))), Some(arrive)) => {
+                let total = match times {
+                    Count::Expr(Expr::Int(n)) => Some(n as u64),
+                    _ => None,
+                };
+                vec![Step::Scheduled { schedule, total, arrive: Box::new(arrive) }]
+            }
+            _ => vec![Step::Repeat { times, body: Vec::new() }],
         };
-        TaskPlan { name: name.get_ref().to_owned(), count: 1, steps: vec![Step::Repeat { times, body }] }
+        TaskPlan { name: name.get_ref().to_owned(), count: 1, steps }
+    }
+
+    /// An arrivals source's changing rate: `rate` at the start, then each stage in a straight
+    /// line to its target.
+    fn schedule(&mut self, rate: &Spanned<f64>, a: &format::Arrivals) -> Option<Schedule> {
+        let per = match &a.per {
+            Some(p) => self.duration_text(p.get_ref(), p.span()).filter(|&ns| {
+                if ns == 0 {
+                    self.error(DiagnosticKind::OutOfRange, p.span(), "`per` must be longer than 0");
+                }
+                ns > 0
+            })?,
+            None => 1_000_000_000,
+        } as f64
+            / 1e9;
+        // A rate in arrivals per second, or `None` (reported) when it is out of range.
+        let check = |c: &mut Self, value: &Spanned<f64>, what: &str| {
+            let v = *value.get_ref();
+            if !(v.is_finite() && (0.0..=1e12).contains(&v)) {
+                c.error_help(
+                    DiagnosticKind::OutOfRange,
+                    value.span(),
+                    format!("{what} must be from 0 to 10^12 arrivals per period, and this one is {v}"),
+                    "a rate is how many arrive per `per` (a second unless it says otherwise)",
+                );
+                return None;
+            }
+            Some(v / per)
+        };
+        let mut ok = true;
+        let start = check(self, rate, "a rate").unwrap_or_else(|| {
+            ok = false;
+            0.0
+        });
+        let mut segments = Vec::new();
+        let mut last = start;
+        if let Some(stages) = &a.stages {
+            for stage in stages.get_ref() {
+                let stage = stage.get_ref();
+                let target = check(self, &stage.target, "a stage's target").unwrap_or_else(|| {
+                    ok = false;
+                    0.0
+                });
+                let length = self.duration_text(stage.duration.get_ref(), stage.duration.span());
+                if let Some(length) = length {
+                    segments.push((length as f64 / 1e9, last, target));
+                } else {
+                    ok = false;
+                }
+                last = target;
+            }
+        }
+        let open = a.stages.is_none();
+        if open {
+            segments.push((0.0, start, start));
+        }
+        let process = match a.process.as_ref().map(|p| (p.get_ref().as_str(), p.span())) {
+            None | Some(("poisson", _)) => Some(true),
+            Some(("regular", _)) => Some(false),
+            Some((other, span)) => {
+                self.error_help(
+                    DiagnosticKind::InvalidValue,
+                    span,
+                    format!("unknown `process` `{other}`"),
+                    "use \"poisson\" (arrivals at random, at the rate of the moment) or \"regular\" (evenly spaced)",
+                );
+                None
+            }
+        };
+        if ok && segments.iter().all(|&(length, r0, r1)| (length == 0.0 && !open) || (r0 == 0.0 && r1 == 0.0)) {
+            self.error_help(
+                DiagnosticKind::InvalidValue,
+                rate.span(),
+                "nothing ever arrives: the rate is 0 throughout",
+                "give `rate` or a stage's `target` a number above 0",
+            );
+            ok = false;
+        }
+        ok.then_some(Schedule { segments, open, poisson: process? })
     }
 
     /// The step of an arrival that puts an item on `put`.

@@ -270,8 +270,22 @@ pub struct RateLimit {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Arrivals {
-    /// The time between two arrivals: `{ exponential = "1s" }` for Poisson arrivals.
-    pub every: Spanned<DurationSpec>,
+    /// The time between two arrivals: `{ exponential = "1s" }` for Poisson arrivals. Either
+    /// this or `rate`.
+    pub every: Option<Spanned<DurationSpec>>,
+    /// Arrivals per `per` (default a second) at the start; with `stages`, the load then changes
+    /// stage by stage. Either this or `every`.
+    pub rate: Option<Spanned<f64>>,
+    /// The period of `rate` and of the stages' targets. Default `"1s"`.
+    pub per: Option<Spanned<String>>,
+    /// How the rate changes: each stage goes in a straight line from the rate before it to its
+    /// `target` over its `duration` (`target` equal to the rate before: a plateau; a stage of
+    /// `duration = "0s"`: a step). The source ends after the last stage. Default: `rate` for
+    /// ever.
+    pub stages: Option<Spanned<Vec<Spanned<Stage>>>>,
+    /// With `rate`: `"poisson"` (default; arrivals at random, at the rate of the moment) or
+    /// `"regular"` (evenly spaced by the rate of the moment).
+    pub process: Option<Spanned<String>>,
     /// The queue each arrival is put on. Either this or `start`.
     pub put: Option<Spanned<String>>,
     /// A task to start once per arrival, as a server starts a task per request (SimPy's
@@ -288,6 +302,16 @@ pub struct Arrivals {
     pub on_full: Option<Spanned<String>>,
     /// With `put` on a `priority` queue: each item's priority, lowest served first. Default 0.
     pub priority: Option<Spanned<i64>>,
+}
+
+/// A stage of an arrivals source's load: the rate goes to `target` over `duration`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Stage {
+    /// The rate at the end of the stage, in arrivals per `per`.
+    pub target: Spanned<f64>,
+    /// How long the stage lasts: `"30s"`.
+    pub duration: Spanned<String>,
 }
 
 /// A task, declared as `[tasks.NAME]`: `count` replicas, each running `steps` when started.

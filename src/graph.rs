@@ -120,6 +120,7 @@ fn walk(plan: &Plan, me: &str, steps: &[Step], g: &mut Graph) {
                 g.edge(me(), format!("queue_{queue}"), if *drop { "arrives (or is dropped)" } else { "arrives" });
             }
             Step::Spawn { task: t } => g.edge(me(), task(*t), "starts one per arrival"),
+            Step::Scheduled { arrive, .. } => walk(plan, &me(), std::slice::from_ref(arrive), g),
             Step::Choose { .. } | Step::When { .. } => {
                 step.branches().into_iter().for_each(|b| walk(plan, &me(), b, g));
             }

@@ -217,6 +217,7 @@ pub(crate) fn spawns(steps: &[Step]) -> Option<usize> {
     steps.iter().find_map(|s| match s {
         Step::Spawn { task } => Some(*task),
         Step::Repeat { body, .. } => spawns(body),
+        Step::Scheduled { arrive, .. } => spawns(std::slice::from_ref(arrive)),
         _ => None,
     })
 }
@@ -226,6 +227,7 @@ pub(crate) fn arrives(steps: &[Step]) -> bool {
     steps.iter().any(|s| match s {
         Step::Arrive { .. } => true,
         Step::Repeat { body, .. } => arrives(body),
+        Step::Scheduled { arrive, .. } => arrives(std::slice::from_ref(arrive)),
         _ => false,
     })
 }
@@ -265,6 +267,7 @@ fn walk(steps: &[Step], u: &mut Uses) {
             Step::Put { queue, .. } | Step::Arrive { queue, .. } => u.puts[*queue] = true,
             Step::Spawn { task } => u.started[*task] = true,
             Step::Choose { .. } | Step::When { .. } => step.branches().into_iter().for_each(|b| walk(b, u)),
+            Step::Scheduled { arrive, .. } => walk(std::slice::from_ref(arrive), u),
             Step::Get { queue, .. } => u.gets[*queue] = true,
             Step::Join { queue } | Step::Done { queue } => u.queue_joins[*queue] = true,
             Step::Acquire { semaphore } | Step::Release { semaphore } => u.semaphores[*semaphore] = true,

@@ -197,6 +197,43 @@ impl Step {
     }
 }
 
+/// A rate of arrivals that changes linearly in segments: when each arrival comes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schedule {
+    /// `(length, rate at its start, rate at its end)` per segment, in seconds and arrivals per
+    /// second; the last one lasts for ever when `open`.
+    pub segments: Vec<(f64, f64, f64)>,
+    pub open: bool,
+    /// Poisson arrivals (gaps of exponential work) or regular ones (one per unit of work).
+    pub poisson: bool,
+}
+
+impl Schedule {
+    /// The time, in seconds from the start, at which the expected number of arrivals since the
+    /// start reaches `work`; `None` when the schedule ends first.
+    pub fn time_of(&self, work: f64) -> Option<f64> {
+        let mut start = 0.0;
+        let mut done = 0.0;
+        for (k, &(length, r0, r1)) in self.segments.iter().enumerate() {
+            let last = k + 1 == self.segments.len();
+            let open = last && self.open;
+            let whole = if open { f64::INFINITY } else { length * (r0 + r1) / 2.0 };
+            if done + whole >= work {
+                // Solve r0 x + (r1 - r0) x^2 / (2 length) = work - done for x in the segment.
+                let c = work - done;
+                let a = if open || length == 0.0 { 0.0 } else { (r1 - r0) / (2.0 * length) };
+                let b = r0;
+                let disc = (b * b + 4.0 * a * c).max(0.0);
+                let x = if a == 0.0 { if b <= 0.0 { return None } else { c / b } } else { 2.0 * c / (b + disc.sqrt()) };
+                return x.is_finite().then_some(start + x.clamp(0.0, if open { f64::INFINITY } else { length }));
+            }
+            done += whole;
+            start += length;
+        }
+        None
+    }
+}
+
 /// A condition on the run's state, for `when`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Condition {
@@ -282,6 +319,13 @@ pub enum Step {
     Choose {
         cumulative: Vec<f64>,
         blocks: Vec<Vec<Step>>,
+    },
+    /// An arrivals source whose rate changes over time: arrivals at the times of `schedule`
+    /// (from when the step starts), each running `arrive`; at most `total`.
+    Scheduled {
+        schedule: Schedule,
+        total: Option<u64>,
+        arrive: Box<Step>,
     },
     /// `then` if `condition` holds when the step runs, `otherwise` if not.
     When {
@@ -549,5 +593,38 @@ mod tests {
         assert!(Expr::parse(&format!("{}1{}", "(".repeat(33), ")".repeat(33))).is_err());
         assert!(Expr::parse(&format!("{}1{}", "(".repeat(32), ")".repeat(32))).is_ok());
         assert!(Expr::parse(&vec!["1"; 501].join("+")).is_err());
+    }
+}
+
+#[cfg(test)]
+mod schedule_tests {
+    use super::Schedule;
+
+    fn close(a: Option<f64>, b: f64) -> bool {
+        a.is_some_and(|a| (a - b).abs() < 1e-9)
+    }
+
+    #[test]
+    fn a_schedule_gives_the_time_the_expected_arrivals_reach_a_number() {
+        // 2 a second for ever: the 10th at 5 s.
+        let constant = Schedule { segments: vec![(0.0, 2.0, 2.0)], open: true, poisson: false };
+        assert!(close(constant.time_of(10.0), 5.0));
+        // From 0 to 10 a second over 10 s (50 in all), then 10 a second for 10 s (100 more).
+        let ramp = Schedule { segments: vec![(10.0, 0.0, 10.0), (10.0, 10.0, 10.0)], open: false, poisson: false };
+        assert!(close(ramp.time_of(0.5), 1.0), "{:?}", ramp.time_of(0.5));
+        assert!(close(ramp.time_of(50.0), 10.0));
+        assert!(close(ramp.time_of(100.0), 15.0));
+        assert!(close(ramp.time_of(150.0), 20.0));
+        assert_eq!(ramp.time_of(150.5), None, "the schedule has ended");
+        // Down to nothing: 10 to 0 over 10 s is 50 in all; a step (a stage of no time) and a
+        // pause (a stage at 0) on the way.
+        let down = Schedule {
+            segments: vec![(10.0, 10.0, 0.0), (0.0, 0.0, 4.0), (5.0, 0.0, 0.0), (0.0, 0.0, 4.0), (5.0, 4.0, 4.0)],
+            open: false,
+            poisson: false,
+        };
+        assert!(close(down.time_of(50.0), 10.0));
+        assert!(close(down.time_of(54.0), 16.0), "{:?}", down.time_of(54.0));
+        assert_eq!(down.time_of(70.1), None);
     }
 }

@@ -95,3 +95,54 @@ fn without_main_the_instances_are_the_sources_to_start() {
         assert!(text.contains(&format!("request#{n} {n} slept ")), "{text}");
     }
 }
+
+const RAMP: &str = r#"
+    seed = SEED
+    [queues.line]
+    [arrivals.users]
+    rate = 1
+    stages = [
+      { target = 20, duration = "10s" },
+      { target = 20, duration = "10s" },
+      { target = 0, duration = "0s" },
+      { target = 0, duration = "5s" },
+    ]
+    put = "line"
+    [tasks.server]
+    count = 50
+    steps = [{ repeat = "forever", steps = [{ get = "line" }] }]
+    [main]
+    steps = [{ start = ["server", "users"] }, { wait = "users" }, { cancel = "server" }]
+"#;
+
+/// A changing rate: a ramp from 1 to 20 a second over 10 s (105 expected), 20 a second for
+/// 10 s (200), then nothing for 5 s. Regular arrivals are exactly the expected count; Poisson
+/// ones, over 40 seeds, average it within four standard errors; the source ends with its last
+/// stage.
+#[test]
+fn stages_change_the_rate_of_arrivals() {
+    let arrivals = |source: &str| {
+        let (summary, _) = run(source, Format::Silent);
+        assert_eq!(summary.failure, None);
+        assert_eq!(summary.end, 25_000_000_000, "the source lasts to the end of its last stage");
+        summary.queues[0].puts
+    };
+    let regular = RAMP.replace("SEED", "1").replace("put = \"line\"", "put = \"line\"\nprocess = \"regular\"");
+    assert_eq!(arrivals(&regular), 305);
+    // The same load per minute.
+    let per_minute = regular.replace("rate = 1\n", "rate = 60\nper = \"1m\"\n").replace("target = 20", "target = 1200");
+    assert_eq!(arrivals(&per_minute), 305);
+    let counts: Vec<f64> = (1..=40).map(|seed| arrivals(&RAMP.replace("SEED", &seed.to_string())) as f64).collect();
+    let mean = counts.iter().sum::<f64>() / 40.0;
+    // Poisson: the variance is the mean, so the standard error of 40 runs is sqrt(305 / 40).
+    assert!((mean - 305.0).abs() < 4.0 * (305.0f64 / 40.0).sqrt(), "{mean} arrivals on average");
+    // The ramp's first 10 s hold about a third of them: the rate does change.
+    let (_, text) = run(&RAMP.replace("SEED", "3"), Format::Text);
+    let early = text
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .filter(|w| w.len() > 2 && w[1] == "users" && w[2] == "put")
+        .filter(|w| w[0].parse::<f64>().unwrap() < 10.0)
+        .count();
+    assert!((70..=140).contains(&early), "{early} of the arrivals in the first 10 s, 105 expected");
+}

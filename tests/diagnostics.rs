@@ -50,7 +50,11 @@ fn each_invalid_file_reports_the_kinds_it_is_there_for() {
     use scenario::DiagnosticKind::*;
     use scenario::Namespace;
     let expected = [
-        ("arrivals_put_and_start", &[InvalidValue, MissingKey, InvalidValue][..]),
+        (
+            "arrival_rate_mistakes",
+            &[InvalidValue, MissingKey, MisplacedKey, OutOfRange, InvalidValue, InvalidValue][..],
+        ),
+        ("arrivals_put_and_start", &[InvalidValue, MissingKey, InvalidValue]),
         ("arrivals_start_a_task_with_replicas", &[InvalidValue, InvalidValue, UnknownName(Namespace::Task)]),
         ("bad_duration_unit", &[InvalidDuration]),
         ("block_without_steps", &[MissingBlock]),

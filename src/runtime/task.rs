@@ -15,7 +15,7 @@ use super::tasks::{CancelWith, TaskId, Waiting};
 use super::world::{Unwind, World};
 use crate::dist::Dist;
 use crate::event::{EventKind, FailureKind, Outcome};
-use crate::plan::{Count, GatherPolicy, RacePolicy, Step, TaskPlan};
+use crate::plan::{Count, GatherPolicy, RacePolicy, Schedule, Step, TaskPlan};
 use crate::rng::Rng;
 use crate::template::{Template, Values};
 
@@ -212,6 +212,7 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
             w.arrive_at(*queue, id, item, *drop);
         }
         Step::Spawn { task } => spawn(ctx, *task)?,
+        Step::Scheduled { schedule, total, arrive } => Box::pin(scheduled(ctx, schedule, *total, arrive)).await?,
         Step::Choose { cumulative, blocks } => {
             let total = cumulative.last().copied().unwrap_or(0.0);
             let x = ctx.rng.unit() * total;
@@ -749,6 +750,44 @@ fn spawn(ctx: &mut Ctx, task: usize) -> Result<(), Unwind> {
         tokio::task::spawn_local(run(ctx.shared.clone(), child));
     }
     Ok(())
+}
+
+/// An arrivals source with a changing rate: each arrival at the time the schedule gives (the
+/// expected arrivals since the start reach one more: exactly, for regular arrivals, or after an
+/// exponential draw's worth, for Poisson ones), recorded as a sleep, then `arrive`. It ends at
+/// the end of the last stage, or after `total` arrivals.
+async fn scheduled(ctx: &mut Ctx, schedule: &Schedule, total: Option<u64>, arrive: &Step) -> Result<(), Unwind> {
+    let id = ctx.id;
+    let start = ctx.shared.lock_running()?.now();
+    let at_ns = |seconds: f64| start.saturating_add((seconds * 1e9).round().min(u64::MAX as f64) as u64);
+    let end = (!schedule.open).then(|| at_ns(schedule.segments.iter().map(|s| s.0).sum()));
+    let outer = ctx.text.vars.n;
+    let mut work = 0.0;
+    let mut k = 0;
+    let result = loop {
+        if total.is_some_and(|t| k >= t) {
+            break Ok(());
+        }
+        work = if schedule.poisson { work - libm::log(ctx.rng.unit_open_low()) } else { (k + 1) as f64 };
+        let now = ctx.shared.lock_running()?.now();
+        let Some(at) = schedule.time_of(work).map(at_ns) else {
+            // No more arrivals: the source lasts to the end of its last stage.
+            if let Some(d) = end.map(|e| e.saturating_sub(now)).filter(|&d| d > 0) {
+                ctx.sleep(d, |w, _| w.record(id, EventKind::Sleep { duration: d })).await?;
+            }
+            break Ok(());
+        };
+        let d = at.saturating_sub(now);
+        ctx.text.vars.sleep = d;
+        ctx.sleep(d, |w, _| w.record(id, EventKind::Sleep { duration: d })).await?;
+        ctx.text.vars.n = k;
+        if let Err(unwind) = exec_step(ctx, arrive).await {
+            break Err(unwind);
+        }
+        k += 1;
+    };
+    ctx.text.vars.n = outer;
+    result
 }
 
 /// Waits until no replica of the declared `tasks` is running, as `await` does in asyncio. With
