@@ -46,13 +46,37 @@ impl Var {
     fn is_duration(self) -> bool {
         matches!(self, Var::Sleep | Var::Waited | Var::Elapsed)
     }
+
+    fn is_text(self) -> bool {
+        matches!(self, Var::Task | Var::Name | Var::Item)
+    }
+}
+
+/// A placeholder's format, a subset of Python's format-spec mini-language:
+/// `[[fill]align][sign][0][width][.precision][type]`, align one of `<`, `>`, `^`, `=`, sign `+`
+/// or a space, type `d` (whole numbers), `f` (fixed point) or `s` (text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Spec {
+    fill: char,
+    align: Option<char>,
+    sign: Option<char>,
+    zero: bool,
+    width: usize,
+    /// Decimals for a number, the most characters for text.
+    precision: Option<u8>,
+    /// `d`, `f` or `s`; `None` when not given.
+    kind: Option<char>,
+}
+
+impl Spec {
+    const PLAIN: Spec = Spec { fill: ' ', align: None, sign: None, zero: false, width: 0, precision: None, kind: None };
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Part {
     Lit(String),
-    /// A placeholder and, for durations, the number of decimals to print.
-    Var(Var, Option<u8>),
+    /// A placeholder and its format.
+    Var(Var, Spec),
 }
 
 /// A parsed message template.
@@ -132,20 +156,146 @@ impl Template {
         for part in &self.parts {
             match *part {
                 Part::Lit(ref s) => out.push_str(s),
-                Part::Var(var, decimals) => match var {
-                    Var::Task => out.push_str(values.task),
-                    Var::Name => out.push_str(values.name),
-                    Var::I => push_int(out, values.i),
-                    Var::Count => push_int(out, values.count),
-                    Var::N => push_int(out, values.n),
-                    Var::Item => out.push_str(values.item.unwrap_or("none")),
-                    Var::Sleep => push_template_seconds(out, values.sleep_ns, decimals),
-                    Var::Waited => push_template_seconds(out, values.waited_ns, decimals),
-                    Var::Elapsed => push_template_seconds(out, values.elapsed_ns, decimals),
-                },
+                Part::Var(var, spec) if spec == Spec::PLAIN => push_value(out, var, values, None),
+                Part::Var(var, spec) => {
+                    let mut value = String::new();
+                    match (var, spec.kind) {
+                        // `{i:.2f}`: a whole number as a float, as Python formats an int.
+                        (Var::I | Var::Count | Var::N, Some('f')) => {
+                            let v = match var {
+                                Var::I => values.i,
+                                Var::Count => values.count,
+                                _ => values.n,
+                            };
+                            let _ = write!(value, "{:.*}", usize::from(spec.precision.unwrap_or(6)), v as f64);
+                        }
+                        _ if var.is_duration() => {
+                            let precision = spec.precision.or((spec.kind == Some('f')).then_some(6));
+                            push_value(&mut value, var, values, precision);
+                        }
+                        _ => push_value(&mut value, var, values, None),
+                    }
+                    if var.is_text() {
+                        if let Some((at, _)) = spec.precision.and_then(|p| value.char_indices().nth(usize::from(p))) {
+                            value.truncate(at);
+                        }
+                    }
+                    pad(out, &value, spec, !var.is_text());
+                }
             }
         }
     }
+}
+
+/// Appends a value, durations with `decimals` when given.
+fn push_value(out: &mut String, var: Var, values: &Values<'_>, decimals: Option<u8>) {
+    match var {
+        Var::Task => out.push_str(values.task),
+        Var::Name => out.push_str(values.name),
+        Var::I => push_int(out, values.i),
+        Var::Count => push_int(out, values.count),
+        Var::N => push_int(out, values.n),
+        Var::Item => out.push_str(values.item.unwrap_or("none")),
+        Var::Sleep => push_template_seconds(out, values.sleep_ns, decimals),
+        Var::Waited => push_template_seconds(out, values.waited_ns, decimals),
+        Var::Elapsed => push_template_seconds(out, values.elapsed_ns, decimals),
+    }
+}
+
+/// Appends `value` with the spec's sign, fill and alignment, as Python pads: numbers to the
+/// right and text to the left by default, `=` (and the `0` flag) between the sign and the digits.
+fn pad(out: &mut String, value: &str, spec: Spec, number: bool) {
+    let sign = if number { spec.sign.filter(|&s| s == '+' || s == ' ') } else { None };
+    let len = value.chars().count() + usize::from(sign.is_some());
+    let fill_n = spec.width.saturating_sub(len);
+    let (fill, align) = match (spec.align, spec.zero && number) {
+        (Some(a), _) => (spec.fill, a),
+        (None, true) => ('0', '='),
+        (None, false) => (' ', if number { '>' } else { '<' }),
+    };
+    let fills = |out: &mut String, n: usize| out.extend(std::iter::repeat_n(fill, n));
+    match align {
+        '<' => {
+            out.extend(sign);
+            out.push_str(value);
+            fills(out, fill_n);
+        }
+        '^' => {
+            fills(out, fill_n / 2);
+            out.extend(sign);
+            out.push_str(value);
+            fills(out, fill_n - fill_n / 2);
+        }
+        '=' => {
+            out.extend(sign);
+            fills(out, fill_n);
+            out.push_str(value);
+        }
+        _ => {
+            fills(out, fill_n);
+            out.extend(sign);
+            out.push_str(value);
+        }
+    }
+}
+
+/// Reads a format spec for `var` (see [`Spec`]); `Err` says what is wrong.
+fn parse_spec(var: Var, name: &str, spec: &str) -> Result<Spec, String> {
+    let mut out = Spec::PLAIN;
+    let chars: Vec<char> = spec.chars().collect();
+    let mut k = 0;
+    let is_align = |c: char| matches!(c, '<' | '>' | '^' | '=');
+    if chars.len() >= 2 && is_align(chars[1]) {
+        (out.fill, out.align, k) = (chars[0], Some(chars[1]), 2);
+    } else if chars.first().copied().is_some_and(is_align) {
+        (out.align, k) = (Some(chars[0]), 1);
+    }
+    if let Some(&c @ ('+' | '-' | ' ')) = chars.get(k) {
+        out.sign = Some(c);
+        k += 1;
+    }
+    if chars.get(k) == Some(&'0') {
+        out.zero = true;
+        k += 1;
+    }
+    let digits = |k: &mut usize| {
+        let start = *k;
+        while chars.get(*k).is_some_and(char::is_ascii_digit) {
+            *k += 1;
+        }
+        chars[start..*k].iter().collect::<String>()
+    };
+    let width = digits(&mut k);
+    if !width.is_empty() {
+        out.width = width.parse().ok().filter(|&w| w <= 1000).ok_or("a width is at most 1000")?;
+    }
+    if chars.get(k) == Some(&'.') {
+        k += 1;
+        let precision = digits(&mut k);
+        out.precision = Some(precision.parse().ok().filter(|&p| p <= 9).ok_or("a precision is from 0 to 9 digits")?);
+    }
+    if let Some(&c) = chars.get(k) {
+        out.kind = Some(c);
+        k += 1;
+    }
+    if k < chars.len() || out.kind.is_some_and(|c| !matches!(c, 'd' | 'f' | 's')) {
+        return Err(format!("unknown format `{spec}` in `{{{name}:{spec}}}`"));
+    }
+    let text = var.is_text();
+    let whole = !text && !var.is_duration();
+    match out.kind {
+        Some('s') if !text => return Err(format!("`{{{name}}}` is a number: `s` is for text")),
+        Some('d' | 'f') if text => return Err(format!("`{{{name}}}` is text: `{spec}` is for numbers")),
+        Some('d') if !whole => return Err(format!("`{{{name}}}` is in seconds: use `f`, not `d`")),
+        _ => {}
+    }
+    if whole && out.precision.is_some() && out.kind != Some('f') {
+        return Err(format!("`{{{name}}}` is a whole number and takes no decimals"));
+    }
+    if text && (out.sign.is_some() || out.zero || out.align == Some('=')) {
+        return Err(format!("`{{{name}}}` is text: a sign, `0` or `=` are for numbers"));
+    }
+    Ok(out)
 }
 
 fn parse_placeholder(inner: &str, range: std::ops::Range<usize>) -> Result<Part, TemplateError> {
@@ -164,37 +314,17 @@ fn parse_placeholder(inner: &str, range: std::ops::Range<usize>) -> Result<Part,
         };
         return Err(TemplateError { range, message: format!("unknown placeholder `{{{name}}}`"), help: Some(help) });
     };
-    let decimals = match spec {
-        None => None,
-        Some(spec) => {
-            // `.2`, or Python's `.2f` and `0.2f` (a zero flag without a width changes nothing).
-            let digits = spec
-                .strip_prefix("0.")
-                .or_else(|| spec.strip_prefix('.'))
-                .map(|d| d.strip_suffix('f').unwrap_or(d))
-                .filter(|d| !d.is_empty() && d.len() <= 2 && d.bytes().all(|b| b.is_ascii_digit()))
-                .and_then(|d| d.parse::<u8>().ok())
-                .filter(|&d| d <= 9);
-            match digits {
-                Some(d) if var.is_duration() => Some(d),
-                Some(_) => {
-                    return Err(TemplateError {
-                        range,
-                        message: format!("`{{{name}}}` is a whole number and takes no decimals"),
-                        help: None,
-                    });
-                }
-                None => {
-                    return Err(TemplateError {
-                        range,
-                        message: format!("unknown format `{spec}` in `{{{inner}}}`"),
-                        help: Some("write `{NAME:.2}` for two decimals (0 to 9)".into()),
-                    });
-                }
-            }
-        }
+    let spec = match spec {
+        None => Spec::PLAIN,
+        Some(spec) => parse_spec(var, name, spec).map_err(|message| TemplateError {
+            range,
+            message,
+            help: Some(
+                "a format is Python's: `{i:>3}`, `{n:03}`, `{elapsed:.2f}`, `{task:<12}`, `{waited:8.3f}`".into(),
+            ),
+        })?,
     };
-    Ok(Part::Var(var, decimals))
+    Ok(Part::Var(var, spec))
 }
 
 /// Seconds as a template prints them: exactly (`0.25`), or with `decimals` digits the way
@@ -279,6 +409,50 @@ mod tests {
             assert!(Template::parse(ok).is_ok(), "{ok}");
         }
         for bad in ["{elapsed:.+2}", "{elapsed:.-1}", "{elapsed:.}", "{elapsed:.2x}", "{elapsed:. 2}", "{elapsed:.10}"]
+        {
+            assert!(Template::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// Every expected string here is what Python 3.11 printed for `format(value, spec)` with
+    /// the same values (seconds as their `float`).
+    #[test]
+    fn format_specs_print_as_python_does() {
+        let cases = [
+            ("{i:>3}", "  2"),
+            ("{i:03}", "002"),
+            ("{n:<4}", "17  "),
+            ("{n:^6}", "  17  "),
+            ("{n:*^7}", "**17***"),
+            ("{n:+}", "+17"),
+            ("{n:+05}", "+0017"),
+            ("{n:=+6}", "+   17"),
+            ("{n: 4}", "  17"),
+            ("{i:d}", "2"),
+            ("{count:5d}", "    5"),
+            ("{n:.2f}", "17.00"),
+            ("{n:08.3f}", "0017.000"),
+            ("{elapsed:.2f}", "21.00"),
+            ("{elapsed:8.2f}", "   21.00"),
+            ("{elapsed:08.2f}", "00021.00"),
+            ("{elapsed:<9.1f}", "21.0     "),
+            ("{elapsed:+.3f}", "+21.005"),
+            ("{sleep:f}", "3.000000"),
+            ("{waited:.5f}", "0.00025"),
+            ("{elapsed:_>10.2f}", "_____21.00"),
+            ("{task:<14}", "producer[2]   "),
+            ("{task:>14}", "   producer[2]"),
+            ("{task:^15}", "  producer[2]  "),
+            ("{task:.4}", "prod"),
+            ("{item:s}", "job-7"),
+            ("{item:-^9s}", "--job-7--"),
+            ("{name:10.3}", "pro       "),
+        ];
+        let v = Values { n: 17, item: Some("job-7"), ..values() };
+        for (t, want) in cases {
+            assert_eq!(render(t, &v), want, "{t}");
+        }
+        for bad in ["{task:05}", "{item:+}", "{i:.2}", "{sleep:d}", "{i:s}", "{task:d}", "{n:1001}", "{n:>3x}", "{n:,}"]
         {
             assert!(Template::parse(bad).is_err(), "{bad}");
         }

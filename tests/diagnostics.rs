@@ -109,6 +109,7 @@ fn each_invalid_file_reports_the_kinds_it_is_there_for() {
         ("step_with_two_kinds", &[TwoStepKinds]),
         ("syntax_error", &[Syntax]),
         ("task_and_arrivals_share_a_name", &[Duplicate]),
+        ("template_format_mistakes", &[InvalidTemplate, InvalidTemplate, InvalidTemplate, InvalidTemplate]),
         ("test_settings", &[InvalidValue, InvalidValue]),
         ("uniform_low_above_high", &[InvalidDistribution]),
         ("unknown_gather_policy", &[InvalidValue]),
