@@ -46,6 +46,7 @@ fn compile_parts<'a>(
         dist_state: Vec::new(),
         sequence_slots: 0,
         queue_disciplines: Vec::new(),
+        semaphore_priority: Vec::new(),
         decls: Declarations { has_main: scenario.main.is_some(), ..Declarations::default() },
     };
     let plan = c.scenario(scenario);
@@ -208,8 +209,10 @@ struct Compiler<'a> {
     dist_specs: Vec<(String, &'a Spanned<DurationSpec>)>,
     dist_state: Vec<Build>,
     sequence_slots: usize,
-    /// Each queue's discipline, for checking `priority`.
+    /// Each queue's discipline, and whether each semaphore serves by priority, for checking
+    /// `priority`.
     queue_disciplines: Vec<Discipline>,
+    semaphore_priority: Vec<bool>,
 }
 
 /// The names declared in each namespace, in declaration order, and where each is declared.
@@ -368,14 +371,28 @@ impl<'a> Compiler<'a> {
             let sem = sem.get_ref();
             let permits = self.nonnegative(&sem.permits, "a semaphore's `permits`", MAX_CAPACITY);
             let bounded = sem.bounded.as_ref().is_some_and(|b| *b.get_ref());
-            semaphores.push(SemaphorePlan { name: name.get_ref().clone(), permits, bounded });
+            let priority = match sem.discipline.as_ref().map(|d| (d.get_ref().as_str(), d.span())) {
+                None | Some(("fifo", _)) => false,
+                Some(("priority", _)) => true,
+                Some((other, span)) => {
+                    self.error_help(
+                        DiagnosticKind::InvalidValue,
+                        span,
+                        format!("unknown discipline `{other}`"),
+                        "use \"fifo\" (the first to ask gets the next permit) or \"priority\" (the lowest `priority`)",
+                    );
+                    false
+                }
+            };
+            self.semaphore_priority.push(priority);
+            semaphores.push(SemaphorePlan { name: name.get_ref().clone(), permits, bounded, priority });
         }
         // A bounded thread pool is a semaphore of its own, after the declared ones so that their
         // indices stay as the names resolve. Its name has a space: no file can declare it.
         let thread_pool = s.thread_pool.as_ref().map(|n| {
             let permits = self.positive(n, "`thread-pool`", MAX_CAPACITY);
             self.decls.thread_pool = Some(n.span());
-            semaphores.push(SemaphorePlan { name: "thread pool".into(), permits, bounded: true });
+            semaphores.push(SemaphorePlan { name: "thread pool".into(), permits, bounded: true, priority: false });
             semaphores.len() - 1
         });
         let mut events = Vec::new();
@@ -916,6 +933,38 @@ impl<'a> Compiler<'a> {
         Some(Step::Arrive { queue: queue?, item: item?, drop: drop?, priority: priority? })
     }
 
+    /// A step's `priority`: `Some(None)` when it has none, `None` when it is wrong (reported).
+    fn priority(&mut self, s: &format::Step, count: u64) -> Option<Option<Count>> {
+        match &s.priority {
+            None => Some(None),
+            Some(p) => match self.count(p, count) {
+                Some(Count::Forever) => {
+                    self.error(DiagnosticKind::InvalidValue, p.span(), "a priority is a number, not `forever`");
+                    None
+                }
+                other => other.map(Some),
+            },
+        }
+    }
+
+    /// The `priority` of an `acquire` or `hold` of `semaphore`, which must be a priority
+    /// semaphore when it has one.
+    fn permit_priority(&mut self, s: &format::Step, semaphore: Option<usize>, count: u64) -> Option<Option<Count>> {
+        let priority = self.priority(s, count)?;
+        if let (Some(p), Some(sem)) = (&s.priority, semaphore) {
+            if !self.semaphore_priority.get(sem).copied().unwrap_or(false) {
+                self.error_help(
+                    DiagnosticKind::MisplacedKey,
+                    p.span(),
+                    "`priority` on a semaphore that does not serve by priority",
+                    "give the semaphore `discipline = \"priority\"`, or leave `priority` out",
+                );
+                return None;
+            }
+        }
+        Some(priority)
+    }
+
     /// A `priority` on a queue that is not a priority queue is an error: it would be ignored.
     fn priority_on(&mut self, queue: usize, span: Range<usize>) {
         if self.queue_disciplines.get(queue).is_some_and(|d| *d != Discipline::Priority) {
@@ -1080,16 +1129,7 @@ impl<'a> Compiler<'a> {
                     Some(t) => self.template(t),
                     None => Template::parse("{n}").ok(),
                 };
-                let priority = match &s.priority {
-                    None => Some(None),
-                    Some(p) => match self.count(p, count) {
-                        Some(Count::Forever) => {
-                            self.error(DiagnosticKind::InvalidValue, p.span(), "a priority is a number, not `forever`");
-                            None
-                        }
-                        other => other.map(Some),
-                    },
-                };
+                let priority = self.priority(s, count);
                 if let (Some(p), Some(q)) = (&s.priority, queue) {
                     self.priority_on(q, p.span());
                 }
@@ -1150,12 +1190,17 @@ impl<'a> Compiler<'a> {
                 let finally = s.finally.as_ref().map_or_else(Vec::new, |b| self.block(b, count));
                 Step::Try { body, on_error, on_cancel, finally }
             }
-            StepKind::Acquire => Step::Acquire { semaphore: self.resolve(s.acquire.as_ref()?, Namespace::Semaphore)? },
+            StepKind::Acquire => {
+                let semaphore = self.resolve(s.acquire.as_ref()?, Namespace::Semaphore);
+                let priority = self.permit_priority(s, semaphore, count)?;
+                Step::Acquire { semaphore: semaphore?, priority }
+            }
             StepKind::Release => Step::Release { semaphore: self.resolve(s.release.as_ref()?, Namespace::Semaphore)? },
             StepKind::Hold => {
                 let semaphore = self.resolve(s.hold.as_ref()?, Namespace::Semaphore);
                 let body = body(self, "hold");
-                Step::Hold { semaphore: semaphore?, body }
+                let priority = self.permit_priority(s, semaphore, count)?;
+                Step::Hold { semaphore: semaphore?, priority, body }
             }
             StepKind::Set => Step::Set { event: self.resolve(s.set.as_ref()?, Namespace::Event)? },
             StepKind::Clear => Step::Clear { event: self.resolve(s.clear.as_ref()?, Namespace::Event)? },

@@ -230,6 +230,10 @@ pub struct Semaphore {
     /// How many permits it starts with: how many tasks may hold it at once. A lock is a semaphore
     /// with one permit; with 0, tasks wait until another task `release`s one (a signal).
     pub permits: Spanned<i64>,
+    /// Who gets a permit that comes back: `"fifo"` (default; the task that asked first) or
+    /// `"priority"` (the lowest `priority` of an `acquire` or `hold`, and the first to ask of
+    /// equal ones; SimPy's `PriorityResource`).
+    pub discipline: Option<Spanned<String>>,
     /// Like `asyncio.BoundedSemaphore`: a release when every permit is free fails the task.
     /// Default false: as with `asyncio.Semaphore`, every release adds a permit. Either way any
     /// task may release, and permits acquired and not released stay taken when a task ends.
@@ -461,9 +465,10 @@ step_keys! {
     modifiers {
         /// With `put`: the item, a template. Default `"{n}"`.
         "item" item: String, with ["put"];
-        /// With `put` on a `priority` queue: the item's priority, lowest served first: a
-        /// number, an expression over `i`, or a draw. Default 0.
-        "priority" priority: Count, with ["put"];
+        /// With `put` on a `priority` queue, or `acquire` and `hold` on a `priority` semaphore:
+        /// the priority, lowest served first: a number, an expression over `i`, or a draw.
+        /// Default 0.
+        "priority" priority: Count, with ["put", "acquire", "hold"];
         /// With `repeat`, `timeout`, `hold`, `retry` and `when`: the block the step runs.
         "steps" steps: Block, with ["repeat", "timeout", "hold", "retry", "when"];
         /// With `when`: the steps run when the condition does not hold.

@@ -127,9 +127,9 @@ fn walk(plan: &Plan, me: &str, steps: &[Step], g: &mut Graph) {
             Step::Get { queue, .. } => g.edge(format!("queue_{queue}"), me(), "gets"),
             Step::Done { queue } => g.edge(me(), format!("queue_{queue}"), "marks done"),
             Step::Join { queue } => g.edge(me(), format!("queue_{queue}"), "joins"),
-            Step::Acquire { semaphore } => g.edge(me(), format!("semaphore_{semaphore}"), "acquires"),
+            Step::Acquire { semaphore, .. } => g.edge(me(), format!("semaphore_{semaphore}"), "acquires"),
             Step::Release { semaphore } => g.edge(me(), format!("semaphore_{semaphore}"), "releases"),
-            Step::Hold { semaphore, body } => {
+            Step::Hold { semaphore, body, .. } => {
                 g.edge(me(), format!("semaphore_{semaphore}"), "holds");
                 walk(plan, &me(), body, g);
             }

@@ -270,8 +270,8 @@ fn walk(steps: &[Step], u: &mut Uses) {
             Step::Scheduled { arrive, .. } => walk(std::slice::from_ref(arrive), u),
             Step::Get { queue, .. } => u.gets[*queue] = true,
             Step::Join { queue } | Step::Done { queue } => u.queue_joins[*queue] = true,
-            Step::Acquire { semaphore } | Step::Release { semaphore } => u.semaphores[*semaphore] = true,
-            Step::Hold { semaphore, body } => {
+            Step::Acquire { semaphore, .. } | Step::Release { semaphore } => u.semaphores[*semaphore] = true,
+            Step::Hold { semaphore, body, .. } => {
                 u.semaphores[*semaphore] = true;
                 walk(body, u);
             }

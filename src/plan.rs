@@ -115,6 +115,8 @@ pub struct SemaphorePlan {
     pub permits: u64,
     /// Only a holder may release a permit.
     pub bounded: bool,
+    /// Permits go to the lowest priority first (then the first to ask), not only in order.
+    pub priority: bool,
 }
 
 #[derive(Debug)]
@@ -380,12 +382,15 @@ pub enum Step {
     },
     Acquire {
         semaphore: usize,
+        /// On a priority semaphore; `None`: 0.
+        priority: Option<Count>,
     },
     Release {
         semaphore: usize,
     },
     Hold {
         semaphore: usize,
+        priority: Option<Count>,
         body: Vec<Step>,
     },
     Set {

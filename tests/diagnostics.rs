@@ -99,6 +99,7 @@ fn each_invalid_file_reports_the_kinds_it_is_there_for() {
             ],
         ),
         ("queue_discipline_mistakes", &[InvalidValue, MisplacedKey, OutOfRange, MisplacedKey, InvalidValue]),
+        ("semaphore_priority_mistakes", &[InvalidValue, MisplacedKey, MisplacedKey]),
         (
             "several_errors",
             &[OutOfRange, UnknownName(Namespace::Queue), UnknownName(Namespace::Distribution), InvalidTemplate],

@@ -213,3 +213,48 @@ fn priority_classes_wait_as_cobhams_formula_says() {
         assert!((w - 7.0 / 3.0).abs() < 0.2, "FIFO: {w} s, M/M/1 says 2.33 s");
     }
 }
+
+/// The same two classes as tasks that hold a priority semaphore of one permit (SimPy's
+/// `PriorityResource`), a task per customer: each task lives its wait plus its service, so the
+/// mean lifetimes are Cobham's waits plus 1 s: 2 s for urgent customers and 4.33 s for the
+/// others.
+#[test]
+fn a_priority_semaphore_serves_classes_as_cobhams_formula_says() {
+    let source = r#"
+        seed = 9
+        max-events = 100000000
+        time-limit = "100d"
+        [semaphores.server]
+        permits = 1
+        discipline = "priority"
+        [arrivals.urgent-arrivals]
+        every = { exponential = "3333333333ns" }
+        start = "urgent"
+        total = 60000
+        [arrivals.normal-arrivals]
+        every = { exponential = "2500ms" }
+        start = "normal"
+        total = 80000
+        [tasks.urgent]
+        steps = [{ hold = "server", priority = 0, steps = [{ sleep = { exponential = "1s" } }] }]
+        [tasks.normal]
+        steps = [{ hold = "server", priority = 1, steps = [{ sleep = { exponential = "1s" } }] }]
+    "#;
+    let lifetime = |summary: &scenario::Summary, name: &str| {
+        let t = summary.tasks.iter().find(|t| t.name == name).unwrap();
+        t.lifetimes.mean().unwrap() / 1e9
+    };
+    let (summary, _) = common::run(source, Format::Silent);
+    assert_eq!(summary.failure, None);
+    let (urgent, normal) = (lifetime(&summary, "urgent"), lifetime(&summary, "normal"));
+    assert!((urgent - 2.0).abs() < 0.06, "urgent customers take {urgent} s, Cobham says 2 s");
+    assert!((normal - (1.0 + 10.0 / 3.0)).abs() < 0.25, "normal customers take {normal} s, Cobham says 4.33 s");
+    // A FIFO semaphore serves both alike: M/M/1's 2.33 s wait, 3.33 s in all.
+    let fifo =
+        source.replace("discipline = \"priority\"", "").replace(", priority = 0", "").replace(", priority = 1", "");
+    let (summary, _) = common::run(&fifo, Format::Silent);
+    for name in ["urgent", "normal"] {
+        let t = lifetime(&summary, name);
+        assert!((t - 10.0 / 3.0).abs() < 0.2, "FIFO: {name} {t} s, M/M/1 says 3.33 s");
+    }
+}

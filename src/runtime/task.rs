@@ -267,9 +267,15 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
         Step::Try { body, on_error, on_cancel, finally } => {
             Box::pin(try_block(ctx, body, on_error.as_deref(), on_cancel, finally)).await?;
         }
-        Step::Acquire { semaphore } => Box::pin(acquire(ctx, *semaphore)).await?,
+        Step::Acquire { semaphore, priority } => {
+            let priority = permit_priority(ctx, priority.as_ref())?;
+            Box::pin(acquire(ctx, *semaphore, priority)).await?;
+        }
         Step::Release { semaphore } => release(ctx, *semaphore)?,
-        Step::Hold { semaphore, body } => Box::pin(hold(ctx, *semaphore, body)).await?,
+        Step::Hold { semaphore, priority, body } => {
+            let priority = permit_priority(ctx, priority.as_ref())?;
+            Box::pin(hold(ctx, *semaphore, priority, body)).await?;
+        }
         Step::Set { event } => {
             let mut w = ctx.shared.lock_running()?;
             w.set_event(*event);
@@ -347,8 +353,16 @@ async fn try_block(
 }
 
 /// `hold`: a permit for the body's time.
-async fn hold(ctx: &mut Ctx, semaphore: usize, body: &[Step]) -> Result<(), Unwind> {
-    acquire(ctx, semaphore).await?;
+/// A step's priority for a permit: 0 without one (`forever` is refused at compile time).
+fn permit_priority(ctx: &mut Ctx, priority: Option<&Count>) -> Result<u64, Unwind> {
+    match priority {
+        None => Ok(0),
+        Some(p) => Ok(count_of(ctx, p, "a priority")?.unwrap_or(u64::MAX)),
+    }
+}
+
+async fn hold(ctx: &mut Ctx, semaphore: usize, priority: u64, body: &[Step]) -> Result<(), Unwind> {
+    acquire(ctx, semaphore, priority).await?;
     let result = exec(ctx, body).await;
     if result != Err(Unwind::Stopped) {
         release(ctx, semaphore)?;
@@ -605,7 +619,7 @@ async fn to_thread(ctx: &mut Ctx, duration: &Dist) -> Result<(), Unwind> {
     let d = ctx.sample(duration);
     let pool = ctx.shared.plan.thread_pool;
     if let Some(pool) = pool {
-        acquire(ctx, pool).await?;
+        acquire(ctx, pool, 0).await?;
     }
     let id = ctx.id;
     let mut until = 0;
@@ -657,10 +671,10 @@ async fn retry(
     }
 }
 
-async fn acquire(ctx: &mut Ctx, semaphore: usize) -> Result<(), Unwind> {
+async fn acquire(ctx: &mut Ctx, semaphore: usize, priority: u64) -> Result<(), Unwind> {
     let (ready, start) = {
         let mut w = ctx.shared.lock_running()?;
-        (w.acquire_or_wait(semaphore, ctx.id), w.now())
+        (w.acquire_or_wait(semaphore, ctx.id, priority), w.now())
     };
     if !ready {
         ctx.suspend(AcquireOp { semaphore }).await?;

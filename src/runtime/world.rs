@@ -103,7 +103,7 @@ impl World {
             limits,
             tasks: Tasks::default(),
             queues: plan.queues.iter().map(|q| Queue::new(q.capacity, q.fairness, q.discipline)).collect(),
-            semaphores: plan.semaphores.iter().map(|s| Semaphore::new(s.permits)).collect(),
+            semaphores: plan.semaphores.iter().map(|s| Semaphore::new(s.permits, s.priority)).collect(),
             events: plan.events.iter().map(|e| EventFlag::new(e.initially_set)).collect(),
             barriers: plan.barriers.iter().map(|b| Barrier::new(b.parties)).collect(),
             rate_limits: plan.rate_limits.iter().map(|r| RateLimit::new(r.interval, r.burst)).collect(),
@@ -633,13 +633,13 @@ impl World {
     // ----- semaphores -----
 
     /// Takes a permit without waiting, or queues the task for one; returns whether it took one.
-    pub fn acquire_or_wait(&mut self, sem: usize, task: TaskId) -> bool {
+    pub fn acquire_or_wait(&mut self, sem: usize, task: TaskId, priority: u64) -> bool {
         let s = &mut self.semaphores[sem];
         let ready = s.try_acquire();
         if ready {
             self.tasks[task].held.push(sem);
         } else {
-            s.wait(task);
+            s.wait(task, priority);
         }
         ready
     }
