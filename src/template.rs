@@ -24,7 +24,8 @@ pub enum Var {
     Sleep,
     /// The last item this task got from a queue.
     Item,
-    /// How long that item waited in its queue, in seconds.
+    /// How long that item waited in its queue, or the task waited for its last permit (until
+    /// it got it or gave up), in seconds: whichever came last.
     Waited,
     /// The virtual time since the run started, in seconds.
     Elapsed,

@@ -677,10 +677,17 @@ async fn acquire(ctx: &mut Ctx, semaphore: usize, priority: u64) -> Result<(), U
         (w.acquire_or_wait(semaphore, ctx.id, priority), w.now())
     };
     if !ready {
-        ctx.suspend(AcquireOp { semaphore }).await?;
+        if let Err(unwind) = ctx.suspend(AcquireOp { semaphore }).await {
+            // `{waited}` says how long it waited before it gave up (a customer who reneges).
+            if let Ok(w) = ctx.shared.lock_running() {
+                ctx.text.vars.waited = w.now() - start;
+            }
+            return Err(unwind);
+        }
     }
     let mut w = ctx.shared.lock_running()?;
     let blocked = w.now() - start;
+    ctx.text.vars.waited = blocked;
     w.record(ctx.id, EventKind::Acquire { semaphore, blocked });
     Ok(())
 }

@@ -1,0 +1,84 @@
+//! Against SimPy 4, where it is installed: the same model in SimPy and here, over many seeds,
+//! must agree on its key figures. Skipped, visibly, when Python or SimPy is missing.
+
+use std::io::Write as _;
+use std::process::Command;
+
+use scenario::Scenario;
+
+/// Runs a Python program; `None` (and a SKIPPED line) when Python or SimPy is missing.
+fn python(program: &str) -> Option<String> {
+    let probe = Command::new("python3").args(["-c", "import simpy"]).output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: SimPy is not installed (pip install simpy); the SimPy comparison did not run"
+        );
+        return None;
+    }
+    let out = Command::new("python3").args(["-c", program]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    Some(String::from_utf8(out.stdout).unwrap())
+}
+
+/// The mean and standard error of some numbers.
+fn mean_se(values: &[f64]) -> (f64, f64) {
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, (var / n).sqrt())
+}
+
+/// SimPy's Bank Renege (one counter, customers every 10 s on average, patience uniform from 1
+/// to 3 s, 12 s at the counter on average): the share of customers who renege, 1 000 customers
+/// a run, 30 runs each, must agree within four standard errors of the difference.
+#[test]
+fn bank_renege_agrees_with_simpy() {
+    const RUNS: u64 = 30;
+    const CUSTOMERS: u64 = 1000;
+    let program = format!(
+        r#"
+import random, simpy
+def run(seed):
+    random.seed(seed)
+    env = simpy.Environment()
+    counter = simpy.Resource(env, capacity=1)
+    reneged = [0]
+    def customer(env):
+        with counter.request() as req:
+            patience = random.uniform(1, 3)
+            results = yield req | env.timeout(patience)
+            if req in results:
+                yield env.timeout(random.expovariate(1.0 / 12.0))
+            else:
+                reneged[0] += 1
+    def source(env):
+        for i in range({CUSTOMERS}):
+            env.process(customer(env))
+            yield env.timeout(random.expovariate(1.0 / 10.0))
+    env.process(source(env))
+    env.run()
+    return reneged[0] / {CUSTOMERS}
+for seed in range({RUNS}):
+    print(run(seed))
+"#
+    );
+    let Some(out) = python(&program) else { return };
+    let simpy: Vec<f64> = out.lines().map(|l| l.parse().unwrap()).collect();
+    let source = std::fs::read_to_string("scenarios/bank_renege.toml").unwrap();
+    assert!(source.contains("total = 5\n"));
+    let source = source.replace("total = 5\n", &format!("total = {CUSTOMERS}\n"));
+    let scenario = Scenario::from_source("bank_renege.toml", source).unwrap();
+    let ours: Vec<f64> = (1..=RUNS)
+        .map(|seed| {
+            let summary = scenario.clone().seed(seed).run_with(vec![], true);
+            assert_eq!(summary.failure, None);
+            let customer = summary.tasks.iter().find(|t| t.name == "customer").unwrap();
+            assert_eq!(customer.completed, CUSTOMERS);
+            customer.timeouts as f64 / CUSTOMERS as f64
+        })
+        .collect();
+    let ((a, sa), (b, sb)) = (mean_se(&simpy), mean_se(&ours));
+    let _ = writeln!(std::io::stderr(), "reneged: SimPy {a:.4} ± {sa:.4}, scenario {b:.4} ± {sb:.4}");
+    assert!((a - b).abs() < 4.0 * (sa * sa + sb * sb).sqrt(), "SimPy {a:.4} ± {sa:.4}, scenario {b:.4} ± {sb:.4}");
+}
