@@ -218,10 +218,10 @@ struct Compiler<'a> {
 /// The names declared in each namespace, in declaration order, and where each is declared.
 #[derive(Debug, Default)]
 pub(crate) struct Names {
-    names: [Vec<String>; 7],
-    spans: [Vec<Range<usize>>; 7],
+    names: [Vec<String>; 8],
+    spans: [Vec<Range<usize>>; 8],
     /// For lookups only; never iterated, so its order cannot reach any output.
-    index: [HashMap<String, usize>; 7],
+    index: [HashMap<String, usize>; 8],
 }
 
 impl Names {
@@ -406,6 +406,11 @@ impl<'a> Compiler<'a> {
             let parties = self.positive(&b.get_ref().parties, "a barrier's `parties`", MAX_REPLICAS);
             barriers.push(BarrierPlan { name: name.get_ref().clone(), parties });
         }
+        let mut counters = Vec::new();
+        for (name, c) in &s.counters.0 {
+            self.declare(name, Namespace::Counter);
+            counters.push((name.get_ref().clone(), c.get_ref().initial.as_ref().map_or(0, |i| *i.get_ref())));
+        }
         let mut rate_limits = Vec::new();
         for (name, r) in &s.rate_limits.0 {
             let r = r.get_ref();
@@ -558,6 +563,7 @@ impl<'a> Compiler<'a> {
             events,
             barriers,
             rate_limits,
+            counters,
             tasks,
             main,
             after,
@@ -592,6 +598,7 @@ impl<'a> Compiler<'a> {
             .chain(tasks.iter().map(|t| t.name.clone()))
             .chain(after.then(|| "after".to_owned()))
             .collect();
+        let counter_names: Vec<String> = self.decls.names.of(Namespace::Counter).to_vec();
         let mut out = Vec::new();
         for (metric, condition) in &declared.0 {
             let written = metric.get_ref().as_str();
@@ -600,10 +607,10 @@ impl<'a> Compiler<'a> {
                 Some(rest) => (true, rest),
                 None => (false, written),
             };
-            let resolved = th::Metric::resolve(text, &queue_names, &semaphore_names, &task_names);
+            let resolved = th::Metric::resolve(text, &queue_names, &semaphore_names, &task_names, &counter_names);
             let Some(th::Metric { subject, field, unit, .. }) = resolved else {
                 let prefix = if every_seed { th::EVERY_SEED } else { "" };
-                let help = match th::suggest(text, &queue_names, &semaphore_names, &task_names) {
+                let help = match th::suggest(text, &queue_names, &semaphore_names, &task_names, &counter_names) {
                     Some(m) => format!("did you mean `{prefix}{m}`?"),
                     None => "a metric is `run.makespan`, `queue.NAME.wait.p99`, `semaphore.NAME.wait.max`, \
                              `task.NAME.failed` and the like; README's Thresholds section lists them all"
@@ -1296,6 +1303,10 @@ impl<'a> Compiler<'a> {
                 }
                 ok.then_some(Step::Choose { cumulative, blocks })?
             }
+            StepKind::Add => {
+                let counter = self.resolve(s.add.as_ref()?, Namespace::Counter);
+                Step::Add { counter: counter?, by: s.by.as_ref().map_or(1, |b| *b.get_ref()) }
+            }
             StepKind::When => {
                 let condition = self.condition(s.when.as_ref()?);
                 let then = body(self, "when");
@@ -1318,7 +1329,7 @@ impl<'a> Compiler<'a> {
     /// `not event.NAME`.
     fn condition(&mut self, text: &Spanned<String>) -> Option<Condition> {
         const FORMS: &str = "write `queue.NAME.length >= 10`, `semaphore.NAME.free == 0` (or `.in-use`), \
-                             `event.NAME` or `not event.NAME`";
+                             `counter.NAME > 3`, `event.NAME` or `not event.NAME`";
         let raw = text.get_ref();
         // Each word with where it is in the text, for carets under the one that is wrong.
         let words: Vec<(usize, &str)> = raw
@@ -1356,6 +1367,8 @@ impl<'a> Compiler<'a> {
                     s.map(Subject::Free)
                 } else if let Some(s) = named(self, *subject, "semaphore.", ".in-use", Namespace::Semaphore) {
                     s.map(Subject::InUse)
+                } else if let Some(c) = named(self, *subject, "counter.", "", Namespace::Counter) {
+                    c.map(Subject::Counter)
                 } else {
                     let span = span_of(self, *subject);
                     return bad(self, span, format!("`{}` is not something a condition can look at", subject.1));
@@ -1372,7 +1385,7 @@ impl<'a> Compiler<'a> {
                         return bad(self, span, format!("`{other}` is not a comparison"));
                     }
                 };
-                let Ok(number) = value.1.parse::<u64>() else {
+                let Ok(number) = value.1.parse::<i64>() else {
                     let span = span_of(self, *value);
                     return bad(self, span, format!("`{}` is not a whole number", value.1));
                 };

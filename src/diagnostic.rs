@@ -95,10 +95,11 @@ pub enum Namespace {
     /// Tasks and arrivals sources share one namespace.
     Task,
     Distribution,
+    Counter,
 }
 
 impl Namespace {
-    pub const ALL: [Namespace; 7] = [
+    pub const ALL: [Namespace; 8] = [
         Namespace::Queue,
         Namespace::Semaphore,
         Namespace::Event,
@@ -106,6 +107,7 @@ impl Namespace {
         Namespace::RateLimit,
         Namespace::Task,
         Namespace::Distribution,
+        Namespace::Counter,
     ];
 
     /// What one entry is called in messages: `queue`, `rate limit`.
@@ -118,6 +120,7 @@ impl Namespace {
             Namespace::RateLimit => "rate limit",
             Namespace::Task => "task",
             Namespace::Distribution => "distribution",
+            Namespace::Counter => "counter",
         }
     }
 
@@ -131,6 +134,7 @@ impl Namespace {
             Namespace::RateLimit => "rate-limits",
             Namespace::Task => "tasks",
             Namespace::Distribution => "distributions",
+            Namespace::Counter => "counters",
         }
     }
 }

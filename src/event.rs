@@ -16,6 +16,9 @@ pub struct Model {
     pub events: Vec<String>,
     pub barriers: Vec<String>,
     pub rate_limits: Vec<String>,
+    pub counters: Vec<String>,
+    /// Each counter's value when the run starts.
+    pub counter_initials: Vec<i64>,
     /// Indexed by [`TaskIndex`]: `main`, then the declared tasks and arrivals in file order,
     /// then `after` if the scenario has one.
     pub tasks: Vec<String>,
@@ -163,6 +166,12 @@ pub enum EventKind<'a> {
         completed: u64,
         failed: u64,
         cancelled: u64,
+    },
+    /// The task added `by` to a counter, which is now `value`.
+    Add {
+        counter: usize,
+        by: i64,
+        value: i64,
     },
     /// The task ended, `lifetime` ns after it was started.
     End {

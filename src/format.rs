@@ -104,6 +104,9 @@ pub struct Scenario {
     /// Named rate limits: token buckets.
     #[serde(default)]
     pub rate_limits: Named<RateLimit>,
+    /// Named counters: whole numbers tasks add to, that `when` conditions and thresholds read.
+    #[serde(default)]
+    pub counters: Named<Counter>,
     /// Open arrivals: sources that put items on a queue at a rate, whatever the consumers do.
     /// Each is a task of its own and starts like one.
     #[serde(default)]
@@ -150,11 +153,12 @@ impl JsonSchema for Thresholds {
             fields.iter().map(|(f, _)| f.replace('.', "\\.")).collect::<Vec<_>>().join("|")
         };
         let pattern = format!(
-            "^(every-seed\\.)?(run\\.({})|queue\\.{name}\\.({})|semaphore\\.{name}\\.({})|task\\.{name}\\.({}))$",
+            "^(every-seed\\.)?(run\\.({})|queue\\.{name}\\.({})|semaphore\\.{name}\\.({})|task\\.{name}\\.({})|counter\\.{name}\\.({}))$",
             fields(crate::threshold::RUN_FIELDS),
             fields(crate::threshold::QUEUE_FIELDS),
             fields(crate::threshold::SEMAPHORE_FIELDS),
             fields(crate::threshold::TASK_FIELDS),
+            fields(crate::threshold::COUNTER_FIELDS),
         );
         json_schema!({
             "type": "object",
@@ -182,7 +186,7 @@ pub struct TestSettings {
 /// The keys of the top-level table. A test checks this list against [`Scenario`]'s fields (the
 /// schema's properties); `parse` uses it to set unknown keys aside in one pass, and `compile` to
 /// tell a misplaced key from a misspelt one.
-pub const TOP_LEVEL_KEYS: [&str; 21] = [
+pub const TOP_LEVEL_KEYS: [&str; 22] = [
     "thread-pool",
     "warm-up",
     "description",
@@ -197,6 +201,7 @@ pub const TOP_LEVEL_KEYS: [&str; 21] = [
     "events",
     "barriers",
     "rate-limits",
+    "counters",
     "arrivals",
     "distributions",
     "tasks",
@@ -266,6 +271,14 @@ pub struct RateLimit {
     pub per: Option<Spanned<String>>,
     /// How many tokens the bucket holds; it starts full. Default 1.
     pub burst: Option<Spanned<i64>>,
+}
+
+/// A counter, declared as `[counters.NAME]`: a whole number that `add` steps change.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Counter {
+    /// Its value when the run starts. Default 0.
+    pub initial: Option<Spanned<i64>>,
 }
 
 /// An arrivals source, declared as `[arrivals.NAME]`: a task that, at every arrival, whatever
@@ -457,6 +470,8 @@ step_keys! {
         /// Run one of several blocks, chosen by chance: `[{ weight = 9, steps = [...] }, { weight
         /// = 1, steps = [...] }]` takes the second one time in ten.
         Choose "choose" choose: Vec<Spanned<Branch>>;
+        /// Add to a counter: 1, or `by`.
+        Add "add" add: String;
         /// Run `steps` if a condition on the run's state holds now, `else` otherwise:
         /// `"queue.line.length >= 10"`, `"semaphore.db.free == 0"`, `"event.ready"`,
         /// `"not event.ready"`.
@@ -471,6 +486,8 @@ step_keys! {
         "priority" priority: Count, with ["put", "acquire", "hold"];
         /// With `repeat`, `timeout`, `hold`, `retry` and `when`: the block the step runs.
         "steps" steps: Block, with ["repeat", "timeout", "hold", "retry", "when"];
+        /// With `add`: how much to add; negative takes away. Default 1.
+        "by" by: i64, with ["add"];
         /// With `when`: the steps run when the condition does not hold.
         "else" else_: Block, with ["when"];
         /// With `timeout`: the steps run when the deadline passes.
@@ -826,8 +843,8 @@ pub type Problem = (Range<usize>, String);
 
 /// The tables whose entries are read one by one, so that a mistake in one entry does not hide
 /// mistakes in the others.
-const NAMED_TABLES: [&str; 8] =
-    ["queues", "semaphores", "events", "barriers", "rate-limits", "arrivals", "distributions", "tasks"];
+const NAMED_TABLES: [&str; 9] =
+    ["queues", "semaphores", "events", "barriers", "rate-limits", "counters", "arrivals", "distributions", "tasks"];
 
 impl JsonSchema for Names {
     fn schema_name() -> Cow<'static, str> {
@@ -939,6 +956,7 @@ pub fn parse(source: &str) -> Parsed {
             "events" => set(s.map(|s| &mut s.events), entries(table, &mut errors, b)),
             "barriers" => set(s.map(|s| &mut s.barriers), entries(table, &mut errors, b)),
             "rate-limits" => set(s.map(|s| &mut s.rate_limits), entries(table, &mut errors, b)),
+            "counters" => set(s.map(|s| &mut s.counters), entries(table, &mut errors, b)),
             "arrivals" => set(s.map(|s| &mut s.arrivals), entries(table, &mut errors, b)),
             "distributions" => set(s.map(|s| &mut s.distributions), entries(table, &mut errors, b)),
             _ => set(s.map(|s| &mut s.tasks), tasks(table, &mut errors, b)),

@@ -29,6 +29,7 @@ enum Kind {
     Event,
     Barrier,
     RateLimit,
+    Counter,
 }
 
 struct Node {
@@ -102,6 +103,9 @@ fn build(plan: &Plan) -> Graph {
     for (k, r) in plan.rate_limits.iter().enumerate() {
         nodes.push(Node { id: format!("limit_{k}"), label: r.name.clone(), kind: Kind::RateLimit });
     }
+    for (k, (name, _)) in plan.counters.iter().enumerate() {
+        nodes.push(Node { id: format!("counter_{k}"), label: name.clone(), kind: Kind::Counter });
+    }
     let mut graph = Graph { nodes, edges: Vec::new() };
     for (k, t) in all_tasks.iter().enumerate() {
         walk(plan, &task_id(k), &t.steps, &mut graph);
@@ -120,6 +124,7 @@ fn walk(plan: &Plan, me: &str, steps: &[Step], g: &mut Graph) {
                 g.edge(me(), format!("queue_{queue}"), if *drop { "arrives (or is dropped)" } else { "arrives" });
             }
             Step::Spawn { task: t } => g.edge(me(), task(*t), "starts one per arrival"),
+            Step::Add { counter, .. } => g.edge(me(), format!("counter_{counter}"), "adds to"),
             Step::Scheduled { arrive, .. } => walk(plan, &me(), std::slice::from_ref(arrive), g),
             Step::Choose { .. } | Step::When { .. } => {
                 step.branches().into_iter().for_each(|b| walk(plan, &me(), b, g));
@@ -181,6 +186,7 @@ fn mermaid(g: &Graph) -> String {
             Kind::Event => writeln!(out, "    {}>{label}]", n.id),
             Kind::Barrier => writeln!(out, "    {}[[{label}]]", n.id),
             Kind::RateLimit => writeln!(out, "    {}(({label}))", n.id),
+            Kind::Counter => writeln!(out, "    {}[\\{label}\\]", n.id),
         };
     }
     for (from, to, label) in &g.edges {
@@ -200,6 +206,7 @@ fn dot(g: &Graph) -> String {
             Kind::Event => "cds",
             Kind::Barrier => "box3d",
             Kind::RateLimit => "circle",
+            Kind::Counter => "note",
         };
         let label = n.label.replace('\\', "\\\\").replace('"', "\\\"");
         let _ = writeln!(out, "    {} [label=\"{label}\", shape={shape}];", n.id);

@@ -218,7 +218,8 @@ fn resolve_metrics(scenario: &Scenario, names: &[String]) -> Result<Option<Vec<M
                 let semaphores: Vec<String> =
                     empty.semaphores.iter().map(|s| crate::threshold::metric_name(&s.name)).collect();
                 let tasks: Vec<String> = empty.tasks.iter().map(|t| t.name.clone()).collect();
-                match crate::threshold::suggest(n, &queues, &semaphores, &tasks) {
+                let counters: Vec<String> = empty.counters.iter().map(|c| c.name.clone()).collect();
+                match crate::threshold::suggest(n, &queues, &semaphores, &tasks, &counters) {
                     Some(m) => format!("unknown metric `{n}`; did you mean `{m}`?"),
                     None => format!("unknown metric `{n}`; README's Thresholds section lists them"),
                 }

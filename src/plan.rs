@@ -24,6 +24,8 @@ pub struct Plan {
     pub events: Vec<EventPlan>,
     pub barriers: Vec<BarrierPlan>,
     pub rate_limits: Vec<RateLimitPlan>,
+    /// Counters: their names and starting values.
+    pub counters: Vec<(String, i64)>,
     pub tasks: Vec<TaskPlan>,
     pub main: TaskPlan,
     /// What runs after `main` and every other task have ended (`[after]`).
@@ -175,6 +177,8 @@ impl Plan {
             events: self.events.iter().map(|e| e.name.clone()).collect(),
             barriers: self.barriers.iter().map(|b| b.name.clone()).collect(),
             rate_limits: self.rate_limits.iter().map(|r| r.name.clone()).collect(),
+            counters: self.counters.iter().map(|(name, _)| name.clone()).collect(),
+            counter_initials: self.counters.iter().map(|&(_, initial)| initial).collect(),
             tasks: std::iter::once(&self.main).chain(&self.tasks).chain(&self.after).map(|t| t.name.clone()).collect(),
             label_width: self.label_width,
             warm_up: self.warm_up,
@@ -240,7 +244,7 @@ impl Schedule {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Condition {
     /// A number the run keeps, compared with `value`.
-    Compare { subject: Subject, op: Compare, value: u64 },
+    Compare { subject: Subject, op: Compare, value: i64 },
     /// Whether an event is set (`set == true`) or clear.
     Event { event: usize, set: bool },
 }
@@ -254,6 +258,8 @@ pub enum Subject {
     Free(usize),
     /// A semaphore's permits in use.
     InUse(usize),
+    /// A counter's value.
+    Counter(usize),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -267,7 +273,7 @@ pub enum Compare {
 }
 
 impl Compare {
-    pub fn holds(self, a: u64, b: u64) -> bool {
+    pub fn holds(self, a: i64, b: i64) -> bool {
         match self {
             Compare::Less => a < b,
             Compare::AtMost => a <= b,
@@ -328,6 +334,11 @@ pub enum Step {
         schedule: Schedule,
         total: Option<u64>,
         arrive: Box<Step>,
+    },
+    /// Adds `by` to counter `counter` (saturating).
+    Add {
+        counter: usize,
+        by: i64,
     },
     /// `then` if `condition` holds when the step runs, `otherwise` if not.
     When {

@@ -49,6 +49,10 @@ pub struct Report {
     pub semaphores: Vec<SemaphoreReport>,
     /// Tasks in declaration order, `main` first.
     pub tasks: Vec<TaskReport>,
+    /// Counters in declaration order: the value at the end (over many seeds, the sum over the
+    /// runs), the lowest and highest, and how many `add` steps changed it.
+    #[serde(default)]
+    pub counters: Vec<crate::sink::CounterStats>,
     /// With `--seeds`: every metric's mean over the seeds that completed, with its 95%
     /// interval, in the order of the metrics' names in README.
     pub across_seeds: Option<Vec<MeanOverSeeds>>,
@@ -250,6 +254,7 @@ impl Report {
                     lifetime_ns: Distribution::of(&t.lifetimes),
                 })
                 .collect(),
+            counters: summary.counters.clone(),
             across_seeds: None,
             thresholds: thresholds
                 .iter()

@@ -62,6 +62,8 @@ pub const SEMAPHORE_FIELDS: &[(&str, Unit)] = &[
     ("wait.max", Unit::Time),
     ("abandoned", Unit::Count),
 ];
+pub const COUNTER_FIELDS: &[(&str, Unit)] =
+    &[("value", Unit::Number), ("min", Unit::Number), ("max", Unit::Number), ("adds", Unit::Count)];
 pub const TASK_FIELDS: &[(&str, Unit)] = &[
     ("started", Unit::Count),
     ("completed", Unit::Count),
@@ -92,7 +94,13 @@ pub struct Metric {
 impl Metric {
     /// Resolves a metric's name against the names in a summary, or `None` if it names no
     /// statistic of it.
-    pub fn resolve(text: &str, queues: &[String], semaphores: &[String], tasks: &[String]) -> Option<Metric> {
+    pub fn resolve(
+        text: &str,
+        queues: &[String],
+        semaphores: &[String],
+        tasks: &[String],
+        counters: &[String],
+    ) -> Option<Metric> {
         let (kind, rest) = text.split_once('.')?;
         let find = |names: &[String], fields: &'static [(&'static str, Unit)]| {
             let (name, field) = rest.split_once('.')?;
@@ -105,6 +113,7 @@ impl Metric {
             "queue" => find(queues, QUEUE_FIELDS).map(|(k, f, u)| (Subject::Queue(k), f, u)),
             "semaphore" => find(semaphores, SEMAPHORE_FIELDS).map(|(k, f, u)| (Subject::Semaphore(k), f, u)),
             "task" => find(tasks, TASK_FIELDS).map(|(k, f, u)| (Subject::Task(k), f, u)),
+            "counter" => find(counters, COUNTER_FIELDS).map(|(k, f, u)| (Subject::Counter(k), f, u)),
             _ => None,
         }?;
         Some(Metric { name: text.to_owned(), subject, field, unit })
@@ -128,6 +137,9 @@ impl Metric {
         }
         for (k, t) in s.tasks.iter().enumerate() {
             add(Subject::Task(k), format!("task.{}.", t.name), TASK_FIELDS);
+        }
+        for (k, c) in s.counters.iter().enumerate() {
+            add(Subject::Counter(k), format!("counter.{}.", c.name), COUNTER_FIELDS);
         }
         out
     }
@@ -211,6 +223,15 @@ fn value_of(subject: Subject, field: &str, s: &Summary) -> Option<f64> {
                 f => of_durations(&m.waits, f),
             }
         }
+        Subject::Counter(k) => {
+            let c = s.counters.get(k)?;
+            match field {
+                "value" => Some(c.value as f64),
+                "min" => Some(c.min as f64),
+                "max" => Some(c.max as f64),
+                _ => n(c.adds),
+            }
+        }
         Subject::Task(k) => {
             let t = s.tasks.get(k)?;
             match field {
@@ -237,6 +258,7 @@ pub enum Subject {
     Queue(usize),
     Semaphore(usize),
     Task(usize),
+    Counter(usize),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -350,9 +372,15 @@ pub fn split_condition(text: &str) -> Option<(Op, &str)> {
 /// The metric `text` most likely meant, part by part: the kind, then the name among those of
 /// that kind, then the field. One pass over the names, as for any unknown name, however many
 /// metrics the declarations make possible.
-pub fn suggest(text: &str, queues: &[String], semaphores: &[String], tasks: &[String]) -> Option<String> {
+pub fn suggest(
+    text: &str,
+    queues: &[String],
+    semaphores: &[String],
+    tasks: &[String],
+    counters: &[String],
+) -> Option<String> {
     use crate::diagnostic::did_you_mean;
-    const KINDS: [&str; 4] = ["run", "queue", "semaphore", "task"];
+    const KINDS: [&str; 5] = ["run", "queue", "semaphore", "task", "counter"];
     let (kind, rest) = text.split_once('.')?;
     let kind = if KINDS.contains(&kind) { kind } else { did_you_mean(kind, KINDS)? };
     let field_of = |field: &str, fields: &[(&'static str, Unit)]| -> Option<&'static str> {
@@ -365,6 +393,7 @@ pub fn suggest(text: &str, queues: &[String], semaphores: &[String], tasks: &[St
     let (names, fields) = match kind {
         "queue" => (queues, QUEUE_FIELDS),
         "semaphore" => (semaphores, SEMAPHORE_FIELDS),
+        "counter" => (counters, COUNTER_FIELDS),
         _ => (tasks, TASK_FIELDS),
     };
     let (name, field) = rest.split_once('.')?;
@@ -392,7 +421,7 @@ mod tests {
     fn suggestions_fix_each_part() {
         let names = |n: &[&str]| n.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
         let (q, s, t) = (names(&["line", "jobs"]), names(&["db"]), names(&["main", "server"]));
-        let suggest = |text| suggest(text, &q, &s, &t);
+        let suggest = |text| suggest(text, &q, &s, &t, &[]);
         assert_eq!(suggest("queue.lin.wait.p99").as_deref(), Some("queue.line.wait.p99"));
         assert_eq!(suggest("queue.line.wait.p98").as_deref(), Some("queue.line.wait.p90"));
         assert_eq!(suggest("queues.jobs.puts").as_deref(), Some("queue.jobs.puts"));

@@ -92,3 +92,39 @@ fn branches_nest_and_draw_per_replica() {
     assert_eq!(first_slow, fast);
     assert_eq!(summary.end, 1_000_000_000);
 }
+
+/// Counters: `add` (1, or `by`, negative too) changes them, `when` reads them, the timeline
+/// and JSONL show each change, and thresholds check their value at the end, lowest, highest
+/// and number of adds.
+#[test]
+fn counters_count_and_branches_read_them() {
+    let source = r#"
+        [counters.hits]
+        [counters.budget]
+        initial = 2
+        [main]
+        steps = [
+          { repeat = 5, steps = [{ add = "hits" }] },
+          { add = "budget", by = -3 },
+          { when = "counter.hits == 5", steps = [{ say = "five hits" }] },
+          { when = "counter.budget < 0", steps = [{ say = "over budget" }], else = [{ say = "within budget" }] },
+          { when = "counter.budget >= -1", steps = [{ say = "at least -1" }] },
+        ]
+        [thresholds]
+        "counter.hits.value" = "== 5"
+        "counter.hits.adds" = "== 5"
+        "counter.budget.min" = "<= -1"
+        "counter.budget.max" = "== 2"
+    "#;
+    let (summary, text) = run(source, Format::Plain);
+    assert_eq!(text, "five hits\nover budget\nat least -1\n");
+    let budget = &summary.counters[1];
+    assert_eq!((budget.name.as_str(), budget.value, budget.min, budget.max, budget.adds), ("budget", -1, -1, 2, 1));
+    let scenario = common::scenario(source);
+    assert!(scenario.check_thresholds(&summary).iter().all(|v| v.held));
+    let (_, timeline) = run(source, Format::Text);
+    assert!(timeline.contains("main  added -3 to budget, now -1\n"), "{timeline}");
+    assert!(timeline.contains("counter hits: 5 at the end, lowest 0, highest 5; 5 adds\n"), "{timeline}");
+    let (_, jsonl) = run(source, Format::Jsonl);
+    assert!(jsonl.contains(r#""event":"add","counter":"budget","by":-3,"value":-1"#), "{jsonl}");
+}

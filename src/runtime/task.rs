@@ -212,6 +212,7 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
             w.arrive_at(*queue, id, item, *drop);
         }
         Step::Spawn { task } => spawn(ctx, *task)?,
+        Step::Add { counter, by } => ctx.shared.lock_running()?.add(id, *counter, *by),
         Step::Scheduled { schedule, total, arrive } => Box::pin(scheduled(ctx, schedule, *total, arrive)).await?,
         Step::Choose { cumulative, blocks } => {
             let total = cumulative.last().copied().unwrap_or(0.0);

@@ -55,6 +55,8 @@ pub struct World {
     queues: Vec<Queue>,
     semaphores: Vec<Semaphore>,
     events: Vec<EventFlag>,
+    /// Each counter's value.
+    counters: Vec<i64>,
     barriers: Vec<Barrier>,
     rate_limits: Vec<RateLimit>,
     /// Per declared task (an index into `Plan::tasks`): its running replicas, the first that
@@ -105,6 +107,7 @@ impl World {
             queues: plan.queues.iter().map(|q| Queue::new(q.capacity, q.fairness, q.discipline)).collect(),
             semaphores: plan.semaphores.iter().map(|s| Semaphore::new(s.permits, s.priority)).collect(),
             events: plan.events.iter().map(|e| EventFlag::new(e.initially_set)).collect(),
+            counters: plan.counters.iter().map(|&(_, initial)| initial).collect(),
             barriers: plan.barriers.iter().map(|b| Barrier::new(b.parties)).collect(),
             rate_limits: plan.rate_limits.iter().map(|r| RateLimit::new(r.interval, r.burst)).collect(),
             running: vec![Vec::new(); plan.tasks.len()],
@@ -437,15 +440,24 @@ impl World {
         None
     }
 
+    /// Adds `by` to a counter (saturating) and records it.
+    pub fn add(&mut self, task: TaskId, counter: usize, by: i64) {
+        let value = self.counters[counter].saturating_add(by);
+        self.counters[counter] = value;
+        self.record(task, EventKind::Add { counter, by, value });
+    }
+
     /// Whether a `when` condition holds now.
     pub fn holds(&self, condition: &Condition) -> bool {
         match *condition {
             Condition::Event { event, set } => self.events[event].is_set() == set,
             Condition::Compare { subject, op, value } => {
+                let wide = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
                 let now = match subject {
-                    Subject::QueueLength(q) => self.queues[q].len() as u64,
-                    Subject::Free(s) => self.semaphores[s].free(),
-                    Subject::InUse(s) => self.semaphores[s].in_use(),
+                    Subject::QueueLength(q) => wide(self.queues[q].len() as u64),
+                    Subject::Free(s) => wide(self.semaphores[s].free()),
+                    Subject::InUse(s) => wide(self.semaphores[s].in_use()),
+                    Subject::Counter(c) => self.counters[c],
                 };
                 op.holds(now, value)
             }

@@ -118,6 +118,11 @@ impl Sink for Jsonl {
                 l.push_str(",\"blocked_ns\":");
                 push_u64(l, blocked, 1);
             }
+            EventKind::Add { counter, by, value } => {
+                l.push_str(",\"event\":\"add\"");
+                field(l, "counter", &m.counters[counter]);
+                let _ = write!(l, ",\"by\":{by},\"value\":{value}");
+            }
             EventKind::Busy { duration } => {
                 l.push_str(",\"event\":\"busy\",\"duration_ns\":");
                 push_u64(l, duration, 1);

@@ -32,6 +32,10 @@ pub struct Summary {
     pub semaphores: Vec<SemaphoreStats>,
     /// Per task name, in declaration order (`main` first): how many replicas ended how.
     pub tasks: Vec<TaskStats>,
+    /// Per counter, in declaration order. Counters are state, not a window's count: their
+    /// figures cover the whole run, warm-up included.
+    #[serde(default)]
+    pub counters: Vec<CounterStats>,
     /// Why the run failed, if it did.
     pub failure: Option<Failure>,
 }
@@ -75,6 +79,13 @@ impl Summary {
             p.waits.merge(&q.waits);
             p.busy_area += q.busy_area;
             p.abandoned += q.abandoned;
+        }
+        for (p, q) in pooled.counters.iter_mut().zip(&s.counters) {
+            // Pooled over runs: the values at the end summed, the extremes kept.
+            p.value = p.value.saturating_add(q.value);
+            p.min = p.min.min(q.min);
+            p.max = p.max.max(q.max);
+            p.adds += q.adds;
         }
         for (p, q) in pooled.tasks.iter_mut().zip(&s.tasks) {
             p.started += q.started;
@@ -350,6 +361,17 @@ impl SemaphoreStats {
     }
 }
 
+/// A counter over a run: its value at the end, the lowest and highest it was, and how many
+/// `add` steps changed it. Over many runs pooled, `value` is the sum of the runs' values.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct CounterStats {
+    pub name: String,
+    pub value: i64,
+    pub min: i64,
+    pub max: i64,
+    pub adds: u64,
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct TaskStats {
     pub name: String,
@@ -394,6 +416,7 @@ fn integrate(area: &mut u128, value: u64, since: &mut u64, now: u64, start: Opti
 /// Counts a run's events into per-queue, per-semaphore and per-task statistics.
 #[derive(Debug, Default)]
 pub struct Statistics {
+    counters: Vec<CounterStats>,
     queues: Vec<QueueStats>,
     semaphores: Vec<SemaphoreStats>,
     tasks: Vec<TaskStats>,
@@ -441,6 +464,7 @@ impl Statistics {
             queues: self.queues,
             semaphores: self.semaphores,
             tasks: self.tasks,
+            counters: self.counters,
             failure: run.failure,
         }
     }
@@ -469,6 +493,12 @@ impl Sink for Statistics {
             .iter()
             .zip(m.sources.iter().copied().chain(std::iter::repeat(false)))
             .map(|(name, source)| TaskStats { name: name.clone(), source, ..TaskStats::default() })
+            .collect();
+        self.counters = m
+            .counters
+            .iter()
+            .zip(&m.counter_initials)
+            .map(|(name, &v)| CounterStats { name: name.clone(), value: v, min: v, max: v, adds: 0 })
             .collect();
         self.length_since = vec![0; m.queues.len()];
         self.in_use = vec![(0, 0); m.semaphores.len()];
@@ -563,6 +593,13 @@ impl Sink for Statistics {
             }
             EventKind::ThreadAbandoned { semaphore, .. } if self.counts(now) => {
                 self.semaphores[semaphore].abandoned += 1;
+            }
+            EventKind::Add { counter, value, .. } => {
+                let c = &mut self.counters[counter];
+                c.value = value;
+                c.min = c.min.min(value);
+                c.max = c.max.max(value);
+                c.adds += 1;
             }
             EventKind::Retry { .. } if self.counts(now) => self.tasks[ev.decl].retries += 1,
             EventKind::TimedOut { .. } if self.counts(now) => self.tasks[ev.decl].timeouts += 1,

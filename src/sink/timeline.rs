@@ -156,6 +156,9 @@ impl Sink for Timeline {
             EventKind::Gathered { completed, failed, cancelled } => {
                 let _ = write!(l, "gathered: {completed} completed, {failed} failed, {cancelled} cancelled");
             }
+            EventKind::Add { counter, by, value } => {
+                let _ = write!(l, "added {by} to {}, now {value}", m.counters[counter]);
+            }
             EventKind::End { outcome, .. } => l.push_str(outcome.as_str()),
         }
         l.push('\n');
@@ -267,6 +270,13 @@ impl Sink for Timeline {
                 l.push_str(" s");
             }
             l.push('\n');
+        }
+        for c in &s.counters {
+            let _ = writeln!(
+                l,
+                "counter {}: {} at the end, lowest {}, highest {}; {} adds",
+                c.name, c.value, c.min, c.max, c.adds
+            );
         }
         self.lines.finish()
     }

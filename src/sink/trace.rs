@@ -270,6 +270,19 @@ impl Trace {
         self.name(&name);
     }
 
+    /// A counter track's value, which may be negative.
+    fn counter_signed(&mut self, time: u64, name: &str, key: &str, value: i64) {
+        self.start("C", 0, time);
+        let l = &mut self.lines.line;
+        l.push_str(",\"args\":{");
+        push_json_str(l, key);
+        l.push(':');
+        let mut digits = itoa::Buffer::new();
+        l.push_str(digits.format(value));
+        l.push('}');
+        self.name(name);
+    }
+
     /// One end of a flow arrow from a put to its get.
     fn flow(&mut self, phase: &str, tid: u64, time: u64, queue: usize, k: u64) {
         self.start(phase, tid, time);
@@ -409,6 +422,11 @@ impl Sink for Trace {
                 self.tracks.remove(label);
             }
             EventKind::Start { by } => self.instant(tid, time, &format!("started by {by}")),
+            EventKind::Add { counter, by, value } => {
+                let name = &m.counters[counter];
+                self.instant(tid, time, &format!("added {by} to {name}"));
+                self.counter_signed(time, &format!("counter {name}"), "value", value);
+            }
             EventKind::Dropped { queue, .. } => {
                 self.instant(tid, time, &format!("dropped: {} is full", m.queues[queue]));
             }
