@@ -1397,7 +1397,21 @@ impl<'a> Compiler<'a> {
 
     fn template(&mut self, text: &Spanned<String>) -> Option<Template> {
         match Template::parse(text.get_ref()) {
-            Ok(t) => Some(t),
+            Ok(mut t) => {
+                let mut ok = true;
+                let mut found = Vec::new();
+                for (name, at, index) in t.counters_mut() {
+                    match self.decls.names.find(Namespace::Counter, name) {
+                        Some(k) => *index = k,
+                        None => found.push((name.to_owned(), at)),
+                    }
+                }
+                for (name, at) in found {
+                    let span = self.inner_span(text.span(), text.get_ref(), at);
+                    ok &= self.resolve(&Spanned::new(span, name), Namespace::Counter).is_some();
+                }
+                ok.then_some(t)
+            }
             Err(e) => {
                 let span = self.inner_span(text.span(), text.get_ref(), e.range);
                 let d = Diagnostic::error(DiagnosticKind::InvalidTemplate, span, e.message);

@@ -78,6 +78,14 @@ enum Part {
     Lit(String),
     /// A placeholder and its format.
     Var(Var, Spec),
+    /// `{counter.NAME}`: a counter's value now, by its index once the compiler has resolved
+    /// the name (where in the template text the name is, for its diagnostics).
+    Counter {
+        name: String,
+        at: std::ops::Range<usize>,
+        index: usize,
+        spec: Spec,
+    },
 }
 
 /// A parsed message template.
@@ -105,6 +113,8 @@ pub struct Values<'a> {
     pub item: Option<&'a str>,
     pub waited_ns: u64,
     pub elapsed_ns: u64,
+    /// Every counter's value now.
+    pub counters: &'a [i64],
 }
 
 impl Template {
@@ -152,11 +162,25 @@ impl Template {
         Ok(Template { parts })
     }
 
+    /// The counters the template names, with where each name is in its text, to resolve.
+    pub fn counters_mut(&mut self) -> impl Iterator<Item = (&str, std::ops::Range<usize>, &mut usize)> {
+        self.parts.iter_mut().filter_map(|p| match p {
+            Part::Counter { name, at, index, .. } => Some((name.as_str(), at.clone(), index)),
+            _ => None,
+        })
+    }
+
     /// Appends the rendered message to `out`.
     pub fn render(&self, out: &mut String, values: &Values<'_>) {
         for part in &self.parts {
             match *part {
                 Part::Lit(ref s) => out.push_str(s),
+                Part::Counter { index, spec, .. } => {
+                    let value = values.counters.get(index).copied().unwrap_or(0);
+                    let mut digits = itoa::Buffer::new();
+                    let text = digits.format(value.unsigned_abs());
+                    pad(out, text, spec, true, value < 0);
+                }
                 Part::Var(var, spec) if spec == Spec::PLAIN => push_value(out, var, values, None),
                 Part::Var(var, spec) => {
                     let mut value = String::new();
@@ -181,7 +205,7 @@ impl Template {
                             value.truncate(at);
                         }
                     }
-                    pad(out, &value, spec, !var.is_text());
+                    pad(out, &value, spec, !var.is_text(), false);
                 }
             }
         }
@@ -203,10 +227,17 @@ fn push_value(out: &mut String, var: Var, values: &Values<'_>, decimals: Option<
     }
 }
 
-/// Appends `value` with the spec's sign, fill and alignment, as Python pads: numbers to the
-/// right and text to the left by default, `=` (and the `0` flag) between the sign and the digits.
-fn pad(out: &mut String, value: &str, spec: Spec, number: bool) {
-    let sign = if number { spec.sign.filter(|&s| s == '+' || s == ' ') } else { None };
+/// Appends `value` (digits without a sign, for a number) with the spec's sign or a minus when
+/// `negative`, fill and alignment, as Python pads: numbers to the right and text to the left by
+/// default, `=` (and the `0` flag) between the sign and the digits.
+fn pad(out: &mut String, value: &str, spec: Spec, number: bool, negative: bool) {
+    let sign = if negative {
+        Some('-')
+    } else if number {
+        spec.sign.filter(|&s| s == '+' || s == ' ')
+    } else {
+        None
+    };
     let len = value.chars().count() + usize::from(sign.is_some());
     let fill_n = spec.width.saturating_sub(len);
     let (fill, align) = match (spec.align, spec.zero && number) {
@@ -304,6 +335,19 @@ fn parse_placeholder(inner: &str, range: std::ops::Range<usize>) -> Result<Part,
         Some((name, spec)) => (name.trim(), Some(spec.trim())),
         None => (inner.trim(), None),
     };
+    if let Some(counter) = name.strip_prefix("counter.") {
+        // A whole number, formatted as `{i}` is; the compiler resolves the name.
+        let spec = match spec {
+            None => Spec::PLAIN,
+            Some(spec) => parse_spec(Var::N, name, spec).map_err(|message| TemplateError {
+                range: range.clone(),
+                message,
+                help: None,
+            })?,
+        };
+        let at = range.start + 1 + inner.find(counter).unwrap_or(0);
+        return Ok(Part::Counter { name: counter.to_owned(), at: at..at + counter.len(), index: usize::MAX, spec });
+    }
     let Some(&(_, var)) = Var::ALL.iter().find(|(n, _)| *n == name) else {
         let names: Vec<&str> = Var::ALL.iter().map(|(n, _)| *n).collect();
         let help = match crate::diagnostic::did_you_mean(name, names.iter().copied()) {
@@ -366,6 +410,7 @@ mod tests {
             item: Some("7"),
             waited_ns: 250_000,
             elapsed_ns: 21_005_000_000,
+            counters: &[],
         }
     }
 
@@ -457,6 +502,29 @@ mod tests {
         {
             assert!(Template::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    /// Counters print as Python prints an int, negative ones too (what Python 3.11 printed).
+    #[test]
+    fn counters_print_as_python_prints_ints() {
+        let cases = [
+            ("{counter.c}", "-7"),
+            ("{counter.c:4}", "  -7"),
+            ("{counter.c:04}", "-007"),
+            ("{counter.c:+}", "-7"),
+            ("{counter.c:<4}|", "-7  |"),
+            ("{counter.d:+04}", "+012"),
+        ];
+        for (t, want) in cases {
+            let mut template = Template::parse(t).unwrap();
+            for (name, _, index) in template.counters_mut() {
+                *index = usize::from(name == "d");
+            }
+            let mut s = String::new();
+            template.render(&mut s, &Values { counters: &[-7, 12], ..values() });
+            assert_eq!(s, want, "{t}");
+        }
+        assert!(Template::parse("{counter.c:.2}").is_err());
     }
 
     #[test]

@@ -76,7 +76,13 @@ fn each_invalid_file_reports_the_kinds_it_is_there_for() {
         ("count_out_of_range", &[OutOfRange]),
         (
             "counter_mistakes",
-            &[UnknownName(Namespace::Counter), MisplacedKey, UnknownName(Namespace::Counter), UnknownMetric],
+            &[
+                UnknownName(Namespace::Counter),
+                MisplacedKey,
+                UnknownName(Namespace::Counter),
+                UnknownName(Namespace::Counter),
+                UnknownMetric,
+            ],
         ),
         ("duplicate_name", &[Duplicate]),
         ("duration_without_unit", &[InvalidDuration, InvalidDuration]),

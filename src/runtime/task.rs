@@ -99,6 +99,7 @@ impl Text {
             item: vars.item.as_deref(),
             waited_ns: vars.waited,
             elapsed_ns: now,
+            counters: w.counters(),
         };
         t.render(&mut self.msg, &values);
         if self.msg.len() > MAX_MESSAGE_BYTES {

@@ -440,6 +440,11 @@ impl World {
         None
     }
 
+    /// Every counter's value now.
+    pub fn counters(&self) -> &[i64] {
+        &self.counters
+    }
+
     /// Adds `by` to a counter (saturating) and records it.
     pub fn add(&mut self, task: TaskId, counter: usize, by: i64) {
         let value = self.counters[counter].saturating_add(by);
