@@ -1303,6 +1303,20 @@ impl<'a> Compiler<'a> {
                 }
                 ok.then_some(Step::Choose { cumulative, blocks })?
             }
+            StepKind::WaitUntil => {
+                let text = s.wait_until.as_ref()?;
+                let condition = self.condition(text)?;
+                let Condition::Compare { subject: Subject::Counter(counter), .. } = condition else {
+                    self.error_help(
+                        DiagnosticKind::InvalidValue,
+                        text.span(),
+                        "`wait-until` waits for a counter: `\"counter.NAME >= 3\"`",
+                        "wait for an event with `wait-event`, for an item with `get`, for a permit with `acquire`",
+                    );
+                    return None;
+                };
+                Step::WaitUntil { counter, condition }
+            }
             StepKind::Add => {
                 let counter = self.resolve(s.add.as_ref()?, Namespace::Counter);
                 Step::Add { counter: counter?, by: s.by.as_ref().map_or(1, |b| *b.get_ref()) }

@@ -472,6 +472,8 @@ step_keys! {
         Choose "choose" choose: Vec<Spanned<Branch>>;
         /// Add to a counter: 1, or `by`.
         Add "add" add: String;
+        /// Wait until a condition on a counter holds: `"counter.done >= 10"`.
+        WaitUntil "wait-until" wait_until: String;
         /// Run `steps` if a condition on the run's state holds now, `else` otherwise:
         /// `"queue.line.length >= 10"`, `"semaphore.db.free == 0"`, `"event.ready"`,
         /// `"not event.ready"`.

@@ -125,6 +125,7 @@ fn walk(plan: &Plan, me: &str, steps: &[Step], g: &mut Graph) {
             }
             Step::Spawn { task: t } => g.edge(me(), task(*t), "starts one per arrival"),
             Step::Add { counter, .. } => g.edge(me(), format!("counter_{counter}"), "adds to"),
+            Step::WaitUntil { counter, .. } => g.edge(format!("counter_{counter}"), me(), "wakes"),
             Step::Scheduled { arrive, .. } => walk(plan, &me(), std::slice::from_ref(arrive), g),
             Step::Choose { .. } | Step::When { .. } => {
                 step.branches().into_iter().for_each(|b| walk(plan, &me(), b, g));

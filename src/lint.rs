@@ -266,7 +266,7 @@ fn walk(steps: &[Step], u: &mut Uses) {
         match step {
             Step::Put { queue, .. } | Step::Arrive { queue, .. } => u.puts[*queue] = true,
             Step::Spawn { task } => u.started[*task] = true,
-            Step::Add { .. } => {}
+            Step::Add { .. } | Step::WaitUntil { .. } => {}
             Step::Choose { .. } | Step::When { .. } => step.branches().into_iter().for_each(|b| walk(b, u)),
             Step::Scheduled { arrive, .. } => walk(std::slice::from_ref(arrive), u),
             Step::Get { queue, .. } => u.gets[*queue] = true,

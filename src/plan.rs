@@ -335,6 +335,11 @@ pub enum Step {
         total: Option<u64>,
         arrive: Box<Step>,
     },
+    /// Waits until `condition`, on counter `counter`, holds.
+    WaitUntil {
+        counter: usize,
+        condition: Condition,
+    },
     /// Adds `by` to counter `counter` (saturating).
     Add {
         counter: usize,

@@ -128,3 +128,35 @@ fn counters_count_and_branches_read_them() {
     let (_, jsonl) = run(source, Format::Jsonl);
     assert!(jsonl.contains(r#""event":"add","counter":"budget","by":-3,"value":-1"#), "{jsonl}");
 }
+
+/// `wait-until` waits for a condition on a counter, looking again at each change; a timeout
+/// withdraws it cleanly; one that can never hold is a deadlock that names the counter.
+#[test]
+fn wait_until_waits_for_a_counter() {
+    let source = r#"
+        [counters.done]
+        [tasks.worker]
+        count = 5
+        steps = [{ repeat = "i + 1", steps = [{ sleep = "1s" }] }, { add = "done" }]
+        [main]
+        steps = [
+          { start = "worker" },
+          { timeout = "1500ms", steps = [{ wait-until = "counter.done >= 3" }], on-timeout = [{ say = "not yet at {elapsed} s: {counter.done}" }] },
+          { wait-until = "counter.done >= 3" },
+          { say = "three done at {elapsed} s" },
+          { wait-until = "counter.done == 5" },
+          { say = "all done at {elapsed} s" },
+        ]
+    "#;
+    let (summary, text) = run(source, Format::Plain);
+    assert_eq!(summary.failure, None, "{text}");
+    assert_eq!(text, "not yet at 1.5 s: 1\nthree done at 3 s\nall done at 5 s\n");
+    let stuck = r#"
+        [counters.done]
+        [main]
+        steps = [{ wait-until = "counter.done > 0" }]
+    "#;
+    let (summary, _) = run(stuck, Format::Silent);
+    let failure = summary.failure.expect("a deadlock");
+    assert!(failure.message.contains("waits for counter `done` (now 0)"), "{}", failure.message);
+}

@@ -81,6 +81,7 @@ fn each_invalid_file_reports_the_kinds_it_is_there_for() {
                 MisplacedKey,
                 UnknownName(Namespace::Counter),
                 UnknownName(Namespace::Counter),
+                InvalidValue,
                 UnknownMetric,
             ],
         ),

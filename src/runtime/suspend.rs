@@ -269,6 +269,25 @@ impl Op for AcquireOp {
     }
 }
 
+/// Waits until a condition on a counter holds, looking again each time the counter changes.
+pub struct UntilOp {
+    pub counter: usize,
+    pub condition: crate::plan::Condition,
+}
+
+impl Op for UntilOp {
+    type Output = ();
+    fn poll_op(&mut self, w: &mut World, id: TaskId) -> Option<()> {
+        w.until_or_wait(self.counter, &self.condition, id).then_some(())
+    }
+    fn abandon(&mut self, w: &mut World, id: TaskId) {
+        w.leave_counter(self.counter, id);
+    }
+    fn waiting(&self) -> Waiting {
+        Waiting::Counter(self.counter)
+    }
+}
+
 /// Waits to be granted passage by an event being set or a barrier filling up.
 pub struct Granted {
     pub waiting: Waiting,

@@ -214,6 +214,10 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
         }
         Step::Spawn { task } => spawn(ctx, *task)?,
         Step::Add { counter, by } => ctx.shared.lock_running()?.add(id, *counter, *by),
+        Step::WaitUntil { counter, condition } => {
+            let op = super::suspend::UntilOp { counter: *counter, condition: *condition };
+            ctx.suspend(op).await?;
+        }
         Step::Scheduled { schedule, total, arrive } => Box::pin(scheduled(ctx, schedule, *total, arrive)).await?,
         Step::Choose { cumulative, blocks } => {
             let total = cumulative.last().copied().unwrap_or(0.0);

@@ -25,6 +25,8 @@ pub enum Waiting {
     Acquire(usize),
     Event(usize),
     Barrier(usize),
+    /// A condition on a counter to hold.
+    Counter(usize),
 }
 
 /// What an interrupt of a waiting task cancels with it.

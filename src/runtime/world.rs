@@ -57,6 +57,8 @@ pub struct World {
     events: Vec<EventFlag>,
     /// Each counter's value.
     counters: Vec<i64>,
+    /// Per counter: the tasks waiting for a condition on it, woken to look again at each change.
+    counter_waiters: Vec<Vec<TaskId>>,
     barriers: Vec<Barrier>,
     rate_limits: Vec<RateLimit>,
     /// Per declared task (an index into `Plan::tasks`): its running replicas, the first that
@@ -108,6 +110,7 @@ impl World {
             semaphores: plan.semaphores.iter().map(|s| Semaphore::new(s.permits, s.priority)).collect(),
             events: plan.events.iter().map(|e| EventFlag::new(e.initially_set)).collect(),
             counters: plan.counters.iter().map(|&(_, initial)| initial).collect(),
+            counter_waiters: vec![Vec::new(); plan.counters.len()],
             barriers: plan.barriers.iter().map(|b| Barrier::new(b.parties)).collect(),
             rate_limits: plan.rate_limits.iter().map(|r| RateLimit::new(r.interval, r.burst)).collect(),
             running: vec![Vec::new(); plan.tasks.len()],
@@ -266,6 +269,7 @@ impl World {
                 Some(Waiting::Acquire(s)) => drop(self.semaphores[s].abandon(task, false)),
                 Some(Waiting::Event(e)) => self.events[e].abandon(task, false),
                 Some(Waiting::Barrier(b)) => drop(self.barriers[b].abandon(task, false)),
+                Some(Waiting::Counter(c)) => self.counter_waiters[c].retain(|&t| t != task),
                 Some(Waiting::Sleep | Waiting::Task(_) | Waiting::Decl(_)) | None => {}
             }
         }
@@ -329,6 +333,9 @@ impl World {
                 },
                 Some(Waiting::Acquire(sem)) => format!("waits to acquire semaphore `{}`", m.semaphores[sem].name),
                 Some(Waiting::Event(e)) => format!("waits for event `{}` to be set", m.events[e]),
+                Some(Waiting::Counter(c)) => {
+                    format!("waits for counter `{}` (now {}) to reach a value", m.counters[c], self.counters[c])
+                }
                 Some(Waiting::Barrier(b)) => {
                     let (arrived, parties) = self.barriers[b].progress();
                     format!("waits at barrier `{}` ({arrived} of {parties} arrived)", m.barriers[b])
@@ -450,6 +457,23 @@ impl World {
         let value = self.counters[counter].saturating_add(by);
         self.counters[counter] = value;
         self.record(task, EventKind::Add { counter, by, value });
+        for waiter in std::mem::take(&mut self.counter_waiters[counter]) {
+            self.tasks.wake(waiter);
+        }
+    }
+
+    /// Whether a condition on a counter holds; if not, the task waits for the counter to change.
+    pub fn until_or_wait(&mut self, counter: usize, condition: &Condition, task: TaskId) -> bool {
+        let holds = self.holds(condition);
+        if !holds && !self.counter_waiters[counter].contains(&task) {
+            self.counter_waiters[counter].push(task);
+        }
+        holds
+    }
+
+    /// A task stops waiting for a counter.
+    pub fn leave_counter(&mut self, counter: usize, task: TaskId) {
+        self.counter_waiters[counter].retain(|&t| t != task);
     }
 
     /// Whether a `when` condition holds now.
