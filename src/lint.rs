@@ -32,6 +32,7 @@ struct Uses {
     event_waits: Vec<bool>,
     barriers: Vec<bool>,
     rate_limits: Vec<bool>,
+    counter_adds: Vec<bool>,
     to_thread: bool,
     started: Vec<bool>,
     /// Started by a `start` step (not by `gather` or `race`).
@@ -54,6 +55,7 @@ pub fn lint(plan: &Plan, decls: &Declarations) -> Vec<Diagnostic> {
         event_waits: vec![false; plan.events.len()],
         barriers: vec![false; plan.barriers.len()],
         rate_limits: vec![false; plan.rate_limits.len()],
+        counter_adds: vec![false; plan.counters.len()],
         to_thread: false,
         started: vec![false; plan.tasks.len()],
         started_alone: vec![false; plan.tasks.len()],
@@ -130,6 +132,14 @@ pub fn lint(plan: &Plan, decls: &Declarations) -> Vec<Diagnostic> {
             let what = ns.what();
             warn(Unused, &spans(ns)[k], format!("{what} `{name}` is never used"), "remove it, or use it in a step");
         }
+    }
+    for (c, (name, _)) in plan.counters.iter().enumerate().filter(|(c, _)| !u.counter_adds[*c]) {
+        warn(
+            Unused,
+            &spans(Counter)[c],
+            format!("counter `{name}` is never added to"),
+            "it keeps its initial value; add to it with `{ add = \"...\" }`, or remove it",
+        );
     }
     for (t, task) in plan.tasks.iter().enumerate() {
         let name = &task.name;
@@ -266,7 +276,8 @@ fn walk(steps: &[Step], u: &mut Uses) {
         match step {
             Step::Put { queue, .. } | Step::Arrive { queue, .. } => u.puts[*queue] = true,
             Step::Spawn { task } => u.started[*task] = true,
-            Step::Add { .. } | Step::WaitUntil { .. } => {}
+            Step::Add { counter, .. } => u.counter_adds[*counter] = true,
+            Step::WaitUntil { .. } => {}
             Step::Choose { .. } | Step::When { .. } => step.branches().into_iter().for_each(|b| walk(b, u)),
             Step::Scheduled { arrive, .. } => walk(std::slice::from_ref(arrive), u),
             Step::Get { queue, .. } => u.gets[*queue] = true,
