@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 
-use crate::plan::{Plan, Step, TaskPlan};
+use crate::plan::{Condition, Plan, Step, Subject, TaskPlan};
 
 /// The graph's language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -128,6 +128,17 @@ fn walk(plan: &Plan, me: &str, steps: &[Step], g: &mut Graph) {
             Step::WaitUntil { counter, .. } => g.edge(format!("counter_{counter}"), me(), "wakes"),
             Step::Scheduled { arrive, .. } => walk(plan, &me(), std::slice::from_ref(arrive), g),
             Step::Choose { .. } | Step::When { .. } => {
+                if let Step::When { condition, .. } = step {
+                    let looked_at = match *condition {
+                        Condition::Event { event, .. } => format!("event_{event}"),
+                        Condition::Compare { subject: Subject::QueueLength(q), .. } => format!("queue_{q}"),
+                        Condition::Compare { subject: Subject::Free(k) | Subject::InUse(k), .. } => {
+                            format!("semaphore_{k}")
+                        }
+                        Condition::Compare { subject: Subject::Counter(c), .. } => format!("counter_{c}"),
+                    };
+                    g.edge(looked_at, me(), "checks");
+                }
                 step.branches().into_iter().for_each(|b| walk(plan, &me(), b, g));
             }
             Step::Get { queue, .. } => g.edge(format!("queue_{queue}"), me(), "gets"),
@@ -187,7 +198,7 @@ fn mermaid(g: &Graph) -> String {
             Kind::Event => writeln!(out, "    {}>{label}]", n.id),
             Kind::Barrier => writeln!(out, "    {}[[{label}]]", n.id),
             Kind::RateLimit => writeln!(out, "    {}(({label}))", n.id),
-            Kind::Counter => writeln!(out, "    {}[\\{label}\\]", n.id),
+            Kind::Counter => writeln!(out, "    {}([{label}])", n.id),
         };
     }
     for (from, to, label) in &g.edges {
