@@ -322,33 +322,22 @@ impl<'a> Compiler<'a> {
                 }
                 n => Some(n as usize),
             });
-            let fairness = match queue.get_ref().fairness.as_ref().map(|f| (f.get_ref().as_str(), f.span())) {
-                None | Some(("asyncio", _)) => Fairness::Asyncio,
-                Some(("strict", _)) => Fairness::Strict,
-                Some((other, span)) => {
-                    self.error_help(
-                        DiagnosticKind::InvalidValue,
-                        span,
-                        format!("unknown fairness `{other}`"),
-                        "use \"asyncio\" (whoever asks first) or \"strict\" (the task woken for it)",
-                    );
-                    Fairness::Asyncio
-                }
-            };
-            let discipline = match queue.get_ref().discipline.as_ref().map(|d| (d.get_ref().as_str(), d.span())) {
-                None | Some(("fifo", _)) => Discipline::Fifo,
-                Some(("lifo", _)) => Discipline::Lifo,
-                Some(("priority", _)) => Discipline::Priority,
-                Some((other, span)) => {
-                    self.error_help(
-                        DiagnosticKind::InvalidValue,
-                        span,
-                        format!("unknown discipline `{other}`"),
-                        "use \"fifo\" (the oldest item first), \"lifo\" (the newest) or \"priority\" (the lowest `priority`)",
-                    );
-                    Discipline::Fifo
-                }
-            };
+            let fairness = self
+                .keyword(
+                    queue.get_ref().fairness.as_ref(),
+                    "fairness",
+                    &[("asyncio", Fairness::Asyncio), ("strict", Fairness::Strict)],
+                    "use \"asyncio\" (whoever asks first) or \"strict\" (the task woken for it)",
+                )
+                .unwrap_or(Fairness::Asyncio);
+            let discipline = self
+                .keyword(
+                    queue.get_ref().discipline.as_ref(),
+                    "discipline",
+                    &[("fifo", Discipline::Fifo), ("lifo", Discipline::Lifo), ("priority", Discipline::Priority)],
+                    "use \"fifo\" (the oldest item first), \"lifo\" (the newest) or \"priority\" (the lowest `priority`)",
+                )
+                .unwrap_or(Discipline::Fifo);
             self.queue_disciplines.push(discipline);
             queues.push(QueuePlan { name: name.get_ref().clone(), capacity, fairness, discipline });
         }
@@ -371,19 +360,14 @@ impl<'a> Compiler<'a> {
             let sem = sem.get_ref();
             let permits = self.nonnegative(&sem.permits, "a semaphore's `permits`", MAX_CAPACITY);
             let bounded = sem.bounded.as_ref().is_some_and(|b| *b.get_ref());
-            let priority = match sem.discipline.as_ref().map(|d| (d.get_ref().as_str(), d.span())) {
-                None | Some(("fifo", _)) => false,
-                Some(("priority", _)) => true,
-                Some((other, span)) => {
-                    self.error_help(
-                        DiagnosticKind::InvalidValue,
-                        span,
-                        format!("unknown discipline `{other}`"),
-                        "use \"fifo\" (the first to ask gets the next permit) or \"priority\" (the lowest `priority`)",
-                    );
-                    false
-                }
-            };
+            let priority = self
+                .keyword(
+                    sem.discipline.as_ref(),
+                    "discipline",
+                    &[("fifo", false), ("priority", true)],
+                    "use \"fifo\" (the first to ask gets the next permit) or \"priority\" (the lowest `priority`)",
+                )
+                .unwrap_or(false);
             self.semaphore_priority.push(priority);
             semaphores.push(SemaphorePlan { name: name.get_ref().clone(), permits, bounded, priority });
         }
@@ -881,19 +865,12 @@ impl<'a> Compiler<'a> {
         if open {
             segments.push((0.0, start, start));
         }
-        let process = match a.process.as_ref().map(|p| (p.get_ref().as_str(), p.span())) {
-            None | Some(("poisson", _)) => Some(true),
-            Some(("regular", _)) => Some(false),
-            Some((other, span)) => {
-                self.error_help(
-                    DiagnosticKind::InvalidValue,
-                    span,
-                    format!("unknown `process` `{other}`"),
-                    "use \"poisson\" (arrivals at random, at the rate of the moment) or \"regular\" (evenly spaced)",
-                );
-                None
-            }
-        };
+        let process = self.keyword(
+            a.process.as_ref(),
+            "`process`",
+            &[("poisson", true), ("regular", false)],
+            "use \"poisson\" (arrivals at random, at the rate of the moment) or \"regular\" (evenly spaced)",
+        );
         if ok && segments.iter().all(|&(length, r0, r1)| (length == 0.0 && !open) || (r0 == 0.0 && r1 == 0.0)) {
             self.error_help(
                 DiagnosticKind::InvalidValue,
@@ -913,19 +890,12 @@ impl<'a> Compiler<'a> {
             Some(t) => self.template(t),
             None => Template::parse("{n}").ok(),
         };
-        let drop = match a.on_full.as_ref().map(|f| (f.get_ref().as_str(), f.span())) {
-            None | Some(("wait", _)) => Some(false),
-            Some(("drop", _)) => Some(true),
-            Some((other, span)) => {
-                self.error_help(
-                    DiagnosticKind::InvalidValue,
-                    span,
-                    format!("unknown `on-full` value `{other}`"),
-                    "use \"wait\" (each arrival waits for room on its own) or \"drop\" (it is lost)",
-                );
-                None
-            }
-        };
+        let drop = self.keyword(
+            a.on_full.as_ref(),
+            "`on-full` value",
+            &[("wait", false), ("drop", true)],
+            "use \"wait\" (each arrival waits for room on its own) or \"drop\" (it is lost)",
+        );
         let priority = match &a.priority {
             None => Some(0),
             Some(p) if *p.get_ref() < 0 => {
@@ -938,6 +908,24 @@ impl<'a> Compiler<'a> {
             self.priority_on(q, p.span());
         }
         Some(Step::Arrive { queue: queue?, item: item?, drop: drop?, priority: priority? })
+    }
+
+    /// A keyword's meaning: the choice `value` names, the first choice when it is absent, or
+    /// `None` when it names none (reported as an unknown `what`, with `help`).
+    fn keyword<T: Copy>(
+        &mut self,
+        value: Option<&Spanned<String>>,
+        what: &str,
+        choices: &[(&str, T)],
+        help: &str,
+    ) -> Option<T> {
+        let Some(value) = value else { return choices.first().map(|&(_, t)| t) };
+        let found = choices.iter().find(|(word, _)| *word == value.get_ref().as_str()).map(|&(_, t)| t);
+        if found.is_none() {
+            let other = value.get_ref();
+            self.error_help(DiagnosticKind::InvalidValue, value.span(), format!("unknown {what} `{other}`"), help);
+        }
+        found
     }
 
     /// A step's `priority`: `Some(None)` when it has none, `None` when it is wrong (reported).

@@ -74,12 +74,7 @@ impl Dist {
                 0
             }
             Dist::LogNormal { mu, sigma } => to_value(libm::exp(mu + sigma * standard_normal(rng))),
-            Dist::Choice { ref values, ref cumulative } => {
-                let total = cumulative.last().copied().unwrap_or(0.0);
-                let x = rng.unit() * total;
-                let k = cumulative.partition_point(|&c| c <= x).min(values.len() - 1);
-                values[k]
-            }
+            Dist::Choice { ref values, ref cumulative } => values[pick(cumulative, rng)],
             Dist::Sequence { ref values, slot } => {
                 let at = cursors[slot];
                 cursors[slot] = (at + 1) % values.len();
@@ -87,6 +82,14 @@ impl Dist {
             }
         }
     }
+}
+
+/// An index drawn with the weights whose running sums are `cumulative` (not empty): a
+/// `choice` distribution's value, a `choose` step's branch.
+pub fn pick(cumulative: &[f64], rng: &mut Rng) -> usize {
+    let total = cumulative.last().copied().unwrap_or(0.0);
+    let x = rng.unit() * total;
+    cumulative.partition_point(|&c| c <= x).min(cumulative.len().saturating_sub(1))
 }
 
 fn standard_normal(rng: &mut Rng) -> f64 {

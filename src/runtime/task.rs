@@ -197,11 +197,7 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
             .await?;
         }
         Step::Put { queue, item, priority, say } => {
-            // `forever` is refused when the file is compiled.
-            let priority = match priority {
-                None => 0,
-                Some(p) => count_of(ctx, p, "a priority")?.unwrap_or(u64::MAX),
-            };
+            let priority = priority_of(ctx, priority.as_ref())?;
             put(ctx, *queue, item, priority, say.as_ref()).await?;
         }
         Step::Get { queue, say } => get(ctx, *queue, say.as_ref()).await?,
@@ -220,9 +216,7 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
         }
         Step::Scheduled { schedule, total, arrive } => Box::pin(scheduled(ctx, schedule, *total, arrive)).await?,
         Step::Choose { cumulative, blocks } => {
-            let total = cumulative.last().copied().unwrap_or(0.0);
-            let x = ctx.rng.unit() * total;
-            let k = cumulative.partition_point(|&c| c <= x).min(blocks.len() - 1);
+            let k = crate::dist::pick(cumulative, &mut ctx.rng);
             Box::pin(exec(ctx, &blocks[k])).await?;
         }
         Step::When { condition, then, otherwise } => {
@@ -274,12 +268,12 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
             Box::pin(try_block(ctx, body, on_error.as_deref(), on_cancel, finally)).await?;
         }
         Step::Acquire { semaphore, priority } => {
-            let priority = permit_priority(ctx, priority.as_ref())?;
+            let priority = priority_of(ctx, priority.as_ref())?;
             Box::pin(acquire(ctx, *semaphore, priority)).await?;
         }
         Step::Release { semaphore } => release(ctx, *semaphore)?,
         Step::Hold { semaphore, priority, body } => {
-            let priority = permit_priority(ctx, priority.as_ref())?;
+            let priority = priority_of(ctx, priority.as_ref())?;
             Box::pin(hold(ctx, *semaphore, priority, body)).await?;
         }
         Step::Set { event } => {
@@ -358,15 +352,16 @@ async fn try_block(
     result
 }
 
-/// `hold`: a permit for the body's time.
-/// A step's priority for a permit: 0 without one (`forever` is refused at compile time).
-fn permit_priority(ctx: &mut Ctx, priority: Option<&Count>) -> Result<u64, Unwind> {
+/// A step's priority (a put's, an acquire's or a hold's): 0 without one. `forever` is refused
+/// when the file is compiled.
+fn priority_of(ctx: &mut Ctx, priority: Option<&Count>) -> Result<u64, Unwind> {
     match priority {
         None => Ok(0),
         Some(p) => Ok(count_of(ctx, p, "a priority")?.unwrap_or(u64::MAX)),
     }
 }
 
+/// `hold`: a permit for the body's time.
 async fn hold(ctx: &mut Ctx, semaphore: usize, priority: u64, body: &[Step]) -> Result<(), Unwind> {
     acquire(ctx, semaphore, priority).await?;
     let result = exec(ctx, body).await;

@@ -269,7 +269,7 @@ impl World {
                 Some(Waiting::Acquire(s)) => drop(self.semaphores[s].abandon(task, false)),
                 Some(Waiting::Event(e)) => self.events[e].abandon(task, false),
                 Some(Waiting::Barrier(b)) => drop(self.barriers[b].abandon(task, false)),
-                Some(Waiting::Counter(c)) => self.counter_waiters[c].retain(|&t| t != task),
+                Some(Waiting::Counter(c)) => self.leave_counter(c, task),
                 Some(Waiting::Sleep | Waiting::Task(_) | Waiting::Decl(_)) | None => {}
             }
         }
