@@ -14,10 +14,10 @@ use crate::format::{self, DistTable, DurationSpec, Scalar, Spanned, StepKey, Ste
 use crate::lint::{Declarations, lint};
 pub use crate::plan::Plan;
 use crate::plan::{
-    BarrierPlan, Compare, Condition, Count, Discipline, EventPlan, Expr, Fairness, GatherPolicy, Limits, QueuePlan,
-    RacePolicy, RateLimitPlan, Schedule, SemaphorePlan, Step, Subject, TaskPlan,
+    BarrierPlan, Compare, Condition, ContainerPlan, Count, Discipline, EventPlan, Expr, Fairness, GatherPolicy, Limits,
+    QueuePlan, RacePolicy, RateLimitPlan, Schedule, SemaphorePlan, Step, Subject, TaskPlan,
 };
-use crate::template::Template;
+use crate::template::{Source, Template};
 use crate::threshold::Threshold;
 
 /// The most replicas one task may have.
@@ -47,6 +47,8 @@ fn compile_parts<'a>(
         sequence_slots: 0,
         queue_disciplines: Vec::new(),
         semaphore_priority: Vec::new(),
+        locals: Vec::new(),
+        capacities: Vec::new(),
         decls: Declarations { has_main: scenario.main.is_some(), ..Declarations::default() },
     };
     let plan = c.scenario(scenario);
@@ -213,15 +215,20 @@ struct Compiler<'a> {
     /// `priority`.
     queue_disciplines: Vec<Discipline>,
     semaphore_priority: Vec<bool>,
+    /// The names of their own (`let`) of the task being compiled, by slot, as far as the
+    /// steps compiled so far give them.
+    locals: Vec<String>,
+    /// Each container's capacity (`u64::MAX`: none), for checking amounts.
+    capacities: Vec<u64>,
 }
 
 /// The names declared in each namespace, in declaration order, and where each is declared.
 #[derive(Debug, Default)]
 pub(crate) struct Names {
-    names: [Vec<String>; 8],
-    spans: [Vec<Range<usize>>; 8],
+    names: [Vec<String>; 9],
+    spans: [Vec<Range<usize>>; 9],
     /// For lookups only; never iterated, so its order cannot reach any output.
-    index: [HashMap<String, usize>; 8],
+    index: [HashMap<String, usize>; 9],
 }
 
 impl Names {
@@ -395,6 +402,24 @@ impl<'a> Compiler<'a> {
             self.declare(name, Namespace::Counter);
             counters.push((name.get_ref().clone(), c.get_ref().initial.as_ref().map_or(0, |i| *i.get_ref())));
         }
+        let mut containers = Vec::new();
+        for (name, c) in &s.containers.0 {
+            let c = c.get_ref();
+            self.declare(name, Namespace::Container);
+            let capacity =
+                c.capacity.as_ref().map_or(u64::MAX, |v| self.positive(v, "a container's `capacity`", i64::MAX));
+            let initial =
+                c.initial.as_ref().map_or(0, |v| self.nonnegative(v, "a container's `initial` level", i64::MAX));
+            if let Some(v) = c.initial.as_ref().filter(|_| initial > capacity) {
+                self.error(
+                    DiagnosticKind::OutOfRange,
+                    v.span(),
+                    format!("an initial level of {initial} is above the container's capacity of {capacity}"),
+                );
+            }
+            self.capacities.push(capacity);
+            containers.push(ContainerPlan { name: name.get_ref().clone(), capacity, initial });
+        }
         let mut rate_limits = Vec::new();
         for (name, r) in &s.rate_limits.0 {
             let r = r.get_ref();
@@ -462,8 +487,9 @@ impl<'a> Compiler<'a> {
                     n => n as u64,
                 },
             };
+            self.locals.clear();
             let steps = self.block(&task.steps, count);
-            tasks.push(TaskPlan { name: name.get_ref().clone(), count, steps });
+            tasks.push(TaskPlan { name: name.get_ref().clone(), count, steps, locals: self.locals.len() });
         }
         let declared = tasks.len();
         for (name, arrivals) in &s.arrivals.0 {
@@ -471,6 +497,7 @@ impl<'a> Compiler<'a> {
             tasks.push(source);
         }
 
+        self.locals.clear();
         let main_steps = match &s.main {
             Some(main) => self.block(&main.get_ref().steps, 1),
             None if tasks.is_empty() && !self.partial => {
@@ -496,11 +523,11 @@ impl<'a> Compiler<'a> {
                 steps
             }
         };
-        let main = TaskPlan { name: "main".into(), count: 1, steps: main_steps };
-        let after = s.after.as_ref().map(|a| TaskPlan {
-            name: "after".into(),
-            count: 1,
-            steps: self.block(&a.get_ref().steps, 1),
+        let main = TaskPlan { name: "main".into(), count: 1, steps: main_steps, locals: self.locals.len() };
+        let after = s.after.as_ref().map(|a| {
+            self.locals.clear();
+            let steps = self.block(&a.get_ref().steps, 1);
+            TaskPlan { name: "after".into(), count: 1, steps, locals: self.locals.len() }
         });
 
         let (test_seeds, test_format) = self.test_settings(s.test.as_ref());
@@ -548,6 +575,7 @@ impl<'a> Compiler<'a> {
             barriers,
             rate_limits,
             counters,
+            containers,
             tasks,
             main,
             after,
@@ -576,13 +604,16 @@ impl<'a> Compiler<'a> {
         }
         // Names as metrics spell them: the thread pool is `thread-pool`; tasks as the summary
         // orders them, `main` first and `after` last.
-        let queue_names: Vec<String> = queues.iter().map(|q| q.name.clone()).collect();
-        let semaphore_names: Vec<String> = semaphores.iter().map(|s| th::metric_name(&s.name)).collect();
-        let task_names: Vec<String> = std::iter::once("main".to_owned())
-            .chain(tasks.iter().map(|t| t.name.clone()))
-            .chain(after.then(|| "after".to_owned()))
-            .collect();
-        let counter_names: Vec<String> = self.decls.names.of(Namespace::Counter).to_vec();
+        let names = th::MetricNames {
+            queues: queues.iter().map(|q| q.name.clone()).collect(),
+            semaphores: semaphores.iter().map(|s| th::metric_name(&s.name)).collect(),
+            tasks: std::iter::once("main".to_owned())
+                .chain(tasks.iter().map(|t| t.name.clone()))
+                .chain(after.then(|| "after".to_owned()))
+                .collect(),
+            counters: self.decls.names.of(Namespace::Counter).to_vec(),
+            containers: self.decls.names.of(Namespace::Container).to_vec(),
+        };
         let mut out = Vec::new();
         for (metric, condition) in &declared.0 {
             let written = metric.get_ref().as_str();
@@ -591,10 +622,10 @@ impl<'a> Compiler<'a> {
                 Some(rest) => (true, rest),
                 None => (false, written),
             };
-            let resolved = th::Metric::resolve(text, &queue_names, &semaphore_names, &task_names, &counter_names);
+            let resolved = th::Metric::resolve(text, &names);
             let Some(th::Metric { subject, field, unit, .. }) = resolved else {
                 let prefix = if every_seed { th::EVERY_SEED } else { "" };
-                let help = match th::suggest(text, &queue_names, &semaphore_names, &task_names, &counter_names) {
+                let help = match th::suggest(text, &names) {
                     Some(m) => format!("did you mean `{prefix}{m}`?"),
                     None => "a metric is `run.makespan`, `queue.NAME.wait.p99`, `semaphore.NAME.wait.max`, \
                              `task.NAME.failed` and the like; README's Thresholds section lists them all"
@@ -797,7 +828,7 @@ impl<'a> Compiler<'a> {
         };
         let steps = match (gap, arrive) {
             (Some((Some(duration), _)), Some(arrive)) => {
-                vec![Step::Repeat { times, body: vec![Step::Sleep { duration, say: None }, arrive] }]
+                vec![Step::Repeat { times, body: vec![Step::Sleep { duration, times: None, say: None }, arrive] }]
             }
             (Some((_, Some(schedule))), Some(arrive)) => {
                 let total = match times {
@@ -808,7 +839,7 @@ impl<'a> Compiler<'a> {
             }
             _ => vec![Step::Repeat { times, body: Vec::new() }],
         };
-        TaskPlan { name: name.get_ref().to_owned(), count: 1, steps }
+        TaskPlan { name: name.get_ref().to_owned(), count: 1, steps, locals: 0 }
     }
 
     /// An arrivals source's changing rate: `rate` at the start, then each stage in a straight
@@ -1117,7 +1148,16 @@ impl<'a> Compiler<'a> {
 
         let step = match kind {
             StepKind::Say => Step::Say(say?),
-            StepKind::Sleep => Step::Sleep { duration: self.duration(s.sleep.as_ref()?)?, say },
+            StepKind::Sleep => {
+                let sleep = s.sleep.as_ref()?;
+                match sleep.get_ref() {
+                    DurationSpec::Text(t) if t.contains('*') => {
+                        let (duration, times) = self.scaled_duration(t, sleep.span())?;
+                        Step::Sleep { duration, times: Some(Box::new(times)), say }
+                    }
+                    _ => Step::Sleep { duration: self.duration(sleep)?, times: None, say },
+                }
+            }
             StepKind::Put => {
                 let queue = self.queue(s.put.as_ref()?);
                 let item = match &s.item {
@@ -1305,6 +1345,52 @@ impl<'a> Compiler<'a> {
                 };
                 Step::WaitUntil { counter, condition }
             }
+            StepKind::Take => {
+                let container = self.resolve(s.take.as_ref()?, Namespace::Container);
+                let Some(amount) = &s.amount else {
+                    self.error_help(
+                        DiagnosticKind::MissingKey,
+                        span,
+                        "`take` needs an `amount`",
+                        "add `amount = 10` (a number, an expression or a draw)",
+                    );
+                    return None;
+                };
+                let amount = self.amount(amount, container, count);
+                Step::Take { container: container?, amount: amount?, say }
+            }
+            StepKind::Fill => {
+                let container = self.resolve(s.fill.as_ref()?, Namespace::Container)?;
+                let amount = match &s.amount {
+                    Some(a) => Some(self.amount(a, Some(container), count)?),
+                    None if self.container_capacity(container) == u64::MAX => {
+                        self.error_help(
+                            DiagnosticKind::MissingKey,
+                            span,
+                            "a `fill` without `amount` fills up to the capacity, and this container has none",
+                            "add `amount = 10`, or give the container a `capacity`",
+                        );
+                        return None;
+                    }
+                    None => None,
+                };
+                Step::Fill { container, amount, say }
+            }
+            StepKind::Let => {
+                let name = s.let_.as_ref()?;
+                let Some(value) = &s.value else {
+                    self.error_help(
+                        DiagnosticKind::MissingKey,
+                        span,
+                        "`let` needs a `value`",
+                        "add `value = { uniform = [5, 25] }` (a number, an expression or a draw)",
+                    );
+                    return None;
+                };
+                let value = self.value(value, count);
+                let local = self.local(name)?;
+                Step::Let { local, value: value? }
+            }
             StepKind::Add => {
                 let counter = self.resolve(s.add.as_ref()?, Namespace::Counter);
                 Step::Add { counter: counter?, by: s.by.as_ref().map_or(1, |b| *b.get_ref()) }
@@ -1331,7 +1417,7 @@ impl<'a> Compiler<'a> {
     /// `not event.NAME`.
     fn condition(&mut self, text: &Spanned<String>) -> Option<Condition> {
         const FORMS: &str = "write `queue.NAME.length >= 10`, `semaphore.NAME.free == 0` (or `.in-use`), \
-                             `counter.NAME > 3`, `event.NAME` or `not event.NAME`";
+                             `counter.NAME > 3`, `container.NAME.level < 50`, `event.NAME` or `not event.NAME`";
         let raw = text.get_ref();
         // Each word with where it is in the text, for carets under the one that is wrong.
         let words: Vec<(usize, &str)> = raw
@@ -1371,6 +1457,8 @@ impl<'a> Compiler<'a> {
                     s.map(Subject::InUse)
                 } else if let Some(c) = named(self, *subject, "counter.", "", Namespace::Counter) {
                     c.map(Subject::Counter)
+                } else if let Some(c) = named(self, *subject, "container.", ".level", Namespace::Container) {
+                    c.map(Subject::Level)
                 } else {
                     let span = span_of(self, *subject);
                     return bad(self, span, format!("`{}` is not something a condition can look at", subject.1));
@@ -1398,19 +1486,20 @@ impl<'a> Compiler<'a> {
     }
 
     fn template(&mut self, text: &Spanned<String>) -> Option<Template> {
-        match Template::parse(text.get_ref()) {
+        match Template::parse_with(text.get_ref(), &self.locals) {
             Ok(mut t) => {
                 let mut ok = true;
                 let mut found = Vec::new();
-                for (name, at, index) in t.counters_mut() {
-                    match self.decls.names.find(Namespace::Counter, name) {
+                for (source, name, at, index) in t.names_mut() {
+                    let ns = if source == Source::Counter { Namespace::Counter } else { Namespace::Container };
+                    match self.decls.names.find(ns, name) {
                         Some(k) => *index = k,
-                        None => found.push((name.to_owned(), at)),
+                        None => found.push((ns, name.to_owned(), at)),
                     }
                 }
-                for (name, at) in found {
+                for (ns, name, at) in found {
                     let span = self.inner_span(text.span(), text.get_ref(), at);
-                    ok &= self.resolve(&Spanned::new(span, name), Namespace::Counter).is_some();
+                    ok &= self.resolve(&Spanned::new(span, name), ns).is_some();
                 }
                 ok.then_some(t)
             }
@@ -1478,6 +1567,163 @@ impl<'a> Compiler<'a> {
         ok.then_some(refs)
     }
 
+    /// An expression whose names are `i`, `count`, the task's own names given so far,
+    /// `counter.NAME` and `container.NAME.level`.
+    fn expr(&self, text: &str) -> Result<Expr, String> {
+        let names = &self.decls.names;
+        let locals = &self.locals;
+        Expr::parse_with(text, &|word: &str| {
+            if let Some(counter) = word.strip_prefix("counter.") {
+                return names
+                    .find(Namespace::Counter, counter)
+                    .map(Expr::Counter)
+                    .ok_or_else(|| format!("unknown counter `{counter}`"));
+            }
+            if let Some(rest) = word.strip_prefix("container.") {
+                let Some(container) = rest.strip_suffix(".level") else {
+                    return Err(format!("`{word}` is not a number: a container's is `container.NAME.level`"));
+                };
+                return names
+                    .find(Namespace::Container, container)
+                    .map(Expr::Level)
+                    .ok_or_else(|| format!("unknown container `{container}`"));
+            }
+            if let Some(k) = locals.iter().position(|l| l == word) {
+                return Ok(Expr::Local(k));
+            }
+            let known = locals.iter().map(String::as_str).chain(["i", "count"]);
+            Err(match did_you_mean(word, known) {
+                Some(s) => format!("unknown name `{word}`; did you mean `{s}`?"),
+                None if locals.is_empty() => format!(
+                    "unknown name `{word}`: an expression can use `i`, `count`, `counter.NAME`, \
+                     `container.NAME.level`, and names the task gave a value with `let` before"
+                ),
+                None => format!("unknown name `{word}`: the task's own names so far are `{}`", locals.join("`, `")),
+            })
+        })
+    }
+
+    /// A `let` step's name: a slot of the task's own, the same for the same name.
+    fn local(&mut self, name: &Spanned<String>) -> Option<usize> {
+        let text = name.get_ref();
+        let valid = text.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            self.error_help(
+                DiagnosticKind::InvalidName,
+                name.span(),
+                format!("`{text}` is not a name `let` can give a value"),
+                "a name starts with a letter or `_` and has only letters, digits and `_`",
+            );
+            return None;
+        }
+        let reserved = crate::template::Var::ALL.iter().map(|(n, _)| *n).chain(["forever", "counter", "container"]);
+        if reserved.clone().any(|r| r == text) {
+            self.error_help(
+                DiagnosticKind::InvalidName,
+                name.span(),
+                format!("`{text}` is taken: messages already use `{{{text}}}`"),
+                "choose another name",
+            );
+            return None;
+        }
+        Some(match self.locals.iter().position(|l| l == text) {
+            Some(k) => k,
+            None => {
+                self.locals.push(text.clone());
+                self.locals.len() - 1
+            }
+        })
+    }
+
+    /// A `let` value: any whole number, an expression, or a draw.
+    fn value(&mut self, spanned: &Spanned<format::Count>, replicas: u64) -> Option<Count> {
+        match spanned.get_ref() {
+            format::Count::Fixed(n) => Some(Count::Expr(Expr::Int(*n))),
+            format::Count::Text(t) if t != "forever" => match self.expr(t) {
+                Ok(e) => Some(Count::Expr(e)),
+                Err(why) => {
+                    self.error_help(
+                        DiagnosticKind::InvalidExpression,
+                        spanned.span(),
+                        format!("cannot read the value `{t}`: {why}"),
+                        "write a whole number, an expression such as \"fuel + 1\", or a draw",
+                    );
+                    None
+                }
+            },
+            _ => self.count(spanned, replicas),
+        }
+    }
+
+    /// A container's capacity, `u64::MAX` when it has none.
+    fn container_capacity(&self, container: usize) -> u64 {
+        self.capacities.get(container).copied().unwrap_or(u64::MAX)
+    }
+
+    /// A `take`'s or `fill`'s amount: not negative, and, when fixed, within the capacity.
+    fn amount(&mut self, spanned: &Spanned<format::Count>, container: Option<usize>, replicas: u64) -> Option<Count> {
+        let span = spanned.span();
+        match spanned.get_ref() {
+            format::Count::Fixed(n) if *n < 0 => {
+                self.error(
+                    DiagnosticKind::OutOfRange,
+                    span,
+                    format!("an amount cannot be negative, and this one is {n}"),
+                );
+                None
+            }
+            format::Count::Fixed(n) if container.is_some_and(|c| *n as u64 > self.container_capacity(c)) => {
+                let capacity = self.container_capacity(container.unwrap_or(0));
+                self.error_help(
+                    DiagnosticKind::OutOfRange,
+                    span,
+                    format!("an amount of {n} is above the container's capacity of {capacity}"),
+                    "it could never be taken or filled at once",
+                );
+                None
+            }
+            format::Count::Text(t) if t == "forever" => {
+                self.error(DiagnosticKind::InvalidValue, span, "an amount is a number, not `forever`");
+                None
+            }
+            _ => self.value(spanned, replicas),
+        }
+    }
+
+    /// `"fuel * 500ms"` or `"500ms * fuel"`: a duration and a whole number worked out when the
+    /// step runs.
+    fn scaled_duration(&mut self, text: &str, span: Range<usize>) -> Option<(Dist, Expr)> {
+        let (left, right) = text.split_once('*')?;
+        let is_duration = |s: &str| humantime::parse_duration(s.trim()).is_ok();
+        let (duration, times) = match (is_duration(left), is_duration(right)) {
+            (_, true) => (right, left),
+            (true, false) => (left, right),
+            (false, false) => {
+                self.error_help(
+                    DiagnosticKind::InvalidDuration,
+                    span,
+                    format!("`{text}` has no duration to multiply"),
+                    "write a whole number times a duration with a unit, as in \"fuel * 500ms\"",
+                );
+                return None;
+            }
+        };
+        let ns = self.duration_text(duration.trim(), span.clone())?;
+        match self.expr(times.trim()) {
+            Ok(e) => Some((Dist::Constant(ns), e)),
+            Err(why) => {
+                self.error_help(
+                    DiagnosticKind::InvalidExpression,
+                    span,
+                    format!("cannot read the multiplier `{}`: {why}", times.trim()),
+                    "write a whole number times a duration, as in \"fuel * 500ms\"",
+                );
+                None
+            }
+        }
+    }
+
     fn count(&mut self, spanned: &Spanned<format::Count>, replicas: u64) -> Option<Count> {
         let span = spanned.span();
         match spanned.get_ref() {
@@ -1491,13 +1737,14 @@ impl<'a> Compiler<'a> {
             }
             format::Count::Fixed(n) => Some(Count::Expr(Expr::Int(*n))),
             format::Count::Text(t) if t == "forever" => Some(Count::Forever),
-            format::Count::Text(t) => match Expr::parse(t) {
+            format::Count::Text(t) => match self.expr(t) {
+                Ok(expr) if expr.reads() != (false, false) => Some(Count::Expr(expr)),
                 Ok(expr) => {
                     // Check the first and last replica: expressions are sums and products of
                     // `i` and constants, so a negative value shows up at one end in practice.
                     let last = replicas.saturating_sub(1) as i64;
                     for i in [0, last] {
-                        match expr.eval(i, replicas as i64) {
+                        match expr.eval_replica(i, replicas as i64) {
                             Some(v) if v >= 0 => {}
                             Some(v) => {
                                 self.error(

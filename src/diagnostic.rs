@@ -96,10 +96,11 @@ pub enum Namespace {
     Task,
     Distribution,
     Counter,
+    Container,
 }
 
 impl Namespace {
-    pub const ALL: [Namespace; 8] = [
+    pub const ALL: [Namespace; 9] = [
         Namespace::Queue,
         Namespace::Semaphore,
         Namespace::Event,
@@ -108,6 +109,7 @@ impl Namespace {
         Namespace::Task,
         Namespace::Distribution,
         Namespace::Counter,
+        Namespace::Container,
     ];
 
     /// What one entry is called in messages: `queue`, `rate limit`.
@@ -121,6 +123,7 @@ impl Namespace {
             Namespace::Task => "task",
             Namespace::Distribution => "distribution",
             Namespace::Counter => "counter",
+            Namespace::Container => "container",
         }
     }
 
@@ -135,6 +138,7 @@ impl Namespace {
             Namespace::Task => "tasks",
             Namespace::Distribution => "distributions",
             Namespace::Counter => "counters",
+            Namespace::Container => "containers",
         }
     }
 }

@@ -19,6 +19,7 @@ pub struct Model {
     pub counters: Vec<String>,
     /// Each counter's value when the run starts.
     pub counter_initials: Vec<i64>,
+    pub containers: Vec<ContainerInfo>,
     /// Indexed by [`TaskIndex`]: `main`, then the declared tasks and arrivals in file order,
     /// then `after` if the scenario has one.
     pub tasks: Vec<String>,
@@ -46,6 +47,14 @@ impl Default for WarmUp {
     fn default() -> Self {
         WarmUp::Time(0)
     }
+}
+
+/// A container: its name, capacity (`u64::MAX`: none) and level when the run starts.
+#[derive(Debug, Clone)]
+pub struct ContainerInfo {
+    pub name: String,
+    pub capacity: u64,
+    pub initial: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -166,6 +175,22 @@ pub enum EventKind<'a> {
         completed: u64,
         failed: u64,
         cancelled: u64,
+    },
+    /// The task took `amount` from a container, whose level is now `level`, after waiting
+    /// `waited` ns for it.
+    Take {
+        container: usize,
+        amount: u64,
+        level: u64,
+        waited: u64,
+    },
+    /// The task put `amount` into a container, whose level is now `level`, after waiting
+    /// `waited` ns for room.
+    Fill {
+        container: usize,
+        amount: u64,
+        level: u64,
+        waited: u64,
     },
     /// The task added `by` to a counter, which is now `value`.
     Add {

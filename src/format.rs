@@ -107,6 +107,10 @@ pub struct Scenario {
     /// Named counters: whole numbers tasks add to, that `when` conditions and thresholds read.
     #[serde(default)]
     pub counters: Named<Counter>,
+    /// Named containers: a level between 0 and a capacity that `take` and `fill` steps change,
+    /// waiting until the amount fits (SimPy's `Container`).
+    #[serde(default)]
+    pub containers: Named<Container>,
     /// Open arrivals: sources that put items on a queue at a rate, whatever the consumers do.
     /// Each is a task of its own and starts like one.
     #[serde(default)]
@@ -153,12 +157,13 @@ impl JsonSchema for Thresholds {
             fields.iter().map(|(f, _)| f.replace('.', "\\.")).collect::<Vec<_>>().join("|")
         };
         let pattern = format!(
-            "^(every-seed\\.)?(run\\.({})|queue\\.{name}\\.({})|semaphore\\.{name}\\.({})|task\\.{name}\\.({})|counter\\.{name}\\.({}))$",
+            "^(every-seed\\.)?(run\\.({})|queue\\.{name}\\.({})|semaphore\\.{name}\\.({})|task\\.{name}\\.({})|counter\\.{name}\\.({})|container\\.{name}\\.({}))$",
             fields(crate::threshold::RUN_FIELDS),
             fields(crate::threshold::QUEUE_FIELDS),
             fields(crate::threshold::SEMAPHORE_FIELDS),
             fields(crate::threshold::TASK_FIELDS),
             fields(crate::threshold::COUNTER_FIELDS),
+            fields(crate::threshold::CONTAINER_FIELDS),
         );
         json_schema!({
             "type": "object",
@@ -186,7 +191,7 @@ pub struct TestSettings {
 /// The keys of the top-level table. A test checks this list against [`Scenario`]'s fields (the
 /// schema's properties); `parse` uses it to set unknown keys aside in one pass, and `compile` to
 /// tell a misplaced key from a misspelt one.
-pub const TOP_LEVEL_KEYS: [&str; 22] = [
+pub const TOP_LEVEL_KEYS: [&str; 23] = [
     "thread-pool",
     "warm-up",
     "description",
@@ -202,6 +207,7 @@ pub const TOP_LEVEL_KEYS: [&str; 22] = [
     "barriers",
     "rate-limits",
     "counters",
+    "containers",
     "arrivals",
     "distributions",
     "tasks",
@@ -278,6 +284,18 @@ pub struct RateLimit {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Counter {
     /// Its value when the run starts. Default 0.
+    pub initial: Option<Spanned<i64>>,
+}
+
+/// A container, declared as `[containers.NAME]` (SimPy's `Container`): a level between 0 and
+/// a capacity. `take` waits until the level holds the amount, `fill` until the amount fits;
+/// each serves its line first come, first served.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Container {
+    /// The most it holds. Default: no limit.
+    pub capacity: Option<Spanned<i64>>,
+    /// Its level when the run starts. Default 0.
     pub initial: Option<Spanned<i64>>,
 }
 
@@ -416,7 +434,7 @@ macro_rules! step_keys {
 step_keys! {
     kinds {
         /// A message to print. On `sleep`, `put` and `get` it is printed as part of that step.
-        Say "say" say: String, modifies ["sleep", "put", "get"];
+        Say "say" say: String, modifies ["sleep", "put", "get", "take", "fill"];
         /// Sleep for a duration or a draw from a distribution.
         Sleep "sleep" sleep: DurationSpec;
         /// Put an item on a queue.
@@ -478,6 +496,14 @@ step_keys! {
         /// `"queue.line.length >= 10"`, `"semaphore.db.free == 0"`, `"event.ready"`,
         /// `"not event.ready"`.
         When "when" when: String;
+        /// Take an amount from a container, waiting until its level holds it.
+        Take "take" take: String;
+        /// Put an amount into a container, waiting until it fits; without `amount`, fill it up
+        /// to its capacity.
+        Fill "fill" fill: String;
+        /// Give a name of the task's own a whole number, `value`, for expressions (`amount =
+        /// "fuel"`, `sleep = "fuel * 500ms"`) and messages (`{fuel}`).
+        Let "let" let_: String;
     }
     modifiers {
         /// With `put`: the item, a template. Default `"{n}"`.
@@ -488,6 +514,11 @@ step_keys! {
         "priority" priority: Count, with ["put", "acquire", "hold"];
         /// With `repeat`, `timeout`, `hold`, `retry` and `when`: the block the step runs.
         "steps" steps: Block, with ["repeat", "timeout", "hold", "retry", "when"];
+        /// With `take` and `fill`: how much, a whole number: a number, an expression (over `i`,
+        /// `count`, the task's own names, `counter.NAME` and `container.NAME.level`) or a draw.
+        "amount" amount: Count, with ["take", "fill"];
+        /// With `let`: the value, as `amount` is given.
+        "value" value: Count, with ["let"];
         /// With `add`: how much to add; negative takes away. Default 1.
         "by" by: i64, with ["add"];
         /// With `when`: the steps run when the condition does not hold.
@@ -845,8 +876,18 @@ pub type Problem = (Range<usize>, String);
 
 /// The tables whose entries are read one by one, so that a mistake in one entry does not hide
 /// mistakes in the others.
-const NAMED_TABLES: [&str; 9] =
-    ["queues", "semaphores", "events", "barriers", "rate-limits", "counters", "arrivals", "distributions", "tasks"];
+const NAMED_TABLES: [&str; 10] = [
+    "queues",
+    "semaphores",
+    "events",
+    "barriers",
+    "rate-limits",
+    "counters",
+    "containers",
+    "arrivals",
+    "distributions",
+    "tasks",
+];
 
 impl JsonSchema for Names {
     fn schema_name() -> Cow<'static, str> {
@@ -959,6 +1000,7 @@ pub fn parse(source: &str) -> Parsed {
             "barriers" => set(s.map(|s| &mut s.barriers), entries(table, &mut errors, b)),
             "rate-limits" => set(s.map(|s| &mut s.rate_limits), entries(table, &mut errors, b)),
             "counters" => set(s.map(|s| &mut s.counters), entries(table, &mut errors, b)),
+            "containers" => set(s.map(|s| &mut s.containers), entries(table, &mut errors, b)),
             "arrivals" => set(s.map(|s| &mut s.arrivals), entries(table, &mut errors, b)),
             "distributions" => set(s.map(|s| &mut s.distributions), entries(table, &mut errors, b)),
             _ => set(s.map(|s| &mut s.tasks), tasks(table, &mut errors, b)),

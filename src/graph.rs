@@ -30,6 +30,7 @@ enum Kind {
     Barrier,
     RateLimit,
     Counter,
+    Container,
 }
 
 struct Node {
@@ -106,6 +107,10 @@ fn build(plan: &Plan) -> Graph {
     for (k, (name, _)) in plan.counters.iter().enumerate() {
         nodes.push(Node { id: format!("counter_{k}"), label: name.clone(), kind: Kind::Counter });
     }
+    for (k, c) in plan.containers.iter().enumerate() {
+        let label = if c.capacity == u64::MAX { c.name.clone() } else { format!("{}: {}", c.name, c.capacity) };
+        nodes.push(Node { id: format!("container_{k}"), label, kind: Kind::Container });
+    }
     let mut graph = Graph { nodes, edges: Vec::new() };
     for (k, t) in all_tasks.iter().enumerate() {
         walk(plan, &task_id(k), &t.steps, &mut graph);
@@ -126,6 +131,9 @@ fn walk(plan: &Plan, me: &str, steps: &[Step], g: &mut Graph) {
             Step::Spawn { task: t } => g.edge(me(), task(*t), "starts one per arrival"),
             Step::Add { counter, .. } => g.edge(me(), format!("counter_{counter}"), "adds to"),
             Step::WaitUntil { counter, .. } => g.edge(format!("counter_{counter}"), me(), "wakes"),
+            Step::Take { container, .. } => g.edge(format!("container_{container}"), me(), "takes from"),
+            Step::Fill { container, .. } => g.edge(me(), format!("container_{container}"), "fills"),
+            Step::Let { .. } => {}
             Step::Scheduled { arrive, .. } => walk(plan, &me(), std::slice::from_ref(arrive), g),
             Step::Choose { .. } | Step::When { .. } => {
                 if let Step::When { condition, .. } = step {
@@ -136,6 +144,7 @@ fn walk(plan: &Plan, me: &str, steps: &[Step], g: &mut Graph) {
                             format!("semaphore_{k}")
                         }
                         Condition::Compare { subject: Subject::Counter(c), .. } => format!("counter_{c}"),
+                        Condition::Compare { subject: Subject::Level(c), .. } => format!("container_{c}"),
                     };
                     g.edge(looked_at, me(), "checks");
                 }
@@ -199,6 +208,7 @@ fn mermaid(g: &Graph) -> String {
             Kind::Barrier => writeln!(out, "    {}[[{label}]]", n.id),
             Kind::RateLimit => writeln!(out, "    {}(({label}))", n.id),
             Kind::Counter => writeln!(out, "    {}([{label}])", n.id),
+            Kind::Container => writeln!(out, "    {}[\\{label}/]", n.id),
         };
     }
     for (from, to, label) in &g.edges {
@@ -219,6 +229,7 @@ fn dot(g: &Graph) -> String {
             Kind::Barrier => "box3d",
             Kind::RateLimit => "circle",
             Kind::Counter => "note",
+            Kind::Container => "invtrapezium",
         };
         let label = n.label.replace('\\', "\\\\").replace('"', "\\\"");
         let _ = writeln!(out, "    {} [label=\"{label}\", shape={shape}];", n.id);

@@ -33,6 +33,7 @@ struct Uses {
     barriers: Vec<bool>,
     rate_limits: Vec<bool>,
     counter_adds: Vec<bool>,
+    containers: Vec<bool>,
     to_thread: bool,
     started: Vec<bool>,
     /// Started by a `start` step (not by `gather` or `race`).
@@ -56,6 +57,7 @@ pub fn lint(plan: &Plan, decls: &Declarations) -> Vec<Diagnostic> {
         barriers: vec![false; plan.barriers.len()],
         rate_limits: vec![false; plan.rate_limits.len()],
         counter_adds: vec![false; plan.counters.len()],
+        containers: vec![false; plan.containers.len()],
         to_thread: false,
         started: vec![false; plan.tasks.len()],
         started_alone: vec![false; plan.tasks.len()],
@@ -125,7 +127,8 @@ pub fn lint(plan: &Plan, decls: &Declarations) -> Vec<Diagnostic> {
             "remove it, or hand blocking work to a thread with `{ to-thread = \"...\" }`",
         );
     }
-    let unused = [(Semaphore, &u.semaphores), (Barrier, &u.barriers), (RateLimit, &u.rate_limits)];
+    let unused =
+        [(Semaphore, &u.semaphores), (Barrier, &u.barriers), (RateLimit, &u.rate_limits), (Container, &u.containers)];
     for (ns, used) in unused {
         // The thread pool comes after the declared semaphores, and is never unused here.
         for (k, name) in decls.names.of(ns).iter().enumerate().filter(|(k, _)| !used[*k]) {
@@ -277,7 +280,8 @@ fn walk(steps: &[Step], u: &mut Uses) {
             Step::Put { queue, .. } | Step::Arrive { queue, .. } => u.puts[*queue] = true,
             Step::Spawn { task } => u.started[*task] = true,
             Step::Add { counter, .. } => u.counter_adds[*counter] = true,
-            Step::WaitUntil { .. } => {}
+            Step::WaitUntil { .. } | Step::Let { .. } => {}
+            Step::Take { container, .. } | Step::Fill { container, .. } => u.containers[*container] = true,
             Step::Choose { .. } | Step::When { .. } => step.branches().into_iter().for_each(|b| walk(b, u)),
             Step::Scheduled { arrive, .. } => walk(std::slice::from_ref(arrive), u),
             Step::Get { queue, .. } => u.gets[*queue] = true,

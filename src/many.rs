@@ -214,12 +214,7 @@ fn resolve_metrics(scenario: &Scenario, names: &[String]) -> Result<Option<Vec<M
         .iter()
         .map(|n| {
             all.iter().find(|m| &m.name == n).cloned().ok_or_else(|| {
-                let queues: Vec<String> = empty.queues.iter().map(|q| q.name.clone()).collect();
-                let semaphores: Vec<String> =
-                    empty.semaphores.iter().map(|s| crate::threshold::metric_name(&s.name)).collect();
-                let tasks: Vec<String> = empty.tasks.iter().map(|t| t.name.clone()).collect();
-                let counters: Vec<String> = empty.counters.iter().map(|c| c.name.clone()).collect();
-                match crate::threshold::suggest(n, &queues, &semaphores, &tasks, &counters) {
+                match crate::threshold::suggest(n, &crate::threshold::MetricNames::of(&empty)) {
                     Some(m) => format!("unknown metric `{n}`; did you mean `{m}`?"),
                     None => format!("unknown metric `{n}`; README's Thresholds section lists them"),
                 }

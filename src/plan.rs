@@ -26,6 +26,7 @@ pub struct Plan {
     pub rate_limits: Vec<RateLimitPlan>,
     /// Counters: their names and starting values.
     pub counters: Vec<(String, i64)>,
+    pub containers: Vec<ContainerPlan>,
     pub tasks: Vec<TaskPlan>,
     pub main: TaskPlan,
     /// What runs after `main` and every other task have ended (`[after]`).
@@ -127,6 +128,15 @@ pub struct EventPlan {
     pub initially_set: bool,
 }
 
+/// A level between 0 and `capacity` (SimPy's `Container`).
+#[derive(Debug)]
+pub struct ContainerPlan {
+    pub name: String,
+    /// `u64::MAX` when it has no limit.
+    pub capacity: u64,
+    pub initial: u64,
+}
+
 #[derive(Debug)]
 pub struct BarrierPlan {
     pub name: String,
@@ -146,6 +156,8 @@ pub struct TaskPlan {
     pub name: String,
     pub count: u64,
     pub steps: Vec<Step>,
+    /// How many names of its own (`let`) the task gives values to.
+    pub locals: usize,
 }
 
 impl Plan {
@@ -179,6 +191,11 @@ impl Plan {
             rate_limits: self.rate_limits.iter().map(|r| r.name.clone()).collect(),
             counters: self.counters.iter().map(|(name, _)| name.clone()).collect(),
             counter_initials: self.counters.iter().map(|&(_, initial)| initial).collect(),
+            containers: self
+                .containers
+                .iter()
+                .map(|c| crate::event::ContainerInfo { name: c.name.clone(), capacity: c.capacity, initial: c.initial })
+                .collect(),
             tasks: std::iter::once(&self.main).chain(&self.tasks).chain(&self.after).map(|t| t.name.clone()).collect(),
             label_width: self.label_width,
             warm_up: self.warm_up,
@@ -260,6 +277,8 @@ pub enum Subject {
     InUse(usize),
     /// A counter's value.
     Counter(usize),
+    /// A container's level.
+    Level(usize),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -297,6 +316,8 @@ pub enum Step {
     Say(Template),
     Sleep {
         duration: Dist,
+        /// `"fuel * 500ms"`: the duration times a whole number worked out when the step runs.
+        times: Option<Box<Expr>>,
         say: Option<Template>,
     },
     Put {
@@ -339,6 +360,24 @@ pub enum Step {
     WaitUntil {
         counter: usize,
         condition: Condition,
+    },
+    /// Takes `amount` from container `container`, waiting until its level holds it.
+    Take {
+        container: usize,
+        amount: Count,
+        say: Option<Template>,
+    },
+    /// Puts `amount` into container `container` (`None`: up to its capacity), waiting until it
+    /// fits.
+    Fill {
+        container: usize,
+        amount: Option<Count>,
+        say: Option<Template>,
+    },
+    /// Gives the task's own name at slot `local` a value.
+    Let {
+        local: usize,
+        value: Count,
     },
     /// Adds `by` to counter `counter` (saturating).
     Add {
@@ -478,32 +517,78 @@ pub enum Count {
     Drawn(Dist),
 }
 
-/// An integer expression over the replica index `i` and the replica count `count`.
+/// An integer expression over the replica index `i`, the replica count `count`, the task's own
+/// names (`let`), counters and containers' levels.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
     Int(i64),
     I,
     Count,
+    /// The task's own name at this slot.
+    Local(usize),
+    /// A counter's value now.
+    Counter(usize),
+    /// A container's level now.
+    Level(usize),
     Add(Box<Expr>, Box<Expr>),
     Sub(Box<Expr>, Box<Expr>),
     Mul(Box<Expr>, Box<Expr>),
 }
 
+/// What an expression's names stand for when it is worked out.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Env<'a> {
+    pub i: i64,
+    pub count: i64,
+    pub locals: &'a [i64],
+    pub counters: &'a [i64],
+    pub levels: &'a [u64],
+}
+
 impl Expr {
-    /// The value for replica `i` of `count`, or `None` on overflow.
-    pub fn eval(&self, i: i64, count: i64) -> Option<i64> {
+    /// The value in `env`, or `None` on overflow.
+    pub fn eval(&self, env: &Env<'_>) -> Option<i64> {
         match self {
             Expr::Int(v) => Some(*v),
-            Expr::I => Some(i),
-            Expr::Count => Some(count),
-            Expr::Add(a, b) => a.eval(i, count)?.checked_add(b.eval(i, count)?),
-            Expr::Sub(a, b) => a.eval(i, count)?.checked_sub(b.eval(i, count)?),
-            Expr::Mul(a, b) => a.eval(i, count)?.checked_mul(b.eval(i, count)?),
+            Expr::I => Some(env.i),
+            Expr::Count => Some(env.count),
+            Expr::Local(k) => Some(env.locals.get(*k).copied().unwrap_or(0)),
+            Expr::Counter(k) => Some(env.counters.get(*k).copied().unwrap_or(0)),
+            Expr::Level(k) => Some(env.levels.get(*k).map_or(0, |&l| i64::try_from(l).unwrap_or(i64::MAX))),
+            Expr::Add(a, b) => a.eval(env)?.checked_add(b.eval(env)?),
+            Expr::Sub(a, b) => a.eval(env)?.checked_sub(b.eval(env)?),
+            Expr::Mul(a, b) => a.eval(env)?.checked_mul(b.eval(env)?),
+        }
+    }
+
+    /// The value for replica `i` of `count`, for an expression of those alone.
+    pub fn eval_replica(&self, i: i64, count: i64) -> Option<i64> {
+        self.eval(&Env { i, count, ..Env::default() })
+    }
+
+    /// Whether the expression reads anything besides `i` and `count`: the task's names or the
+    /// run's state, known only when it runs.
+    pub fn reads(&self) -> (bool, bool) {
+        match self {
+            Expr::Int(_) | Expr::I | Expr::Count => (false, false),
+            Expr::Local(_) => (true, false),
+            Expr::Counter(_) | Expr::Level(_) => (false, true),
+            Expr::Add(a, b) | Expr::Sub(a, b) | Expr::Mul(a, b) => {
+                let (a, b) = (a.reads(), b.reads());
+                (a.0 || b.0, a.1 || b.1)
+            }
         }
     }
 
     /// Parses `i + 1`, `count - i`, `2 * (i + 1)`: whole numbers, `i`, `count`, `+ - *`, parentheses.
+    #[cfg(test)]
     pub fn parse(text: &str) -> Result<Expr, String> {
+        Expr::parse_with(text, &|t: &str| Err(format!("unknown name `{t}`: an expression can use `i` and `count`")))
+    }
+
+    /// Parses an expression whose other names `name` resolves: a task's own names, and dotted
+    /// ones such as `counter.NAME` and `container.NAME.level`.
+    pub fn parse_with(text: &str, name: &dyn Fn(&str) -> Result<Expr, String>) -> Result<Expr, String> {
         let tokens = tokenize(text)?;
         // Evaluating, and dropping, an expression recurses once per operator and parenthesis:
         // bound both, so that no file can overflow the stack.
@@ -518,7 +603,7 @@ impl Expr {
             return Err(format!("parentheses nest more than {MAX_EXPR_DEPTH} deep"));
         }
         let mut at = 0;
-        let expr = parse_sum(&tokens, &mut at)?;
+        let expr = parse_sum(&tokens, &mut at, name)?;
         match tokens.get(at) {
             None => Ok(expr),
             Some(t) => Err(format!("unexpected `{t}`")),
@@ -538,8 +623,12 @@ fn tokenize(text: &str) -> Result<Vec<String>, String> {
         if c.is_whitespace() {
             chars.next();
         } else if c.is_ascii_alphanumeric() || c == '_' {
+            // A word; a dotted one (`container.tank.level`) may hold `-`, as names may.
             let mut word = String::new();
-            while let Some(&c) = chars.peek().filter(|c| c.is_ascii_alphanumeric() || **c == '_') {
+            while let Some(&c) = chars
+                .peek()
+                .filter(|c| c.is_ascii_alphanumeric() || **c == '_' || **c == '.' || (**c == '-' && word.contains('.')))
+            {
                 word.push(c);
                 chars.next();
             }
@@ -554,33 +643,35 @@ fn tokenize(text: &str) -> Result<Vec<String>, String> {
     Ok(tokens)
 }
 
-fn parse_sum(tokens: &[String], at: &mut usize) -> Result<Expr, String> {
-    let mut left = parse_product(tokens, at)?;
+type Names<'a> = &'a dyn Fn(&str) -> Result<Expr, String>;
+
+fn parse_sum(tokens: &[String], at: &mut usize, names: Names<'_>) -> Result<Expr, String> {
+    let mut left = parse_product(tokens, at, names)?;
     while let Some(op) = tokens.get(*at).filter(|t| *t == "+" || *t == "-") {
         *at += 1;
-        let right = parse_product(tokens, at)?;
+        let right = parse_product(tokens, at, names)?;
         left = if op == "+" { Expr::Add(left.into(), right.into()) } else { Expr::Sub(left.into(), right.into()) };
     }
     Ok(left)
 }
 
-fn parse_product(tokens: &[String], at: &mut usize) -> Result<Expr, String> {
-    let mut left = parse_atom(tokens, at)?;
+fn parse_product(tokens: &[String], at: &mut usize, names: Names<'_>) -> Result<Expr, String> {
+    let mut left = parse_atom(tokens, at, names)?;
     while tokens.get(*at).is_some_and(|t| t == "*") {
         *at += 1;
-        left = Expr::Mul(left.into(), parse_atom(tokens, at)?.into());
+        left = Expr::Mul(left.into(), parse_atom(tokens, at, names)?.into());
     }
     Ok(left)
 }
 
-fn parse_atom(tokens: &[String], at: &mut usize) -> Result<Expr, String> {
+fn parse_atom(tokens: &[String], at: &mut usize, names: Names<'_>) -> Result<Expr, String> {
     let token = tokens.get(*at).ok_or("expression ends too early")?;
     *at += 1;
     match token.as_str() {
         "i" => Ok(Expr::I),
         "count" => Ok(Expr::Count),
         "(" => {
-            let inner = parse_sum(tokens, at)?;
+            let inner = parse_sum(tokens, at, names)?;
             match tokens.get(*at) {
                 Some(t) if t == ")" => {
                     *at += 1;
@@ -592,7 +683,7 @@ fn parse_atom(tokens: &[String], at: &mut usize) -> Result<Expr, String> {
         t if t.chars().all(|c| c.is_ascii_digit()) => {
             t.parse().map(Expr::Int).map_err(|_| format!("`{t}` is too large"))
         }
-        t => Err(format!("unknown name `{t}`: an expression can use `i` and `count`")),
+        t => names(t),
     }
 }
 
@@ -603,14 +694,14 @@ mod tests {
     #[test]
     fn expressions_parse_and_evaluate() {
         let e = Expr::parse("2 * (i + 1) - count").unwrap();
-        assert_eq!(e.eval(3, 5), Some(3));
-        assert_eq!(Expr::parse("i+1").unwrap().eval(0, 5), Some(1));
+        assert_eq!(e.eval_replica(3, 5), Some(3));
+        assert_eq!(Expr::parse("i+1").unwrap().eval_replica(0, 5), Some(1));
         assert_eq!(Expr::parse("7").unwrap(), Expr::Int(7));
         assert!(Expr::parse("i +").is_err());
         assert!(Expr::parse("j + 1").is_err());
         assert!(Expr::parse("(i").is_err());
         assert!(Expr::parse("i / 2").is_err());
-        assert_eq!(Expr::parse("9223372036854775807 * 2").unwrap().eval(0, 1), None);
+        assert_eq!(Expr::parse("9223372036854775807 * 2").unwrap().eval_replica(0, 1), None);
         assert!(Expr::parse(&format!("{}1{}", "(".repeat(33), ")".repeat(33))).is_err());
         assert!(Expr::parse(&format!("{}1{}", "(".repeat(32), ")".repeat(32))).is_ok());
         assert!(Expr::parse(&vec!["1"; 501].join("+")).is_err());

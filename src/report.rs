@@ -53,6 +53,10 @@ pub struct Report {
     /// runs), the lowest and highest, and how many `add` steps changed it.
     #[serde(default)]
     pub counters: Vec<crate::sink::CounterStats>,
+    /// Containers in declaration order: the level at the end (over many seeds, the sum over
+    /// the runs), lowest, highest, the integral for the mean, and what was taken and filled.
+    #[serde(default)]
+    pub containers: Vec<crate::sink::ContainerStats>,
     /// With `--seeds`: every metric's mean over the seeds that completed, with its 95%
     /// interval, in the order of the metrics' names in README.
     pub across_seeds: Option<Vec<MeanOverSeeds>>,
@@ -255,6 +259,7 @@ impl Report {
                 })
                 .collect(),
             counters: summary.counters.clone(),
+            containers: summary.containers.clone(),
             across_seeds: None,
             thresholds: thresholds
                 .iter()

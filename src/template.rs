@@ -29,10 +29,12 @@ pub enum Var {
     Waited,
     /// The virtual time since the run started, in seconds.
     Elapsed,
+    /// The amount of the task's last `take` or `fill`.
+    Amount,
 }
 
 impl Var {
-    pub const ALL: [(&'static str, Var); 9] = [
+    pub const ALL: [(&'static str, Var); 10] = [
         ("task", Var::Task),
         ("name", Var::Name),
         ("i", Var::I),
@@ -42,6 +44,7 @@ impl Var {
         ("item", Var::Item),
         ("waited", Var::Waited),
         ("elapsed", Var::Elapsed),
+        ("amount", Var::Amount),
     ];
 
     fn is_duration(self) -> bool {
@@ -78,14 +81,26 @@ enum Part {
     Lit(String),
     /// A placeholder and its format.
     Var(Var, Spec),
-    /// `{counter.NAME}`: a counter's value now, by its index once the compiler has resolved
-    /// the name (where in the template text the name is, for its diagnostics).
-    Counter {
+    /// A whole number found by name: `{counter.NAME}`, `{container.NAME}` (its level) or a
+    /// task's own name (`{fuel}`), by its index once the compiler has resolved the name (where
+    /// in the template text the name is, for its diagnostics).
+    Number {
+        source: Source,
         name: String,
         at: std::ops::Range<usize>,
         index: usize,
         spec: Spec,
     },
+}
+
+/// Where a named whole number of a template comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Counter,
+    /// A container's level.
+    Level,
+    /// A task's own name, given its value by `let`.
+    Local,
 }
 
 /// A parsed message template.
@@ -115,11 +130,22 @@ pub struct Values<'a> {
     pub elapsed_ns: u64,
     /// Every counter's value now.
     pub counters: &'a [i64],
+    /// A container's level now, by index.
+    pub levels: &'a dyn Fn(usize) -> u64,
+    /// The task's own names' values.
+    pub locals: &'a [i64],
+    /// The amount of the task's last `take` or `fill`.
+    pub amount: u64,
 }
 
 impl Template {
     /// Parses `{name}` and `{name:.N}` placeholders; `{{` and `}}` stand for braces.
     pub fn parse(text: &str) -> Result<Template, TemplateError> {
+        Template::parse_with(text, &[])
+    }
+
+    /// Parses a template that may also name `locals`, a task's own names.
+    pub fn parse_with(text: &str, locals: &[String]) -> Result<Template, TemplateError> {
         let mut parts = Vec::new();
         let mut lit = String::new();
         let mut rest = text.char_indices().peekable();
@@ -150,7 +176,7 @@ impl Template {
                     };
                     let inner = &text[at + 1..close];
                     parts.extend((!lit.is_empty()).then(|| Part::Lit(std::mem::take(&mut lit))));
-                    parts.push(parse_placeholder(inner, at..close + 1)?);
+                    parts.push(parse_placeholder(inner, at..close + 1, locals)?);
                     while rest.peek().is_some_and(|&(i, _)| i <= close) {
                         rest.next();
                     }
@@ -162,10 +188,13 @@ impl Template {
         Ok(Template { parts })
     }
 
-    /// The counters the template names, with where each name is in its text, to resolve.
-    pub fn counters_mut(&mut self) -> impl Iterator<Item = (&str, std::ops::Range<usize>, &mut usize)> {
+    /// The counters and containers the template names, with where each name is in its text,
+    /// to resolve.
+    pub fn names_mut(&mut self) -> impl Iterator<Item = (Source, &str, std::ops::Range<usize>, &mut usize)> {
         self.parts.iter_mut().filter_map(|p| match p {
-            Part::Counter { name, at, index, .. } => Some((name.as_str(), at.clone(), index)),
+            Part::Number { source: source @ (Source::Counter | Source::Level), name, at, index, .. } => {
+                Some((*source, name.as_str(), at.clone(), index))
+            }
             _ => None,
         })
     }
@@ -175,21 +204,33 @@ impl Template {
         for part in &self.parts {
             match *part {
                 Part::Lit(ref s) => out.push_str(s),
-                Part::Counter { index, spec, .. } => {
-                    let value = values.counters.get(index).copied().unwrap_or(0);
-                    let mut digits = itoa::Buffer::new();
-                    let text = digits.format(value.unsigned_abs());
-                    pad(out, text, spec, true, value < 0);
+                Part::Number { source, index, spec, .. } => {
+                    let value = match source {
+                        Source::Counter => values.counters.get(index).copied().unwrap_or(0),
+                        Source::Local => values.locals.get(index).copied().unwrap_or(0),
+                        Source::Level => i64::try_from((values.levels)(index)).unwrap_or(i64::MAX),
+                    };
+                    if spec.kind == Some('f') {
+                        // `{fuel:.1f}`: a whole number as a float, as Python formats an int.
+                        let precision = usize::from(spec.precision.unwrap_or(6));
+                        let text = format!("{:.*}", precision, value.unsigned_abs() as f64);
+                        pad(out, &text, spec, true, value < 0);
+                    } else {
+                        let mut digits = itoa::Buffer::new();
+                        let text = digits.format(value.unsigned_abs());
+                        pad(out, text, spec, true, value < 0);
+                    }
                 }
                 Part::Var(var, spec) if spec == Spec::PLAIN => push_value(out, var, values, None),
                 Part::Var(var, spec) => {
                     let mut value = String::new();
                     match (var, spec.kind) {
                         // `{i:.2f}`: a whole number as a float, as Python formats an int.
-                        (Var::I | Var::Count | Var::N, Some('f')) => {
+                        (Var::I | Var::Count | Var::N | Var::Amount, Some('f')) => {
                             let v = match var {
                                 Var::I => values.i,
                                 Var::Count => values.count,
+                                Var::Amount => values.amount,
                                 _ => values.n,
                             };
                             let _ = write!(value, "{:.*}", usize::from(spec.precision.unwrap_or(6)), v as f64);
@@ -220,6 +261,7 @@ fn push_value(out: &mut String, var: Var, values: &Values<'_>, decimals: Option<
         Var::I => push_int(out, values.i),
         Var::Count => push_int(out, values.count),
         Var::N => push_int(out, values.n),
+        Var::Amount => push_int(out, values.amount),
         Var::Item => out.push_str(values.item.unwrap_or("none")),
         Var::Sleep => push_template_seconds(out, values.sleep_ns, decimals),
         Var::Waited => push_template_seconds(out, values.waited_ns, decimals),
@@ -330,12 +372,16 @@ fn parse_spec(var: Var, name: &str, spec: &str) -> Result<Spec, String> {
     Ok(out)
 }
 
-fn parse_placeholder(inner: &str, range: std::ops::Range<usize>) -> Result<Part, TemplateError> {
+fn parse_placeholder(inner: &str, range: std::ops::Range<usize>, locals: &[String]) -> Result<Part, TemplateError> {
     let (name, spec) = match inner.split_once(':') {
         Some((name, spec)) => (name.trim(), Some(spec.trim())),
         None => (inner.trim(), None),
     };
-    if let Some(counter) = name.strip_prefix("counter.") {
+    let named = [("counter.", Source::Counter), ("container.", Source::Level)]
+        .into_iter()
+        .find_map(|(prefix, source)| Some((name.strip_prefix(prefix)?, source)))
+        .or_else(|| locals.iter().any(|l| l == name).then_some((name, Source::Local)));
+    if let Some((counter, source)) = named {
         // A whole number, formatted as `{i}` is; the compiler resolves the name.
         let spec = match spec {
             None => Spec::PLAIN,
@@ -346,17 +392,21 @@ fn parse_placeholder(inner: &str, range: std::ops::Range<usize>) -> Result<Part,
             })?,
         };
         let at = range.start + 1 + inner.find(counter).unwrap_or(0);
-        return Ok(Part::Counter { name: counter.to_owned(), at: at..at + counter.len(), index: usize::MAX, spec });
+        let index =
+            if source == Source::Local { locals.iter().position(|l| l == name).unwrap_or(0) } else { usize::MAX };
+        return Ok(Part::Number { source, name: counter.to_owned(), at: at..at + counter.len(), index, spec });
     }
     let Some(&(_, var)) = Var::ALL.iter().find(|(n, _)| *n == name) else {
         let names: Vec<&str> = Var::ALL.iter().map(|(n, _)| *n).collect();
-        let help = match crate::diagnostic::did_you_mean(name, names.iter().copied()) {
-            Some(s) => format!("did you mean `{{{s}}}`?"),
-            None => format!(
-                "placeholders are {}",
-                names.iter().map(|n| format!("`{{{n}}}`")).collect::<Vec<_>>().join(", ")
-            ),
-        };
+        let help =
+            match crate::diagnostic::did_you_mean(name, names.iter().copied().chain(locals.iter().map(String::as_str)))
+            {
+                Some(s) => format!("did you mean `{{{s}}}`?"),
+                None => format!(
+                    "placeholders are {}",
+                    names.iter().map(|n| format!("`{{{n}}}`")).collect::<Vec<_>>().join(", ")
+                ),
+            };
         return Err(TemplateError { range, message: format!("unknown placeholder `{{{name}}}`"), help: Some(help) });
     };
     let spec = match spec {
@@ -411,6 +461,9 @@ mod tests {
             waited_ns: 250_000,
             elapsed_ns: 21_005_000_000,
             counters: &[],
+            levels: &|_| 0,
+            locals: &[],
+            amount: 0,
         }
     }
 
@@ -517,7 +570,7 @@ mod tests {
         ];
         for (t, want) in cases {
             let mut template = Template::parse(t).unwrap();
-            for (name, _, index) in template.counters_mut() {
+            for (_, name, _, index) in template.names_mut() {
                 *index = usize::from(name == "d");
             }
             let mut s = String::new();

@@ -64,6 +64,40 @@ pub const SEMAPHORE_FIELDS: &[(&str, Unit)] = &[
 ];
 pub const COUNTER_FIELDS: &[(&str, Unit)] =
     &[("value", Unit::Number), ("min", Unit::Number), ("max", Unit::Number), ("adds", Unit::Count)];
+pub const CONTAINER_FIELDS: &[(&str, Unit)] = &[
+    ("level", Unit::Number),
+    ("min", Unit::Number),
+    ("max", Unit::Number),
+    ("mean", Unit::Number),
+    ("takes", Unit::Count),
+    ("fills", Unit::Count),
+    ("taken", Unit::Count),
+    ("filled", Unit::Count),
+    ("waited", Unit::Count),
+];
+
+/// The names metrics can be about, per kind, as metrics spell them.
+#[derive(Debug, Default)]
+pub struct MetricNames {
+    pub queues: Vec<String>,
+    pub semaphores: Vec<String>,
+    pub tasks: Vec<String>,
+    pub counters: Vec<String>,
+    pub containers: Vec<String>,
+}
+
+impl MetricNames {
+    /// The names in a summary.
+    pub fn of(s: &Summary) -> MetricNames {
+        MetricNames {
+            queues: s.queues.iter().map(|q| q.name.clone()).collect(),
+            semaphores: s.semaphores.iter().map(|m| metric_name(&m.name)).collect(),
+            tasks: s.tasks.iter().map(|t| t.name.clone()).collect(),
+            counters: s.counters.iter().map(|c| c.name.clone()).collect(),
+            containers: s.containers.iter().map(|c| c.name.clone()).collect(),
+        }
+    }
+}
 pub const TASK_FIELDS: &[(&str, Unit)] = &[
     ("started", Unit::Count),
     ("completed", Unit::Count),
@@ -94,13 +128,7 @@ pub struct Metric {
 impl Metric {
     /// Resolves a metric's name against the names in a summary, or `None` if it names no
     /// statistic of it.
-    pub fn resolve(
-        text: &str,
-        queues: &[String],
-        semaphores: &[String],
-        tasks: &[String],
-        counters: &[String],
-    ) -> Option<Metric> {
+    pub fn resolve(text: &str, names: &MetricNames) -> Option<Metric> {
         let (kind, rest) = text.split_once('.')?;
         let find = |names: &[String], fields: &'static [(&'static str, Unit)]| {
             let (name, field) = rest.split_once('.')?;
@@ -110,10 +138,11 @@ impl Metric {
         };
         let (subject, field, unit) = match kind {
             "run" => RUN_FIELDS.iter().find(|(f, _)| *f == rest).map(|&(f, u)| (Subject::Run, f, u)),
-            "queue" => find(queues, QUEUE_FIELDS).map(|(k, f, u)| (Subject::Queue(k), f, u)),
-            "semaphore" => find(semaphores, SEMAPHORE_FIELDS).map(|(k, f, u)| (Subject::Semaphore(k), f, u)),
-            "task" => find(tasks, TASK_FIELDS).map(|(k, f, u)| (Subject::Task(k), f, u)),
-            "counter" => find(counters, COUNTER_FIELDS).map(|(k, f, u)| (Subject::Counter(k), f, u)),
+            "queue" => find(&names.queues, QUEUE_FIELDS).map(|(k, f, u)| (Subject::Queue(k), f, u)),
+            "semaphore" => find(&names.semaphores, SEMAPHORE_FIELDS).map(|(k, f, u)| (Subject::Semaphore(k), f, u)),
+            "task" => find(&names.tasks, TASK_FIELDS).map(|(k, f, u)| (Subject::Task(k), f, u)),
+            "counter" => find(&names.counters, COUNTER_FIELDS).map(|(k, f, u)| (Subject::Counter(k), f, u)),
+            "container" => find(&names.containers, CONTAINER_FIELDS).map(|(k, f, u)| (Subject::Container(k), f, u)),
             _ => None,
         }?;
         Some(Metric { name: text.to_owned(), subject, field, unit })
@@ -140,6 +169,9 @@ impl Metric {
         }
         for (k, c) in s.counters.iter().enumerate() {
             add(Subject::Counter(k), format!("counter.{}.", c.name), COUNTER_FIELDS);
+        }
+        for (k, c) in s.containers.iter().enumerate() {
+            add(Subject::Container(k), format!("container.{}.", c.name), CONTAINER_FIELDS);
         }
         out
     }
@@ -232,6 +264,20 @@ fn value_of(subject: Subject, field: &str, s: &Summary) -> Option<f64> {
                 _ => n(c.adds),
             }
         }
+        Subject::Container(k) => {
+            let c = s.containers.get(k)?;
+            match field {
+                "level" => n(c.level),
+                "min" => n(c.min),
+                "max" => n(c.max),
+                "mean" => Some(c.mean()),
+                "takes" => n(c.takes),
+                "fills" => n(c.fills),
+                "taken" => n(c.taken),
+                "filled" => n(c.filled),
+                _ => n(c.waited),
+            }
+        }
         Subject::Task(k) => {
             let t = s.tasks.get(k)?;
             match field {
@@ -259,6 +305,7 @@ pub enum Subject {
     Semaphore(usize),
     Task(usize),
     Counter(usize),
+    Container(usize),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -372,15 +419,9 @@ pub fn split_condition(text: &str) -> Option<(Op, &str)> {
 /// The metric `text` most likely meant, part by part: the kind, then the name among those of
 /// that kind, then the field. One pass over the names, as for any unknown name, however many
 /// metrics the declarations make possible.
-pub fn suggest(
-    text: &str,
-    queues: &[String],
-    semaphores: &[String],
-    tasks: &[String],
-    counters: &[String],
-) -> Option<String> {
+pub fn suggest(text: &str, names: &MetricNames) -> Option<String> {
     use crate::diagnostic::did_you_mean;
-    const KINDS: [&str; 5] = ["run", "queue", "semaphore", "task", "counter"];
+    const KINDS: [&str; 6] = ["run", "queue", "semaphore", "task", "counter", "container"];
     let (kind, rest) = text.split_once('.')?;
     let kind = if KINDS.contains(&kind) { kind } else { did_you_mean(kind, KINDS)? };
     let field_of = |field: &str, fields: &[(&'static str, Unit)]| -> Option<&'static str> {
@@ -391,10 +432,11 @@ pub fn suggest(
         return field_of(rest, RUN_FIELDS).map(|f| format!("run.{f}"));
     }
     let (names, fields) = match kind {
-        "queue" => (queues, QUEUE_FIELDS),
-        "semaphore" => (semaphores, SEMAPHORE_FIELDS),
-        "counter" => (counters, COUNTER_FIELDS),
-        _ => (tasks, TASK_FIELDS),
+        "queue" => (&names.queues, QUEUE_FIELDS),
+        "semaphore" => (&names.semaphores, SEMAPHORE_FIELDS),
+        "counter" => (&names.counters, COUNTER_FIELDS),
+        "container" => (&names.containers, CONTAINER_FIELDS),
+        _ => (&names.tasks, TASK_FIELDS),
     };
     let (name, field) = rest.split_once('.')?;
     let name = match names.iter().find(|n| *n == name) {
@@ -420,8 +462,13 @@ mod tests {
     #[test]
     fn suggestions_fix_each_part() {
         let names = |n: &[&str]| n.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
-        let (q, s, t) = (names(&["line", "jobs"]), names(&["db"]), names(&["main", "server"]));
-        let suggest = |text| suggest(text, &q, &s, &t, &[]);
+        let all = MetricNames {
+            queues: names(&["line", "jobs"]),
+            semaphores: names(&["db"]),
+            tasks: names(&["main", "server"]),
+            ..MetricNames::default()
+        };
+        let suggest = |text| suggest(text, &all);
         assert_eq!(suggest("queue.lin.wait.p99").as_deref(), Some("queue.line.wait.p99"));
         assert_eq!(suggest("queue.line.wait.p98").as_deref(), Some("queue.line.wait.p90"));
         assert_eq!(suggest("queues.jobs.puts").as_deref(), Some("queue.jobs.puts"));

@@ -74,6 +74,20 @@ fn every_timeline_line_shown_in_the_readme_is_printed_by_countasync() {
 }
 
 #[test]
+fn the_gas_station_lines_shown_are_printed_in_that_order() {
+    // The excerpt elides lines with `...`; the lines it shows are the run's, in order.
+    let shown = blocks(&readme(), "text")
+        .into_iter()
+        .find(|b| b.starts_with("$ scenario run --format plain scenarios/gas_station.toml"))
+        .unwrap();
+    let real = Scenario::load("scenarios/gas_station.toml").unwrap().format(Format::Plain).run().transcript;
+    let mut lines = real.lines();
+    for line in shown.lines().skip(1).filter(|l| l.trim() != "...") {
+        assert!(lines.any(|l| l == line), "README shows a line the run does not print there: {line:?}");
+    }
+}
+
+#[test]
 fn every_pattern_example_compiles_and_runs() {
     // Examples in the pattern sections are fragments: each must compile, with a default main
     // when it has none, and run without failing.

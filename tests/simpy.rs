@@ -82,3 +82,78 @@ for seed in range({RUNS}):
     let _ = writeln!(std::io::stderr(), "reneged: SimPy {a:.4} ± {sa:.4}, scenario {b:.4} ± {sb:.4}");
     assert!((a - b).abs() < 4.0 * (sa * sa + sb * sb).sqrt(), "SimPy {a:.4} ± {sa:.4}, scenario {b:.4} ± {sb:.4}");
 }
+
+/// SimPy's Gas Station Refueling (two pumps, a 200 l tank, cars every 30 to 300 s needing 25
+/// to 45 l at 2 l/s, a truck 300 s after the tank is seen below 50 l): over 1000 s, the cars
+/// refuelled and the trucks that arrived, 400 runs each, must agree within four standard errors
+/// of the difference.
+#[test]
+fn gas_station_agrees_with_simpy() {
+    const RUNS: u64 = 400;
+    let program = format!(
+        r#"
+import random, simpy
+def run(seed):
+    random.seed(seed)
+    env = simpy.Environment()
+    pumps = simpy.Resource(env, 2)
+    tank = simpy.Container(env, 200, init=200)
+    counts = [0, 0]
+    def car(env):
+        level = random.randint(5, 25)
+        with pumps.request() as req:
+            yield req
+            fuel = 50 - level
+            yield tank.get(fuel)
+            yield env.timeout(fuel / 2)
+            counts[0] += 1
+    def truck(env):
+        yield env.timeout(300)
+        tank.put(tank.capacity - tank.level)
+        counts[1] += 1
+    def control(env):
+        while True:
+            if tank.level / tank.capacity * 100 < 25:
+                yield env.process(truck(env))
+            yield env.timeout(10)
+    def cars(env):
+        while True:
+            yield env.timeout(random.randint(30, 300))
+            env.process(car(env))
+    env.process(control(env))
+    env.process(cars(env))
+    env.run(until=1000)
+    return counts
+for seed in range({RUNS}):
+    print(*run(seed))
+"#
+    );
+    let Some(out) = python(&program) else { return };
+    let simpy: Vec<(f64, f64)> = out
+        .lines()
+        .map(|l| {
+            let (a, b) = l.split_once(' ').unwrap();
+            (a.parse().unwrap(), b.parse().unwrap())
+        })
+        .collect();
+    let source = std::fs::read_to_string("scenarios/gas_station.toml").unwrap();
+    let scenario = Scenario::from_source("gas_station.toml", source).unwrap();
+    let ours: Vec<(f64, f64)> = (1..=RUNS)
+        .map(|seed| {
+            let summary = scenario.clone().seed(seed).run_with(vec![], true);
+            assert_eq!(summary.failure, None);
+            let car = summary.tasks.iter().find(|t| t.name == "car").unwrap();
+            let tank = &summary.containers[0];
+            (car.completed as f64, tank.fills as f64)
+        })
+        .collect();
+    for (what, pick) in [("cars refuelled", 0), ("trucks arrived", 1)] {
+        let get = |v: &[(f64, f64)]| v.iter().map(|p| if pick == 0 { p.0 } else { p.1 }).collect::<Vec<_>>();
+        let ((a, sa), (b, sb)) = (mean_se(&get(&simpy)), mean_se(&get(&ours)));
+        let _ = writeln!(std::io::stderr(), "{what}: SimPy {a:.4} ± {sa:.4}, scenario {b:.4} ± {sb:.4}");
+        assert!(
+            (a - b).abs() < 4.0 * (sa * sa + sb * sb).sqrt(),
+            "{what}: SimPy {a:.4} ± {sa:.4}, scenario {b:.4} ± {sb:.4}"
+        );
+    }
+}

@@ -30,6 +30,7 @@
 
 mod barrier;
 mod clock;
+mod container;
 mod event;
 mod line;
 mod queue;

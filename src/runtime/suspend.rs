@@ -288,6 +288,24 @@ impl Op for UntilOp {
     }
 }
 
+/// Waits in a container's line to take or fill; the amount moved.
+pub struct ContainerOp {
+    pub container: usize,
+}
+
+impl Op for ContainerOp {
+    type Output = (u64, u64);
+    fn poll_op(&mut self, w: &mut World, id: TaskId) -> Option<(u64, u64)> {
+        w.container_granted(self.container, id)
+    }
+    fn abandon(&mut self, w: &mut World, id: TaskId) {
+        w.abandon_container(self.container, id);
+    }
+    fn waiting(&self) -> Waiting {
+        Waiting::Container(self.container)
+    }
+}
+
 /// Waits to be granted passage by an event being set or a barrier filling up.
 pub struct Granted {
     pub waiting: Waiting,

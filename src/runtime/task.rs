@@ -38,6 +38,7 @@ pub async fn run(shared: Rc<Shared>, id: TaskId) {
         text: Text {
             me: Me { label, name: task.name.clone(), i: replica, count: task.count },
             vars: Vars::default(),
+            locals: vec![0; task.locals],
             msg: String::new(),
         },
         steps: 0,
@@ -71,6 +72,8 @@ struct Vars {
     item: Option<String>,
     waited: u64,
     n: u64,
+    /// The amount of the last `take` or `fill`.
+    amount: u64,
 }
 
 /// What a task's messages are rendered from, apart from the world, so that a message can be
@@ -78,6 +81,8 @@ struct Vars {
 struct Text {
     me: Me,
     vars: Vars,
+    /// The values of the task's own names (`let`), by slot.
+    locals: Vec<i64>,
     /// Reused buffer for rendered messages.
     msg: String,
 }
@@ -100,6 +105,9 @@ impl Text {
             waited_ns: vars.waited,
             elapsed_ns: now,
             counters: w.counters(),
+            levels: &|c| w.container(c).0,
+            locals: &self.locals,
+            amount: vars.amount,
         };
         t.render(&mut self.msg, &values);
         if self.msg.len() > MAX_MESSAGE_BYTES {
@@ -185,8 +193,18 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
     let id = ctx.id;
     match step {
         Step::Say(t) => ctx.text.say(&mut *ctx.shared.lock_running()?, id, t),
-        Step::Sleep { duration, say } => {
-            let d = ctx.sample(duration);
+        Step::Sleep { duration, times, say } => {
+            let mut d = ctx.sample(duration);
+            if let Some(times) = times {
+                let k = match eval(ctx, times)? {
+                    Some(k) if k >= 0 => k as u64,
+                    _ => {
+                        let mut w = ctx.shared.lock_running()?;
+                        return Err(fail(&mut w, id, "a sleep's multiplier is negative or overflows".into()));
+                    }
+                };
+                d = d.saturating_mul(k).min(crate::dist::MAX_VALUE);
+            }
             ctx.text.vars.sleep = d;
             ctx.sleep(d, |w, text| {
                 if let Some(t) = say {
@@ -210,6 +228,29 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
         }
         Step::Spawn { task } => spawn(ctx, *task)?,
         Step::Add { counter, by } => ctx.shared.lock_running()?.add(id, *counter, *by),
+        Step::Let { local, value } => {
+            let v = match value {
+                Count::Expr(e) => eval(ctx, e)?,
+                Count::Drawn(d) => i64::try_from(ctx.sample(d)).ok(),
+                Count::Forever => None,
+            };
+            let Some(v) = v else {
+                let mut w = ctx.shared.lock_running()?;
+                return Err(fail(&mut w, id, "a `let` value overflows".into()));
+            };
+            ctx.text.locals[*local] = v;
+        }
+        Step::Take { container, amount, say } => {
+            let amount = count_of(ctx, amount, "an amount")?.unwrap_or(u64::MAX);
+            Box::pin(container_step(ctx, *container, Some(amount), true, say.as_ref())).await?;
+        }
+        Step::Fill { container, amount, say } => {
+            let amount = match amount {
+                Some(a) => Some(count_of(ctx, a, "an amount")?.unwrap_or(u64::MAX)),
+                None => None,
+            };
+            Box::pin(container_step(ctx, *container, amount, false, say.as_ref())).await?;
+        }
         Step::WaitUntil { counter, condition } => {
             let op = super::suspend::UntilOp { counter: *counter, condition: *condition };
             ctx.suspend(op).await?;
@@ -429,10 +470,70 @@ async fn get(ctx: &mut Ctx, queue: usize, say: Option<&Template>) -> Result<(), 
 
 /// The value of a count for this replica (`None`: forever); a negative or overflowing
 /// expression fails the task, naming `what` it is.
+/// Works an expression out in the task's environment: `None` on overflow.
+fn eval(ctx: &Ctx, e: &crate::plan::Expr) -> Result<Option<i64>, Unwind> {
+    let me = &ctx.text.me;
+    let env =
+        crate::plan::Env { i: me.i as i64, count: me.count as i64, locals: &ctx.text.locals, ..Default::default() };
+    if e.reads().1 {
+        let w = ctx.shared.lock_running()?;
+        let levels = w.levels();
+        Ok(e.eval(&crate::plan::Env { counters: w.counters(), levels: &levels, ..env }))
+    } else {
+        Ok(e.eval(&env))
+    }
+}
+
+/// `take` (`take` true) or `fill`: moves `amount` (for a fill, `None`: up to the capacity),
+/// waiting in the container's line until it can.
+async fn container_step(
+    ctx: &mut Ctx,
+    container: usize,
+    amount: Option<u64>,
+    take: bool,
+    say: Option<&Template>,
+) -> Result<(), Unwind> {
+    let id = ctx.id;
+    let (now, start) = {
+        let mut w = ctx.shared.lock_running()?;
+        let (_, capacity) = w.container(container);
+        if let Some(a) = amount.filter(|&a| a > capacity) {
+            let name = &ctx.shared.plan.containers[container].name;
+            let what = if take { "take" } else { "fill" };
+            let why = format!("cannot {what} {a}: container `{name}` holds at most {capacity}");
+            return Err(fail(&mut w, id, why));
+        }
+        let now = if take {
+            w.take_or_wait(container, id, amount.unwrap_or(0))
+        } else {
+            w.fill_or_wait(container, id, amount)
+        };
+        (now, w.now())
+    };
+    let (moved, level) = match now {
+        Some(done) => done,
+        None => ctx.suspend(super::suspend::ContainerOp { container }).await?,
+    };
+    let mut w = ctx.shared.lock_running()?;
+    let waited = w.now() - start;
+    ctx.text.vars.amount = moved;
+    ctx.text.vars.waited = waited;
+    let kind = if take {
+        EventKind::Take { container, amount: moved, level, waited }
+    } else {
+        EventKind::Fill { container, amount: moved, level, waited }
+    };
+    w.record(id, kind);
+    if let Some(t) = say {
+        ctx.text.say(&mut w, id, t);
+    }
+    Ok(())
+}
+
 fn count_of(ctx: &mut Ctx, count: &Count, what: &str) -> Result<Option<u64>, Unwind> {
     Ok(match count {
         Count::Forever => None,
-        Count::Expr(e) => match e.eval(ctx.text.me.i as i64, ctx.text.me.count as i64) {
+        Count::Expr(e) => match eval(ctx, e)? {
             Some(n) if n >= 0 => Some(n as u64),
             _ => {
                 let mut w = ctx.shared.lock_running()?;

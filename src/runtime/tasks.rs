@@ -27,6 +27,8 @@ pub enum Waiting {
     Barrier(usize),
     /// A condition on a counter to hold.
     Counter(usize),
+    /// A container's level, to take or to fill.
+    Container(usize),
 }
 
 /// What an interrupt of a waiting task cancels with it.

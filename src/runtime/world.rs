@@ -13,6 +13,7 @@ use std::task::Waker;
 
 use super::barrier::Barrier;
 use super::clock::{Advance, Clock, Fired, TimerId};
+use super::container::Container;
 use super::event::EventFlag;
 use super::queue::{Item, Queue, Woken};
 use super::rate_limit::RateLimit;
@@ -57,6 +58,7 @@ pub struct World {
     events: Vec<EventFlag>,
     /// Each counter's value.
     counters: Vec<i64>,
+    containers: Vec<Container>,
     /// Per counter: the tasks waiting for a condition on it, woken to look again at each change.
     counter_waiters: Vec<Vec<TaskId>>,
     barriers: Vec<Barrier>,
@@ -111,6 +113,7 @@ impl World {
             events: plan.events.iter().map(|e| EventFlag::new(e.initially_set)).collect(),
             counters: plan.counters.iter().map(|&(_, initial)| initial).collect(),
             counter_waiters: vec![Vec::new(); plan.counters.len()],
+            containers: plan.containers.iter().map(|c| Container::new(c.capacity, c.initial)).collect(),
             barriers: plan.barriers.iter().map(|b| Barrier::new(b.parties)).collect(),
             rate_limits: plan.rate_limits.iter().map(|r| RateLimit::new(r.interval, r.burst)).collect(),
             running: vec![Vec::new(); plan.tasks.len()],
@@ -270,6 +273,10 @@ impl World {
                 Some(Waiting::Event(e)) => self.events[e].abandon(task, false),
                 Some(Waiting::Barrier(b)) => drop(self.barriers[b].abandon(task, false)),
                 Some(Waiting::Counter(c)) => self.leave_counter(c, task),
+                Some(Waiting::Container(c)) => {
+                    self.containers[c].abandon(task, false);
+                    self.serve_container(c);
+                }
                 Some(Waiting::Sleep | Waiting::Task(_) | Waiting::Decl(_)) | None => {}
             }
         }
@@ -316,8 +323,8 @@ impl World {
         let m = &self.model;
         let mut out = String::new();
         let mut left = 0;
-        let live = self.live_order.iter().map(|&(_, id)| &self.tasks[id]);
-        for (k, t) in live.filter(|t| !t.done && include(t)).enumerate() {
+        let live = self.live_order.iter().map(|&(_, id)| (id, &self.tasks[id]));
+        for (k, (id, t)) in live.filter(|(_, t)| !t.done && include(t)).enumerate() {
             if k >= SHOWN {
                 left += 1;
                 continue;
@@ -335,6 +342,18 @@ impl World {
                 Some(Waiting::Event(e)) => format!("waits for event `{}` to be set", m.events[e]),
                 Some(Waiting::Counter(c)) => {
                     format!("waits for counter `{}` (now {}) to reach a value", m.counters[c], self.counters[c])
+                }
+                Some(Waiting::Container(c)) => {
+                    let (level, name) = (self.containers[c].level(), &m.containers[c].name);
+                    match self.containers[c].waiting_for(id) {
+                        Some((true, Some(amount))) => {
+                            format!("waits to take {amount} from container `{name}` (level {level})")
+                        }
+                        Some((_, Some(amount))) => {
+                            format!("waits to fill {amount} into container `{name}` (level {level})")
+                        }
+                        _ => format!("waits to fill container `{name}` (level {level})"),
+                    }
                 }
                 Some(Waiting::Barrier(b)) => {
                     let (arrived, parties) = self.barriers[b].progress();
@@ -476,6 +495,62 @@ impl World {
         self.counter_waiters[counter].retain(|&t| t != task);
     }
 
+    /// Every container's level now.
+    pub fn levels(&self) -> Vec<u64> {
+        self.containers.iter().map(Container::level).collect()
+    }
+
+    /// A container's level and capacity.
+    pub fn container(&self, c: usize) -> (u64, u64) {
+        (self.containers[c].level(), self.containers[c].capacity())
+    }
+
+    /// Takes `amount` from a container at once, or queues the task for it; if it took it, the
+    /// amount and the level right after.
+    pub fn take_or_wait(&mut self, c: usize, task: TaskId, amount: u64) -> Option<(u64, u64)> {
+        if self.containers[c].try_take(amount) {
+            let level = self.containers[c].level();
+            self.serve_container(c);
+            Some((amount, level))
+        } else {
+            self.containers[c].wait_take(task, amount);
+            None
+        }
+    }
+
+    /// Fills a container at once, or queues the task for room; if it did, how much went in and
+    /// the level right after.
+    pub fn fill_or_wait(&mut self, c: usize, task: TaskId, amount: Option<u64>) -> Option<(u64, u64)> {
+        if let Some(moved) = self.containers[c].try_fill(amount) {
+            let level = self.containers[c].level();
+            self.serve_container(c);
+            Some((moved, level))
+        } else {
+            self.containers[c].wait_fill(task, amount);
+            None
+        }
+    }
+
+    /// Serves a container's lines and grants the waiters served.
+    fn serve_container(&mut self, c: usize) {
+        for task in self.containers[c].serve() {
+            self.tasks.grant(task);
+        }
+    }
+
+    /// The amount moved for a waiting task, if it was served (it is the task's from now on),
+    /// and the level right after it was moved.
+    pub fn container_granted(&mut self, c: usize, task: TaskId) -> Option<(u64, u64)> {
+        self.tasks.take_grant(task).then(|| self.containers[c].take_grant(task))
+    }
+
+    /// A task waiting on a container gives up: it leaves its line, or its amount goes back.
+    pub fn abandon_container(&mut self, c: usize, task: TaskId) {
+        let Some(granted) = self.abandoning(task) else { return };
+        self.containers[c].abandon(task, granted);
+        self.serve_container(c);
+    }
+
     /// Whether a `when` condition holds now.
     pub fn holds(&self, condition: &Condition) -> bool {
         match *condition {
@@ -487,6 +562,7 @@ impl World {
                     Subject::Free(s) => wide(self.semaphores[s].free()),
                     Subject::InUse(s) => wide(self.semaphores[s].in_use()),
                     Subject::Counter(c) => self.counters[c],
+                    Subject::Level(c) => wide(self.containers[c].level()),
                 };
                 op.holds(now, value)
             }

@@ -23,7 +23,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 pub use jsonl::Jsonl;
 pub use plain::Plain;
 pub use recording::{Level, MAX_POINTS, MAX_SPANS, MAX_TRACKS, Recorder, Recording, Span, SpanKind, Track};
-pub use statistics::{CounterStats, Durations, QueueStats, SemaphoreStats, Statistics, Summary, TaskStats};
+pub use statistics::{
+    ContainerStats, CounterStats, Durations, QueueStats, SemaphoreStats, Statistics, Summary, TaskStats,
+};
 pub use timeline::Timeline;
 pub use trace::Trace;
 

@@ -301,6 +301,9 @@ impl Sink for Recorder {
                 self.level_change(now, None, Some(semaphore), false);
             }
             EventKind::Throttle { blocked, .. } if blocked > 0 => self.span(row, now - blocked, now, SpanKind::Wait),
+            EventKind::Take { waited, .. } | EventKind::Fill { waited, .. } if waited > 0 => {
+                self.span(row, now - waited, now, SpanKind::Wait);
+            }
             EventKind::End { .. } => {
                 o.wait = None;
                 let holds = std::mem::take(&mut o.holds);

@@ -36,6 +36,10 @@ pub struct Summary {
     /// figures cover the whole run, warm-up included.
     #[serde(default)]
     pub counters: Vec<CounterStats>,
+    /// Per container, in declaration order. Like counters, state over the whole run, warm-up
+    /// included.
+    #[serde(default)]
+    pub containers: Vec<ContainerStats>,
     /// Why the run failed, if it did.
     pub failure: Option<Failure>,
 }
@@ -86,6 +90,20 @@ impl Summary {
             p.min = p.min.min(q.min);
             p.max = p.max.max(q.max);
             p.adds += q.adds;
+        }
+        for (p, q) in pooled.containers.iter_mut().zip(&s.containers) {
+            // Pooled over runs as counters are: levels at the end summed, extremes kept; the
+            // mean is over the runs' time together.
+            p.level = p.level.saturating_add(q.level);
+            p.min = p.min.min(q.min);
+            p.max = p.max.max(q.max);
+            p.level_area += q.level_area;
+            p.time += q.time;
+            p.takes += q.takes;
+            p.fills += q.fills;
+            p.taken = p.taken.saturating_add(q.taken);
+            p.filled = p.filled.saturating_add(q.filled);
+            p.waited += q.waited;
         }
         for (p, q) in pooled.tasks.iter_mut().zip(&s.tasks) {
             p.started += q.started;
@@ -372,6 +390,37 @@ pub struct CounterStats {
     pub adds: u64,
 }
 
+/// A container over a run: its level at the end, lowest and highest, the integral of its level
+/// over time (for the mean), and what was taken and filled, in how many steps, of which how
+/// many had to wait. Over many runs pooled, `level` is the sum of the runs' levels.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct ContainerStats {
+    pub name: String,
+    /// `None`: no limit.
+    pub capacity: Option<u64>,
+    pub level: u64,
+    pub min: u64,
+    pub max: u64,
+    /// The level times nanoseconds, summed over the run.
+    pub level_area: u128,
+    /// The nanoseconds `level_area` covers.
+    pub time: u64,
+    pub takes: u64,
+    pub fills: u64,
+    /// The amounts taken and filled, summed.
+    pub taken: u64,
+    pub filled: u64,
+    /// Takes and fills that waited for their amount or their room.
+    pub waited: u64,
+}
+
+impl ContainerStats {
+    /// The level's mean over time; the level at the end for a run that took no time.
+    pub fn mean(&self) -> f64 {
+        if self.time == 0 { self.level as f64 } else { self.level_area as f64 / self.time as f64 }
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct TaskStats {
     pub name: String,
@@ -417,6 +466,9 @@ fn integrate(area: &mut u128, value: u64, since: &mut u64, now: u64, start: Opti
 #[derive(Debug, Default)]
 pub struct Statistics {
     counters: Vec<CounterStats>,
+    containers: Vec<ContainerStats>,
+    /// Per container: since when its level has been what it is.
+    level_since: Vec<u64>,
     queues: Vec<QueueStats>,
     semaphores: Vec<SemaphoreStats>,
     tasks: Vec<TaskStats>,
@@ -456,6 +508,10 @@ impl Statistics {
         for (s, (value, since)) in self.semaphores.iter_mut().zip(&mut self.in_use) {
             integrate(&mut s.busy_area, *value, since, run.end, Some(start));
         }
+        for (c, since) in self.containers.iter_mut().zip(&mut self.level_since) {
+            integrate(&mut c.level_area, c.level, since, run.end, Some(0));
+            c.time = run.end;
+        }
         Summary {
             end: run.end,
             events: run.events,
@@ -465,6 +521,7 @@ impl Statistics {
             semaphores: self.semaphores,
             tasks: self.tasks,
             counters: self.counters,
+            containers: self.containers,
             failure: run.failure,
         }
     }
@@ -500,6 +557,19 @@ impl Sink for Statistics {
             .zip(&m.counter_initials)
             .map(|(name, &v)| CounterStats { name: name.clone(), value: v, min: v, max: v, adds: 0 })
             .collect();
+        self.containers = m
+            .containers
+            .iter()
+            .map(|c| ContainerStats {
+                name: c.name.clone(),
+                capacity: (c.capacity != u64::MAX).then_some(c.capacity),
+                level: c.initial,
+                min: c.initial,
+                max: c.initial,
+                ..ContainerStats::default()
+            })
+            .collect();
+        self.level_since = vec![0; m.containers.len()];
         self.length_since = vec![0; m.queues.len()];
         self.in_use = vec![(0, 0); m.semaphores.len()];
         self.done_queues.clone_from(&m.done_queues);
@@ -593,6 +663,25 @@ impl Sink for Statistics {
             }
             EventKind::ThreadAbandoned { semaphore, .. } if self.counts(now) => {
                 self.semaphores[semaphore].abandoned += 1;
+            }
+            EventKind::Take { container, amount, waited, .. } | EventKind::Fill { container, amount, waited, .. } => {
+                // The level is followed by the amounts, so that it is right after each event
+                // whatever order tasks served at one instant record theirs in.
+                let take = matches!(ev.kind, EventKind::Take { .. });
+                let c = &mut self.containers[container];
+                integrate(&mut c.level_area, c.level, &mut self.level_since[container], now, Some(0));
+                let level = if take { c.level.saturating_sub(amount) } else { c.level.saturating_add(amount) };
+                c.level = level;
+                c.min = c.min.min(level);
+                c.max = c.max.max(level);
+                if take {
+                    c.takes += 1;
+                    c.taken = c.taken.saturating_add(amount);
+                } else {
+                    c.fills += 1;
+                    c.filled = c.filled.saturating_add(amount);
+                }
+                c.waited += u64::from(waited > 0);
             }
             EventKind::Add { counter, value, .. } => {
                 let c = &mut self.counters[counter];

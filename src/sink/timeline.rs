@@ -159,6 +159,22 @@ impl Sink for Timeline {
             EventKind::Add { counter, by, value } => {
                 let _ = write!(l, "added {by} to {}, now {value}", m.counters[counter]);
             }
+            EventKind::Take { container, amount, level, waited } => {
+                let _ = write!(l, "took {amount} from {}, now {level}", m.containers[container].name);
+                if waited > 0 {
+                    l.push_str(" (waited ");
+                    push_duration(l, waited);
+                    l.push(')');
+                }
+            }
+            EventKind::Fill { container, amount, level, waited } => {
+                let _ = write!(l, "filled {} with {amount}, now {level}", m.containers[container].name);
+                if waited > 0 {
+                    l.push_str(" (waited ");
+                    push_duration(l, waited);
+                    l.push(')');
+                }
+            }
             EventKind::End { outcome, .. } => l.push_str(outcome.as_str()),
         }
         l.push('\n');
@@ -270,6 +286,24 @@ impl Sink for Timeline {
                 l.push_str(" s");
             }
             l.push('\n');
+        }
+        for c in &s.containers {
+            let _ = write!(l, "container {}: {} at the end", c.name, c.level);
+            if let Some(capacity) = c.capacity {
+                let _ = write!(l, " of {capacity}");
+            }
+            let _ = writeln!(
+                l,
+                ", lowest {}, highest {}, mean {:.2}; {} taken in {} takes, {} filled in {} fills, {} waited",
+                c.min,
+                c.max,
+                c.mean(),
+                c.taken,
+                c.takes,
+                c.filled,
+                c.fills,
+                c.waited
+            );
         }
         for c in &s.counters {
             let _ = writeln!(

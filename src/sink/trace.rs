@@ -422,6 +422,24 @@ impl Sink for Trace {
                 self.tracks.remove(label);
             }
             EventKind::Start { by } => self.instant(tid, time, &format!("started by {by}")),
+            EventKind::Take { container, amount, level, waited }
+            | EventKind::Fill { container, amount, level, waited } => {
+                let name = &m.containers[container].name;
+                let take = matches!(ev.kind, EventKind::Take { .. });
+                if waited > 0 {
+                    let what = if take { "waits to take from" } else { "waits for room in" };
+                    self.complete(tid, time, waited, &format!("{what} {name}"));
+                }
+                let what =
+                    if take { format!("took {amount} from {name}") } else { format!("filled {name} with {amount}") };
+                self.instant(tid, time, &what);
+                self.counter_signed(
+                    time,
+                    &format!("container {name}"),
+                    "level",
+                    i64::try_from(level).unwrap_or(i64::MAX),
+                );
+            }
             EventKind::Add { counter, by, value } => {
                 let name = &m.counters[counter];
                 self.instant(tid, time, &format!("added {by} to {name}"));
