@@ -49,9 +49,29 @@ fn compile_parts<'a>(
         semaphore_priority: Vec::new(),
         locals: Vec::new(),
         capacities: Vec::new(),
+        params: scenario
+            .params
+            .list
+            .iter()
+            .map(|p| (p.name.get_ref().clone(), p.whole, std::cell::Cell::new(p.substituted)))
+            .collect(),
         decls: Declarations { has_main: scenario.main.is_some(), ..Declarations::default() },
     };
+    for (span, message) in &scenario.params.problems {
+        c.error(DiagnosticKind::InvalidName, span.clone(), message.clone());
+    }
     let plan = c.scenario(scenario);
+    let unused = scenario.params.list.iter().zip(&c.params).filter(|(_, (_, _, used))| !partial && !used.get());
+    for (p, _) in unused {
+        c.diagnostics.push(
+            Diagnostic::warning(
+                DiagnosticKind::Unused,
+                p.name.span(),
+                format!("parameter `{}` is never used", p.name.get_ref()),
+            )
+            .with_help(format!("use it as a value, `\"{}\"`, or remove it", p.name.get_ref())),
+        );
+    }
     let ok = !partial && !c.diagnostics.iter().any(|d| d.severity == crate::diagnostic::Severity::Error);
     if let Some(plan) = plan.as_ref().filter(|_| ok) {
         c.diagnostics.extend(lint(plan, &c.decls));
@@ -66,8 +86,21 @@ pub fn load(source: &str) -> Result<(Plan, Vec<Diagnostic>), Vec<Diagnostic>> {
         return Err(vec![too_large(source.len() as u64)]);
     }
     let parsed = format::parse(source);
-    let mut diagnostics: Vec<Diagnostic> =
-        parsed.problems.into_iter().map(|(span, message)| parse_error(source, span, message)).collect();
+    let params: Vec<&str> =
+        parsed.scenario.iter().flat_map(|s| &s.params.list).map(|p| p.name.get_ref().as_str()).collect();
+    let mut diagnostics: Vec<Diagnostic> = parsed
+        .problems
+        .iter()
+        .map(|(span, message)| {
+            let d = parse_error(source, span.clone(), message.clone());
+            // A misspelt parameter stays a string where a number was expected.
+            let string = message.strip_prefix("invalid type: string \"").and_then(|m| m.split_once('"')).map(|m| m.0);
+            match string.and_then(|s| did_you_mean(s, params.iter().copied())) {
+                Some(p) if d.help.is_none() => d.with_help(format!("did you mean the parameter `{p}`?")),
+                _ => d,
+            }
+        })
+        .collect();
     let Some(scenario) = parsed.scenario else { return Err(diagnostics) };
     let partial = !diagnostics.is_empty();
     let (plan, more) = compile_parts(&scenario, source, &parsed.broken, partial);
@@ -220,6 +253,8 @@ struct Compiler<'a> {
     locals: Vec<String>,
     /// Each container's capacity (`u64::MAX`: none), for checking amounts.
     capacities: Vec<u64>,
+    /// `[params]`: each name, its value if a whole number, and whether anything used it.
+    params: Vec<(String, Option<i64>, std::cell::Cell<bool>)>,
 }
 
 /// The names declared in each namespace, in declaration order, and where each is declared.
@@ -1486,7 +1521,15 @@ impl<'a> Compiler<'a> {
     }
 
     fn template(&mut self, text: &Spanned<String>) -> Option<Template> {
-        match Template::parse_with(text.get_ref(), &self.locals) {
+        let params: Vec<(&str, i64)> =
+            self.params.iter().filter_map(|(p, whole, _)| Some((p.as_str(), (*whole)?))).collect();
+        let parsed = Template::parse_with(text.get_ref(), &self.locals, &params);
+        if let Ok(t) = &parsed {
+            for (p, _, used) in &self.params {
+                used.set(used.get() || t.uses_param(p));
+            }
+        }
+        match parsed {
             Ok(mut t) => {
                 let mut ok = true;
                 let mut found = Vec::new();
@@ -1572,6 +1615,7 @@ impl<'a> Compiler<'a> {
     fn expr(&self, text: &str) -> Result<Expr, String> {
         let names = &self.decls.names;
         let locals = &self.locals;
+        let params = &self.params;
         Expr::parse_with(text, &|word: &str| {
             if let Some(counter) = word.strip_prefix("counter.") {
                 return names
@@ -1590,6 +1634,10 @@ impl<'a> Compiler<'a> {
             }
             if let Some(k) = locals.iter().position(|l| l == word) {
                 return Ok(Expr::Local(k));
+            }
+            if let Some((_, whole, used)) = params.iter().find(|(p, _, _)| p == word) {
+                used.set(true);
+                return whole.map(Expr::Int).ok_or_else(|| format!("parameter `{word}` is not a whole number"));
             }
             let known = locals.iter().map(String::as_str).chain(["i", "count"]);
             Err(match did_you_mean(word, known) {
@@ -1614,6 +1662,15 @@ impl<'a> Compiler<'a> {
                 name.span(),
                 format!("`{text}` is not a name `let` can give a value"),
                 "a name starts with a letter or `_` and has only letters, digits and `_`",
+            );
+            return None;
+        }
+        if self.params.iter().any(|(p, _, _)| p == text) {
+            self.error_help(
+                DiagnosticKind::InvalidName,
+                name.span(),
+                format!("`{text}` is a parameter"),
+                "a task's own name must differ from the parameters'",
             );
             return None;
         }

@@ -65,6 +65,12 @@ impl<T: JsonSchema> JsonSchema for Spanned<T> {
 pub struct Scenario {
     /// A sentence saying what the scenario models; shown at the top of the timeline.
     pub description: Option<String>,
+    /// Named values, the model's knobs stated once: `workers = 4`, `service = "250ms"`. A
+    /// string value elsewhere that is exactly a parameter's name stands for its value
+    /// (`count = "workers"`, `sleep = "service"`); whole-number parameters can also be used in
+    /// expressions (`"workers * 2"`) and messages (`{workers}`). `--set workers=8` changes one.
+    #[serde(default)]
+    pub params: Params,
     /// The seed of every random draw; `--seed` overrides it. Default 0.
     pub seed: Option<Spanned<u64>>,
     /// The virtual time at which a run is stopped as failed. Default `"24h"`.
@@ -139,6 +145,131 @@ pub struct Scenario {
     pub thresholds: Thresholds,
 }
 
+/// `[params]`: read by [`parse`] before the rest of the file, which it substitutes into.
+#[derive(Debug, Default)]
+pub struct Params {
+    pub list: Vec<Param>,
+    /// Parameters left out for a bad name, with where and why: the compiler reports them.
+    pub problems: Vec<Problem>,
+}
+
+/// One parameter: its name, and its value when it is a whole number.
+#[derive(Debug)]
+pub struct Param {
+    pub name: Spanned<String>,
+    pub whole: Option<i64>,
+    /// Whether a value of the file stood for it.
+    pub substituted: bool,
+}
+
+impl<'de> Deserialize<'de> for Params {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // `parse` has taken the entries out already.
+        de::IgnoredAny::deserialize(deserializer)?;
+        Ok(Params::default())
+    }
+}
+
+impl JsonSchema for Params {
+    fn schema_name() -> Cow<'static, str> {
+        "Params".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "Named values: a whole number, a number, a duration or other string, a boolean, or a table such as a distribution.",
+            "type": "object",
+            "propertyNames": { "pattern": "^[A-Za-z_][A-Za-z0-9_]*$" },
+            "additionalProperties": { "type": ["integer", "number", "string", "boolean", "object", "array"] },
+        })
+    }
+}
+
+/// Keys whose string values are text or keywords, never a parameter's name standing for its
+/// value.
+const TEXT_KEYS: [&str; 13] = [
+    "say",
+    "item",
+    "fail",
+    "description",
+    "when",
+    "wait-until",
+    "policy",
+    "discipline",
+    "fairness",
+    "process",
+    "on-full",
+    "format",
+    "let",
+];
+
+/// Takes `[params]` out of the file and puts each parameter's value wherever a string value
+/// is exactly its name. A parameter named as a declaration is a problem (a `put = "NAME"` could
+/// not tell them apart) and stands for nothing.
+fn substitute_params<'i>(root: &mut DeTable<'i>, problems: &mut Vec<Problem>) -> Vec<Param> {
+    let Some(table) = take_table(root, "params") else { return Vec::new() };
+    let declared: Vec<String> = NAMED_TABLES
+        .iter()
+        .filter_map(|&k| match root.get(k).map(toml::Spanned::get_ref) {
+            Some(DeValue::Table(t)) => Some(t.keys().map(|n| n.get_ref().to_string()).collect::<Vec<_>>()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let mut params = Vec::new();
+    let mut values = Vec::new();
+    for (key, value) in table {
+        let name = name(key);
+        let text = name.get_ref();
+        let valid = text.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            problems.push((
+                name.span(),
+                format!("`{text}` is not a parameter name: it starts with a letter or `_` and has only letters, digits and `_`"),
+            ));
+            continue;
+        }
+        if declared.contains(text) {
+            problems.push((
+                name.span(),
+                format!("parameter `{text}` has the name of a declaration: a value `\"{text}\"` could mean either"),
+            ));
+            continue;
+        }
+        let whole = match value.get_ref() {
+            DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix()).ok(),
+            _ => None,
+        };
+        params.push(Param { name, whole, substituted: false });
+        values.push(value.into_inner());
+    }
+    substitute_in_table(root, &mut params, &values);
+    params
+}
+
+fn substitute_in_table<'i>(table: &mut DeTable<'i>, params: &mut [Param], values: &[DeValue<'i>]) {
+    for (key, value) in table.iter_mut() {
+        if !TEXT_KEYS.contains(&key.get_ref().as_ref()) {
+            substitute_in_value(value, params, values);
+        }
+    }
+}
+
+fn substitute_in_value<'i>(value: &mut toml::Spanned<DeValue<'i>>, params: &mut [Param], values: &[DeValue<'i>]) {
+    match value.get_mut() {
+        DeValue::Table(t) => substitute_in_table(t, params, values),
+        DeValue::Array(items) => items.iter_mut().for_each(|v| substitute_in_value(v, params, values)),
+        DeValue::String(s) => {
+            if let Some(k) = params.iter().position(|p| p.name.get_ref() == s.as_ref()) {
+                params[k].substituted = true;
+                let span = value.span();
+                *value = toml::Spanned::new(span, values[k].clone());
+            }
+        }
+        _ => {}
+    }
+}
+
 /// `[thresholds]`: metric = condition, in the file's order.
 #[derive(Debug, Default, Deserialize)]
 #[serde(transparent)]
@@ -191,10 +322,11 @@ pub struct TestSettings {
 /// The keys of the top-level table. A test checks this list against [`Scenario`]'s fields (the
 /// schema's properties); `parse` uses it to set unknown keys aside in one pass, and `compile` to
 /// tell a misplaced key from a misspelt one.
-pub const TOP_LEVEL_KEYS: [&str; 23] = [
+pub const TOP_LEVEL_KEYS: [&str; 24] = [
     "thread-pool",
     "warm-up",
     "description",
+    "params",
     "seed",
     "time-limit",
     "max-events",
@@ -933,6 +1065,9 @@ pub fn parse(source: &str) -> Parsed {
     let mut broken = Vec::new();
     let span = document.span();
     let mut root = document.into_inner();
+    let mut param_problems = Vec::new();
+    let params = substitute_params(&mut root, &mut param_problems);
+    let params = Params { list: params, problems: param_problems };
 
     let named: Vec<(&str, Option<DeTable<'_>>)> = NAMED_TABLES.iter().map(|&k| (k, take_table(&mut root, k))).collect();
     let mut entry_point = |key: &str| {
@@ -1018,6 +1153,9 @@ pub fn parse(source: &str) -> Parsed {
         }
     }
 
+    if let Some(s) = scenario.as_mut() {
+        s.params = params;
+    }
     let mut problems: Vec<Problem> = errors.into_iter().map(problem).collect();
     problems.sort_by_key(|(span, _)| (span.start, span.end));
     problems.dedup();

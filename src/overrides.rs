@@ -215,10 +215,29 @@ pub fn apply(source: &str, overrides: &[Override]) -> Result<Patched, Vec<(usize
 fn edit_for(source: &str, root: &DeTable<'_>, o: &Override, by: usize) -> Result<Edit, Diagnostic> {
     let path_span = 0..o.text.find('=').unwrap_or(o.text.len());
     let error = |message: String| Diagnostic::error(DiagnosticKind::UnknownKey, path_span.clone(), message);
+    // `--set workers=8` for `params.workers`, when the file has that parameter.
+    let params: Vec<String> = match root.get("params").map(toml::Spanned::get_ref) {
+        Some(DeValue::Table(t)) => t.keys().map(|k| k.get_ref().to_string()).collect(),
+        _ => Vec::new(),
+    };
+    let path = match o.path.as_slice() {
+        [key] if !crate::format::TOP_LEVEL_KEYS.contains(&key.as_str()) && params.contains(key) => {
+            vec!["params".to_owned(), key.clone()]
+        }
+        [key] if !crate::format::TOP_LEVEL_KEYS.contains(&key.as_str()) => {
+            if let Some(p) = did_you_mean(key, params.iter().map(String::as_str)) {
+                return Err(
+                    error(format!("`{key}` is not a parameter of the file")).with_help(format!("did you mean `{p}`?"))
+                );
+            }
+            o.path.clone()
+        }
+        _ => o.path.clone(),
+    };
     let mut current: Option<&toml::Spanned<DeValue<'_>>> = None;
-    for (i, key) in o.path.iter().enumerate() {
-        let walked = o.path[..i].join(".");
-        let last = i + 1 == o.path.len();
+    for (i, key) in path.iter().enumerate() {
+        let walked = path[..i].join(".");
+        let last = i + 1 == path.len();
         let (table, table_span) = match current.map(|v| (v.get_ref(), v.span())) {
             None => (root, None),
             Some((DeValue::Table(t), span)) => (t, Some(span)),
@@ -242,11 +261,11 @@ fn edit_for(source: &str, root: &DeTable<'_>, o: &Override, by: usize) -> Result
             // A table the file does not have, at the top (`thresholds`, `distributions`): add it
             // with a dotted key at the top of the file.
             None if i == 0 && !last && crate::format::TOP_LEVEL_KEYS.contains(&key.as_str()) => {
-                return insertion(source, None, &o.path, 0, o, by).ok_or_else(|| error(String::new()));
+                return insertion(source, None, &path, 0, o, by).ok_or_else(|| error(String::new()));
             }
             None if last => {
                 // A key missing from a table: add it, if the file writes the table out.
-                return insertion(source, table_span, &o.path, i, o, by).ok_or_else(|| {
+                return insertion(source, table_span, &path, i, o, by).ok_or_else(|| {
                     error(format!("`{}` is not in the file, and `--set` cannot add it there", o.path())).with_help(
                         format!(
                             "write `[{walked}]` in the file as a table of its own; then `--set` can add keys to it"

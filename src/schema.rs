@@ -13,7 +13,10 @@ use crate::format::{STEP_KEYS, Scenario, step_kinds};
 
 /// The schema as pretty-printed JSON, ending with a newline.
 pub fn generate() -> String {
-    let settings = SchemaSettings::draft07().with(|s| s.transforms.insert(0, Box::new(RecursiveTransform(strip_null))));
+    let settings = SchemaSettings::draft07().with(|s| {
+        s.transforms.insert(0, Box::new(RecursiveTransform(strip_null)));
+        s.transforms.push(Box::new(RecursiveTransform(or_param)));
+    });
     let mut schema = settings.into_generator().into_root_schema_for::<Scenario>();
     if let Some(Value::Object(step)) = schema.get_mut("definitions").and_then(|d| d.get_mut("Step")) {
         step_rules(step);
@@ -28,6 +31,15 @@ pub fn generate() -> String {
     let mut text = serde_json::to_string_pretty(&schema).expect("a schema is always serializable");
     text.push('\n');
     text
+}
+
+/// A number or boolean may also be written as a parameter's name (`count = "workers"`).
+fn or_param(schema: &mut Schema) {
+    if let Some(t @ Value::String(_)) = schema.get_mut("type") {
+        if matches!(t.as_str(), Some("integer" | "number" | "boolean")) {
+            *t = json!([t.clone(), "string"]);
+        }
+    }
 }
 
 /// The JSON Schema of `run --summary`'s output, as pretty-printed JSON ending with a newline.

@@ -91,6 +91,11 @@ enum Part {
         index: usize,
         spec: Spec,
     },
+    /// A parameter, rendered when the template was parsed.
+    Param {
+        name: String,
+        text: String,
+    },
 }
 
 /// Where a named whole number of a template comes from.
@@ -141,11 +146,12 @@ pub struct Values<'a> {
 impl Template {
     /// Parses `{name}` and `{name:.N}` placeholders; `{{` and `}}` stand for braces.
     pub fn parse(text: &str) -> Result<Template, TemplateError> {
-        Template::parse_with(text, &[])
+        Template::parse_with(text, &[], &[])
     }
 
-    /// Parses a template that may also name `locals`, a task's own names.
-    pub fn parse_with(text: &str, locals: &[String]) -> Result<Template, TemplateError> {
+    /// Parses a template that may also name `locals`, a task's own names, and `params`, whole
+    /// numbers fixed for the run (rendered once, here).
+    pub fn parse_with(text: &str, locals: &[String], params: &[(&str, i64)]) -> Result<Template, TemplateError> {
         let mut parts = Vec::new();
         let mut lit = String::new();
         let mut rest = text.char_indices().peekable();
@@ -176,7 +182,7 @@ impl Template {
                     };
                     let inner = &text[at + 1..close];
                     parts.extend((!lit.is_empty()).then(|| Part::Lit(std::mem::take(&mut lit))));
-                    parts.push(parse_placeholder(inner, at..close + 1, locals)?);
+                    parts.push(parse_placeholder(inner, at..close + 1, locals, params)?);
                     while rest.peek().is_some_and(|&(i, _)| i <= close) {
                         rest.next();
                     }
@@ -186,6 +192,11 @@ impl Template {
         }
         parts.extend((!lit.is_empty()).then_some(Part::Lit(lit)));
         Ok(Template { parts })
+    }
+
+    /// Whether the template prints parameter `name`.
+    pub fn uses_param(&self, name: &str) -> bool {
+        self.parts.iter().any(|p| matches!(p, Part::Param { name: n, .. } if n == name))
     }
 
     /// The counters and containers the template names, with where each name is in its text,
@@ -203,23 +214,14 @@ impl Template {
     pub fn render(&self, out: &mut String, values: &Values<'_>) {
         for part in &self.parts {
             match *part {
-                Part::Lit(ref s) => out.push_str(s),
+                Part::Lit(ref s) | Part::Param { text: ref s, .. } => out.push_str(s),
                 Part::Number { source, index, spec, .. } => {
                     let value = match source {
                         Source::Counter => values.counters.get(index).copied().unwrap_or(0),
                         Source::Local => values.locals.get(index).copied().unwrap_or(0),
                         Source::Level => i64::try_from((values.levels)(index)).unwrap_or(i64::MAX),
                     };
-                    if spec.kind == Some('f') {
-                        // `{fuel:.1f}`: a whole number as a float, as Python formats an int.
-                        let precision = usize::from(spec.precision.unwrap_or(6));
-                        let text = format!("{:.*}", precision, value.unsigned_abs() as f64);
-                        pad(out, &text, spec, true, value < 0);
-                    } else {
-                        let mut digits = itoa::Buffer::new();
-                        let text = digits.format(value.unsigned_abs());
-                        pad(out, text, spec, true, value < 0);
-                    }
+                    push_whole(out, value, spec);
                 }
                 Part::Var(var, spec) if spec == Spec::PLAIN => push_value(out, var, values, None),
                 Part::Var(var, spec) => {
@@ -250,6 +252,19 @@ impl Template {
                 }
             }
         }
+    }
+}
+
+/// Appends a whole number with its format: `{fuel:.1f}` as Python formats a float of an int.
+fn push_whole(out: &mut String, value: i64, spec: Spec) {
+    if spec.kind == Some('f') {
+        let precision = usize::from(spec.precision.unwrap_or(6));
+        let text = format!("{:.*}", precision, value.unsigned_abs() as f64);
+        pad(out, &text, spec, true, value < 0);
+    } else {
+        let mut digits = itoa::Buffer::new();
+        let text = digits.format(value.unsigned_abs());
+        pad(out, text, spec, true, value < 0);
     }
 }
 
@@ -372,11 +387,29 @@ fn parse_spec(var: Var, name: &str, spec: &str) -> Result<Spec, String> {
     Ok(out)
 }
 
-fn parse_placeholder(inner: &str, range: std::ops::Range<usize>, locals: &[String]) -> Result<Part, TemplateError> {
+fn parse_placeholder(
+    inner: &str,
+    range: std::ops::Range<usize>,
+    locals: &[String],
+    params: &[(&str, i64)],
+) -> Result<Part, TemplateError> {
     let (name, spec) = match inner.split_once(':') {
         Some((name, spec)) => (name.trim(), Some(spec.trim())),
         None => (inner.trim(), None),
     };
+    if let Some(&(_, value)) = params.iter().find(|(p, _)| *p == name) {
+        let spec = match spec {
+            None => Spec::PLAIN,
+            Some(spec) => parse_spec(Var::N, name, spec).map_err(|message| TemplateError {
+                range: range.clone(),
+                message,
+                help: None,
+            })?,
+        };
+        let mut text = String::new();
+        push_whole(&mut text, value, spec);
+        return Ok(Part::Param { name: name.to_owned(), text });
+    }
     let named = [("counter.", Source::Counter), ("container.", Source::Level)]
         .into_iter()
         .find_map(|(prefix, source)| Some((name.strip_prefix(prefix)?, source)))
@@ -398,15 +431,15 @@ fn parse_placeholder(inner: &str, range: std::ops::Range<usize>, locals: &[Strin
     }
     let Some(&(_, var)) = Var::ALL.iter().find(|(n, _)| *n == name) else {
         let names: Vec<&str> = Var::ALL.iter().map(|(n, _)| *n).collect();
-        let help =
-            match crate::diagnostic::did_you_mean(name, names.iter().copied().chain(locals.iter().map(String::as_str)))
-            {
-                Some(s) => format!("did you mean `{{{s}}}`?"),
-                None => format!(
-                    "placeholders are {}",
-                    names.iter().map(|n| format!("`{{{n}}}`")).collect::<Vec<_>>().join(", ")
-                ),
-            };
+        let known =
+            names.iter().copied().chain(locals.iter().map(String::as_str)).chain(params.iter().map(|(p, _)| *p));
+        let help = match crate::diagnostic::did_you_mean(name, known) {
+            Some(s) => format!("did you mean `{{{s}}}`?"),
+            None => format!(
+                "placeholders are {}",
+                names.iter().map(|n| format!("`{{{n}}}`")).collect::<Vec<_>>().join(", ")
+            ),
+        };
         return Err(TemplateError { range, message: format!("unknown placeholder `{{{name}}}`"), help: Some(help) });
     };
     let spec = match spec {

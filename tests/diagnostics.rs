@@ -112,6 +112,7 @@ fn each_invalid_file_reports_the_kinds_it_is_there_for() {
         ("negative_duration", &[InvalidDuration, InvalidDuration]),
         ("negative_permits", &[OutOfRange]),
         ("normal_without_std_dev", &[InvalidDistribution]),
+        ("param_mistakes", &[InvalidName, InvalidName, WrongType, InvalidExpression, InvalidName, InvalidTemplate]),
         ("probability_out_of_range", &[OutOfRange]),
         (
             "problems_of_shape_and_meaning",

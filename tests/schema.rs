@@ -73,9 +73,10 @@ fn every_scenario_and_warning_example_validates() {
 #[test]
 fn the_schema_rejects_mistakes_of_shape() {
     let validator = jsonschema::draft7::new(&schema()).unwrap();
+    // `wrong_type.toml` (`count = "three"`) is not here: a string where a number goes may name
+    // a parameter, which a schema cannot look up; the compiler does.
     for file in [
         "unknown_step_key",
-        "wrong_type",
         "several_shape_errors",
         "key_below_a_table_header",
         "step_with_two_kinds",
