@@ -60,6 +60,9 @@ fn compile_parts<'a>(
     for (span, message) in &scenario.params.problems {
         c.error(DiagnosticKind::InvalidName, span.clone(), message.clone());
     }
+    if let Some((span, message)) = &scenario.params.too_large {
+        c.error(DiagnosticKind::TooLarge, span.clone(), message.clone());
+    }
     let plan = c.scenario(scenario);
     let unused = scenario.params.list.iter().zip(&c.params).filter(|(_, (_, _, used))| !partial && !used.get());
     for (p, _) in unused {

@@ -151,6 +151,8 @@ pub struct Params {
     pub list: Vec<Param>,
     /// Parameters left out for a bad name, with where and why: the compiler reports them.
     pub problems: Vec<Problem>,
+    /// Where parameters first stood for more values than a file may expand to.
+    pub too_large: Option<Problem>,
 }
 
 /// One parameter: its name, and its value when it is a whole number.
@@ -205,8 +207,9 @@ const TEXT_KEYS: [&str; 13] = [
 /// Takes `[params]` out of the file and puts each parameter's value wherever a string value
 /// is exactly its name. A parameter named as a declaration is a problem (a `put = "NAME"` could
 /// not tell them apart) and stands for nothing.
-fn substitute_params<'i>(root: &mut DeTable<'i>, problems: &mut Vec<Problem>) -> Vec<Param> {
-    let Some(table) = take_table(root, "params") else { return Vec::new() };
+fn substitute_params<'i>(root: &mut DeTable<'i>) -> Params {
+    let mut problems = Vec::new();
+    let Some(table) = take_table(root, "params") else { return Params::default() };
     let declared: Vec<String> = NAMED_TABLES
         .iter()
         .filter_map(|&k| match root.get(k).map(toml::Spanned::get_ref) {
@@ -243,30 +246,65 @@ fn substitute_params<'i>(root: &mut DeTable<'i>, problems: &mut Vec<Problem>) ->
         params.push(Param { name, whole, substituted: false });
         values.push(value.into_inner());
     }
-    substitute_in_table(root, &mut params, &values);
-    params
+    let sizes: Vec<usize> = values.iter().map(size).collect();
+    let mut s =
+        Substitution { params: &mut params, values: &values, sizes: &sizes, budget: MAX_SUBSTITUTED, over: None };
+    s.table(root);
+    let too_large = s.over.map(|span| {
+        (span, format!("parameters stand for more than {MAX_SUBSTITUTED} values in all; this one is past that"))
+    });
+    Params { list: params, problems, too_large }
 }
 
-fn substitute_in_table<'i>(table: &mut DeTable<'i>, params: &mut [Param], values: &[DeValue<'i>]) {
-    for (key, value) in table.iter_mut() {
-        if !TEXT_KEYS.contains(&key.get_ref().as_ref()) {
-            substitute_in_value(value, params, values);
-        }
+/// The most values (strings, numbers, tables, array items) parameters may stand for in all,
+/// so that a small file cannot expand into a huge one.
+const MAX_SUBSTITUTED: usize = 100_000;
+
+/// How many values a value is, itself included.
+fn size(value: &DeValue<'_>) -> usize {
+    match value {
+        DeValue::Table(t) => 1 + t.values().map(|v| size(v.get_ref())).sum::<usize>(),
+        DeValue::Array(items) => 1 + items.iter().map(|v| size(v.get_ref())).sum::<usize>(),
+        _ => 1,
     }
 }
 
-fn substitute_in_value<'i>(value: &mut toml::Spanned<DeValue<'i>>, params: &mut [Param], values: &[DeValue<'i>]) {
-    match value.get_mut() {
-        DeValue::Table(t) => substitute_in_table(t, params, values),
-        DeValue::Array(items) => items.iter_mut().for_each(|v| substitute_in_value(v, params, values)),
-        DeValue::String(s) => {
-            if let Some(k) = params.iter().position(|p| p.name.get_ref() == s.as_ref()) {
-                params[k].substituted = true;
-                let span = value.span();
-                *value = toml::Spanned::new(span, values[k].clone());
+struct Substitution<'a, 'i> {
+    params: &'a mut [Param],
+    values: &'a [DeValue<'i>],
+    sizes: &'a [usize],
+    /// Values that may still be put in.
+    budget: usize,
+    /// The first reference past the budget.
+    over: Option<Range<usize>>,
+}
+
+impl<'i> Substitution<'_, 'i> {
+    fn table(&mut self, table: &mut DeTable<'i>) {
+        for (key, value) in table.iter_mut() {
+            if !TEXT_KEYS.contains(&key.get_ref().as_ref()) {
+                self.value(value);
             }
         }
-        _ => {}
+    }
+
+    fn value(&mut self, value: &mut toml::Spanned<DeValue<'i>>) {
+        match value.get_mut() {
+            DeValue::Table(t) => self.table(t),
+            DeValue::Array(items) => items.iter_mut().for_each(|v| self.value(v)),
+            DeValue::String(s) => {
+                let Some(k) = self.params.iter().position(|p| p.name.get_ref() == s.as_ref()) else { return };
+                self.params[k].substituted = true;
+                if self.sizes[k] > self.budget {
+                    self.over.get_or_insert(value.span());
+                    return;
+                }
+                self.budget -= self.sizes[k];
+                let span = value.span();
+                *value = toml::Spanned::new(span, self.values[k].clone());
+            }
+            _ => {}
+        }
     }
 }
 
@@ -1065,9 +1103,7 @@ pub fn parse(source: &str) -> Parsed {
     let mut broken = Vec::new();
     let span = document.span();
     let mut root = document.into_inner();
-    let mut param_problems = Vec::new();
-    let params = substitute_params(&mut root, &mut param_problems);
-    let params = Params { list: params, problems: param_problems };
+    let params = substitute_params(&mut root);
 
     let named: Vec<(&str, Option<DeTable<'_>>)> = NAMED_TABLES.iter().map(|&k| (k, take_table(&mut root, k))).collect();
     let mut entry_point = |key: &str| {

@@ -81,3 +81,21 @@ fn parameter_mistakes_are_diagnosed() {
     let s = Scenario::from_source("t.toml", "[params]\nspare = 1\n[main]\nsteps = [{ say = \"hi\" }]\n").unwrap();
     assert!(s.render_warnings().contains("parameter `spare` is never used"), "{}", s.render_warnings());
 }
+
+/// A small file cannot expand into a huge one: parameters stand for at most 100 000 values in
+/// all, and the reference past that is an error of its own.
+#[test]
+fn parameters_cannot_expand_a_file_without_bound() {
+    let items = vec!["\"1s\""; 200].join(", ");
+    let mut source = format!("[params]\nbig = [{items}]\n[distributions]\n");
+    for k in 0..600 {
+        source.push_str(&format!("d{k} = {{ sequence = \"big\" }}\n"));
+    }
+    source.push_str("[main]\nsteps = [{ sleep = \"d0\" }]\n");
+    let shown = errors(&source);
+    assert!(shown.contains("parameters stand for more than 100000 values in all"), "{shown}");
+    // 497 references of 201 values each fit in 100 000; the 498th (`d497`, line 501) is the
+    // first past the budget.
+    let at = shown.lines().skip_while(|l| !l.contains("stand for more")).nth(1).unwrap();
+    assert!(at.ends_with("test.toml:501:21"), "{at}");
+}
