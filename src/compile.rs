@@ -413,15 +413,30 @@ impl<'a> Compiler<'a> {
                     "use \"fifo\" (the first to ask gets the next permit) or \"priority\" (the lowest `priority`)",
                 )
                 .unwrap_or(false);
+            let preemptive = sem.preemptive.as_ref().is_some_and(|b| *b.get_ref());
+            if let Some(p) = sem.preemptive.as_ref().filter(|p| *p.get_ref() && !priority) {
+                self.error_help(
+                    DiagnosticKind::InvalidValue,
+                    p.span(),
+                    "a preemptive semaphore serves by priority",
+                    "add `discipline = \"priority\"`: a request preempts a holder of a higher `priority`",
+                );
+            }
             self.semaphore_priority.push(priority);
-            semaphores.push(SemaphorePlan { name: name.get_ref().clone(), permits, bounded, priority });
+            semaphores.push(SemaphorePlan { name: name.get_ref().clone(), permits, bounded, priority, preemptive });
         }
         // A bounded thread pool is a semaphore of its own, after the declared ones so that their
         // indices stay as the names resolve. Its name has a space: no file can declare it.
         let thread_pool = s.thread_pool.as_ref().map(|n| {
             let permits = self.positive(n, "`thread-pool`", MAX_CAPACITY);
             self.decls.thread_pool = Some(n.span());
-            semaphores.push(SemaphorePlan { name: "thread pool".into(), permits, bounded: true, priority: false });
+            semaphores.push(SemaphorePlan {
+                name: "thread pool".into(),
+                permits,
+                bounded: true,
+                priority: false,
+                preemptive: false,
+            });
             semaphores.len() - 1
         });
         let mut events = Vec::new();
@@ -866,7 +881,8 @@ impl<'a> Compiler<'a> {
         };
         let steps = match (gap, arrive) {
             (Some((Some(duration), _)), Some(arrive)) => {
-                vec![Step::Repeat { times, body: vec![Step::Sleep { duration, times: None, say: None }, arrive] }]
+                let sleep = Step::Sleep { duration, times: None, say: None, on_interrupt: None };
+                vec![Step::Repeat { times, body: vec![sleep, arrive] }]
             }
             (Some((_, Some(schedule))), Some(arrive)) => {
                 let total = match times {
@@ -1188,12 +1204,13 @@ impl<'a> Compiler<'a> {
             StepKind::Say => Step::Say(say?),
             StepKind::Sleep => {
                 let sleep = s.sleep.as_ref()?;
+                let on_interrupt = s.on_interrupt.as_ref().map(|b| self.block(b, count));
                 match sleep.get_ref() {
                     DurationSpec::Text(t) if t.contains('*') => {
                         let (duration, times) = self.scaled_duration(t, sleep.span())?;
-                        Step::Sleep { duration, times: Some(Box::new(times)), say }
+                        Step::Sleep { duration, times: Some(Box::new(times)), say, on_interrupt }
                     }
-                    _ => Step::Sleep { duration: self.duration(sleep)?, times: None, say },
+                    _ => Step::Sleep { duration: self.duration(sleep)?, times: None, say, on_interrupt },
                 }
             }
             StepKind::Put => {
@@ -1240,6 +1257,18 @@ impl<'a> Compiler<'a> {
                 Step::Gather { tasks: tasks?, policy: policy? }
             }
             StepKind::Cancel => Step::Cancel { tasks: self.task_refs(s.cancel.as_ref()?)? },
+            StepKind::Interrupt => {
+                let tasks = self.task_refs(s.interrupt.as_ref()?);
+                let replica = match &s.replica {
+                    Some(r) if matches!(r.get_ref(), format::Count::Fixed(n) if *n < 0) => {
+                        self.error(DiagnosticKind::OutOfRange, r.span(), "a replica index cannot be negative");
+                        return None;
+                    }
+                    Some(r) => Some(self.count(r, count)?),
+                    None => None,
+                };
+                Step::Interrupt { tasks: tasks?, replica }
+            }
             StepKind::Race => {
                 let policy = match s.policy.as_ref().map(|p| (p.get_ref().as_str(), p.span())) {
                     None | Some(("first-success", _)) => Some(RacePolicy::FirstSuccess),
@@ -1260,8 +1289,9 @@ impl<'a> Compiler<'a> {
                 let body = self.block(s.try_.as_ref()?, count);
                 let on_error = s.on_error.as_ref().map(|b| self.block(b, count));
                 let on_cancel = s.on_cancel.as_ref().map_or_else(Vec::new, |b| self.block(b, count));
+                let on_interrupt = s.on_interrupt.as_ref().map(|b| self.block(b, count));
                 let finally = s.finally.as_ref().map_or_else(Vec::new, |b| self.block(b, count));
-                Step::Try { body, on_error, on_cancel, finally }
+                Step::Try { body, on_error, on_cancel, on_interrupt, finally }
             }
             StepKind::Acquire => {
                 let semaphore = self.resolve(s.acquire.as_ref()?, Namespace::Semaphore);

@@ -192,6 +192,16 @@ pub enum EventKind<'a> {
         level: u64,
         waited: u64,
     },
+    /// The task interrupted task `target`; `ignored` when the target was handling an interrupt
+    /// already.
+    Interrupt {
+        target: &'a str,
+        ignored: bool,
+    },
+    /// A request of a lower priority took the task's permit of a preemptive semaphore.
+    Preempted {
+        semaphore: usize,
+    },
     /// The task added `by` to a counter, which is now `value`.
     Add {
         counter: usize,

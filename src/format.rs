@@ -419,6 +419,10 @@ pub struct Semaphore {
     /// Default false: as with `asyncio.Semaphore`, every release adds a permit. Either way any
     /// task may release, and permits acquired and not released stay taken when a task ends.
     pub bounded: Option<Spanned<bool>>,
+    /// With `discipline = "priority"` (SimPy's `PreemptiveResource`): an `acquire` or `hold` of
+    /// a lower priority than a holder's takes its permit at once, and the holder is interrupted
+    /// (`on-interrupt` handles it). Default false.
+    pub preemptive: Option<Spanned<bool>>,
 }
 
 /// An event, declared as `[events.NAME]`: a flag tasks set, clear and wait for.
@@ -666,6 +670,10 @@ step_keys! {
         /// `"queue.line.length >= 10"`, `"semaphore.db.free == 0"`, `"event.ready"`,
         /// `"not event.ready"`.
         When "when" when: String;
+        /// Interrupt the running replicas of these tasks (SimPy's `Process.interrupt`): each
+        /// sees it where it waits, and `on-interrupt` on a `sleep` or `try` handles it; an
+        /// interrupt nothing handles fails the task.
+        Interrupt "interrupt" interrupt: Names;
         /// Take an amount from a container, waiting until its level holds it.
         Take "take" take: String;
         /// Put an amount into a container, waiting until it fits; without `amount`, fill it up
@@ -689,6 +697,14 @@ step_keys! {
         "amount" amount: Count, with ["take", "fill"];
         /// With `let`: the value, as `amount` is given.
         "value" value: Count, with ["let"];
+        /// With `interrupt`: only the replica with this index (an expression over `i`, the
+        /// interrupting replica's own index, for pairs of tasks). Default: every running one.
+        "replica" replica: Count, with ["interrupt"];
+        /// With `sleep`: steps run when the task is interrupted while it sleeps, after which it
+        /// sleeps the time that was left (a machine repaired mid-part finishes the part). With
+        /// `try`: steps run when the block is interrupted, after which the task goes on after
+        /// the `try`. Interrupts that come while these steps run are ignored.
+        "on-interrupt" on_interrupt: Block, with ["sleep", "try"];
         /// With `add`: how much to add; negative takes away. Default 1.
         "by" by: i64, with ["add"];
         /// With `when`: the steps run when the condition does not hold.

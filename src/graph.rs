@@ -180,12 +180,20 @@ fn walk(plan: &Plan, me: &str, steps: &[Step], g: &mut Graph) {
                     walk(plan, &me(), block, g);
                 }
             }
-            Step::Try { body, on_error, on_cancel, finally } => {
-                for block in [body, on_error.as_deref().unwrap_or_default(), on_cancel, finally] {
+            Step::Try { body, on_error, on_cancel, on_interrupt, finally } => {
+                for block in [
+                    body,
+                    on_error.as_deref().unwrap_or_default(),
+                    on_cancel,
+                    on_interrupt.as_deref().unwrap_or_default(),
+                    finally,
+                ] {
                     walk(plan, &me(), block, g);
                 }
             }
-            Step::Say(_) | Step::Sleep { .. } | Step::Busy { .. } | Step::Fail { .. } => {}
+            Step::Sleep { on_interrupt, .. } => walk(plan, &me(), on_interrupt.as_deref().unwrap_or_default(), g),
+            Step::Interrupt { tasks, .. } => tasks.iter().for_each(|&t| g.edge(me(), task(t), "interrupts")),
+            Step::Say(_) | Step::Busy { .. } | Step::Fail { .. } => {}
         }
     }
 }

@@ -201,10 +201,11 @@ fn longest_fixed_wait(steps: &[Step]) -> Option<u64> {
             }
             Step::Repeat { body, .. } | Step::Retry { body, .. } | Step::Hold { body, .. } => longest_fixed_wait(body),
             Step::Choose { .. } | Step::When { .. } => s.branches().into_iter().filter_map(longest_fixed_wait).max(),
-            Step::Try { body, on_error, on_cancel, finally } => [
+            Step::Try { body, on_error, on_cancel, on_interrupt, finally } => [
                 longest_fixed_wait(body),
                 longest_fixed_wait(on_error.as_deref().unwrap_or_default()),
                 longest_fixed_wait(on_cancel),
+                longest_fixed_wait(on_interrupt.as_deref().unwrap_or_default()),
                 longest_fixed_wait(finally),
             ]
             .into_iter()
@@ -251,6 +252,7 @@ pub(crate) fn queues_marked_done(plan: &Plan) -> Vec<bool> {
         for step in steps {
             match step {
                 Step::Done { queue } => done[*queue] = true,
+                Step::Sleep { on_interrupt: Some(handler), .. } => mark(handler, done),
                 Step::Repeat { body, .. } | Step::Retry { body, .. } | Step::Hold { body, .. } => mark(body, done),
                 Step::Choose { .. } | Step::When { .. } => step.branches().into_iter().for_each(|b| mark(b, done)),
                 Step::Timeout { body, on_timeout, finally, .. } => {
@@ -258,8 +260,14 @@ pub(crate) fn queues_marked_done(plan: &Plan) -> Vec<bool> {
                         mark(block, done);
                     }
                 }
-                Step::Try { body, on_error, on_cancel, finally } => {
-                    for block in [body, on_error.as_deref().unwrap_or_default(), on_cancel, finally] {
+                Step::Try { body, on_error, on_cancel, on_interrupt, finally } => {
+                    for block in [
+                        body,
+                        on_error.as_deref().unwrap_or_default(),
+                        on_cancel,
+                        on_interrupt.as_deref().unwrap_or_default(),
+                        finally,
+                    ] {
                         mark(block, done);
                     }
                 }
@@ -318,14 +326,16 @@ fn walk(steps: &[Step], u: &mut Uses) {
                 walk(on_timeout, u);
                 walk(finally, u);
             }
-            Step::Try { body, on_error, on_cancel, finally } => {
+            Step::Try { body, on_error, on_cancel, on_interrupt, finally } => {
                 walk(body, u);
                 walk(on_error.as_deref().unwrap_or_default(), u);
                 walk(on_cancel, u);
+                walk(on_interrupt.as_deref().unwrap_or_default(), u);
                 walk(finally, u);
             }
             Step::ToThread { .. } => u.to_thread = true,
-            Step::Say(_) | Step::Sleep { .. } | Step::Busy { .. } | Step::Fail { .. } => {}
+            Step::Sleep { on_interrupt, .. } => walk(on_interrupt.as_deref().unwrap_or_default(), u),
+            Step::Interrupt { .. } | Step::Say(_) | Step::Busy { .. } | Step::Fail { .. } => {}
         }
     }
 }

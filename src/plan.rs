@@ -120,6 +120,8 @@ pub struct SemaphorePlan {
     pub bounded: bool,
     /// Permits go to the lowest priority first (then the first to ask), not only in order.
     pub priority: bool,
+    /// A request of a lower priority than a holder's takes its permit and interrupts it.
+    pub preemptive: bool,
 }
 
 #[derive(Debug)]
@@ -319,6 +321,8 @@ pub enum Step {
         /// `"fuel * 500ms"`: the duration times a whole number worked out when the step runs.
         times: Option<Box<Expr>>,
         say: Option<Template>,
+        /// Run when the sleep is interrupted; then the rest of the sleep.
+        on_interrupt: Option<Vec<Step>>,
     },
     Put {
         queue: QueueId,
@@ -433,7 +437,14 @@ pub enum Step {
         body: Vec<Step>,
         on_error: Option<Vec<Step>>,
         on_cancel: Vec<Step>,
+        /// Run when the block is interrupted; the task then goes on after the `try`.
+        on_interrupt: Option<Vec<Step>>,
         finally: Vec<Step>,
+    },
+    /// Interrupts the running replicas of `tasks`, or only the one of index `replica`.
+    Interrupt {
+        tasks: Vec<TaskRef>,
+        replica: Option<Count>,
     },
     Acquire {
         semaphore: usize,

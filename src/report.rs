@@ -156,6 +156,9 @@ pub struct SemaphoreReport {
     pub wait_ns: Distribution,
     /// Thread pool: runs whose task stopped waiting while the work kept its thread.
     pub abandoned: u64,
+    /// Preemptive semaphores: permits taken from their holders by requests of a lower priority.
+    #[serde(default)]
+    pub preempted: u64,
 }
 
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
@@ -239,6 +242,7 @@ impl Report {
                     utilisation: s.utilisation(summary.window),
                     wait_ns: Distribution::of(&s.waits),
                     abandoned: s.abandoned,
+                    preempted: s.preempted,
                 })
                 .collect(),
             tasks: summary

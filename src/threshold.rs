@@ -61,6 +61,7 @@ pub const SEMAPHORE_FIELDS: &[(&str, Unit)] = &[
     ("wait.p999", Unit::Time),
     ("wait.max", Unit::Time),
     ("abandoned", Unit::Count),
+    ("preempted", Unit::Count),
 ];
 pub const COUNTER_FIELDS: &[(&str, Unit)] =
     &[("value", Unit::Number), ("min", Unit::Number), ("max", Unit::Number), ("adds", Unit::Count)];
@@ -252,6 +253,7 @@ fn value_of(subject: Subject, field: &str, s: &Summary) -> Option<f64> {
                 "waited" => n(m.waited),
                 "utilisation" => m.utilisation(s.window),
                 "abandoned" => n(m.abandoned),
+                "preempted" => n(m.preempted),
                 f => of_durations(&m.waits, f),
             }
         }

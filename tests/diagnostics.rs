@@ -106,6 +106,7 @@ fn each_invalid_file_reports_the_kinds_it_is_there_for() {
         ("duplicate_name", &[Duplicate]),
         ("duration_without_unit", &[InvalidDuration, InvalidDuration]),
         ("empty", &[NothingToRun]),
+        ("interrupt_mistakes", &[InvalidValue, MisplacedKey, UnknownName(Namespace::Task), OutOfRange, MisplacedKey]),
         ("key_below_a_table_header", &[UnknownKey]),
         ("key_declared_twice", &[Duplicate]),
         ("modifier_on_wrong_step", &[MisplacedKey]),

@@ -258,3 +258,49 @@ fn a_priority_semaphore_serves_classes_as_cobhams_formula_says() {
         assert!((t - 10.0 / 3.0).abs() < 0.2, "FIFO: {name} {t} s, M/M/1 says 3.33 s");
     }
 }
+
+/// Preemptive-resume priority (SimPy's `PreemptiveResource`): urgent customers take the server
+/// from normal ones, who wait for it again and then finish the service they had left. For
+/// M/M/1 with urgent at 0.3/s, normal at 0.4/s and service at 1/s, urgent customers see the
+/// server as if normal ones did not exist, 1 / (1 - 0.3) = 1.429 s; normal ones take
+/// 1 / (1 - σ1) + R / ((1 - σ1)(1 - σ)) with R = 0.7 s: 4.762 s.
+#[test]
+fn preemptive_resume_priority_serves_classes_as_theory_says() {
+    let source = r#"
+        seed = 5
+        time-limit = "100d"
+        [semaphores.server]
+        permits = 1
+        discipline = "priority"
+        preemptive = true
+        [arrivals.urgent-arrivals]
+        every = { exponential = "3333333333ns" }
+        start = "urgent"
+        total = 60000
+        [arrivals.normal-arrivals]
+        every = { exponential = "2500ms" }
+        start = "normal"
+        total = 80000
+        [tasks.urgent]
+        steps = [{ hold = "server", priority = 0, steps = [{ sleep = { exponential = "1s" } }] }]
+        [tasks.normal]
+        steps = [{ hold = "server", priority = 1, steps = [
+            { sleep = { exponential = "1s" }, on-interrupt = [{ acquire = "server", priority = 1 }] },
+        ] }]
+    "#;
+    let lifetime = |summary: &scenario::Summary, name: &str| {
+        let t = summary.tasks.iter().find(|t| t.name == name).unwrap();
+        (t.completed, t.lifetimes.mean().unwrap() / 1e9)
+    };
+    let (summary, _) = common::run(source, Format::Silent);
+    assert_eq!(summary.failure, None);
+    let ((urgent_n, urgent), (normal_n, normal)) = (lifetime(&summary, "urgent"), lifetime(&summary, "normal"));
+    assert_eq!((urgent_n, normal_n), (60000, 80000), "every customer is served in the end");
+    assert!((urgent - 1.0 / 0.7).abs() < 0.04, "urgent customers take {urgent} s, theory says 1.429 s");
+    assert!(
+        (normal - (1.0 / 0.7 + 0.7 / (0.7 * 0.3))).abs() < 0.3,
+        "normal customers take {normal} s, theory says 4.762 s"
+    );
+    let preempted = summary.semaphores[0].preempted;
+    assert!(preempted > 10_000, "{preempted} preemptions");
+}

@@ -157,3 +157,89 @@ for seed in range({RUNS}):
         );
     }
 }
+
+/// SimPy's Machine Shop (ten machines, parts of normal(10, 2) minutes, failures every 300
+/// minutes on average, 30-minute repairs by one repairman who preempts his own 30-minute other
+/// jobs): the parts a machine makes in one week, averaged over the ten machines of a run (they
+/// share the repairman, so a run is the unit), 30 runs each, must agree within four standard
+/// errors of the difference.
+#[test]
+fn machine_shop_agrees_with_simpy() {
+    const RUNS: u64 = 30;
+    let program = format!(
+        r#"
+import random, simpy
+def run(seed):
+    random.seed(seed)
+    env = simpy.Environment()
+    repairman = simpy.PreemptiveResource(env, capacity=1)
+    made = []
+    class Machine:
+        def __init__(self):
+            self.parts = 0
+            self.broken = False
+            self.process = env.process(self.working())
+            env.process(self.breaking())
+        def working(self):
+            while True:
+                done_in = random.normalvariate(10.0, 2.0)
+                while done_in <= 0:
+                    done_in = random.normalvariate(10.0, 2.0)
+                while done_in:
+                    try:
+                        start = env.now
+                        yield env.timeout(done_in)
+                        done_in = 0
+                    except simpy.Interrupt:
+                        self.broken = True
+                        done_in -= env.now - start
+                        with repairman.request(priority=1) as req:
+                            yield req
+                            yield env.timeout(30.0)
+                        self.broken = False
+                self.parts += 1
+        def breaking(self):
+            while True:
+                yield env.timeout(random.expovariate(1 / 300.0))
+                if not self.broken:
+                    self.process.interrupt()
+    def other_jobs():
+        while True:
+            done_in = 30.0
+            while done_in:
+                with repairman.request(priority=2) as req:
+                    yield req
+                    try:
+                        start = env.now
+                        yield env.timeout(done_in)
+                        done_in = 0
+                    except simpy.Interrupt:
+                        done_in -= env.now - start
+    machines = [Machine() for _ in range(10)]
+    env.process(other_jobs())
+    env.run(until=7 * 24 * 60)
+    return [m.parts for m in machines]
+for seed in range({RUNS}):
+    print(sum(run(seed)) / 10)
+"#
+    );
+    let Some(out) = python(&program) else { return };
+    let simpy: Vec<f64> = out.lines().map(|p| p.parse().unwrap()).collect();
+    let source = std::fs::read_to_string("scenarios/machine_shop.toml").unwrap();
+    let scenario = Scenario::from_source_with("machine_shop.toml", source, &["weeks=1".to_owned()]).unwrap();
+    let mut ours = Vec::new();
+    for seed in 1..=RUNS {
+        let run = scenario.clone().seed(seed).format(scenario::Format::Plain).run();
+        assert_eq!(run.summary.failure, None);
+        let parts: Vec<f64> = run
+            .transcript
+            .lines()
+            .filter_map(|l| l.split(" made ").nth(1)?.strip_suffix(" parts.")?.parse().ok())
+            .collect();
+        assert_eq!(parts.len(), 10);
+        ours.push(parts.iter().sum::<f64>() / 10.0);
+    }
+    let ((a, sa), (b, sb)) = (mean_se(&simpy), mean_se(&ours));
+    let _ = writeln!(std::io::stderr(), "parts a machine a week: SimPy {a:.1} ± {sa:.1}, scenario {b:.1} ± {sb:.1}");
+    assert!((a - b).abs() < 4.0 * (sa * sa + sb * sb).sqrt(), "SimPy {a:.1} ± {sa:.1}, scenario {b:.1} ± {sb:.1}");
+}

@@ -254,12 +254,13 @@ impl Op for RaceOp {
 
 pub struct AcquireOp {
     pub semaphore: usize,
+    pub priority: u64,
 }
 
 impl Op for AcquireOp {
     type Output = ();
     fn poll_op(&mut self, w: &mut World, id: TaskId) -> Option<()> {
-        w.take_permit(self.semaphore, id).then_some(())
+        w.take_permit(self.semaphore, id, self.priority).then_some(())
     }
     fn abandon(&mut self, w: &mut World, id: TaskId) {
         w.abandon_acquire(self.semaphore, id);

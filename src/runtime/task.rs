@@ -7,6 +7,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use super::Shared;
 use super::queue::Item;
@@ -51,6 +52,15 @@ pub async fn run(shared: Rc<Shared>, id: TaskId) {
         Ok(()) => (Outcome::Completed, None),
         Err(Unwind::Cancelled) => (Outcome::Cancelled, None),
         Err(Unwind::Failed(why)) => (Outcome::Failed, Some(why)),
+        Err(Unwind::Interrupted(why)) => {
+            // An interrupt nothing handled: the task fails with it, as an uncaught
+            // `simpy.Interrupt` ends a SimPy process.
+            let Ok(mut w) = ctx.shared.lock_running() else { return };
+            let why: Arc<str> = format!("{why}, and nothing handled it").into();
+            w.record(id, EventKind::Fail { message: &why });
+            drop(w);
+            (Outcome::Failed, Some(why))
+        }
         Err(Unwind::Stopped) => return,
         Err(Unwind::Timeout(_)) => unreachable!("a timeout unwinds only to its own scope"),
     };
@@ -193,18 +203,24 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
     let id = ctx.id;
     match step {
         Step::Say(t) => ctx.text.say(&mut *ctx.shared.lock_running()?, id, t),
-        Step::Sleep { duration, times, say } => {
-            let mut d = ctx.sample(duration);
-            if let Some(times) = times {
-                let k = match eval(ctx, times)? {
-                    Some(k) if k >= 0 => k as u64,
-                    _ => {
-                        let mut w = ctx.shared.lock_running()?;
-                        return Err(fail(&mut w, id, "a sleep's multiplier is negative or overflows".into()));
-                    }
-                };
-                d = d.saturating_mul(k).min(crate::dist::MAX_VALUE);
+        Step::Sleep { duration, times, say, on_interrupt: Some(handler) } => {
+            let d = sleep_duration(ctx, duration, times.as_deref())?;
+            Box::pin(resumable_sleep(ctx, d, say.as_ref(), handler)).await?;
+        }
+        Step::Interrupt { tasks, replica } => {
+            let replica = match replica {
+                Some(r) => Some(count_of(ctx, r, "a replica index")?.unwrap_or(u64::MAX)),
+                None => None,
+            };
+            let mut w = ctx.shared.lock_running()?;
+            for t in w.running_of(tasks) {
+                if replica.is_none_or(|r| w.tasks[t].replica == r) {
+                    w.request_interrupt(id, t);
+                }
             }
+        }
+        Step::Sleep { duration, times, say, on_interrupt: None } => {
+            let d = sleep_duration(ctx, duration, times.as_deref())?;
             ctx.text.vars.sleep = d;
             ctx.sleep(d, |w, text| {
                 if let Some(t) = say {
@@ -305,8 +321,9 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
         Step::Timeout { after, body, on_timeout, finally } => {
             Box::pin(timeout(ctx, after, body, on_timeout, finally)).await?;
         }
-        Step::Try { body, on_error, on_cancel, finally } => {
-            Box::pin(try_block(ctx, body, on_error.as_deref(), on_cancel, finally)).await?;
+        Step::Try { body, on_error, on_cancel, on_interrupt, finally } => {
+            let handlers = Handlers { on_error: on_error.as_deref(), on_cancel, on_interrupt: on_interrupt.as_deref() };
+            Box::pin(try_block(ctx, body, handlers, finally)).await?;
         }
         Step::Acquire { semaphore, priority } => {
             let priority = priority_of(ctx, priority.as_ref())?;
@@ -373,19 +390,24 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
 // boxed where `exec_step` awaits it, so that a task's step future is only as large as the common
 // steps need (every live task holds one).
 
-/// `try`: the body, then `on_error` or `on_cancel` as the way it ended asks, then `finally`.
-async fn try_block(
-    ctx: &mut Ctx,
-    body: &[Step],
-    on_error: Option<&[Step]>,
-    on_cancel: &[Step],
-    finally: &[Step],
-) -> Result<(), Unwind> {
+/// What a `try` does when its block does not complete.
+struct Handlers<'a> {
+    on_error: Option<&'a [Step]>,
+    on_cancel: &'a [Step],
+    on_interrupt: Option<&'a [Step]>,
+}
+
+/// `try`: the body, then `on_error`, `on_interrupt` or `on_cancel` as the way it ended asks,
+/// then `finally`.
+async fn try_block(ctx: &mut Ctx, body: &[Step], handlers: Handlers<'_>, finally: &[Step]) -> Result<(), Unwind> {
     let result = exec(ctx, body).await;
-    let result = match (result, on_error) {
-        (Err(Unwind::Failed(_)), Some(on_error)) => exec(ctx, on_error).await,
-        (Err(unwind @ (Unwind::Cancelled | Unwind::Timeout(_))), _) => exec(ctx, on_cancel).await.and(Err(unwind)),
-        (other, _) => other,
+    let result = match (result, handlers.on_error, handlers.on_interrupt) {
+        (Err(Unwind::Failed(_)), Some(on_error), _) => exec(ctx, on_error).await,
+        (Err(Unwind::Interrupted(_)), _, Some(on_interrupt)) => handle_interrupt(ctx, on_interrupt).await,
+        (Err(unwind @ (Unwind::Cancelled | Unwind::Timeout(_))), _, _) => {
+            exec(ctx, handlers.on_cancel).await.and(Err(unwind))
+        }
+        (other, _, _) => other,
     };
     if result != Err(Unwind::Stopped) {
         exec(ctx, finally).await?;
@@ -402,14 +424,67 @@ fn priority_of(ctx: &mut Ctx, priority: Option<&Count>) -> Result<u64, Unwind> {
     }
 }
 
-/// `hold`: a permit for the body's time.
+/// `hold`: a permit for the body's time. A permit preempted meanwhile is not the task's to give
+/// back (unless it took one again).
 async fn hold(ctx: &mut Ctx, semaphore: usize, priority: u64, body: &[Step]) -> Result<(), Unwind> {
     acquire(ctx, semaphore, priority).await?;
     let result = exec(ctx, body).await;
-    if result != Err(Unwind::Stopped) {
+    if result != Err(Unwind::Stopped) && ctx.shared.lock().holds_permit(ctx.id, semaphore) {
         release(ctx, semaphore)?;
     }
     result
+}
+
+/// Runs `on-interrupt` steps, during which further interrupts are ignored.
+async fn handle_interrupt(ctx: &mut Ctx, handler: &[Step]) -> Result<(), Unwind> {
+    ctx.shared.lock_running()?.tasks[ctx.id].handling += 1;
+    let result = exec(ctx, handler).await;
+    ctx.shared.lock().tasks[ctx.id].handling -= 1;
+    result
+}
+
+/// A sleep's length: a draw, times the step's multiplier when it has one.
+fn sleep_duration(ctx: &mut Ctx, duration: &Dist, times: Option<&crate::plan::Expr>) -> Result<u64, Unwind> {
+    let d = ctx.sample(duration);
+    let Some(times) = times else { return Ok(d) };
+    match eval(ctx, times)? {
+        Some(k) if k >= 0 => Ok(d.saturating_mul(k as u64).min(crate::dist::MAX_VALUE)),
+        _ => {
+            let mut w = ctx.shared.lock_running()?;
+            Err(fail(&mut w, ctx.id, "a sleep's multiplier is negative or overflows".into()))
+        }
+    }
+}
+
+/// A sleep that an interrupt suspends: `handler` runs, then the rest of the sleep (SimPy's
+/// `done_in -= env.now - start`, then another `timeout(done_in)`).
+async fn resumable_sleep(ctx: &mut Ctx, d: u64, say: Option<&Template>, handler: &[Step]) -> Result<(), Unwind> {
+    let id = ctx.id;
+    ctx.text.vars.sleep = d;
+    let mut left = d;
+    let mut first = true;
+    loop {
+        let start = ctx.shared.lock_running()?.now();
+        let said = say.filter(|_| first);
+        let slept = ctx
+            .sleep(left, |w, text| {
+                if let Some(t) = said {
+                    text.say(w, id, t);
+                }
+                w.record(id, EventKind::Sleep { duration: left });
+            })
+            .await;
+        first = false;
+        match slept {
+            Ok(()) => return Ok(()),
+            Err(Unwind::Interrupted(_)) => {
+                let now = ctx.shared.lock_running()?.now();
+                left -= (now - start).min(left);
+                handle_interrupt(ctx, handler).await?;
+            }
+            Err(other) => return Err(other),
+        }
+    }
 }
 
 /// Records a failure of task `id` and returns the unwind that carries it.
@@ -779,7 +854,7 @@ async fn acquire(ctx: &mut Ctx, semaphore: usize, priority: u64) -> Result<(), U
         (w.acquire_or_wait(semaphore, ctx.id, priority), w.now())
     };
     if !ready {
-        if let Err(unwind) = ctx.suspend(AcquireOp { semaphore }).await {
+        if let Err(unwind) = ctx.suspend(AcquireOp { semaphore, priority }).await {
             // `{waited}` says how long it waited before it gave up (a customer who reneges).
             if let Ok(w) = ctx.shared.lock_running() {
                 ctx.text.vars.waited = w.now() - start;

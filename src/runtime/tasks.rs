@@ -60,6 +60,10 @@ pub struct TaskState {
     pub started_at: u64,
     waker: Option<Waker>,
     pub cancel_requested: bool,
+    /// An interrupt waiting to reach the task, and what it says.
+    pub interrupt: Option<Arc<str>>,
+    /// How many `on-interrupt` blocks it is running: interrupts are ignored meanwhile.
+    pub handling: u32,
     pub scopes: Vec<Scope>,
     pub done: bool,
     /// How it ended, once done.
@@ -106,6 +110,8 @@ impl TaskState {
             started_at,
             waker: None,
             cancel_requested: false,
+            interrupt: None,
+            handling: 0,
             scopes: Vec::new(),
             done: false,
             outcome: None,

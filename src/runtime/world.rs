@@ -24,6 +24,9 @@ use crate::plan::{Condition, Limits, Plan, Subject};
 use crate::seconds::{push_humantime, push_seconds};
 use crate::sink::{Sinks, Summary};
 
+/// A holder of a permit that ended holding it.
+const ORPHAN: TaskId = TaskId::MAX;
+
 /// The most items one queue may hold.
 pub const MAX_QUEUE_ITEMS: usize = 1_000_000;
 /// The most bytes of item text all queues together may hold.
@@ -38,6 +41,8 @@ pub enum Unwind {
     Timeout(TimerId),
     /// A step failed, with this message.
     Failed(Arc<str>),
+    /// Another task interrupted it (or took its permit), with this message.
+    Interrupted(Arc<str>),
     /// The run is over (failed or finished); nothing may happen any more.
     Stopped,
 }
@@ -59,6 +64,13 @@ pub struct World {
     /// Each counter's value.
     counters: Vec<i64>,
     containers: Vec<Container>,
+    /// Per preemptive semaphore, its holders: (priority, order taken, task); `ORPHAN` for a
+    /// permit whose task ended holding it.
+    holders: Vec<Vec<(u64, u64, TaskId)>>,
+    /// Which semaphores are preemptive.
+    preemptive: Vec<bool>,
+    /// How many permits of preemptive semaphores have been taken, for their order.
+    taken: u64,
     /// Per counter: the tasks waiting for a condition on it, woken to look again at each change.
     counter_waiters: Vec<Vec<TaskId>>,
     barriers: Vec<Barrier>,
@@ -114,6 +126,9 @@ impl World {
             counters: plan.counters.iter().map(|&(_, initial)| initial).collect(),
             counter_waiters: vec![Vec::new(); plan.counters.len()],
             containers: plan.containers.iter().map(|c| Container::new(c.capacity, c.initial)).collect(),
+            holders: vec![Vec::new(); plan.semaphores.len()],
+            preemptive: plan.semaphores.iter().map(|s| s.preemptive).collect(),
+            taken: 0,
             barriers: plan.barriers.iter().map(|b| Barrier::new(b.parties)).collect(),
             rate_limits: plan.rate_limits.iter().map(|r| RateLimit::new(r.interval, r.burst)).collect(),
             running: vec![Vec::new(); plan.tasks.len()],
@@ -449,13 +464,16 @@ impl World {
         }
     }
 
-    /// Delivers a pending interrupt, once: a cancellation first, then the outermost timeout
-    /// whose deadline has passed.
+    /// Delivers a pending interrupt, once: a cancellation first, then an interrupt from another
+    /// task, then the outermost timeout whose deadline has passed.
     pub fn interrupt(&mut self, task: TaskId) -> Option<Unwind> {
         let t = &mut self.tasks[task];
         if t.cancel_requested {
             t.cancel_requested = false;
             return Some(Unwind::Cancelled);
+        }
+        if let Some(why) = t.interrupt.take() {
+            return Some(Unwind::Interrupted(why));
         }
         for scope in &mut t.scopes {
             if !scope.delivered && self.clock.fired(scope.timer) {
@@ -607,6 +625,36 @@ impl World {
         true
     }
 
+    /// Task `by` interrupts `target` (SimPy's `Process.interrupt`): it reaches the target where
+    /// it waits, or at its next wait. Ignored, and said so, while the target runs `on-interrupt`
+    /// steps; `false` if the target has ended.
+    pub fn request_interrupt(&mut self, by: TaskId, target: TaskId) -> bool {
+        if self.tasks[target].done {
+            return false;
+        }
+        let label = self.tasks[target].label.clone();
+        let ignored = self.tasks[target].handling > 0 || self.tasks[target].interrupt.is_some();
+        self.record(by, EventKind::Interrupt { target: &label, ignored });
+        if !ignored {
+            let why = format!("interrupted by {}", self.tasks[by].label);
+            self.deliver_interrupt(target, why.into());
+        }
+        true
+    }
+
+    /// Hands `target` an interrupt: it leaves the line it waits in at once, as for a
+    /// cancellation, and sees the interrupt when it runs.
+    fn deliver_interrupt(&mut self, target: TaskId, why: Arc<str>) {
+        self.tasks[target].interrupt = Some(why);
+        self.tasks.wake(target);
+        self.withdraw(target);
+    }
+
+    /// Whether the task holds a permit of `sem` (a preempted one does not any more).
+    pub fn holds_permit(&self, task: TaskId, sem: usize) -> bool {
+        self.tasks[task].held.contains(&sem)
+    }
+
     /// Takes a cancellation that arrived before the task ever ran.
     pub fn cancelled_before_start(&mut self, task: TaskId) -> bool {
         std::mem::take(&mut self.tasks[task].cancel_requested)
@@ -707,7 +755,11 @@ impl World {
         }
         // Permits a task acquired and did not release stay taken when it ends, as in asyncio;
         // `hold` blocks release theirs however the block ends.
-        self.tasks[task].held.clear();
+        for sem in std::mem::take(&mut self.tasks[task].held) {
+            if let Some(h) = self.holders[sem].iter_mut().find(|h| h.2 == task) {
+                h.2 = ORPHAN;
+            }
+        }
         let lifetime = self.clock.now - self.tasks[task].started_at;
         self.record(task, EventKind::End { outcome, lifetime });
         let t = &mut self.tasks[task];
@@ -750,22 +802,54 @@ impl World {
     // ----- semaphores -----
 
     /// Takes a permit without waiting, or queues the task for one; returns whether it took one.
+    /// On a preemptive semaphore with no permit free, a holder of a higher priority than
+    /// `priority` (the highest, the latest to take it among equals, as SimPy's) loses its
+    /// permit to this task and is interrupted.
     pub fn acquire_or_wait(&mut self, sem: usize, task: TaskId, priority: u64) -> bool {
         let s = &mut self.semaphores[sem];
         let ready = s.try_acquire();
         if ready {
-            self.tasks[task].held.push(sem);
-        } else {
-            s.wait(task, priority);
+            self.took_permit(sem, task, priority);
+            return true;
         }
-        ready
+        if self.preemptive[sem] {
+            if let Some(at) = (0..self.holders[sem].len()).max_by_key(|&k| self.holders[sem][k]) {
+                let (worst, _, victim) = self.holders[sem][at];
+                if worst > priority {
+                    self.holders[sem].swap_remove(at);
+                    if victim != ORPHAN {
+                        let held = &mut self.tasks[victim].held;
+                        if let Some(k) = held.iter().rposition(|&s| s == sem) {
+                            held.swap_remove(k);
+                        }
+                        self.record(victim, EventKind::Preempted { semaphore: sem });
+                        let why =
+                            format!("preempted from {} by {}", self.model.semaphores[sem].name, self.tasks[task].label);
+                        self.deliver_interrupt(victim, why.into());
+                    }
+                    self.took_permit(sem, task, priority);
+                    return true;
+                }
+            }
+        }
+        self.semaphores[sem].wait(task, priority);
+        false
+    }
+
+    /// The task holds a permit of `sem` from now on.
+    fn took_permit(&mut self, sem: usize, task: TaskId, priority: u64) {
+        self.tasks[task].held.push(sem);
+        if self.preemptive[sem] {
+            self.holders[sem].push((priority, self.taken, task));
+            self.taken += 1;
+        }
     }
 
     /// Whether a permit was granted to this waiting task; if so, it now holds it.
-    pub fn take_permit(&mut self, sem: usize, task: TaskId) -> bool {
+    pub fn take_permit(&mut self, sem: usize, task: TaskId, priority: u64) -> bool {
         let granted = self.tasks.take_grant(task);
         if granted {
-            self.tasks[task].held.push(sem);
+            self.took_permit(sem, task, priority);
         }
         granted
     }
@@ -786,6 +870,12 @@ impl World {
         let held = &mut self.tasks[task].held;
         if let Some(at) = held.iter().rposition(|&s| s == sem) {
             held.swap_remove(at);
+            if let Some(k) = self.holders[sem].iter().position(|h| h.2 == task) {
+                self.holders[sem].swap_remove(k);
+            }
+        } else if let Some(k) = self.holders[sem].iter().position(|h| h.2 == ORPHAN) {
+            // Any task may release a permit: one whose holder ended goes first.
+            self.holders[sem].swap_remove(k);
         }
         self.release_permit(sem);
         true

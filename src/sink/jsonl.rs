@@ -86,6 +86,17 @@ impl Sink for Jsonl {
                 l.push_str(",\"event\":\"cancel\"");
                 field(l, "target", target);
             }
+            EventKind::Interrupt { target, ignored } => {
+                l.push_str(",\"event\":\"interrupt\"");
+                field(l, "target", target);
+                if ignored {
+                    l.push_str(",\"ignored\":true");
+                }
+            }
+            EventKind::Preempted { semaphore } => {
+                l.push_str(",\"event\":\"preempted\"");
+                field(l, "semaphore", &m.semaphores[semaphore].name);
+            }
             EventKind::Acquire { semaphore, blocked } => {
                 l.push_str(",\"event\":\"acquire\"");
                 field(l, "semaphore", &m.semaphores[semaphore].name);

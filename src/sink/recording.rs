@@ -293,7 +293,7 @@ impl Sink for Recorder {
                 }
                 self.level_change(now, None, Some(semaphore), true);
             }
-            EventKind::Release { semaphore } => {
+            EventKind::Release { semaphore } | EventKind::Preempted { semaphore } => {
                 if let Some(k) = o.holds.iter().rposition(|&(s, _)| s == semaphore) {
                     let (_, since) = o.holds.remove(k);
                     self.span(row, since, now, SpanKind::Hold);

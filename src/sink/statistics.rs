@@ -83,6 +83,7 @@ impl Summary {
             p.waits.merge(&q.waits);
             p.busy_area += q.busy_area;
             p.abandoned += q.abandoned;
+            p.preempted += q.preempted;
         }
         for (p, q) in pooled.counters.iter_mut().zip(&s.counters) {
             // Pooled over runs: the values at the end summed, the extremes kept.
@@ -370,6 +371,9 @@ pub struct SemaphoreStats {
     pub busy_area: u128,
     /// Thread pool: runs whose task stopped waiting while the work kept its thread.
     pub abandoned: u64,
+    /// Permits taken from their holders by requests of a lower priority.
+    #[serde(default)]
+    pub preempted: u64,
 }
 
 impl SemaphoreStats {
@@ -652,8 +656,10 @@ impl Sink for Statistics {
                     s.waits.record(blocked);
                 }
             }
-            EventKind::Release { semaphore } => {
+            EventKind::Release { semaphore } | EventKind::Preempted { semaphore } => {
+                let preempted = matches!(ev.kind, EventKind::Preempted { .. }) && self.counts(now);
                 let s = &mut self.semaphores[semaphore];
+                s.preempted += u64::from(preempted);
                 let (in_use, since) = &mut self.in_use[semaphore];
                 integrate(&mut s.busy_area, *in_use, since, now, self.start);
                 // asyncio lets any task release, even more often than permits were acquired

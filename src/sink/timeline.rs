@@ -100,6 +100,15 @@ impl Sink for Timeline {
             EventKind::Cancel { target } => {
                 let _ = write!(l, "cancel {target}");
             }
+            EventKind::Interrupt { target, ignored } => {
+                let _ = write!(l, "interrupt {target}");
+                if ignored {
+                    l.push_str(" (ignored: it is handling an interrupt)");
+                }
+            }
+            EventKind::Preempted { semaphore } => {
+                let _ = write!(l, "preempted: lost {}", m.semaphores[semaphore].name);
+            }
             EventKind::Acquire { semaphore, blocked } => {
                 l.push_str("acquired ");
                 l.push_str(&m.semaphores[semaphore].name);
@@ -248,6 +257,9 @@ impl Sink for Timeline {
             let _ = write!(l, " s, {} of {} permits free at the end", sem.free_at_end, sem.permits);
             if sem.abandoned > 0 {
                 let _ = write!(l, ", {} abandoned runs kept their thread to the end", sem.abandoned);
+            }
+            if sem.preempted > 0 {
+                let _ = write!(l, ", {} preempted", sem.preempted);
             }
             l.push('\n');
             if let Some(utilisation) = sem.utilisation(s.window).filter(|_| sem.acquisitions > 0) {

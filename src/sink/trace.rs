@@ -385,8 +385,11 @@ impl Sink for Trace {
                 self.in_use[semaphore] += 1;
                 self.counter(time, &format!("semaphore {s}"), "in use", self.in_use[semaphore]);
             }
-            EventKind::Release { semaphore } => {
+            EventKind::Release { semaphore } | EventKind::Preempted { semaphore } => {
                 let s = &m.semaphores[semaphore].name;
+                if matches!(ev.kind, EventKind::Preempted { .. }) {
+                    self.instant(tid, time, &format!("preempted from {s}"));
+                }
                 // A hold ends on its own track: close it, and anything still open inside it.
                 let open = self.tracks.get_mut(label).map(|t| &mut t.open);
                 let holds = |o: &Open| matches!(o, Open::Hold(held, _) if *held == semaphore);
@@ -452,6 +455,11 @@ impl Sink for Trace {
             EventKind::Join { queue } => self.instant(tid, time, &format!("joined {}", m.queues[queue])),
             EventKind::TimedOut { .. } => self.instant(tid, time, "timed out"),
             EventKind::Cancel { target } => self.instant(tid, time, &format!("cancel {target}")),
+            EventKind::Interrupt { target, ignored } => {
+                let what =
+                    if ignored { format!("interrupt {target} (ignored)") } else { format!("interrupt {target}") };
+                self.instant(tid, time, &what);
+            }
             EventKind::Set { event } => self.instant(tid, time, &format!("set {}", m.events[event])),
             EventKind::Clear { event } => self.instant(tid, time, &format!("clear {}", m.events[event])),
             EventKind::EventWaited { event } => self.instant(tid, time, &format!("{} is set", m.events[event])),
