@@ -879,7 +879,18 @@ impl<'a> Compiler<'a> {
                 None
             }
         };
+        let initial = match &a.initial {
+            None => 0,
+            Some(i) => {
+                let total = a.total.as_ref().map_or(i64::MAX, |t| *t.get_ref());
+                let what = "`initial` (arrivals at once, counted in `total`)";
+                self.bounded(i, what, 0, total.clamp(0, MAX_REPLICAS))
+            }
+        };
         let steps = match (gap, arrive) {
+            (Some((Some(duration), _)), Some(arrive)) if initial > 0 => {
+                vec![Step::Repeat { times, body: vec![Step::Gap { duration, skip: initial }, arrive] }]
+            }
             (Some((Some(duration), _)), Some(arrive)) => {
                 let sleep = Step::Sleep { duration, times: None, say: None, on_interrupt: None };
                 vec![Step::Repeat { times, body: vec![sleep, arrive] }]
@@ -889,7 +900,7 @@ impl<'a> Compiler<'a> {
                     Count::Expr(Expr::Int(n)) => Some(n as u64),
                     _ => None,
                 };
-                vec![Step::Scheduled { schedule, total, arrive: Box::new(arrive) }]
+                vec![Step::Scheduled { schedule, total, arrive: Box::new(arrive), initial }]
             }
             _ => vec![Step::Repeat { times, body: Vec::new() }],
         };

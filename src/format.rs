@@ -506,6 +506,10 @@ pub struct Arrivals {
     pub item: Option<Spanned<String>>,
     /// How many arrivals there are. Default: no end (until cancelled).
     pub total: Option<Spanned<i64>>,
+    /// How many arrive at once when the source starts, before the first gap (SimPy's examples
+    /// start with a few customers there already); numbered first, and counted in `total`.
+    /// Default 0.
+    pub initial: Option<Spanned<i64>>,
     /// What an arrival does when the queue is full: `"wait"` (default; it waits for room on its
     /// own, while the source keeps its schedule) or `"drop"` (it is lost, and counted).
     pub on_full: Option<Spanned<String>>,

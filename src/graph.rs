@@ -193,7 +193,7 @@ fn walk(plan: &Plan, me: &str, steps: &[Step], g: &mut Graph) {
             }
             Step::Sleep { on_interrupt, .. } => walk(plan, &me(), on_interrupt.as_deref().unwrap_or_default(), g),
             Step::Interrupt { tasks, .. } => tasks.iter().for_each(|&t| g.edge(me(), task(t), "interrupts")),
-            Step::Say(_) | Step::Busy { .. } | Step::Fail { .. } => {}
+            Step::Say(_) | Step::Gap { .. } | Step::Busy { .. } | Step::Fail { .. } => {}
         }
     }
 }

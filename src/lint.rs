@@ -335,7 +335,7 @@ fn walk(steps: &[Step], u: &mut Uses) {
             }
             Step::ToThread { .. } => u.to_thread = true,
             Step::Sleep { on_interrupt, .. } => walk(on_interrupt.as_deref().unwrap_or_default(), u),
-            Step::Interrupt { .. } | Step::Say(_) | Step::Busy { .. } | Step::Fail { .. } => {}
+            Step::Interrupt { .. } | Step::Gap { .. } | Step::Say(_) | Step::Busy { .. } | Step::Fail { .. } => {}
         }
     }
 }

@@ -359,6 +359,14 @@ pub enum Step {
         schedule: Schedule,
         total: Option<u64>,
         arrive: Box<Step>,
+        /// Arrivals at once when the source starts, before the schedule's (counted in `total`).
+        initial: u64,
+    },
+    /// An arrivals source's gap: a sleep, except before the first `skip` arrivals of the
+    /// enclosing repeat, which come at once (`initial`).
+    Gap {
+        duration: Dist,
+        skip: u64,
     },
     /// Waits until `condition`, on counter `counter`, holds.
     WaitUntil {

@@ -146,3 +146,37 @@ fn stages_change_the_rate_of_arrivals() {
         .count();
     assert!((70..=140).contains(&early), "{early} of the arrivals in the first 10 s, 105 expected");
 }
+
+/// `initial` arrivals come at once when the source starts, numbered first and counted in
+/// `total`; the gaps start after them. Queue items and tasks alike, and with a `rate`.
+#[test]
+fn initial_arrivals_come_at_once_and_count_in_the_total() {
+    let items = r#"
+        [queues.q]
+        [arrivals.a]
+        initial = 3
+        every = "2s"
+        put = "q"
+        item = "item {n}"
+        total = 5
+        [tasks.c]
+        steps = [{ repeat = 5, steps = [{ get = "q", say = "{item} at {elapsed} s" }] }]
+    "#;
+    let (summary, text) = run(items, Format::Plain);
+    assert_eq!(text, "item 0 at 0 s\nitem 1 at 0 s\nitem 2 at 0 s\nitem 3 at 2 s\nitem 4 at 4 s\n");
+    assert_eq!(summary.queues[0].puts, 5);
+    let tasks = r#"
+        [arrivals.a]
+        initial = 2
+        rate = 1
+        process = "regular"
+        start = "t"
+        total = 4
+        [tasks.t]
+        steps = [{ say = "t {i} at {elapsed} s" }]
+    "#;
+    let (_, text) = run(tasks, Format::Plain);
+    assert_eq!(text, "t 0 at 0 s\nt 1 at 0 s\nt 2 at 1 s\nt 3 at 2 s\n");
+    let shown = common::errors(&items.replace("initial = 3", "initial = 6"));
+    assert!(shown.contains("`initial` (arrivals at once, counted in `total`) of 6 is above the limit of 5"), "{shown}");
+}

@@ -271,7 +271,16 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
             let op = super::suspend::UntilOp { counter: *counter, condition: *condition };
             ctx.suspend(op).await?;
         }
-        Step::Scheduled { schedule, total, arrive } => Box::pin(scheduled(ctx, schedule, *total, arrive)).await?,
+        Step::Scheduled { schedule, total, arrive, initial } => {
+            Box::pin(scheduled(ctx, schedule, *total, arrive, *initial)).await?;
+        }
+        Step::Gap { duration, skip } => {
+            if ctx.text.vars.n >= *skip {
+                let d = ctx.sample(duration);
+                ctx.text.vars.sleep = d;
+                ctx.sleep(d, |w, _| w.record(id, EventKind::Sleep { duration: d })).await?;
+            }
+        }
         Step::Choose { cumulative, blocks } => {
             let k = crate::dist::pick(cumulative, &mut ctx.rng);
             Box::pin(exec(ctx, &blocks[k])).await?;
@@ -954,19 +963,36 @@ fn spawn(ctx: &mut Ctx, task: usize) -> Result<(), Unwind> {
 /// expected arrivals since the start reach one more: exactly, for regular arrivals, or after an
 /// exponential draw's worth, for Poisson ones), recorded as a sleep, then `arrive`. It ends at
 /// the end of the last stage, or after `total` arrivals.
-async fn scheduled(ctx: &mut Ctx, schedule: &Schedule, total: Option<u64>, arrive: &Step) -> Result<(), Unwind> {
+async fn scheduled(
+    ctx: &mut Ctx,
+    schedule: &Schedule,
+    total: Option<u64>,
+    arrive: &Step,
+    initial: u64,
+) -> Result<(), Unwind> {
     let id = ctx.id;
     let start = ctx.shared.lock_running()?.now();
     let at_ns = |seconds: f64| start.saturating_add((seconds * 1e9).round().min(u64::MAX as f64) as u64);
     let end = (!schedule.open).then(|| at_ns(schedule.segments.iter().map(|s| s.0).sum()));
     let outer = ctx.text.vars.n;
     let mut work = 0.0;
+    // `k` counts every arrival, the `initial` ones at the start first; `scheduled` the others.
     let mut k = 0;
+    let mut scheduled = 0;
     let result = loop {
         if total.is_some_and(|t| k >= t) {
             break Ok(());
         }
-        work = if schedule.poisson { work - libm::log(ctx.rng.unit_open_low()) } else { (k + 1) as f64 };
+        if k < initial {
+            ctx.text.vars.n = k;
+            if let Err(unwind) = exec_step(ctx, arrive).await {
+                break Err(unwind);
+            }
+            k += 1;
+            continue;
+        }
+        scheduled += 1;
+        work = if schedule.poisson { work - libm::log(ctx.rng.unit_open_low()) } else { scheduled as f64 };
         let now = ctx.shared.lock_running()?.now();
         let Some(at) = schedule.time_of(work).map(at_ns) else {
             // No more arrivals: the source lasts to the end of its last stage.
