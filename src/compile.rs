@@ -1237,6 +1237,22 @@ impl<'a> Compiler<'a> {
                 Step::Put { queue: queue?, item: item?, priority: priority?, say }
             }
             StepKind::Get => Step::Get { queue: self.queue(s.get.as_ref()?)?, say },
+            StepKind::Call => {
+                let queue = self.queue(s.call.as_ref()?);
+                let item = match &s.item {
+                    Some(t) => self.template(t),
+                    None => Template::parse("{n}").ok(),
+                };
+                Step::Call { queue: queue?, item: item?, say }
+            }
+            StepKind::Reply => {
+                let queue = self.queue(s.reply.as_ref()?);
+                let item = match &s.item {
+                    Some(t) => Some(self.template(t)?),
+                    None => None,
+                };
+                Step::Reply { queue: queue?, item, say }
+            }
             StepKind::Done => Step::Done { queue: self.queue(s.done.as_ref()?)? },
             StepKind::Join => Step::Join { queue: self.queue(s.join.as_ref()?)? },
             StepKind::Repeat => {
@@ -1413,6 +1429,11 @@ impl<'a> Compiler<'a> {
             StepKind::WaitUntil => {
                 let text = s.wait_until.as_ref()?;
                 let condition = self.condition(text)?;
+                let condition = match condition {
+                    // Not a counter: the message below says what to wait with.
+                    Condition::CallAbandoned { .. } => Condition::Event { event: usize::MAX, set: true },
+                    c => c,
+                };
                 let Condition::Compare { subject: Subject::Counter(counter), .. } = condition else {
                     self.error_help(
                         DiagnosticKind::InvalidValue,
@@ -1496,7 +1517,8 @@ impl<'a> Compiler<'a> {
     /// `not event.NAME`.
     fn condition(&mut self, text: &Spanned<String>) -> Option<Condition> {
         const FORMS: &str = "write `queue.NAME.length >= 10`, `semaphore.NAME.free == 0` (or `.in-use`), \
-                             `counter.NAME > 3`, `container.NAME.level < 50`, `event.NAME` or `not event.NAME`";
+                             `counter.NAME > 3`, `container.NAME.level < 50`, `event.NAME`, `not event.NAME` or \
+                             `call.abandoned`";
         let raw = text.get_ref();
         // Each word with where it is in the text, for carets under the one that is wrong.
         let words: Vec<(usize, &str)> = raw
@@ -1520,6 +1542,12 @@ impl<'a> Compiler<'a> {
             Some(c.resolve(&spanned, ns))
         };
         match words.as_slice() {
+            [(_, "call.abandoned")] => Some(Condition::CallAbandoned { abandoned: true }),
+            [(_, "not"), (_, "call.abandoned")] => Some(Condition::CallAbandoned { abandoned: false }),
+            [call] | [(_, "not"), call] if call.1.starts_with("call.") => {
+                let span = span_of(self, *call);
+                bad(self, span, format!("`{}` is not a condition: the one about calls is `call.abandoned`", call.1))
+            }
             [event] | [(_, "not"), event] => {
                 let set = words.len() == 1;
                 match named(self, *event, "event.", "", Namespace::Event) {

@@ -192,6 +192,17 @@ pub enum EventKind<'a> {
         level: u64,
         waited: u64,
     },
+    /// The task got the reply to its call on `queue`, `response` ns after it called.
+    Answered {
+        queue: usize,
+        reply: &'a str,
+        response: u64,
+    },
+    /// The task replied to a request it got from `queue`; `late` when the caller had given up.
+    Reply {
+        queue: usize,
+        late: bool,
+    },
     /// The task interrupted task `target`; `ignored` when the target was handling an interrupt
     /// already.
     Interrupt {

@@ -612,7 +612,7 @@ macro_rules! step_keys {
 step_keys! {
     kinds {
         /// A message to print. On `sleep`, `put` and `get` it is printed as part of that step.
-        Say "say" say: String, modifies ["sleep", "put", "get", "take", "fill"];
+        Say "say" say: String, modifies ["sleep", "put", "get", "take", "fill", "call", "reply"];
         /// Sleep for a duration or a draw from a distribution.
         Sleep "sleep" sleep: DurationSpec;
         /// Put an item on a queue.
@@ -683,13 +683,21 @@ step_keys! {
         /// Put an amount into a container, waiting until it fits; without `amount`, fill it up
         /// to its capacity.
         Fill "fill" fill: String;
+        /// Send a request: put an item on a queue and wait for the reply to it (`{item}` is the
+        /// reply, `{waited}` the response time). A `timeout` around it gives up; the request
+        /// stays in the queue and is still served unless the server checks `call.abandoned`.
+        Call "call" call: String;
+        /// Reply to the request this task last got from a queue; a reply to a caller that
+        /// gave up is counted as late.
+        Reply "reply" reply: String;
         /// Give a name of the task's own a whole number, `value`, for expressions (`amount =
         /// "fuel"`, `sleep = "fuel * 500ms"`) and messages (`{fuel}`).
         Let "let" let_: String;
     }
     modifiers {
-        /// With `put`: the item, a template. Default `"{n}"`.
-        "item" item: String, with ["put"];
+        /// With `put` and `call`: the item, a template. Default `"{n}"`. With `reply`: the
+        /// reply, a template. Default: the request's text.
+        "item" item: String, with ["put", "call", "reply"];
         /// With `put` on a `priority` queue, or `acquire` and `hold` on a `priority` semaphore:
         /// the priority, lowest served first: a number, an expression over `i`, or a draw.
         /// Default 0.

@@ -138,6 +138,7 @@ fn walk(plan: &Plan, me: &str, steps: &[Step], g: &mut Graph) {
             Step::Choose { .. } | Step::When { .. } => {
                 if let Step::When { condition, .. } = step {
                     let looked_at = match *condition {
+                        Condition::CallAbandoned { .. } => String::new(),
                         Condition::Event { event, .. } => format!("event_{event}"),
                         Condition::Compare { subject: Subject::QueueLength(q), .. } => format!("queue_{q}"),
                         Condition::Compare { subject: Subject::Free(k) | Subject::InUse(k), .. } => {
@@ -146,11 +147,15 @@ fn walk(plan: &Plan, me: &str, steps: &[Step], g: &mut Graph) {
                         Condition::Compare { subject: Subject::Counter(c), .. } => format!("counter_{c}"),
                         Condition::Compare { subject: Subject::Level(c), .. } => format!("container_{c}"),
                     };
-                    g.edge(looked_at, me(), "checks");
+                    if !looked_at.is_empty() {
+                        g.edge(looked_at, me(), "checks");
+                    }
                 }
                 step.branches().into_iter().for_each(|b| walk(plan, &me(), b, g));
             }
             Step::Get { queue, .. } => g.edge(format!("queue_{queue}"), me(), "gets"),
+            Step::Call { queue, .. } => g.edge(me(), format!("queue_{queue}"), "calls"),
+            Step::Reply { queue, .. } => g.edge(me(), format!("queue_{queue}"), "replies"),
             Step::Done { queue } => g.edge(me(), format!("queue_{queue}"), "marks done"),
             Step::Join { queue } => g.edge(me(), format!("queue_{queue}"), "joins"),
             Step::Acquire { semaphore, .. } => g.edge(me(), format!("semaphore_{semaphore}"), "acquires"),

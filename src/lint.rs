@@ -293,6 +293,8 @@ fn walk(steps: &[Step], u: &mut Uses) {
             Step::Choose { .. } | Step::When { .. } => step.branches().into_iter().for_each(|b| walk(b, u)),
             Step::Scheduled { arrive, .. } => walk(std::slice::from_ref(arrive), u),
             Step::Get { queue, .. } => u.gets[*queue] = true,
+            Step::Call { queue, .. } => u.puts[*queue] = true,
+            Step::Reply { .. } => {}
             Step::Join { queue } | Step::Done { queue } => u.queue_joins[*queue] = true,
             Step::Acquire { semaphore, .. } | Step::Release { semaphore } => u.semaphores[*semaphore] = true,
             Step::Hold { semaphore, body, .. } => {

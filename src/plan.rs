@@ -266,6 +266,9 @@ pub enum Condition {
     Compare { subject: Subject, op: Compare, value: i64 },
     /// Whether an event is set (`set == true`) or clear.
     Event { event: usize, set: bool },
+    /// Whether the caller of the request this task last got has given up (`abandoned ==
+    /// true`) or still waits.
+    CallAbandoned { abandoned: bool },
 }
 
 /// What a condition compares.
@@ -333,6 +336,18 @@ pub enum Step {
     },
     Get {
         queue: QueueId,
+        say: Option<Template>,
+    },
+    /// Puts a request on `queue` and waits for the reply to it.
+    Call {
+        queue: QueueId,
+        item: Template,
+        say: Option<Template>,
+    },
+    /// Replies to the request this task last got from `queue`: `item`, or the request's text.
+    Reply {
+        queue: QueueId,
+        item: Option<Template>,
         say: Option<Template>,
     },
     /// An open arrival: the item enters if there is room; otherwise it waits on its own, and the

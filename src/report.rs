@@ -92,7 +92,7 @@ pub struct MeanOverSeeds {
 }
 
 /// A distribution of durations, in nanoseconds.
-#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Distribution {
     pub count: u64,
     /// `null` when `count` is 0, as are the percentiles.
@@ -141,6 +141,13 @@ pub struct QueueReport {
     /// How long items were in the system: from put to the `done` of the task that got them
     /// (count 0 when nothing marks the queue's items done).
     pub system_ns: Distribution,
+    /// Calls answered, replies to callers that had given up, and how long answered calls took.
+    #[serde(default)]
+    pub replies: u64,
+    #[serde(default)]
+    pub late_replies: u64,
+    #[serde(default)]
+    pub response_ns: Distribution,
 }
 
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
@@ -229,6 +236,9 @@ impl Report {
                     put_wait_max_ns: q.max_put_wait,
                     wait_ns: Distribution::of(&q.waits),
                     system_ns: Distribution::of(&q.system),
+                    replies: q.replies,
+                    late_replies: q.late_replies,
+                    response_ns: Distribution::of(&q.responses),
                 })
                 .collect(),
             semaphores: summary

@@ -49,6 +49,14 @@ pub const QUEUE_FIELDS: &[(&str, Unit)] = &[
     ("system.p999", Unit::Time),
     ("system.max", Unit::Time),
     ("put-wait.max", Unit::Time),
+    ("replies", Unit::Count),
+    ("late-replies", Unit::Count),
+    ("response.mean", Unit::Time),
+    ("response.p50", Unit::Time),
+    ("response.p90", Unit::Time),
+    ("response.p99", Unit::Time),
+    ("response.p999", Unit::Time),
+    ("response.max", Unit::Time),
 ];
 pub const SEMAPHORE_FIELDS: &[(&str, Unit)] = &[
     ("acquisitions", Unit::Count),
@@ -242,7 +250,10 @@ fn value_of(subject: Subject, field: &str, s: &Summary) -> Option<f64> {
                 "dropped" => n(q.dropped),
                 "blocked-puts" => n(q.blocked_puts),
                 "put-wait.max" => n(q.max_put_wait),
+                "replies" => n(q.replies),
+                "late-replies" => n(q.late_replies),
                 f if f.starts_with("wait.") => of_durations(&q.waits, f),
+                f if f.starts_with("response.") => of_durations(&q.responses, f),
                 f => of_durations(&q.system, f),
             }
         }

@@ -72,6 +72,7 @@ fn each_invalid_file_reports_the_kinds_it_is_there_for() {
                 UnknownName(Namespace::Event),
             ],
         ),
+        ("call_mistakes", &[UnknownName(Namespace::Queue), UnknownKey, InvalidValue, MisplacedKey, InvalidValue]),
         ("capacity_out_of_range", &[OutOfRange]),
         (
             "container_mistakes",

@@ -36,6 +36,8 @@ pub struct Item {
     pub text: String,
     pub put_at: u64,
     pub priority: u64,
+    /// The call it is the request of (`call`), or 0.
+    pub call: u64,
 }
 
 /// The items of a queue, kept for its discipline.
@@ -262,7 +264,8 @@ impl Queue {
             }
             Putter::Arrival { item, by } => {
                 let (item_text, put_at) = (item.text.clone(), item.put_at);
-                let getter = self.accept(Item { text: item.text, put_at: now, priority: item.priority });
+                let getter =
+                    self.accept(Item { text: item.text, put_at: now, priority: item.priority, call: item.call });
                 Some(Woken::Entered { item_text, put_at, by, getter })
             }
         }

@@ -289,6 +289,24 @@ impl Op for UntilOp {
     }
 }
 
+/// Waits for the reply to a call.
+pub struct ReplyOp {
+    pub call: u64,
+}
+
+impl Op for ReplyOp {
+    type Output = String;
+    fn poll_op(&mut self, w: &mut World, _: TaskId) -> Option<String> {
+        w.take_reply(self.call)
+    }
+    fn abandon(&mut self, w: &mut World, _: TaskId) {
+        w.abandon_call(self.call);
+    }
+    fn waiting(&self) -> Waiting {
+        Waiting::Reply(self.call)
+    }
+}
+
 /// Waits in a container's line to take or fill; the amount moved.
 pub struct ContainerOp {
     pub container: usize,

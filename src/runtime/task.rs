@@ -84,6 +84,8 @@ struct Vars {
     n: u64,
     /// The amount of the last `take` or `fill`.
     amount: u64,
+    /// The queue and number of the last call this task got as a request and has not replied to.
+    call: Option<(usize, u64)>,
 }
 
 /// What a task's messages are rendered from, apart from the world, so that a message can be
@@ -232,14 +234,39 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
         }
         Step::Put { queue, item, priority, say } => {
             let priority = priority_of(ctx, priority.as_ref())?;
-            put(ctx, *queue, item, priority, say.as_ref()).await?;
+            put(ctx, *queue, item, priority, say.as_ref(), 0).await?;
         }
         Step::Get { queue, say } => get(ctx, *queue, say.as_ref()).await?,
+        Step::Call { queue, item, say } => Box::pin(call(ctx, *queue, item, say.as_ref())).await?,
+        Step::Reply { queue, item, say } => {
+            let Some((_, call)) = ctx.text.vars.call.filter(|&(q, _)| q == *queue) else {
+                let mut w = ctx.shared.lock_running()?;
+                let name = &ctx.shared.plan.queues[*queue].name;
+                let why = format!(
+                    "there is no request from `{name}` to reply to: `reply` answers the last `call` got from the queue"
+                );
+                return Err(fail(&mut w, id, why));
+            };
+            let mut w = ctx.shared.lock_running()?;
+            let text = match item {
+                Some(t) => {
+                    ctx.text.render(&mut w, t);
+                    ctx.text.msg.clone()
+                }
+                None => ctx.text.vars.item.clone().unwrap_or_default(),
+            };
+            let late = !w.reply(call, text);
+            ctx.text.vars.call = None;
+            w.record(id, EventKind::Reply { queue: *queue, late });
+            if let Some(t) = say {
+                ctx.text.say(&mut w, id, t);
+            }
+        }
         Step::Arrive { queue, item, drop, priority } => {
             let mut w = ctx.shared.lock_running()?;
             let now = w.now();
             ctx.text.render(&mut w, item);
-            let item = Item { text: ctx.text.msg.clone(), put_at: now, priority: *priority };
+            let item = Item { text: ctx.text.msg.clone(), put_at: now, priority: *priority, call: 0 };
             w.arrive_at(*queue, id, item, *drop);
         }
         Step::Spawn { task } => spawn(ctx, *task)?,
@@ -286,7 +313,15 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
             Box::pin(exec(ctx, &blocks[k])).await?;
         }
         Step::When { condition, then, otherwise } => {
-            let holds = ctx.shared.lock_running()?.holds(condition);
+            let holds = {
+                let w = ctx.shared.lock_running()?;
+                match condition {
+                    crate::plan::Condition::CallAbandoned { abandoned } => {
+                        ctx.text.vars.call.is_some_and(|(_, call)| w.call_abandoned(call)) == *abandoned
+                    }
+                    _ => w.holds(condition),
+                }
+            };
             Box::pin(exec(ctx, if holds { then } else { otherwise })).await?;
         }
         Step::Done { queue } => {
@@ -424,6 +459,31 @@ async fn try_block(ctx: &mut Ctx, body: &[Step], handlers: Handlers<'_>, finally
     result
 }
 
+/// `call`: puts a request on `queue` and waits for the reply to it.
+async fn call(ctx: &mut Ctx, queue: usize, item: &Template, say: Option<&Template>) -> Result<(), Unwind> {
+    let (call, start) = {
+        let mut w = ctx.shared.lock_running()?;
+        (w.start_call(ctx.id), w.now())
+    };
+    if let Err(unwind) = put(ctx, queue, item, 0, None, call).await {
+        if let Ok(mut w) = ctx.shared.lock_running() {
+            w.abandon_call(call);
+        }
+        return Err(unwind);
+    }
+    let reply = ctx.suspend(super::suspend::ReplyOp { call }).await;
+    let mut w = ctx.shared.lock_running()?;
+    let response = w.now() - start;
+    ctx.text.vars.waited = response;
+    let reply = reply?;
+    w.record(ctx.id, EventKind::Answered { queue, reply: &reply, response });
+    ctx.text.vars.item = Some(reply);
+    if let Some(t) = say {
+        ctx.text.say(&mut w, ctx.id, t);
+    }
+    Ok(())
+}
+
 /// A step's priority (a put's, an acquire's or a hold's): 0 without one. `forever` is refused
 /// when the file is compiled.
 fn priority_of(ctx: &mut Ctx, priority: Option<&Count>) -> Result<u64, Unwind> {
@@ -514,6 +574,7 @@ async fn put(
     item: &Template,
     priority: u64,
     say: Option<&Template>,
+    call: u64,
 ) -> Result<(), Unwind> {
     // The rendered item stays in `ctx.text.msg` until the put is recorded: nothing renders while
     // the task waits for space.
@@ -521,7 +582,8 @@ async fn put(
         let mut w = ctx.shared.lock_running()?;
         let start = w.now();
         ctx.text.render(&mut w, item);
-        (w.put_or_wait(queue, ctx.id, Item { text: ctx.text.msg.clone(), put_at: start, priority }).err(), start)
+        let item = Item { text: ctx.text.msg.clone(), put_at: start, priority, call };
+        (w.put_or_wait(queue, ctx.id, item).err(), start)
     };
     if let Some(item) = waiting {
         ctx.suspend(PutOp { queue, item: Some(item) }).await?;
@@ -544,6 +606,11 @@ async fn get(ctx: &mut Ctx, queue: usize, say: Option<&Template>) -> Result<(), 
     let mut w = ctx.shared.lock_running()?;
     let waited = w.now() - item.put_at;
     w.record(ctx.id, EventKind::Get { queue, item: &item.text, waited });
+    if item.call != 0 {
+        ctx.text.vars.call = Some((queue, item.call));
+    } else if ctx.text.vars.call.is_some_and(|(q, _)| q == queue) {
+        ctx.text.vars.call = None;
+    }
     ctx.text.vars.item = Some(item.text);
     ctx.text.vars.waited = waited;
     if let Some(t) = say {

@@ -29,6 +29,8 @@ pub enum Waiting {
     Counter(usize),
     /// A container's level, to take or to fill.
     Container(usize),
+    /// The reply to a call.
+    Reply(u64),
 }
 
 /// What an interrupt of a waiting task cancels with it.

@@ -67,6 +67,10 @@ pub struct World {
     /// Per preemptive semaphore, its holders: (priority, order taken, task); `ORPHAN` for a
     /// permit whose task ended holding it.
     holders: Vec<Vec<(u64, u64, TaskId)>>,
+    /// Calls waiting for their reply, by call number: the caller, and the reply once given.
+    calls: std::collections::BTreeMap<u64, (TaskId, Option<String>)>,
+    /// The last call number given.
+    last_call: u64,
     /// Which semaphores are preemptive.
     preemptive: Vec<bool>,
     /// How many permits of preemptive semaphores have been taken, for their order.
@@ -129,6 +133,8 @@ impl World {
             holders: vec![Vec::new(); plan.semaphores.len()],
             preemptive: plan.semaphores.iter().map(|s| s.preemptive).collect(),
             taken: 0,
+            calls: std::collections::BTreeMap::new(),
+            last_call: 0,
             barriers: plan.barriers.iter().map(|b| Barrier::new(b.parties)).collect(),
             rate_limits: plan.rate_limits.iter().map(|r| RateLimit::new(r.interval, r.burst)).collect(),
             running: vec![Vec::new(); plan.tasks.len()],
@@ -292,6 +298,7 @@ impl World {
                     self.containers[c].abandon(task, false);
                     self.serve_container(c);
                 }
+                Some(Waiting::Reply(call)) => self.abandon_call(call),
                 Some(Waiting::Sleep | Waiting::Task(_) | Waiting::Decl(_)) | None => {}
             }
         }
@@ -370,6 +377,7 @@ impl World {
                         _ => format!("waits to fill container `{name}` (level {level})"),
                     }
                 }
+                Some(Waiting::Reply(_)) => "waits for the reply to its call".to_owned(),
                 Some(Waiting::Barrier(b)) => {
                     let (arrived, parties) = self.barriers[b].progress();
                     format!("waits at barrier `{}` ({arrived} of {parties} arrived)", m.barriers[b])
@@ -513,6 +521,43 @@ impl World {
         self.counter_waiters[counter].retain(|&t| t != task);
     }
 
+    /// A new call by `caller`: its number, never 0.
+    pub fn start_call(&mut self, caller: TaskId) -> u64 {
+        self.last_call += 1;
+        self.calls.insert(self.last_call, (caller, None));
+        self.last_call
+    }
+
+    /// Replies to a call: `false` when its caller has given up (a late reply).
+    pub fn reply(&mut self, call: u64, text: String) -> bool {
+        match self.calls.get_mut(&call) {
+            Some((caller, reply @ None)) => {
+                *reply = Some(text);
+                self.tasks.wake(*caller);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The reply to a call, once given; the call is over then.
+    pub fn take_reply(&mut self, call: u64) -> Option<String> {
+        if self.calls.get(&call).is_some_and(|(_, reply)| reply.is_some()) {
+            return self.calls.remove(&call).and_then(|(_, reply)| reply);
+        }
+        None
+    }
+
+    /// The caller gives up waiting for the reply.
+    pub fn abandon_call(&mut self, call: u64) {
+        self.calls.remove(&call);
+    }
+
+    /// Whether the caller of a call has given up (or had its reply already).
+    pub fn call_abandoned(&self, call: u64) -> bool {
+        !self.calls.contains_key(&call)
+    }
+
     /// Every container's level now.
     pub fn levels(&self) -> Vec<u64> {
         self.containers.iter().map(Container::level).collect()
@@ -573,6 +618,8 @@ impl World {
     pub fn holds(&self, condition: &Condition) -> bool {
         match *condition {
             Condition::Event { event, set } => self.events[event].is_set() == set,
+            // Answered by the interpreter, which knows the task's last request.
+            Condition::CallAbandoned { .. } => false,
             Condition::Compare { subject, op, value } => {
                 let wide = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
                 let now = match subject {

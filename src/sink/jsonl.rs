@@ -57,6 +57,21 @@ impl Sink for Jsonl {
                 l.push_str(",\"blocked_ns\":");
                 push_u64(l, blocked, 1);
             }
+            EventKind::Answered { queue, reply, response } => {
+                l.push_str(",\"event\":\"answered\",\"queue\":");
+                push_json_str(l, &m.queues[queue]);
+                l.push_str(",\"reply\":");
+                push_json_str(l, reply);
+                l.push_str(",\"response_ns\":");
+                push_u64(l, response, 1);
+            }
+            EventKind::Reply { queue, late } => {
+                l.push_str(",\"event\":\"reply\",\"queue\":");
+                push_json_str(l, &m.queues[queue]);
+                if late {
+                    l.push_str(",\"late\":true");
+                }
+            }
             EventKind::Get { queue, item, waited } => {
                 l.push_str(",\"event\":\"get\",\"queue\":");
                 push_json_str(l, &m.queues[queue]);

@@ -301,6 +301,7 @@ impl Sink for Recorder {
                 self.level_change(now, None, Some(semaphore), false);
             }
             EventKind::Throttle { blocked, .. } if blocked > 0 => self.span(row, now - blocked, now, SpanKind::Wait),
+            EventKind::Answered { response, .. } if response > 0 => self.span(row, now - response, now, SpanKind::Wait),
             EventKind::Take { waited, .. } | EventKind::Fill { waited, .. } if waited > 0 => {
                 self.span(row, now - waited, now, SpanKind::Wait);
             }

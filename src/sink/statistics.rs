@@ -72,6 +72,9 @@ impl Summary {
             p.max_len = p.max_len.max(q.max_len);
             p.waits.merge(&q.waits);
             p.system.merge(&q.system);
+            p.replies += q.replies;
+            p.responses.merge(&q.responses);
+            p.late_replies += q.late_replies;
             p.length_area += q.length_area;
             p.dropped += q.dropped;
             p.blocked_puts += q.blocked_puts;
@@ -347,6 +350,14 @@ pub struct QueueStats {
     /// Puts that had to wait for room, and the longest such wait.
     pub blocked_puts: u64,
     pub max_put_wait: u64,
+    /// Calls answered (their callers got the reply), and how long each took from the call.
+    #[serde(default)]
+    pub replies: u64,
+    #[serde(default)]
+    pub responses: Durations,
+    /// Replies to callers that had given up: work done for nobody.
+    #[serde(default)]
+    pub late_replies: u64,
 }
 
 impl QueueStats {
@@ -499,6 +510,7 @@ impl Statistics {
         for q in &mut self.queues {
             q.waits.seal();
             q.system.seal();
+            q.responses.seal();
         }
         for s in &mut self.semaphores {
             s.waits.seal();
@@ -612,6 +624,12 @@ impl Sink for Statistics {
                     q.max_len = q.max_len.max(q.left);
                 }
             }
+            EventKind::Answered { queue, response, .. } if self.counts(now - response) => {
+                let q = &mut self.queues[queue];
+                q.replies += 1;
+                q.responses.record(response);
+            }
+            EventKind::Reply { queue, late: true } if self.counts(now) => self.queues[queue].late_replies += 1,
             EventKind::Get { queue, waited, .. } => {
                 let put_at = now - waited;
                 let counts = self.counts(put_at);

@@ -73,6 +73,21 @@ impl Sink for Timeline {
                 l.push_str(&m.queues[queue]);
                 push_blocked(l, blocked, "for space");
             }
+            EventKind::Answered { queue, reply, response } => {
+                l.push_str("got the reply ");
+                push_escaped(l, reply);
+                l.push_str(" from ");
+                l.push_str(&m.queues[queue]);
+                l.push_str(" after ");
+                push_duration(l, response);
+            }
+            EventKind::Reply { queue, late } => {
+                l.push_str("replied to a request from ");
+                l.push_str(&m.queues[queue]);
+                if late {
+                    l.push_str(" (late: the caller gave up)");
+                }
+            }
             EventKind::Get { queue, item, waited } => {
                 l.push_str("got ");
                 push_escaped(l, item);
@@ -242,6 +257,19 @@ impl Sink for Timeline {
                     push_percentiles(l, &q.system);
                     l.push_str(", max ");
                     push_seconds(l, q.system.max, Some(6));
+                    l.push_str(" s");
+                }
+                l.push('\n');
+            }
+            if q.replies > 0 || q.late_replies > 0 {
+                let _ = write!(l, "  {} calls answered, {} late replies", q.replies, q.late_replies);
+                if let Some(mean) = q.responses.mean_ns() {
+                    l.push_str("; response mean ");
+                    push_seconds(l, mean, Some(6));
+                    l.push_str(" s,");
+                    push_percentiles(l, &q.responses);
+                    l.push_str(", max ");
+                    push_seconds(l, q.responses.max, Some(6));
                     l.push_str(" s");
                 }
                 l.push('\n');

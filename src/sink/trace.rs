@@ -363,6 +363,13 @@ impl Sink for Trace {
                 self.lengths[queue] += 1;
                 self.counter(time, &format!("queue {q}"), "length", self.lengths[queue]);
             }
+            EventKind::Answered { queue, response, .. } => {
+                self.complete(tid, time, response, &format!("waits for a reply from {}", m.queues[queue]));
+            }
+            EventKind::Reply { queue, late } => {
+                let q = &m.queues[queue];
+                self.instant(tid, time, &if late { format!("late reply on {q}") } else { format!("replied on {q}") });
+            }
             EventKind::Get { queue, .. } => {
                 let q = &m.queues[queue];
                 // The item's own time in the queue is the flow arrow; the getter waited since it

@@ -3,7 +3,7 @@ use proptest::prelude::*;
 use super::*;
 
 fn item(text: &str) -> Item {
-    Item { text: text.into(), put_at: 0, priority: 0 }
+    Item { text: text.into(), put_at: 0, priority: 0, call: 0 }
 }
 
 /// The task a freed place wakes (these tests have no open arrivals).
@@ -19,7 +19,7 @@ fn task(woken: Option<Woken>) -> Option<TaskId> {
 fn an_arrival_that_finds_the_queue_full_waits_on_its_own_and_enters_when_there_is_room() {
     let mut q = Queue::new(Some(1), Fairness::Asyncio, Discipline::Fifo);
     assert!(q.try_put(item("a")).is_ok());
-    let late = q.try_put(Item { text: "b".into(), put_at: 5, priority: 0 }).expect_err("full");
+    let late = q.try_put(Item { text: "b".into(), put_at: 5, priority: 0, call: 0 }).expect_err("full");
     q.wait_arrival(late, 9);
     let (got, woken) = q.try_get(7).unwrap();
     assert_eq!(got.text, "a");
@@ -239,7 +239,7 @@ fn each_discipline_takes_its_item() {
     let order = |discipline: Discipline| {
         let mut q = Queue::new(None, Fairness::Asyncio, discipline);
         for (text, priority) in [("a", 2), ("b", 1), ("c", 2), ("d", 0), ("e", 1)] {
-            assert!(q.try_put(Item { text: text.into(), put_at: 0, priority }).is_ok());
+            assert!(q.try_put(Item { text: text.into(), put_at: 0, priority, call: 0 }).is_ok());
             assert_eq!(q.back_text(), text);
         }
         std::iter::from_fn(|| q.try_get(0).map(|(i, _)| i.text)).collect::<Vec<_>>().concat()
