@@ -27,6 +27,9 @@ pub enum DiagnosticKind {
     MissingKey,
     /// A value of the wrong type, such as a number where a duration is expected.
     WrongType,
+    /// An included file that cannot be read, is outside the including file's folder, or holds
+    /// more than tables.
+    Include,
     /// Tables or arrays nested too deeply.
     TooDeep,
     /// The file is larger than scenario files may be.

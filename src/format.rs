@@ -71,6 +71,15 @@ pub struct Scenario {
     /// expressions (`"workers * 2"`) and messages (`{workers}`). `--set workers=8` changes one.
     #[serde(default)]
     pub params: Params,
+    /// Files whose tables are added to this one's (shared distributions, a service defined
+    /// once), relative to this file's folder: `include = ["shared/services.toml"]`. An included
+    /// file holds tables only, and includes nothing itself.
+    #[expect(dead_code, reason = "`include::assemble` reads it from the text; here it is a known, typed key")]
+    pub include: Option<Vec<Spanned<String>>>,
+    /// Lets `include` reach files outside this file's folder and the folders below it.
+    /// Default false.
+    #[expect(dead_code, reason = "`include::assemble` reads it from the text; here it is a known, typed key")]
+    pub include_outside: Option<bool>,
     /// The seed of every random draw; `--seed` overrides it. Default 0.
     pub seed: Option<Spanned<u64>>,
     /// The virtual time at which a run is stopped as failed. Default `"24h"`.
@@ -360,11 +369,13 @@ pub struct TestSettings {
 /// The keys of the top-level table. A test checks this list against [`Scenario`]'s fields (the
 /// schema's properties); `parse` uses it to set unknown keys aside in one pass, and `compile` to
 /// tell a misplaced key from a misspelt one.
-pub const TOP_LEVEL_KEYS: [&str; 24] = [
+pub const TOP_LEVEL_KEYS: [&str; 26] = [
     "thread-pool",
     "warm-up",
     "description",
     "params",
+    "include",
+    "include-outside",
     "seed",
     "time-limit",
     "max-events",

@@ -20,6 +20,7 @@ mod dist;
 pub mod event;
 mod format;
 mod graph;
+mod include;
 mod lint;
 mod many;
 mod output;

@@ -36,6 +36,7 @@
 
 use std::fmt;
 use std::io::{self, Read};
+use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -50,6 +51,9 @@ use crate::sink::{Format, Memory, Sink, Sinks, Summary};
 pub struct Scenario {
     name: String,
     source: String,
+    /// Included files (name, text) and the warnings inside them.
+    included: Vec<(String, String)>,
+    included_warnings: Vec<(usize, Diagnostic)>,
     /// The `--set PATH=VALUE` overrides applied to the file, in order.
     sets: Vec<String>,
     plan: Arc<Plan>,
@@ -87,7 +91,8 @@ impl Scenario {
         let path = path.as_ref();
         let name = path.display().to_string();
         let file = std::fs::File::open(path).map_err(|error| Error::Io { path: name.clone(), error })?;
-        Scenario::read_with(name, file, sets)
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        Scenario::read_in(name, file, sets, dir)
     }
 
     /// Reads and compiles a scenario from a stream (standard input, for instance); `name` is
@@ -98,6 +103,11 @@ impl Scenario {
 
     /// Like [`Scenario::read`], with `--set` overrides.
     pub fn read_with(name: impl Into<String>, input: impl Read, sets: &[String]) -> Result<Scenario, Error> {
+        Scenario::read_in(name, input, sets, Path::new("."))
+    }
+
+    /// Like [`Scenario::read_with`], with includes read from `dir`.
+    fn read_in(name: impl Into<String>, input: impl Read, sets: &[String], dir: &Path) -> Result<Scenario, Error> {
         let name = name.into();
         let io_error = |error| Error::Io { path: name.clone(), error };
         // Read one byte past the limit, so that a larger file (or an endless stream) is refused
@@ -106,7 +116,13 @@ impl Scenario {
         input.take(compile::MAX_SOURCE_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(io_error)?;
         if bytes.len() > compile::MAX_SOURCE_BYTES {
             let diagnostics = vec![compile::too_large(bytes.len() as u64)];
-            return Err(Error::Invalid(Invalid { name, source: String::new(), diagnostics, overrides: Vec::new() }));
+            return Err(Error::Invalid(Invalid {
+                name,
+                source: String::new(),
+                diagnostics,
+                overrides: Vec::new(),
+                included: Vec::new(),
+            }));
         }
         let source = match String::from_utf8(bytes) {
             Ok(source) => source,
@@ -121,10 +137,11 @@ impl Scenario {
                     source,
                     diagnostics: vec![diagnostic],
                     overrides: Vec::new(),
+                    included: Vec::new(),
                 }));
             }
         };
-        Scenario::from_source_with(name, source, sets)
+        Scenario::from_source_in(name, source, sets, dir)
     }
 
     /// Compiles a scenario from its text; `name` is how diagnostics refer to the file.
@@ -141,10 +158,20 @@ impl Scenario {
         source: impl Into<String>,
         sets: &[String],
     ) -> Result<Scenario, Error> {
+        Scenario::from_source_in(name, source, sets, Path::new("."))
+    }
+
+    /// Like [`Scenario::from_source_with`], with `include`d files read from `dir`.
+    pub fn from_source_in(
+        name: impl Into<String>,
+        source: impl Into<String>,
+        sets: &[String],
+        dir: &Path,
+    ) -> Result<Scenario, Error> {
         use crate::overrides::{Origin, Override, apply};
         let (name, source) = (name.into(), source.into());
-        let invalid = |diagnostics, overrides| {
-            Error::Invalid(Invalid { name: name.clone(), source: source.clone(), diagnostics, overrides })
+        let invalid = |diagnostics, overrides, included| {
+            Error::Invalid(Invalid { name: name.clone(), source: source.clone(), diagnostics, overrides, included })
         };
         let mut parsed = Vec::new();
         let mut bad = Vec::new();
@@ -158,45 +185,80 @@ impl Scenario {
             }
         }
         if !bad.is_empty() {
-            return Err(invalid(Vec::new(), bad));
+            return Err(invalid(Vec::new(), bad, Vec::new()));
         }
-        let patched = match apply(&source, &parsed) {
+        // Included files first, so that an override can reach their tables too.
+        let assembled = crate::include::assemble(&source, dir);
+        let patched = match apply(&assembled.source, &parsed) {
             Ok(patched) => patched,
             Err(problems) => {
                 return Err(invalid(
                     Vec::new(),
                     problems.into_iter().map(|(k, d)| (parsed[k].text.clone(), d)).collect(),
+                    Vec::new(),
                 ));
             }
         };
-        // Every place the compiler points at, back in the file as written or in an override.
+        // Where a place the compiler points at is: in an override, or in the assembled text and
+        // from there in the file as written (`None`) or an included file.
+        let locate = |span: &Range<usize>| match patched.origin(span, &parsed) {
+            Origin::Override(k, span) => Err((k, span)),
+            Origin::File(span) => Ok(assembled.origin(&span)),
+        };
+        // Every diagnostic back where it belongs: in the file, an override or an included file.
+        // Problems with the includes themselves are already placed.
         let split = |diagnostics: Vec<Diagnostic>| {
             let mut in_file = Vec::new();
             let mut in_overrides = Vec::new();
+            let mut in_included = Vec::new();
+            for (file, d) in &assembled.diagnostics {
+                match file {
+                    Some(k) => in_included.push((*k, d.clone())),
+                    None => in_file.push(d.clone()),
+                }
+            }
             for mut d in diagnostics {
-                d.labels.retain_mut(|l| match patched.origin(&l.span, &parsed) {
-                    Origin::File(span) => {
+                let home = locate(&d.span);
+                d.labels.retain_mut(|l| match (locate(&l.span), &home) {
+                    (Ok((file, span)), Ok((home, _))) if file == *home => {
                         l.span = span;
                         true
                     }
-                    Origin::Override(..) => false,
+                    _ => false,
                 });
-                match patched.origin(&d.span, &parsed) {
-                    Origin::File(span) => {
+                match home {
+                    Ok((None, span)) => {
                         d.span = span;
                         in_file.push(d);
                     }
-                    Origin::Override(k, span) => {
+                    Ok((Some(k), span)) => {
+                        d.span = span;
+                        in_included.push((k, d));
+                    }
+                    Err((k, span)) => {
                         d.span = span;
                         in_overrides.push((parsed[k].text.clone(), d));
                     }
                 }
             }
-            (in_file, in_overrides)
+            (in_file, in_overrides, in_included)
         };
-        match compile::load(&patched.source) {
+        let included: Vec<(String, String)> =
+            assembled.files.iter().map(|f| (f.name.clone(), f.source.clone())).collect();
+        let by_file = |in_included: Vec<(usize, Diagnostic)>| {
+            let mut out: Vec<(String, String, Vec<Diagnostic>)> =
+                included.iter().map(|(n, s)| (n.clone(), s.clone(), Vec::new())).collect();
+            for (k, d) in in_included {
+                out[k].2.push(d);
+            }
+            out.retain(|(_, _, ds)| !ds.is_empty());
+            out
+        };
+        let include_errors = assembled.diagnostics.iter().any(|(_, d)| d.severity == Severity::Error);
+        let compiled = if include_errors { Err(Vec::new()) } else { compile::load(&patched.source) };
+        match compiled {
             Ok((mut plan, warnings)) => {
-                let (mut warnings, in_overrides) = split(warnings);
+                let (mut warnings, in_overrides, in_included) = split(warnings);
                 // A warning about an override's value is shown at the top of the file, naming it.
                 warnings.extend(in_overrides.into_iter().map(|(text, mut d)| {
                     d.message = format!("in `--set {text}`: {}", d.message);
@@ -204,9 +266,9 @@ impl Scenario {
                     d
                 }));
                 for t in &mut plan.thresholds {
-                    t.span = match patched.origin(&t.span, &parsed) {
-                        Origin::File(span) => span,
-                        Origin::Override(..) => 0..0,
+                    t.span = match locate(&t.span) {
+                        Ok((None, span)) => span,
+                        _ => 0..0,
                     };
                 }
                 Ok(Scenario {
@@ -214,6 +276,8 @@ impl Scenario {
                     limits: plan.limits,
                     plan: Arc::new(plan),
                     warnings,
+                    included_warnings: in_included,
+                    included: included.clone(),
                     name,
                     source,
                     sets: sets.to_vec(),
@@ -221,8 +285,8 @@ impl Scenario {
                 })
             }
             Err(diagnostics) => {
-                let (in_file, in_overrides) = split(diagnostics);
-                Err(invalid(in_file, in_overrides))
+                let (in_file, in_overrides, in_included) = split(diagnostics);
+                Err(invalid(in_file, in_overrides, by_file(in_included)))
             }
         }
     }
@@ -332,9 +396,16 @@ impl Scenario {
         &self.warnings
     }
 
-    /// The warnings rendered as a compiler renders them, against the file's text.
+    /// The warnings rendered as a compiler renders them, against the file's text (and those in
+    /// included files against theirs).
     pub fn render_warnings(&self) -> String {
-        Diagnostic::render_all(&self.warnings, &self.name, &self.source)
+        let mut out = Diagnostic::render_all(&self.warnings, &self.name, &self.source);
+        for (k, d) in &self.included_warnings {
+            let (name, source) = &self.included[*k];
+            out.push_str(&d.render(name, source));
+            out.push('\n');
+        }
+        out
     }
 
     /// Runs the scenario and returns its transcript and summary.
@@ -379,19 +450,25 @@ pub struct Invalid {
     /// Errors and warnings in `--set` overrides: each override's text, and a diagnostic
     /// against it.
     pub overrides: Vec<(String, Diagnostic)>,
+    /// Errors and warnings in included files: each file's name, text and diagnostics.
+    pub included: Vec<(String, String, Vec<Diagnostic>)>,
 }
 
 impl Invalid {
     /// How many of the diagnostics are errors.
     pub fn errors(&self) -> usize {
         let in_overrides = self.overrides.iter().map(|(_, d)| d);
-        self.diagnostics.iter().chain(in_overrides).filter(|d| d.severity == Severity::Error).count()
+        let in_included = self.included.iter().flat_map(|(_, _, ds)| ds);
+        self.diagnostics.iter().chain(in_overrides).chain(in_included).filter(|d| d.severity == Severity::Error).count()
     }
 
     /// Every diagnostic rendered as a compiler renders it: the file's against the file, an
     /// override's against its `--set` text.
     pub fn render(&self) -> String {
         let mut out = Diagnostic::render_all(&self.diagnostics, &self.name, &self.source);
+        for (name, source, diagnostics) in &self.included {
+            out.push_str(&Diagnostic::render_all(diagnostics, name, source));
+        }
         for (text, d) in &self.overrides {
             out.push_str(&d.render("--set", text));
             out.push('\n');

@@ -170,6 +170,7 @@ pub fn run(
             return Ok(Outcome::stopped());
         }
     }
+    crate::include::drop_parts(&mut files);
     let update = env.update(options.accept);
 
     // Run the files on `jobs` threads; report in file order, whatever finished first.
@@ -287,6 +288,7 @@ fn find(path: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
 pub fn scenario_files(path: &Path) -> io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     find(path, &mut out)?;
+    crate::include::drop_parts(&mut out);
     Ok(out)
 }
 

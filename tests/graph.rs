@@ -106,8 +106,7 @@ fn graphviz_reads_every_scenarios_dot() {
         if path.extension().is_none_or(|e| e != "toml") {
             continue;
         }
-        let source = std::fs::read_to_string(&path).unwrap();
-        let text = graph(&source, GraphFormat::Dot);
+        let text = Scenario::load(&path).unwrap().graph(GraphFormat::Dot);
         let mut dot = std::process::Command::new("dot")
             .arg("-Tsvg")
             .stdin(std::process::Stdio::piped())

@@ -9,7 +9,11 @@ use scenario::{Error, Format, Scenario};
 
 /// The shipped scenarios: the mutation tests start from them.
 fn scenarios() -> Vec<String> {
-    let mut files: Vec<_> = std::fs::read_dir("scenarios").unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir("scenarios")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
     files.sort();
     files.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect()
 }
