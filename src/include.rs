@@ -89,8 +89,13 @@ pub fn assemble(main: &str, dir: &Path) -> Assembled {
         let real = match std::fs::canonicalize(&file) {
             Ok(real) => real,
             Err(e) => {
+                let why = if e.kind() == std::io::ErrorKind::NotFound {
+                    "there is no such file".to_owned()
+                } else {
+                    e.to_string()
+                };
                 out.diagnostics.push(problem(
-                    format!("cannot read `{path}`: {e}"),
+                    format!("cannot read `{path}`: {why}"),
                     "a path is relative to the folder of the file that includes it",
                 ));
                 continue;

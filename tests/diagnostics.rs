@@ -6,7 +6,9 @@ fn invalid_files_render_their_diagnostics() {
     insta::glob!("invalid", "*.toml", |path| {
         let source = std::fs::read_to_string(path).unwrap();
         let name = format!("tests/invalid/{}", path.file_name().unwrap().to_str().unwrap());
-        let rendered = match scenario::Scenario::from_source(&name, source.as_str()) {
+        // Read from the file's folder, as `scenario check` reads it: includes resolve there.
+        let dir = Path::new("tests/invalid");
+        let rendered = match scenario::Scenario::from_source_in(&name, source.as_str(), &[], dir) {
             Ok(_) => panic!("{name} compiled, but it is in tests/invalid/"),
             Err(scenario::Error::Invalid(invalid)) => {
                 invalid.diagnostics.iter().map(|d| d.render(&name, &source)).collect::<Vec<_>>().join("\n")
@@ -107,6 +109,7 @@ fn each_invalid_file_reports_the_kinds_it_is_there_for() {
         ("duplicate_name", &[Duplicate]),
         ("duration_without_unit", &[InvalidDuration, InvalidDuration]),
         ("empty", &[NothingToRun]),
+        ("include_mistakes", &[Include, Include]),
         ("interrupt_mistakes", &[InvalidValue, MisplacedKey, UnknownName(Namespace::Task), OutOfRange, MisplacedKey]),
         ("key_below_a_table_header", &[UnknownKey]),
         ("key_declared_twice", &[Duplicate]),
