@@ -397,15 +397,17 @@ fn parse_placeholder(
         Some((name, spec)) => (name.trim(), Some(spec.trim())),
         None => (inner.trim(), None),
     };
+    // A whole number known by name: formatted as `{i}` is.
+    let whole_spec = |spec: Option<&str>| match spec {
+        None => Ok(Spec::PLAIN),
+        Some(spec) => parse_spec(Var::N, name, spec).map_err(|message| TemplateError {
+            range: range.clone(),
+            message,
+            help: None,
+        }),
+    };
     if let Some(&(_, value)) = params.iter().find(|(p, _)| *p == name) {
-        let spec = match spec {
-            None => Spec::PLAIN,
-            Some(spec) => parse_spec(Var::N, name, spec).map_err(|message| TemplateError {
-                range: range.clone(),
-                message,
-                help: None,
-            })?,
-        };
+        let spec = whole_spec(spec)?;
         let mut text = String::new();
         push_whole(&mut text, value, spec);
         return Ok(Part::Param { name: name.to_owned(), text });
@@ -415,15 +417,8 @@ fn parse_placeholder(
         .find_map(|(prefix, source)| Some((name.strip_prefix(prefix)?, source)))
         .or_else(|| locals.iter().any(|l| l == name).then_some((name, Source::Local)));
     if let Some((counter, source)) = named {
-        // A whole number, formatted as `{i}` is; the compiler resolves the name.
-        let spec = match spec {
-            None => Spec::PLAIN,
-            Some(spec) => parse_spec(Var::N, name, spec).map_err(|message| TemplateError {
-                range: range.clone(),
-                message,
-                help: None,
-            })?,
-        };
+        // The compiler resolves the name.
+        let spec = whole_spec(spec)?;
         let at = range.start + 1 + inner.find(counter).unwrap_or(0);
         let index =
             if source == Source::Local { locals.iter().position(|l| l == name).unwrap_or(0) } else { usize::MAX };

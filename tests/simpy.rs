@@ -21,6 +21,29 @@ fn python(program: &str) -> Option<String> {
     Some(String::from_utf8(out.stdout).unwrap())
 }
 
+/// Two numbers a line, as the SimPy programs print them.
+fn pairs(out: &str) -> Vec<(f64, f64)> {
+    out.lines()
+        .map(|l| {
+            let (a, b) = l.split_once(' ').unwrap();
+            (a.parse().unwrap(), b.parse().unwrap())
+        })
+        .collect()
+}
+
+/// Each column of `simpy` and `ours` must agree within four standard errors of the difference.
+fn assert_columns_agree(names: [&str; 2], simpy: &[(f64, f64)], ours: &[(f64, f64)]) {
+    for (k, what) in names.into_iter().enumerate() {
+        let column = |v: &[(f64, f64)]| v.iter().map(|p| if k == 0 { p.0 } else { p.1 }).collect::<Vec<_>>();
+        let ((a, sa), (b, sb)) = (mean_se(&column(simpy)), mean_se(&column(ours)));
+        let _ = writeln!(std::io::stderr(), "{what}: SimPy {a:.4} ± {sa:.4}, scenario {b:.4} ± {sb:.4}");
+        assert!(
+            (a - b).abs() < 4.0 * (sa * sa + sb * sb).sqrt(),
+            "{what}: SimPy {a:.4} ± {sa:.4}, scenario {b:.4} ± {sb:.4}"
+        );
+    }
+}
+
 /// The mean and standard error of some numbers.
 fn mean_se(values: &[f64]) -> (f64, f64) {
     let n = values.len() as f64;
@@ -129,13 +152,7 @@ for seed in range({RUNS}):
 "#
     );
     let Some(out) = python(&program) else { return };
-    let simpy: Vec<(f64, f64)> = out
-        .lines()
-        .map(|l| {
-            let (a, b) = l.split_once(' ').unwrap();
-            (a.parse().unwrap(), b.parse().unwrap())
-        })
-        .collect();
+    let simpy = pairs(&out);
     let source = std::fs::read_to_string("scenarios/gas_station.toml").unwrap();
     let scenario = Scenario::from_source("gas_station.toml", source).unwrap();
     let ours: Vec<(f64, f64)> = (1..=RUNS)
@@ -147,15 +164,7 @@ for seed in range({RUNS}):
             (car.completed as f64, tank.fills as f64)
         })
         .collect();
-    for (what, pick) in [("cars refuelled", 0), ("trucks arrived", 1)] {
-        let get = |v: &[(f64, f64)]| v.iter().map(|p| if pick == 0 { p.0 } else { p.1 }).collect::<Vec<_>>();
-        let ((a, sa), (b, sb)) = (mean_se(&get(&simpy)), mean_se(&get(&ours)));
-        let _ = writeln!(std::io::stderr(), "{what}: SimPy {a:.4} ± {sa:.4}, scenario {b:.4} ± {sb:.4}");
-        assert!(
-            (a - b).abs() < 4.0 * (sa * sa + sb * sb).sqrt(),
-            "{what}: SimPy {a:.4} ± {sa:.4}, scenario {b:.4} ± {sb:.4}"
-        );
-    }
+    assert_columns_agree(["cars refuelled", "trucks arrived"], &simpy, &ours);
 }
 
 /// SimPy's Machine Shop (ten machines, parts of normal(10, 2) minutes, failures every 300
@@ -279,13 +288,7 @@ for seed in range({RUNS}):
 "#
     );
     let Some(out) = python(&program) else { return };
-    let simpy: Vec<(f64, f64)> = out
-        .lines()
-        .map(|l| {
-            let (a, b) = l.split_once(' ').unwrap();
-            (a.parse().unwrap(), b.parse().unwrap())
-        })
-        .collect();
+    let simpy = pairs(&out);
     let scenario = Scenario::load("scenarios/carwash.toml").unwrap();
     let ours: Vec<(f64, f64)> = (1..=RUNS)
         .map(|seed| {
@@ -295,13 +298,5 @@ for seed in range({RUNS}):
             (count(" leaves the carwash"), count(" enters the carwash"))
         })
         .collect();
-    for (what, pick) in [("cars washed", 0), ("cars that got a machine", 1)] {
-        let get = |v: &[(f64, f64)]| v.iter().map(|p| if pick == 0 { p.0 } else { p.1 }).collect::<Vec<_>>();
-        let ((a, sa), (b, sb)) = (mean_se(&get(&simpy)), mean_se(&get(&ours)));
-        let _ = writeln!(std::io::stderr(), "{what}: SimPy {a:.4} ± {sa:.4}, scenario {b:.4} ± {sb:.4}");
-        assert!(
-            (a - b).abs() < 4.0 * (sa * sa + sb * sb).sqrt(),
-            "{what}: SimPy {a:.4} ± {sa:.4}, scenario {b:.4} ± {sb:.4}"
-        );
-    }
+    assert_columns_agree(["cars washed", "cars that got a machine"], &simpy, &ours);
 }

@@ -222,7 +222,10 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
             }
         }
         Step::Sleep { duration, times, say, on_interrupt: None } => {
-            let d = sleep_duration(ctx, duration, times.as_deref())?;
+            let d = match times {
+                None => ctx.sample(duration),
+                Some(times) => sleep_duration(ctx, duration, Some(times))?,
+            };
             ctx.text.vars.sleep = d;
             ctx.sleep(d, |w, text| {
                 if let Some(t) = say {
@@ -234,7 +237,7 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
         }
         Step::Put { queue, item, priority, say } => {
             let priority = priority_of(ctx, priority.as_ref())?;
-            put(ctx, *queue, item, priority, say.as_ref(), 0).await?;
+            put(ctx, *queue, item, priority, say.as_ref()).await?;
         }
         Step::Get { queue, say } => get(ctx, *queue, say.as_ref()).await?,
         Step::Call { queue, item, say } => Box::pin(call(ctx, *queue, item, say.as_ref())).await?,
@@ -465,7 +468,14 @@ async fn call(ctx: &mut Ctx, queue: usize, item: &Template, say: Option<&Templat
         let mut w = ctx.shared.lock_running()?;
         (w.start_call(ctx.id), w.now())
     };
-    if let Err(unwind) = put(ctx, queue, item, 0, None, call).await {
+    let put = async {
+        let (waiting, put_at) = offer(ctx, queue, item, 0, call)?;
+        if let Some(item) = waiting {
+            ctx.suspend(PutOp { queue, item: Some(item) }).await?;
+        }
+        put_done(ctx, queue, put_at, None)
+    };
+    if let Err(unwind) = put.await {
         if let Ok(mut w) = ctx.shared.lock_running() {
             w.abandon_call(call);
         }
@@ -574,20 +584,34 @@ async fn put(
     item: &Template,
     priority: u64,
     say: Option<&Template>,
-    call: u64,
 ) -> Result<(), Unwind> {
-    // The rendered item stays in `ctx.text.msg` until the put is recorded: nothing renders while
-    // the task waits for space.
-    let (waiting, start) = {
-        let mut w = ctx.shared.lock_running()?;
-        let start = w.now();
-        ctx.text.render(&mut w, item);
-        let item = Item { text: ctx.text.msg.clone(), put_at: start, priority, call };
-        (w.put_or_wait(queue, ctx.id, item).err(), start)
-    };
+    let (waiting, start) = offer(ctx, queue, item, priority, 0)?;
     if let Some(item) = waiting {
         ctx.suspend(PutOp { queue, item: Some(item) }).await?;
     }
+    put_done(ctx, queue, start, say)
+}
+
+/// The first half of a put: renders the item and puts it on the queue if there is room; the
+/// item back when the task must wait for room, and when the put began. The rendered item stays
+/// in `ctx.text.msg` until the put is recorded: nothing renders while the task waits for space.
+/// (`put` and `call` share the halves; `put`'s own future stays small and inlined.)
+fn offer(
+    ctx: &mut Ctx,
+    queue: usize,
+    item: &Template,
+    priority: u64,
+    call: u64,
+) -> Result<(Option<Item>, u64), Unwind> {
+    let mut w = ctx.shared.lock_running()?;
+    let start = w.now();
+    ctx.text.render(&mut w, item);
+    let item = Item { text: ctx.text.msg.clone(), put_at: start, priority, call };
+    Ok((w.put_or_wait(queue, ctx.id, item).err(), start))
+}
+
+/// The second half of a put: records it, and says `say`.
+fn put_done(ctx: &mut Ctx, queue: usize, start: u64, say: Option<&Template>) -> Result<(), Unwind> {
     let mut w = ctx.shared.lock_running()?;
     let blocked = w.now() - start;
     w.record(ctx.id, EventKind::Put { queue, item: &ctx.text.msg, blocked });
