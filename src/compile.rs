@@ -1234,7 +1234,11 @@ impl<'a> Compiler<'a> {
                 if let (Some(p), Some(q)) = (&s.priority, queue) {
                     self.priority_on(q, p.span());
                 }
-                Step::Put { queue: queue?, item: item?, priority: priority?, say }
+                let delay = match &s.delay {
+                    Some(d) => Some(Box::new(self.duration(d)?)),
+                    None => None,
+                };
+                Step::Put { queue: queue?, item: item?, priority: priority?, say, delay }
             }
             StepKind::Get => Step::Get { queue: self.queue(s.get.as_ref()?)?, say },
             StepKind::Call => {

@@ -192,6 +192,12 @@ pub enum EventKind<'a> {
         level: u64,
         waited: u64,
     },
+    /// The task sent an item that reaches `queue` `delay` ns from now.
+    Sent {
+        queue: usize,
+        item: &'a str,
+        delay: u64,
+    },
     /// The task got the reply to its call on `queue`, `response` ns after it called.
     Answered {
         queue: usize,

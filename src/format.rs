@@ -728,6 +728,9 @@ step_keys! {
         /// `try`: steps run when the block is interrupted, after which the task goes on after
         /// the `try`. Interrupts that come while these steps run are ignored.
         "on-interrupt" on_interrupt: Block, with ["sleep", "try"];
+        /// With `put`: the item reaches the queue this long after it is put, and the task goes
+        /// on at once (a message on a cable, a packet on a link). Default: no delay.
+        "delay" delay: DurationSpec, with ["put"];
         /// With `add`: how much to add; negative takes away. Default 1.
         "by" by: i64, with ["add"];
         /// With `when`: the steps run when the condition does not hold.

@@ -333,6 +333,8 @@ pub enum Step {
         /// On a priority queue; `None`: 0.
         priority: Option<Count>,
         say: Option<Template>,
+        /// The item reaches the queue this long after the put, and the task goes on at once.
+        delay: Option<Box<Dist>>,
     },
     Get {
         queue: QueueId,

@@ -300,3 +300,33 @@ for seed in range({RUNS}):
         .collect();
     assert_columns_agree(["cars washed", "cars that got a machine"], &simpy, &ours);
 }
+
+/// SimPy's Event Latency (a message every 5 units, delivered 10 units later, until 100) has no
+/// chance in it: SimPy's output and the scenario's plain transcript must be the same lines.
+#[test]
+fn event_latency_prints_what_simpy_prints() {
+    let program = r#"
+import simpy
+env = simpy.Environment()
+store = simpy.Store(env)
+def latency(value):
+    yield env.timeout(10)
+    store.put(value)
+def sender():
+    while True:
+        yield env.timeout(5)
+        env.process(latency(f'Sender sent this at {env.now}'))
+def receiver():
+    while True:
+        msg = yield store.get()
+        print(f'Received this at {env.now} while {msg}')
+env.process(sender())
+env.process(receiver())
+env.run(until=100)
+"#;
+    let Some(simpy) = python(program) else { return };
+    let ours = Scenario::load("scenarios/event_latency.toml").unwrap().format(scenario::Format::Plain).run();
+    assert_eq!(ours.summary.failure, None);
+    assert_eq!(ours.transcript, simpy);
+    assert_eq!(simpy.lines().count(), 17);
+}

@@ -24,10 +24,19 @@ enum TimerState {
 
 struct Timer {
     task: TaskId,
-    /// A timer with a permit to release wakes nobody: it belongs to thread work that its task
-    /// gave up on, and it frees itself when it fires.
-    release: Option<usize>,
+    /// What the timer does when it fires. One that releases a permit or delivers an item wakes
+    /// nobody, and frees itself when it fires.
+    then: Then,
     state: TimerState,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Then {
+    Wake,
+    /// Give back a permit of this semaphore, held by thread work its task gave up on.
+    Release(usize),
+    /// Deliver the item in flight in this slot (`World::in_flight`).
+    Deliver(usize),
 }
 
 /// What a fired timer asks for.
@@ -37,6 +46,8 @@ pub enum Fired {
     Wake(TaskId),
     /// Give back a permit of this semaphore, held by thread work this task abandoned.
     Release { task: TaskId, semaphore: usize },
+    /// Deliver an item this task put with a delay.
+    Deliver { task: TaskId, slot: usize },
 }
 
 /// What [`Clock::advance`] found at the next instant.
@@ -65,12 +76,17 @@ pub struct Clock {
 impl Clock {
     /// A timer that wakes `task` at `at`.
     pub fn add_timer(&mut self, task: TaskId, at: u64) -> TimerId {
-        self.add(Timer { task, release: None, state: TimerState::Pending }, at)
+        self.add(Timer { task, then: Then::Wake, state: TimerState::Pending }, at)
+    }
+
+    /// A timer that delivers the item in flight in `slot` at `at`, for `task`.
+    pub fn add_delivery(&mut self, task: TaskId, slot: usize, at: u64) {
+        self.add(Timer { task, then: Then::Deliver(slot), state: TimerState::Pending }, at);
     }
 
     /// A timer that gives back a permit of `semaphore` at `at`, for thread work `task` abandoned.
     pub fn add_release(&mut self, task: TaskId, semaphore: usize, at: u64) {
-        self.add(Timer { task, release: Some(semaphore), state: TimerState::Pending }, at);
+        self.add(Timer { task, then: Then::Release(semaphore), state: TimerState::Pending }, at);
     }
 
     fn add(&mut self, timer: Timer, at: u64) -> TimerId {
@@ -161,13 +177,17 @@ impl Clock {
                         self.heap.pop();
                         // A deadline can be in the past when a task kept the loop busy past it.
                         self.now = self.now.max(at);
-                        let Timer { task, release, .. } = self.timers[id];
-                        match release {
-                            Some(semaphore) => {
+                        let Timer { task, then, .. } = self.timers[id];
+                        match then {
+                            Then::Release(semaphore) => {
                                 self.free(id);
                                 fire(Fired::Release { task, semaphore });
                             }
-                            None => {
+                            Then::Deliver(slot) => {
+                                self.free(id);
+                                fire(Fired::Deliver { task, slot });
+                            }
+                            Then::Wake => {
                                 self.timers[id].state = TimerState::Fired;
                                 fire(Fired::Wake(task));
                             }

@@ -235,9 +235,22 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
             })
             .await?;
         }
-        Step::Put { queue, item, priority, say } => {
+        Step::Put { queue, item, priority, say, delay: None } => {
             let priority = priority_of(ctx, priority.as_ref())?;
             put(ctx, *queue, item, priority, say.as_ref()).await?;
+        }
+        Step::Put { queue, item, priority, say, delay: Some(delay) } => {
+            let priority = priority_of(ctx, priority.as_ref())?;
+            let delay = ctx.sample(delay);
+            let mut w = ctx.shared.lock_running()?;
+            ctx.text.render(&mut w, item);
+            let now = w.now();
+            w.record(id, EventKind::Sent { queue: *queue, item: &ctx.text.msg, delay });
+            let item = Item { text: ctx.text.msg.clone(), put_at: now, priority, call: 0 };
+            w.send_later(*queue, id, item, delay);
+            if let Some(t) = say {
+                ctx.text.say(&mut w, id, t);
+            }
         }
         Step::Get { queue, say } => get(ctx, *queue, say.as_ref()).await?,
         Step::Call { queue, item, say } => Box::pin(call(ctx, *queue, item, say.as_ref())).await?,

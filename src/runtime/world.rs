@@ -71,6 +71,9 @@ pub struct World {
     calls: std::collections::BTreeMap<u64, (TaskId, Option<String>)>,
     /// The last call number given.
     last_call: u64,
+    /// Items put with a delay, on their way to their queue; and the free slots.
+    in_flight: Vec<Option<(usize, Item)>>,
+    in_flight_free: Vec<usize>,
     /// Which semaphores are preemptive.
     preemptive: Vec<bool>,
     /// How many permits of preemptive semaphores have been taken, for their order.
@@ -135,6 +138,8 @@ impl World {
             taken: 0,
             calls: std::collections::BTreeMap::new(),
             last_call: 0,
+            in_flight: Vec::new(),
+            in_flight_free: Vec::new(),
             barriers: plan.barriers.iter().map(|b| Barrier::new(b.parties)).collect(),
             rate_limits: plan.rate_limits.iter().map(|r| RateLimit::new(r.interval, r.burst)).collect(),
             running: vec![Vec::new(); plan.tasks.len()],
@@ -249,6 +254,15 @@ impl World {
                         Fired::Release { task, semaphore } => {
                             self.record(task, EventKind::Release { semaphore });
                             self.release_permit(semaphore);
+                            self.tasks[task].releases -= 1;
+                            self.free_if_unused(task);
+                        }
+                        Fired::Deliver { task, slot } => {
+                            if let Some((queue, mut item)) = self.in_flight[slot].take() {
+                                self.in_flight_free.push(slot);
+                                item.put_at = self.clock.now;
+                                self.arrive_at(queue, task, item, false);
+                            }
                             self.tasks[task].releases -= 1;
                             self.free_if_unused(task);
                         }
@@ -1076,6 +1090,25 @@ impl World {
 
     /// An open arrival at queue `q` by the arrivals task `by`: it enters if there is room;
     /// otherwise it waits on its own in the line of putters, or (`drop`) is lost.
+    /// Sends an item that reaches queue `q` `delay` ns from now (as an open arrival: when the
+    /// queue is full then, it waits on its own); the sender goes on. Its task's slot is kept
+    /// until the item is delivered, so that the delivery is recorded as the sender's.
+    pub fn send_later(&mut self, q: usize, by: TaskId, item: Item, delay: u64) {
+        let slot = match self.in_flight_free.pop() {
+            Some(slot) => {
+                self.in_flight[slot] = Some((q, item));
+                slot
+            }
+            None => {
+                self.in_flight.push(Some((q, item)));
+                self.in_flight.len() - 1
+            }
+        };
+        self.tasks[by].releases += 1;
+        let at = self.clock.now.saturating_add(delay);
+        self.clock.add_delivery(by, slot, at);
+    }
+
     pub fn arrive_at(&mut self, q: usize, by: TaskId, item: Item, drop: bool) {
         let text_if_dropped = drop.then(|| item.text.clone());
         match self.queues[q].try_put(item) {

@@ -57,6 +57,14 @@ impl Sink for Jsonl {
                 l.push_str(",\"blocked_ns\":");
                 push_u64(l, blocked, 1);
             }
+            EventKind::Sent { queue, item, delay } => {
+                l.push_str(",\"event\":\"sent\",\"queue\":");
+                push_json_str(l, &m.queues[queue]);
+                l.push_str(",\"item\":");
+                push_json_str(l, item);
+                l.push_str(",\"delay_ns\":");
+                push_u64(l, delay, 1);
+            }
             EventKind::Answered { queue, reply, response } => {
                 l.push_str(",\"event\":\"answered\",\"queue\":");
                 push_json_str(l, &m.queues[queue]);

@@ -73,6 +73,14 @@ impl Sink for Timeline {
                 l.push_str(&m.queues[queue]);
                 push_blocked(l, blocked, "for space");
             }
+            EventKind::Sent { queue, item, delay } => {
+                l.push_str("sent ");
+                push_escaped(l, item);
+                l.push_str(" to ");
+                l.push_str(&m.queues[queue]);
+                l.push_str(", there in ");
+                push_duration(l, delay);
+            }
             EventKind::Answered { queue, reply, response } => {
                 l.push_str("got the reply ");
                 push_escaped(l, reply);

@@ -363,6 +363,7 @@ impl Sink for Trace {
                 self.lengths[queue] += 1;
                 self.counter(time, &format!("queue {q}"), "length", self.lengths[queue]);
             }
+            EventKind::Sent { queue, .. } => self.instant(tid, time, &format!("sent to {}", m.queues[queue])),
             EventKind::Answered { queue, response, .. } => {
                 self.complete(tid, time, response, &format!("waits for a reply from {}", m.queues[queue]));
             }
