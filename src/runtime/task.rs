@@ -39,7 +39,7 @@ pub async fn run(shared: Rc<Shared>, id: TaskId) {
         text: Text {
             me: Me { label, name: task.name.clone(), i: replica, count: task.count },
             vars: Vars::default(),
-            locals: vec![0; task.locals],
+            locals: vec![0; task.locals].into_boxed_slice(),
             msg: String::new(),
         },
         steps: 0,
@@ -84,8 +84,9 @@ struct Vars {
     n: u64,
     /// The amount of the last `take` or `fill`.
     amount: u64,
-    /// The queue and number of the last call this task got as a request and has not replied to.
-    call: Option<(usize, u64)>,
+    /// The queue and number of the last call this task got as a request and has not replied to
+    /// (number 0: none). Not an `Option`, which would take 8 more bytes in every task.
+    call: (u32, u64),
 }
 
 /// What a task's messages are rendered from, apart from the world, so that a message can be
@@ -94,7 +95,7 @@ struct Text {
     me: Me,
     vars: Vars,
     /// The values of the task's own names (`let`), by slot.
-    locals: Vec<i64>,
+    locals: Box<[i64]>,
     /// Reused buffer for rendered messages.
     msg: String,
 }
@@ -255,14 +256,15 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
         Step::Get { queue, say } => get(ctx, *queue, say.as_ref()).await?,
         Step::Call { queue, item, say } => Box::pin(call(ctx, *queue, item, say.as_ref())).await?,
         Step::Reply { queue, item, say } => {
-            let Some((_, call)) = ctx.text.vars.call.filter(|&(q, _)| q == *queue) else {
+            let (q, call) = ctx.text.vars.call;
+            if call == 0 || q as usize != *queue {
                 let mut w = ctx.shared.lock_running()?;
                 let name = &ctx.shared.plan.queues[*queue].name;
                 let why = format!(
                     "there is no request from `{name}` to reply to: `reply` answers the last `call` got from the queue"
                 );
                 return Err(fail(&mut w, id, why));
-            };
+            }
             let mut w = ctx.shared.lock_running()?;
             let text = match item {
                 Some(t) => {
@@ -272,7 +274,7 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
                 None => ctx.text.vars.item.clone().unwrap_or_default(),
             };
             let late = !w.reply(call, text);
-            ctx.text.vars.call = None;
+            ctx.text.vars.call = (0, 0);
             w.record(id, EventKind::Reply { queue: *queue, late });
             if let Some(t) = say {
                 ctx.text.say(&mut w, id, t);
@@ -333,7 +335,8 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
                 let w = ctx.shared.lock_running()?;
                 match condition {
                     crate::plan::Condition::CallAbandoned { abandoned } => {
-                        ctx.text.vars.call.is_some_and(|(_, call)| w.call_abandoned(call)) == *abandoned
+                        let call = ctx.text.vars.call.1;
+                        (call != 0 && w.call_abandoned(call)) == *abandoned
                     }
                     _ => w.holds(condition),
                 }
@@ -644,9 +647,9 @@ async fn get(ctx: &mut Ctx, queue: usize, say: Option<&Template>) -> Result<(), 
     let waited = w.now() - item.put_at;
     w.record(ctx.id, EventKind::Get { queue, item: &item.text, waited });
     if item.call != 0 {
-        ctx.text.vars.call = Some((queue, item.call));
-    } else if ctx.text.vars.call.is_some_and(|(q, _)| q == queue) {
-        ctx.text.vars.call = None;
+        ctx.text.vars.call = (queue as u32, item.call);
+    } else if ctx.text.vars.call.0 as usize == queue {
+        ctx.text.vars.call = (0, 0);
     }
     ctx.text.vars.item = Some(item.text);
     ctx.text.vars.waited = waited;

@@ -62,8 +62,9 @@ pub struct TaskState {
     pub started_at: u64,
     waker: Option<Waker>,
     pub cancel_requested: bool,
-    /// An interrupt waiting to reach the task, and what it says.
-    pub interrupt: Option<Arc<str>>,
+    /// An interrupt is waiting to reach the task (what it says is in `World::interrupts`, so
+    /// that every task does not carry room for it).
+    pub interrupt: bool,
     /// How many `on-interrupt` blocks it is running: interrupts are ignored meanwhile.
     pub handling: u32,
     pub scopes: Vec<Scope>,
@@ -112,7 +113,7 @@ impl TaskState {
             started_at,
             waker: None,
             cancel_requested: false,
-            interrupt: None,
+            interrupt: false,
             handling: 0,
             scopes: Vec::new(),
             done: false,

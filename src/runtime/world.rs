@@ -71,6 +71,8 @@ pub struct World {
     calls: std::collections::BTreeMap<u64, (TaskId, Option<String>)>,
     /// The last call number given.
     last_call: u64,
+    /// What each interrupt waiting to reach its task says.
+    interrupts: std::collections::BTreeMap<TaskId, Arc<str>>,
     /// Items put with a delay, on their way to their queue; and the free slots.
     in_flight: Vec<Option<(usize, Item)>>,
     in_flight_free: Vec<usize>,
@@ -138,6 +140,7 @@ impl World {
             taken: 0,
             calls: std::collections::BTreeMap::new(),
             last_call: 0,
+            interrupts: std::collections::BTreeMap::new(),
             in_flight: Vec::new(),
             in_flight_free: Vec::new(),
             barriers: plan.barriers.iter().map(|b| Barrier::new(b.parties)).collect(),
@@ -494,7 +497,8 @@ impl World {
             t.cancel_requested = false;
             return Some(Unwind::Cancelled);
         }
-        if let Some(why) = t.interrupt.take() {
+        if std::mem::take(&mut t.interrupt) {
+            let why = self.interrupts.remove(&task).unwrap_or_else(|| "interrupted".into());
             return Some(Unwind::Interrupted(why));
         }
         for scope in &mut t.scopes {
@@ -694,7 +698,7 @@ impl World {
             return false;
         }
         let label = self.tasks[target].label.clone();
-        let ignored = self.tasks[target].handling > 0 || self.tasks[target].interrupt.is_some();
+        let ignored = self.tasks[target].handling > 0 || self.tasks[target].interrupt;
         self.record(by, EventKind::Interrupt { target: &label, ignored });
         if !ignored {
             let why = format!("interrupted by {}", self.tasks[by].label);
@@ -706,7 +710,8 @@ impl World {
     /// Hands `target` an interrupt: it leaves the line it waits in at once, as for a
     /// cancellation, and sees the interrupt when it runs.
     fn deliver_interrupt(&mut self, target: TaskId, why: Arc<str>) {
-        self.tasks[target].interrupt = Some(why);
+        self.tasks[target].interrupt = true;
+        self.interrupts.insert(target, why);
         self.tasks.wake(target);
         self.withdraw(target);
     }
@@ -816,6 +821,7 @@ impl World {
         }
         // Permits a task acquired and did not release stay taken when it ends, as in asyncio;
         // `hold` blocks release theirs however the block ends.
+        self.interrupts.remove(&task);
         for sem in std::mem::take(&mut self.tasks[task].held) {
             if let Some(h) = self.holders[sem].iter_mut().find(|h| h.2 == task) {
                 h.2 = ORPHAN;
