@@ -1545,6 +1545,33 @@ impl<'a> Compiler<'a> {
             let spanned = Spanned::new(c.inner_span(text.span(), raw, at..at + name.len()), name.to_owned());
             Some(c.resolve(&spanned, ns))
         };
+        // A comparison of expressions, over the task's own names, parameters, counters, levels
+        // and `waited`, when it is not one of the forms on the run's state.
+        let state =
+            |w: &str| ["queue.", "semaphore.", "counter.", "container.", "event."].iter().any(|p| w.starts_with(p));
+        let simple = matches!(words.as_slice(), [subject, _, _] if state(subject.1));
+        let ops = [
+            ("<=", Compare::AtMost),
+            (">=", Compare::AtLeast),
+            ("==", Compare::Equal),
+            ("!=", Compare::NotEqual),
+            ("<", Compare::Less),
+            (">", Compare::Greater),
+        ];
+        let found = ops
+            .iter()
+            .filter_map(|&(o, c)| raw.find(o).map(|at| (at, o, c)))
+            .min_by_key(|&(at, o, _)| (at, std::cmp::Reverse(o.len())));
+        if let (false, true, Some((at, o, op))) = (simple, words.len() >= 3, found) {
+            let sides = (self.expr(raw[..at].trim()), self.expr(raw[at + o.len()..].trim()));
+            return match sides {
+                (Ok(left), Ok(right)) => Some(Condition::Exprs { left: Box::new(left), op, right: Box::new(right) }),
+                (Err(why), _) | (_, Err(why)) => {
+                    let span = text.span();
+                    bad(self, span, format!("cannot read the condition `{raw}`: {why}"))
+                }
+            };
+        }
         match words.as_slice() {
             [(_, "call.abandoned")] => Some(Condition::CallAbandoned { abandoned: true }),
             [(_, "not"), (_, "call.abandoned")] => Some(Condition::CallAbandoned { abandoned: false }),
@@ -1586,9 +1613,18 @@ impl<'a> Compiler<'a> {
                         return bad(self, span, format!("`{other}` is not a comparison"));
                     }
                 };
-                let Ok(number) = value.1.parse::<i64>() else {
-                    let span = span_of(self, *value);
-                    return bad(self, span, format!("`{}` is not a whole number", value.1));
+                // A whole number, or a whole-number parameter.
+                let param = self.params.iter().find(|(p, whole, _)| p == value.1 && whole.is_some());
+                let number = match (value.1.parse::<i64>(), param) {
+                    (Ok(n), _) => n,
+                    (Err(_), Some((_, Some(n), used))) => {
+                        used.set(true);
+                        *n
+                    }
+                    _ => {
+                        let span = span_of(self, *value);
+                        return bad(self, span, format!("`{}` is not a whole number", value.1));
+                    }
                 };
                 Some(Condition::Compare { subject: subject_?, op: op_, value: number })
             }
@@ -1710,6 +1746,17 @@ impl<'a> Compiler<'a> {
             }
             if let Some(k) = locals.iter().position(|l| l == word) {
                 return Ok(Expr::Local(k));
+            }
+            if word == "waited" {
+                return Ok(Expr::Waited);
+            }
+            // A duration, in nanoseconds, to compare with `waited`.
+            if word.starts_with(|c: char| c.is_ascii_digit()) {
+                return humantime::parse_duration(word)
+                    .ok()
+                    .and_then(|d| i64::try_from(d.as_nanos()).ok())
+                    .map(Expr::Int)
+                    .ok_or_else(|| format!("`{word}` is neither a whole number nor a duration"));
             }
             if let Some((_, whole, used)) = params.iter().find(|(p, _, _)| p == word) {
                 used.set(true);

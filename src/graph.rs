@@ -138,7 +138,7 @@ fn walk(plan: &Plan, me: &str, steps: &[Step], g: &mut Graph) {
             Step::Choose { .. } | Step::When { .. } => {
                 if let Step::When { condition, .. } = step {
                     let looked_at = match *condition {
-                        Condition::CallAbandoned { .. } => String::new(),
+                        Condition::CallAbandoned { .. } | Condition::Exprs { .. } => String::new(),
                         Condition::Event { event, .. } => format!("event_{event}"),
                         Condition::Compare { subject: Subject::QueueLength(q), .. } => format!("queue_{q}"),
                         Condition::Compare { subject: Subject::Free(k) | Subject::InUse(k), .. } => {

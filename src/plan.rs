@@ -260,8 +260,11 @@ impl Schedule {
 }
 
 /// A condition on the run's state, for `when`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Condition {
+    /// Two expressions compared: over the task's own names, parameters, counters, levels, and
+    /// `waited` (in nanoseconds; durations such as `1s` are nanoseconds too).
+    Exprs { left: Box<Expr>, op: Compare, right: Box<Expr> },
     /// A number the run keeps, compared with `value`.
     Compare { subject: Subject, op: Compare, value: i64 },
     /// Whether an event is set (`set == true`) or clear.
@@ -566,6 +569,8 @@ pub enum Expr {
     Counter(usize),
     /// A container's level now.
     Level(usize),
+    /// How long the task's last item or permit waited, in nanoseconds.
+    Waited,
     Add(Box<Expr>, Box<Expr>),
     Sub(Box<Expr>, Box<Expr>),
     Mul(Box<Expr>, Box<Expr>),
@@ -579,6 +584,8 @@ pub struct Env<'a> {
     pub locals: &'a [i64],
     pub counters: &'a [i64],
     pub levels: &'a [u64],
+    /// How long the task's last item or permit waited, in nanoseconds.
+    pub waited: i64,
 }
 
 impl Expr {
@@ -591,6 +598,7 @@ impl Expr {
             Expr::Local(k) => Some(env.locals.get(*k).copied().unwrap_or(0)),
             Expr::Counter(k) => Some(env.counters.get(*k).copied().unwrap_or(0)),
             Expr::Level(k) => Some(env.levels.get(*k).map_or(0, |&l| i64::try_from(l).unwrap_or(i64::MAX))),
+            Expr::Waited => Some(env.waited),
             Expr::Add(a, b) => a.eval(env)?.checked_add(b.eval(env)?),
             Expr::Sub(a, b) => a.eval(env)?.checked_sub(b.eval(env)?),
             Expr::Mul(a, b) => a.eval(env)?.checked_mul(b.eval(env)?),
@@ -607,7 +615,7 @@ impl Expr {
     pub fn reads(&self) -> (bool, bool) {
         match self {
             Expr::Int(_) | Expr::I | Expr::Count => (false, false),
-            Expr::Local(_) => (true, false),
+            Expr::Local(_) | Expr::Waited => (true, false),
             Expr::Counter(_) | Expr::Level(_) => (false, true),
             Expr::Add(a, b) | Expr::Sub(a, b) | Expr::Mul(a, b) => {
                 let (a, b) = (a.reads(), b.reads());

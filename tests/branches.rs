@@ -160,3 +160,34 @@ fn wait_until_waits_for_a_counter() {
     let failure = summary.failure.expect("a deadlock");
     assert!(failure.message.contains("waits for counter `done` (now 0)"), "{}", failure.message);
 }
+
+/// A condition may compare expressions: a task's own names, parameters, counters, levels and
+/// `waited` (nanoseconds; durations such as `2s` are nanoseconds too). A state condition may
+/// compare with a whole-number parameter.
+#[test]
+fn conditions_compare_expressions_and_how_long_an_item_waited() {
+    let source = r#"
+        [params]
+        limit = 30
+        [counters.c]
+        initial = 5
+        [queues.q]
+        [tasks.t]
+        steps = [
+          { let = "fuel", value = 42 },
+          { when = "fuel > limit", steps = [{ say = "over" }], else = [{ say = "under" }] },
+          { when = "fuel * 2 - counter.c >= 79", steps = [{ say = "sum" }] },
+          { when = "counter.c < limit", steps = [{ say = "state with a parameter" }] },
+          { put = "q" }, { get = "q" },
+          { when = "waited > 0s", steps = [{ say = "late" }], else = [{ say = "on time" }] },
+        ]
+        [tasks.u]
+        steps = [{ put = "q" }]
+        [tasks.v]
+        steps = [{ sleep = "2s" }, { get = "q" }, { when = "waited >= 2s", steps = [{ say = "v waited {waited} s" }] }]
+    "#;
+    let (_, text) = run(source, Format::Plain);
+    assert_eq!(text, "over\nsum\nstate with a parameter\non time\nv waited 2 s\n");
+    let shown = common::errors("[main]\nsteps = [{ when = \"fule > 3\", steps = [] }]\n");
+    assert!(shown.contains("cannot read the condition `fule > 3`: unknown name `fule`"), "{shown}");
+}

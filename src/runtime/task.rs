@@ -313,7 +313,7 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
             Box::pin(container_step(ctx, *container, amount, false, say.as_ref())).await?;
         }
         Step::WaitUntil { counter, condition } => {
-            let op = super::suspend::UntilOp { counter: *counter, condition: *condition };
+            let op = super::suspend::UntilOp { counter: *counter, condition: condition.clone() };
             ctx.suspend(op).await?;
         }
         Step::Scheduled { schedule, total, arrive, initial } => {
@@ -337,6 +337,16 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
                     crate::plan::Condition::CallAbandoned { abandoned } => {
                         let call = ctx.text.vars.call.1;
                         (call != 0 && w.call_abandoned(call)) == *abandoned
+                    }
+                    crate::plan::Condition::Exprs { left, op, right } => {
+                        drop(w);
+                        match (eval(ctx, left)?, eval(ctx, right)?) {
+                            (Some(a), Some(b)) => op.holds(a, b),
+                            _ => {
+                                let mut w = ctx.shared.lock_running()?;
+                                return Err(fail(&mut w, id, "a condition's expression overflows".into()));
+                            }
+                        }
                     }
                     _ => w.holds(condition),
                 }
@@ -664,8 +674,13 @@ async fn get(ctx: &mut Ctx, queue: usize, say: Option<&Template>) -> Result<(), 
 /// Works an expression out in the task's environment: `None` on overflow.
 fn eval(ctx: &Ctx, e: &crate::plan::Expr) -> Result<Option<i64>, Unwind> {
     let me = &ctx.text.me;
-    let env =
-        crate::plan::Env { i: me.i as i64, count: me.count as i64, locals: &ctx.text.locals, ..Default::default() };
+    let env = crate::plan::Env {
+        i: me.i as i64,
+        count: me.count as i64,
+        locals: &ctx.text.locals,
+        waited: i64::try_from(ctx.text.vars.waited).unwrap_or(i64::MAX),
+        ..Default::default()
+    };
     if e.reads().1 {
         let w = ctx.shared.lock_running()?;
         let levels = w.levels();

@@ -636,8 +636,8 @@ impl World {
     pub fn holds(&self, condition: &Condition) -> bool {
         match *condition {
             Condition::Event { event, set } => self.events[event].is_set() == set,
-            // Answered by the interpreter, which knows the task's last request.
-            Condition::CallAbandoned { .. } => false,
+            // Answered by the interpreter, which knows the task's last request and own names.
+            Condition::CallAbandoned { .. } | Condition::Exprs { .. } => false,
             Condition::Compare { subject, op, value } => {
                 let wide = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
                 let now = match subject {
