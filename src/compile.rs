@@ -1288,6 +1288,12 @@ impl<'a> Compiler<'a> {
                 Step::Gather { tasks: tasks?, policy: policy? }
             }
             StepKind::Cancel => Step::Cancel { tasks: self.task_refs(s.cancel.as_ref()?)? },
+            StepKind::Until => {
+                let event = self.resolve(s.until.as_ref()?, Namespace::Event);
+                let body = body(self, "until");
+                let on_set = s.on_set.as_ref().map_or_else(Vec::new, |b| self.block(b, count));
+                Step::Until { event: event?, body, on_set }
+            }
             StepKind::Interrupt => {
                 let tasks = self.task_refs(s.interrupt.as_ref()?);
                 let replica = match &s.replica {
@@ -1549,7 +1555,13 @@ impl<'a> Compiler<'a> {
         // and `waited`, when it is not one of the forms on the run's state.
         let state =
             |w: &str| ["queue.", "semaphore.", "counter.", "container.", "event."].iter().any(|p| w.starts_with(p));
-        let simple = matches!(words.as_slice(), [subject, _, _] if state(subject.1));
+        // Counters and levels are expressions' too: compared with something other than a number
+        // or a parameter, they take the expression form.
+        let constant =
+            |v: &str| v.parse::<i64>().is_ok() || self.params.iter().any(|(p, whole, _)| p == v && whole.is_some());
+        let expressible = |s: &str| s.starts_with("counter.") || s.starts_with("container.");
+        let simple = matches!(words.as_slice(), [subject, _, value]
+            if state(subject.1) && (constant(value.1) || !expressible(subject.1)));
         let ops = [
             ("<=", Compare::AtMost),
             (">=", Compare::AtLeast),

@@ -685,6 +685,10 @@ step_keys! {
         /// `"queue.line.length >= 10"`, `"semaphore.db.free == 0"`, `"event.ready"`,
         /// `"not event.ready"`.
         When "when" when: String;
+        /// Run `steps` until an event is set: if it is set first (or already), the block is left
+        /// wherever it waits, as a timeout leaves it, and `on-set` runs (SimPy's `req |
+        /// sold_out`: a permit or an event, whichever comes first).
+        Until "until" until: String;
         /// Interrupt the running replicas of these tasks (SimPy's `Process.interrupt`): each
         /// sees it where it waits, and `on-interrupt` on a `sleep` or `try` handles it; an
         /// interrupt nothing handles fails the task.
@@ -714,7 +718,7 @@ step_keys! {
         /// Default 0.
         "priority" priority: Count, with ["put", "acquire", "hold"];
         /// With `repeat`, `timeout`, `hold`, `retry` and `when`: the block the step runs.
-        "steps" steps: Block, with ["repeat", "timeout", "hold", "retry", "when"];
+        "steps" steps: Block, with ["repeat", "timeout", "hold", "retry", "when", "until"];
         /// With `take` and `fill`: how much, a whole number: a number, an expression (over `i`,
         /// `count`, the task's own names, `counter.NAME` and `container.NAME.level`) or a draw.
         "amount" amount: Count, with ["take", "fill"];
@@ -735,6 +739,8 @@ step_keys! {
         "by" by: i64, with ["add"];
         /// With `when`: the steps run when the condition does not hold.
         "else" else_: Block, with ["when"];
+        /// With `until`: the steps run when the event is set before the block ends.
+        "on-set" on_set: Block, with ["until"];
         /// With `timeout`: the steps run when the deadline passes.
         "on-timeout" on_timeout: Block, with ["timeout"];
         /// With `timeout` and `try`: the steps that always run at the end, whatever happened.

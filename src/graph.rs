@@ -198,6 +198,11 @@ fn walk(plan: &Plan, me: &str, steps: &[Step], g: &mut Graph) {
             }
             Step::Sleep { on_interrupt, .. } => walk(plan, &me(), on_interrupt.as_deref().unwrap_or_default(), g),
             Step::Interrupt { tasks, .. } => tasks.iter().for_each(|&t| g.edge(me(), task(t), "interrupts")),
+            Step::Until { event, body, on_set } => {
+                g.edge(format!("event_{event}"), me(), "ends a block of");
+                walk(plan, &me(), body, g);
+                walk(plan, &me(), on_set, g);
+            }
             Step::Say(_) | Step::Gap { .. } | Step::Busy { .. } | Step::Fail { .. } => {}
         }
     }

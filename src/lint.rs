@@ -253,6 +253,10 @@ pub(crate) fn queues_marked_done(plan: &Plan) -> Vec<bool> {
             match step {
                 Step::Done { queue } => done[*queue] = true,
                 Step::Sleep { on_interrupt: Some(handler), .. } => mark(handler, done),
+                Step::Until { body, on_set, .. } => {
+                    mark(body, done);
+                    mark(on_set, done);
+                }
                 Step::Repeat { body, .. } | Step::Retry { body, .. } | Step::Hold { body, .. } => mark(body, done),
                 Step::Choose { .. } | Step::When { .. } => step.branches().into_iter().for_each(|b| mark(b, done)),
                 Step::Timeout { body, on_timeout, finally, .. } => {
@@ -337,6 +341,11 @@ fn walk(steps: &[Step], u: &mut Uses) {
             }
             Step::ToThread { .. } => u.to_thread = true,
             Step::Sleep { on_interrupt, .. } => walk(on_interrupt.as_deref().unwrap_or_default(), u),
+            Step::Until { event, body, on_set } => {
+                u.event_waits[*event] = true;
+                walk(body, u);
+                walk(on_set, u);
+            }
             Step::Interrupt { .. } | Step::Gap { .. } | Step::Say(_) | Step::Busy { .. } | Step::Fail { .. } => {}
         }
     }

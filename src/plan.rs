@@ -469,6 +469,12 @@ pub enum Step {
         on_interrupt: Option<Vec<Step>>,
         finally: Vec<Step>,
     },
+    /// Runs `body` until event `event` is set; then (or when it is set already) `on_set`.
+    Until {
+        event: usize,
+        body: Vec<Step>,
+        on_set: Vec<Step>,
+    },
     /// Interrupts the running replicas of `tasks`, or only the one of index `replica`.
     Interrupt {
         tasks: Vec<TaskRef>,

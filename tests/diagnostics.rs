@@ -154,6 +154,7 @@ fn each_invalid_file_reports_the_kinds_it_is_there_for() {
         ("unknown_semaphore", &[UnknownName(Namespace::Semaphore)]),
         ("unknown_step_key", &[UnknownKey]),
         ("unknown_task", &[UnknownName(Namespace::Task)]),
+        ("until_mistakes", &[UnknownName(Namespace::Event), MissingBlock, MisplacedKey]),
         ("weights_overflow", &[InvalidDistribution]),
         ("weights_sum_to_zero", &[InvalidDistribution]),
         ("wrong_type", &[WrongType]),

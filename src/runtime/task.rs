@@ -62,7 +62,7 @@ pub async fn run(shared: Rc<Shared>, id: TaskId) {
             (Outcome::Failed, Some(why))
         }
         Err(Unwind::Stopped) => return,
-        Err(Unwind::Timeout(_)) => unreachable!("a timeout unwinds only to its own scope"),
+        Err(Unwind::Timeout(_) | Unwind::EventSet(_)) => unreachable!("a scope's unwind stops at its scope"),
     };
     ctx.shared.lock().end_task(id, outcome, failure);
 }
@@ -210,6 +210,7 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
             let d = sleep_duration(ctx, duration, times.as_deref())?;
             Box::pin(resumable_sleep(ctx, d, say.as_ref(), handler)).await?;
         }
+        Step::Until { event, body, on_set } => Box::pin(until(ctx, *event, body, on_set)).await?,
         Step::Interrupt { tasks, replica } => {
             let replica = match replica {
                 Some(r) => Some(count_of(ctx, r, "a replica index")?.unwrap_or(u64::MAX)),
@@ -477,7 +478,7 @@ async fn try_block(ctx: &mut Ctx, body: &[Step], handlers: Handlers<'_>, finally
     let result = match (result, handlers.on_error, handlers.on_interrupt) {
         (Err(Unwind::Failed(_)), Some(on_error), _) => exec(ctx, on_error).await,
         (Err(Unwind::Interrupted(_)), _, Some(on_interrupt)) => handle_interrupt(ctx, on_interrupt).await,
-        (Err(unwind @ (Unwind::Cancelled | Unwind::Timeout(_))), _, _) => {
+        (Err(unwind @ (Unwind::Cancelled | Unwind::Timeout(_) | Unwind::EventSet(_))), _, _) => {
             exec(ctx, handlers.on_cancel).await.and(Err(unwind))
         }
         (other, _, _) => other,
@@ -904,6 +905,30 @@ async fn timeout(
     result
 }
 
+/// `until`: the body, left wherever it waits when the event is set (as a timeout leaves it),
+/// then `on_set`; only `on_set` when the event is set already.
+async fn until(ctx: &mut Ctx, event: usize, body: &[Step], on_set: &[Step]) -> Result<(), Unwind> {
+    let depth = {
+        let mut w = ctx.shared.lock_running()?;
+        if w.event_is_set(event) {
+            w.record(ctx.id, EventKind::EventWaited { event });
+            None
+        } else {
+            Some(w.push_until(ctx.id, event))
+        }
+    };
+    let Some(depth) = depth else { return exec(ctx, on_set).await };
+    let result = exec(ctx, body).await;
+    ctx.shared.lock().pop_until(ctx.id);
+    match result {
+        Err(Unwind::EventSet(d)) if d == depth => {
+            ctx.shared.lock_running()?.record(ctx.id, EventKind::EventWaited { event });
+            exec(ctx, on_set).await
+        }
+        other => other,
+    }
+}
+
 async fn throttle(ctx: &mut Ctx, limit: usize) -> Result<(), Unwind> {
     let (start, timer, reservation) = {
         let mut w = ctx.shared.lock_running()?;
@@ -1148,7 +1173,7 @@ async fn wait_decls(ctx: &mut Ctx, tasks: &[usize], propagate: bool) -> Result<(
         w.tasks[ctx.id].cancel_with = CancelWith::Nothing;
     }
     match result {
-        Err(unwind @ (Unwind::Cancelled | Unwind::Timeout(_))) if propagate => {
+        Err(unwind @ (Unwind::Cancelled | Unwind::Timeout(_) | Unwind::EventSet(_))) if propagate => {
             let mut drain = ctx.suspend(WaitDeclsOp { decls: tasks.to_vec() });
             drain.shielded = true;
             drain.await?;

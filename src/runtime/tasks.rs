@@ -65,6 +65,8 @@ pub struct TaskState {
     /// An interrupt is waiting to reach the task (what it says is in `World::interrupts`, so
     /// that every task does not carry room for it).
     pub interrupt: bool,
+    /// Whether it is in an `until` scope (`World::until_scopes`).
+    pub watching: bool,
     /// How many `on-interrupt` blocks it is running: interrupts are ignored meanwhile.
     pub handling: u32,
     pub scopes: Vec<Scope>,
@@ -114,6 +116,7 @@ impl TaskState {
             waker: None,
             cancel_requested: false,
             interrupt: false,
+            watching: false,
             handling: 0,
             scopes: Vec::new(),
             done: false,

@@ -41,6 +41,8 @@ pub enum Unwind {
     Timeout(TimerId),
     /// A step failed, with this message.
     Failed(Arc<str>),
+    /// The event of the task's `until` scope at this depth was set.
+    EventSet(usize),
     /// Another task interrupted it (or took its permit), with this message.
     Interrupted(Arc<str>),
     /// The run is over (failed or finished); nothing may happen any more.
@@ -71,6 +73,11 @@ pub struct World {
     calls: std::collections::BTreeMap<u64, (TaskId, Option<String>)>,
     /// The last call number given.
     last_call: u64,
+    /// Per task in an `until` scope: the events of its scopes, outermost first, and whether each
+    /// has reached the task already. (A side table: few tasks are in one.)
+    until_scopes: std::collections::BTreeMap<TaskId, Vec<(usize, bool)>>,
+    /// Per event: the tasks in an `until` scope on it.
+    watchers: Vec<Vec<TaskId>>,
     /// What each interrupt waiting to reach its task says.
     interrupts: std::collections::BTreeMap<TaskId, Arc<str>>,
     /// Items put with a delay, on their way to their queue; and the free slots.
@@ -141,6 +148,8 @@ impl World {
             calls: std::collections::BTreeMap::new(),
             last_call: 0,
             interrupts: std::collections::BTreeMap::new(),
+            until_scopes: std::collections::BTreeMap::new(),
+            watchers: vec![Vec::new(); plan.events.len()],
             in_flight: Vec::new(),
             in_flight_free: Vec::new(),
             barriers: plan.barriers.iter().map(|b| Barrier::new(b.parties)).collect(),
@@ -507,6 +516,15 @@ impl World {
                 return Some(Unwind::Timeout(scope.timer));
             }
         }
+        if t.watching {
+            let scopes = self.until_scopes.get_mut(&task)?;
+            for (depth, (event, delivered)) in scopes.iter_mut().enumerate() {
+                if !*delivered && self.events[*event].is_set() {
+                    *delivered = true;
+                    return Some(Unwind::EventSet(depth));
+                }
+            }
+        }
         None
     }
 
@@ -822,6 +840,9 @@ impl World {
         // Permits a task acquired and did not release stay taken when it ends, as in asyncio;
         // `hold` blocks release theirs however the block ends.
         self.interrupts.remove(&task);
+        while self.tasks[task].watching {
+            self.pop_until(task);
+        }
         for sem in std::mem::take(&mut self.tasks[task].held) {
             if let Some(h) = self.holders[sem].iter_mut().find(|h| h.2 == task) {
                 h.2 = ORPHAN;
@@ -978,6 +999,39 @@ impl World {
     pub fn set_event(&mut self, event: usize) {
         for t in self.events[event].set() {
             self.tasks.grant(t);
+        }
+        // Tasks in an `until` scope on it leave what they wait for, as for a timeout.
+        for t in self.watchers[event].clone() {
+            self.tasks.wake(t);
+            self.withdraw(t);
+        }
+    }
+
+    /// Whether an event is set now.
+    pub fn event_is_set(&self, event: usize) -> bool {
+        self.events[event].is_set()
+    }
+
+    /// Enters an `until` scope on `event`; its depth.
+    pub fn push_until(&mut self, task: TaskId, event: usize) -> usize {
+        let scopes = self.until_scopes.entry(task).or_default();
+        scopes.push((event, false));
+        self.watchers[event].push(task);
+        self.tasks[task].watching = true;
+        scopes.len() - 1
+    }
+
+    /// Leaves the innermost `until` scope.
+    pub fn pop_until(&mut self, task: TaskId) {
+        let Some(scopes) = self.until_scopes.get_mut(&task) else { return };
+        if let Some((event, _)) = scopes.pop() {
+            if let Some(at) = self.watchers[event].iter().position(|&t| t == task) {
+                self.watchers[event].swap_remove(at);
+            }
+        }
+        if scopes.is_empty() {
+            self.until_scopes.remove(&task);
+            self.tasks[task].watching = false;
         }
     }
 
