@@ -1501,6 +1501,20 @@ impl<'a> Compiler<'a> {
                 let local = self.local(name)?;
                 Step::Let { local, value: value? }
             }
+            StepKind::SetCounter => {
+                let counter = self.resolve(s.set_counter.as_ref()?, Namespace::Counter);
+                let Some(value) = &s.value else {
+                    self.error_help(
+                        DiagnosticKind::MissingKey,
+                        span,
+                        "`set-counter` needs a `value`",
+                        "add `value = 0` (a number, an expression or a draw)",
+                    );
+                    return None;
+                };
+                let value = self.value(value, count);
+                Step::SetCounter { counter: counter?, value: value? }
+            }
             StepKind::Add => {
                 let counter = self.resolve(s.add.as_ref()?, Namespace::Counter);
                 Step::Add { counter: counter?, by: s.by.as_ref().map_or(1, |b| *b.get_ref()) }

@@ -679,6 +679,8 @@ step_keys! {
         Choose "choose" choose: Vec<Spanned<Branch>>;
         /// Add to a counter: 1, or `by`.
         Add "add" add: String;
+        /// Set a counter to `value` (a number, an expression or a draw).
+        SetCounter "set-counter" set_counter: String;
         /// Wait until a condition on a counter holds: `"counter.done >= 10"`.
         WaitUntil "wait-until" wait_until: String;
         /// Run `steps` if a condition on the run's state holds now, `else` otherwise:
@@ -723,7 +725,7 @@ step_keys! {
         /// `count`, the task's own names, `counter.NAME` and `container.NAME.level`) or a draw.
         "amount" amount: Count, with ["take", "fill"];
         /// With `let`: the value, as `amount` is given.
-        "value" value: Count, with ["let"];
+        "value" value: Count, with ["let", "set-counter"];
         /// With `interrupt`: only the replica with this index (an expression over `i`, the
         /// interrupting replica's own index, for pairs of tasks). Default: every running one.
         "replica" replica: Count, with ["interrupt"];

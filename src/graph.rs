@@ -130,6 +130,7 @@ fn walk(plan: &Plan, me: &str, steps: &[Step], g: &mut Graph) {
             }
             Step::Spawn { task: t } => g.edge(me(), task(*t), "starts one per arrival"),
             Step::Add { counter, .. } => g.edge(me(), format!("counter_{counter}"), "adds to"),
+            Step::SetCounter { counter, .. } => g.edge(me(), format!("counter_{counter}"), "sets"),
             Step::WaitUntil { counter, .. } => g.edge(format!("counter_{counter}"), me(), "wakes"),
             Step::Take { container, .. } => g.edge(format!("container_{container}"), me(), "takes from"),
             Step::Fill { container, .. } => g.edge(me(), format!("container_{container}"), "fills"),

@@ -291,7 +291,7 @@ fn walk(steps: &[Step], u: &mut Uses) {
         match step {
             Step::Put { queue, .. } | Step::Arrive { queue, .. } => u.puts[*queue] = true,
             Step::Spawn { task } => u.started[*task] = true,
-            Step::Add { counter, .. } => u.counter_adds[*counter] = true,
+            Step::Add { counter, .. } | Step::SetCounter { counter, .. } => u.counter_adds[*counter] = true,
             Step::WaitUntil { .. } | Step::Let { .. } => {}
             Step::Take { container, .. } | Step::Fill { container, .. } => u.containers[*container] = true,
             Step::Choose { .. } | Step::When { .. } => step.branches().into_iter().for_each(|b| walk(b, u)),

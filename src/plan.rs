@@ -411,6 +411,11 @@ pub enum Step {
         local: usize,
         value: Count,
     },
+    /// Sets counter `counter` to `value`.
+    SetCounter {
+        counter: usize,
+        value: Count,
+    },
     /// Adds `by` to counter `counter` (saturating).
     Add {
         counter: usize,

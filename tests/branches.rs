@@ -191,3 +191,25 @@ fn conditions_compare_expressions_and_how_long_an_item_waited() {
     let shown = common::errors("[main]\nsteps = [{ when = \"fule > 3\", steps = [] }]\n");
     assert!(shown.contains("cannot read the condition `fule > 3`: unknown name `fule`"), "{shown}");
 }
+
+/// `set-counter` sets a counter to a value, an expression or a draw; the change shows as any
+/// other, by the difference.
+#[test]
+fn set_counter_sets_a_value() {
+    let source = r#"
+        [counters.c]
+        initial = 7
+        [main]
+        steps = [
+          { set-counter = "c", value = 0 }, { say = "{counter.c}" },
+          { set-counter = "c", value = "counter.c + 5" }, { say = "{counter.c}" },
+          { set-counter = "c", value = -2 }, { say = "{counter.c}" },
+        ]
+    "#;
+    let (summary, text) = run(source, Format::Plain);
+    assert_eq!(text, "0\n5\n-2\n");
+    let c = &summary.counters[0];
+    assert_eq!((c.value, c.min, c.max, c.adds), (-2, -2, 7, 3));
+    let shown = common::errors("[counters.c]\n[main]\nsteps = [{ set-counter = \"c\" }, { add = \"c\" }]\n");
+    assert!(shown.contains("`set-counter` needs a `value`"), "{shown}");
+}

@@ -290,6 +290,18 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
         }
         Step::Spawn { task } => spawn(ctx, *task)?,
         Step::Add { counter, by } => ctx.shared.lock_running()?.add(id, *counter, *by),
+        Step::SetCounter { counter, value } => {
+            let v = match value {
+                Count::Expr(e) => eval(ctx, e)?,
+                Count::Drawn(d) => i64::try_from(ctx.sample(d)).ok(),
+                Count::Forever => None,
+            };
+            let mut w = ctx.shared.lock_running()?;
+            let Some(v) = v else { return Err(fail(&mut w, id, "a counter's value overflows".into())) };
+            // A change like any other: by the difference, to the value.
+            let by = v.saturating_sub(w.counters()[*counter]);
+            w.add(id, *counter, by);
+        }
         Step::Let { local, value } => {
             let v = match value {
                 Count::Expr(e) => eval(ctx, e)?,
