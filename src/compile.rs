@@ -1672,7 +1672,11 @@ impl<'a> Compiler<'a> {
                 let mut ok = true;
                 let mut found = Vec::new();
                 for (source, name, at, index) in t.names_mut() {
-                    let ns = if source == Source::Counter { Namespace::Counter } else { Namespace::Container };
+                    let ns = match source {
+                        Source::Counter => Namespace::Counter,
+                        Source::QueueLength => Namespace::Queue,
+                        _ => Namespace::Container,
+                    };
                     match self.decls.names.find(ns, name) {
                         Some(k) => *index = k,
                         None => found.push((ns, name.to_owned(), at)),

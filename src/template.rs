@@ -104,6 +104,8 @@ pub enum Source {
     Counter,
     /// A container's level.
     Level,
+    /// The items in a queue now (`{queue.NAME.length}`).
+    QueueLength,
     /// A task's own name, given its value by `let`.
     Local,
 }
@@ -137,6 +139,8 @@ pub struct Values<'a> {
     pub counters: &'a [i64],
     /// A container's level now, by index.
     pub levels: &'a dyn Fn(usize) -> u64,
+    /// A queue's length now, by index.
+    pub queue_lengths: &'a dyn Fn(usize) -> u64,
     /// The task's own names' values.
     pub locals: &'a [i64],
     /// The amount of the task's last `take` or `fill`.
@@ -203,9 +207,13 @@ impl Template {
     /// to resolve.
     pub fn names_mut(&mut self) -> impl Iterator<Item = (Source, &str, std::ops::Range<usize>, &mut usize)> {
         self.parts.iter_mut().filter_map(|p| match p {
-            Part::Number { source: source @ (Source::Counter | Source::Level), name, at, index, .. } => {
-                Some((*source, name.as_str(), at.clone(), index))
-            }
+            Part::Number {
+                source: source @ (Source::Counter | Source::Level | Source::QueueLength),
+                name,
+                at,
+                index,
+                ..
+            } => Some((*source, name.as_str(), at.clone(), index)),
             _ => None,
         })
     }
@@ -220,6 +228,7 @@ impl Template {
                         Source::Counter => values.counters.get(index).copied().unwrap_or(0),
                         Source::Local => values.locals.get(index).copied().unwrap_or(0),
                         Source::Level => i64::try_from((values.levels)(index)).unwrap_or(i64::MAX),
+                        Source::QueueLength => i64::try_from((values.queue_lengths)(index)).unwrap_or(i64::MAX),
                     };
                     push_whole(out, value, spec);
                 }
@@ -412,9 +421,11 @@ fn parse_placeholder(
         push_whole(&mut text, value, spec);
         return Ok(Part::Param { name: name.to_owned(), text });
     }
+    let queue = name.strip_prefix("queue.").and_then(|q| q.strip_suffix(".length"));
     let named = [("counter.", Source::Counter), ("container.", Source::Level)]
         .into_iter()
         .find_map(|(prefix, source)| Some((name.strip_prefix(prefix)?, source)))
+        .or_else(|| queue.map(|q| (q, Source::QueueLength)))
         .or_else(|| locals.iter().any(|l| l == name).then_some((name, Source::Local)));
     if let Some((counter, source)) = named {
         // The compiler resolves the name.
@@ -490,6 +501,7 @@ mod tests {
             elapsed_ns: 21_005_000_000,
             counters: &[],
             levels: &|_| 0,
+            queue_lengths: &|_| 0,
             locals: &[],
             amount: 0,
         }

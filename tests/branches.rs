@@ -213,3 +213,20 @@ fn set_counter_sets_a_value() {
     let shown = common::errors("[counters.c]\n[main]\nsteps = [{ set-counter = \"c\" }, { add = \"c\" }]\n");
     assert!(shown.contains("`set-counter` needs a `value`"), "{shown}");
 }
+
+/// Messages print a queue's length now, `{queue.NAME.length}`, with Python's formats; an
+/// unknown queue there is a diagnostic on its name.
+#[test]
+fn messages_print_queue_lengths() {
+    let source = r#"
+        [queues.jobs]
+        [main]
+        steps = [{ put = "jobs" }, { put = "jobs" }, { say = "{queue.jobs.length:>3} waiting" }, { get = "jobs" }, { say = "{queue.jobs.length} waiting" }]
+    "#;
+    let (_, text) = run(source, Format::Plain);
+    assert_eq!(text, "  2 waiting\n1 waiting\n");
+    let shown = common::errors(
+        "[queues.jobs]\n[main]\nsteps = [{ say = \"{queue.jbos.length}\" }, { put = \"jobs\" }, { get = \"jobs\" }]\n",
+    );
+    assert!(shown.contains("unknown queue `jbos`"), "{shown}");
+}

@@ -119,6 +119,7 @@ impl Text {
             elapsed_ns: now,
             counters: w.counters(),
             levels: &|c| w.container(c).0,
+            queue_lengths: &|q| w.queue_length(q),
             locals: &self.locals,
             amount: vars.amount,
         };

@@ -594,6 +594,11 @@ impl World {
         !self.calls.contains_key(&call)
     }
 
+    /// The items in a queue now.
+    pub fn queue_length(&self, q: usize) -> u64 {
+        self.queues[q].len() as u64
+    }
+
     /// Every container's level now.
     pub fn levels(&self) -> Vec<u64> {
         self.containers.iter().map(Container::level).collect()
