@@ -91,14 +91,14 @@ fn this_repositorys_scenarios_pass_against_the_snapshots_cargo_test_keeps() {
     let (code, out) =
         scenario(Path::new("."), &["test", "scenarios", "--snapshots", "tests/snapshots"], &[("CI", "true")]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("33 passed; 0 failed"), "{out}");
+    assert!(out.contains("34 passed; 0 failed"), "{out}");
 }
 
 #[test]
 fn check_takes_folders_and_can_deny_warnings() {
     let (code, out) = scenario(Path::new("."), &["check", "scenarios"], &[]);
     assert_eq!(code, 0, "{out}");
-    assert_eq!(out.matches("ok: ").count(), 33, "{out}");
+    assert_eq!(out.matches("ok: ").count(), 34, "{out}");
     let (code, out) =
         scenario(Path::new("."), &["check", "--deny-warnings", "tests/warnings/queue_never_used.toml"], &[]);
     assert_eq!(code, 3, "{out}");
