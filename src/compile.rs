@@ -1488,31 +1488,13 @@ impl<'a> Compiler<'a> {
             }
             StepKind::Let => {
                 let name = s.let_.as_ref()?;
-                let Some(value) = &s.value else {
-                    self.error_help(
-                        DiagnosticKind::MissingKey,
-                        span,
-                        "`let` needs a `value`",
-                        "add `value = { uniform = [5, 25] }` (a number, an expression or a draw)",
-                    );
-                    return None;
-                };
-                let value = self.value(value, count);
+                let value = self.required_value(s, span, "let", "{ uniform = [5, 25] }", count);
                 let local = self.local(name)?;
                 Step::Let { local, value: value? }
             }
             StepKind::SetCounter => {
                 let counter = self.resolve(s.set_counter.as_ref()?, Namespace::Counter);
-                let Some(value) = &s.value else {
-                    self.error_help(
-                        DiagnosticKind::MissingKey,
-                        span,
-                        "`set-counter` needs a `value`",
-                        "add `value = 0` (a number, an expression or a draw)",
-                    );
-                    return None;
-                };
-                let value = self.value(value, count);
+                let value = self.required_value(s, span, "set-counter", "0", count);
                 Step::SetCounter { counter: counter?, value: value? }
             }
             StepKind::Add => {
@@ -1844,6 +1826,27 @@ impl<'a> Compiler<'a> {
                 self.locals.len() - 1
             }
         })
+    }
+
+    /// The `value` of a `let` or `set-counter` step, which must have one.
+    fn required_value(
+        &mut self,
+        s: &format::Step,
+        span: Range<usize>,
+        kind: &str,
+        example: &str,
+        replicas: u64,
+    ) -> Option<Count> {
+        let Some(value) = &s.value else {
+            self.error_help(
+                DiagnosticKind::MissingKey,
+                span,
+                format!("`{kind}` needs a `value`"),
+                format!("add `value = {example}` (a number, an expression or a draw)"),
+            );
+            return None;
+        };
+        self.value(value, replicas)
     }
 
     /// A `let` value: any whole number, an expression, or a draw.

@@ -176,18 +176,11 @@ pub enum EventKind<'a> {
         failed: u64,
         cancelled: u64,
     },
-    /// The task took `amount` from a container, whose level is now `level`, after waiting
-    /// `waited` ns for it.
-    Take {
+    /// The task took `amount` from a container (`take`) or put it in, after waiting `waited` ns
+    /// for it or for room; the container's level is now `level`.
+    Level {
         container: usize,
-        amount: u64,
-        level: u64,
-        waited: u64,
-    },
-    /// The task put `amount` into a container, whose level is now `level`, after waiting
-    /// `waited` ns for room.
-    Fill {
-        container: usize,
+        take: bool,
         amount: u64,
         level: u64,
         waited: u64,

@@ -147,8 +147,10 @@ pub struct Scenario {
     /// Metrics: `run.makespan`, `run.events`; `queue.NAME.` `puts`, `gets`, `left`, `longest`,
     /// `dropped`, `blocked-puts`, `wait.mean`, `wait.p50`, `wait.p90`, `wait.p99`, `wait.p999`,
     /// `wait.max`, `put-wait.max`; `semaphore.NAME.` `acquisitions`, `waited`, `wait.max`,
-    /// `abandoned`; `task.NAME.` `started`, `completed`, `cancelled`, `failed`,
-    /// `lifetime.mean`, `lifetime.max`. Operators: `<`, `<=`, `>`, `>=`, `==`, `!=`. With
+    /// `abandoned`, `preempted`; `task.NAME.` `started`, `completed`, `cancelled`, `failed`,
+    /// `lifetime.mean`, `lifetime.max`; `queue.NAME.replies`, `late-replies`, `response.*`;
+    /// `counter.NAME.` `value`, `min`, `max`, `adds`; `container.NAME.` `level`, `min`, `max`,
+    /// `mean`, `takes`, `fills`, `taken`, `filled`, `waited`. Operators: `<`, `<=`, `>`, `>=`, `==`, `!=`. With
     /// `--seeds`, thresholds apply to the pooled runs; `every-seed.METRIC` to each seed's run.
     #[serde(default)]
     pub thresholds: Thresholds,

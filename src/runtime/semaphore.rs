@@ -16,7 +16,15 @@ pub struct Semaphore {
     /// How many permits it started with.
     permits: u64,
     waiters: Waiters,
+    /// A preemptive semaphore's holders, by (priority, order taken, task); `None` when it is
+    /// not preemptive. A permit whose task ended holding it is held by `ORPHAN`.
+    holders: Option<Vec<(u64, u64, TaskId)>>,
+    /// How many permits have been taken, for the order of holders.
+    taken: u64,
 }
+
+/// The holder of a permit whose task ended holding it.
+pub const ORPHAN: TaskId = TaskId::MAX;
 
 /// Who waits for a permit, in the order they get one.
 enum Waiters {
@@ -72,13 +80,48 @@ impl Waiters {
 }
 
 impl Semaphore {
-    pub fn new(permits: u64, priority: bool) -> Self {
+    pub fn new(permits: u64, priority: bool, preemptive: bool) -> Self {
         let waiters = if priority {
             Waiters::Ranked { line: BTreeMap::new(), places: HashMap::new(), asked: 0 }
         } else {
             Waiters::Fifo(Line::default())
         };
-        Semaphore { available: permits, permits, waiters }
+        Semaphore { available: permits, permits, waiters, holders: preemptive.then(Vec::new), taken: 0 }
+    }
+
+    /// A task holds a permit from now on (kept only for preemption).
+    pub fn held_by(&mut self, task: TaskId, priority: u64) {
+        if let Some(holders) = &mut self.holders {
+            holders.push((priority, self.taken, task));
+            self.taken += 1;
+        }
+    }
+
+    /// A task gives back a permit it held, or (not a holder: any task may release) one whose
+    /// holder ended.
+    pub fn not_held_by(&mut self, task: TaskId, was_holder: bool) {
+        let who = if was_holder { task } else { ORPHAN };
+        if let Some(holders) = &mut self.holders {
+            if let Some(k) = holders.iter().position(|h| h.2 == who) {
+                holders.swap_remove(k);
+            }
+        }
+    }
+
+    /// A holder ended holding its permit.
+    pub fn orphan(&mut self, task: TaskId) {
+        if let Some(h) = self.holders.iter_mut().flatten().find(|h| h.2 == task) {
+            h.2 = ORPHAN;
+        }
+    }
+
+    /// On a preemptive semaphore, the holder to lose its permit to a request of `priority`: the
+    /// one of the highest priority above it, the latest to take it among equals, as SimPy's. It
+    /// holds nothing from now on.
+    pub fn preempt(&mut self, priority: u64) -> Option<TaskId> {
+        let holders = self.holders.as_mut()?;
+        let at = (0..holders.len()).max_by_key(|&k| holders[k])?;
+        (holders[at].0 > priority).then(|| holders.swap_remove(at).2)
     }
 
     /// Permits free now.
@@ -137,7 +180,7 @@ mod tests {
 
     #[test]
     fn permits_go_to_waiters_in_order() {
-        let mut s = Semaphore::new(1, false);
+        let mut s = Semaphore::new(1, false, false);
         assert!(s.try_acquire());
         s.wait(1, 0);
         s.wait(2, 0);
@@ -150,7 +193,7 @@ mod tests {
 
     #[test]
     fn a_priority_semaphore_serves_the_lowest_priority_then_the_first_to_ask() {
-        let mut s = Semaphore::new(1, true);
+        let mut s = Semaphore::new(1, true, false);
         assert!(s.try_acquire());
         for (task, priority) in [(1, 5), (2, 1), (3, 5), (4, 0), (5, 1)] {
             s.wait(task, priority);

@@ -292,29 +292,13 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
         Step::Spawn { task } => spawn(ctx, *task)?,
         Step::Add { counter, by } => ctx.shared.lock_running()?.add(id, *counter, *by),
         Step::SetCounter { counter, value } => {
-            let v = match value {
-                Count::Expr(e) => eval(ctx, e)?,
-                Count::Drawn(d) => i64::try_from(ctx.sample(d)).ok(),
-                Count::Forever => None,
-            };
+            let v = value_of(ctx, value, "a counter's value")?;
             let mut w = ctx.shared.lock_running()?;
-            let Some(v) = v else { return Err(fail(&mut w, id, "a counter's value overflows".into())) };
             // A change like any other: by the difference, to the value.
             let by = v.saturating_sub(w.counters()[*counter]);
             w.add(id, *counter, by);
         }
-        Step::Let { local, value } => {
-            let v = match value {
-                Count::Expr(e) => eval(ctx, e)?,
-                Count::Drawn(d) => i64::try_from(ctx.sample(d)).ok(),
-                Count::Forever => None,
-            };
-            let Some(v) = v else {
-                let mut w = ctx.shared.lock_running()?;
-                return Err(fail(&mut w, id, "a `let` value overflows".into()));
-            };
-            ctx.text.locals[*local] = v;
-        }
+        Step::Let { local, value } => ctx.text.locals[*local] = value_of(ctx, value, "a `let` value")?,
         Step::Take { container, amount, say } => {
             let amount = count_of(ctx, amount, "an amount")?.unwrap_or(u64::MAX);
             Box::pin(container_step(ctx, *container, Some(amount), true, say.as_ref())).await?;
@@ -685,6 +669,23 @@ async fn get(ctx: &mut Ctx, queue: usize, say: Option<&Template>) -> Result<(), 
 
 /// The value of a count for this replica (`None`: forever); a negative or overflowing
 /// expression fails the task, naming `what` it is.
+/// A whole number that may be negative (a `let` value, a counter's): fails the task when it
+/// overflows.
+fn value_of(ctx: &mut Ctx, value: &Count, what: &str) -> Result<i64, Unwind> {
+    let v = match value {
+        Count::Expr(e) => eval(ctx, e)?,
+        Count::Drawn(d) => i64::try_from(ctx.sample(d)).ok(),
+        Count::Forever => None,
+    };
+    match v {
+        Some(v) => Ok(v),
+        None => {
+            let mut w = ctx.shared.lock_running()?;
+            Err(fail(&mut w, ctx.id, format!("{what} overflows")))
+        }
+    }
+}
+
 /// Works an expression out in the task's environment: `None` on overflow.
 fn eval(ctx: &Ctx, e: &crate::plan::Expr) -> Result<Option<i64>, Unwind> {
     let me = &ctx.text.me;
@@ -738,12 +739,7 @@ async fn container_step(
     let waited = w.now() - start;
     ctx.text.vars.amount = moved;
     ctx.text.vars.waited = waited;
-    let kind = if take {
-        EventKind::Take { container, amount: moved, level, waited }
-    } else {
-        EventKind::Fill { container, amount: moved, level, waited }
-    };
-    w.record(id, kind);
+    w.record(id, EventKind::Level { container, take, amount: moved, level, waited });
     if let Some(t) = say {
         ctx.text.say(&mut w, id, t);
     }

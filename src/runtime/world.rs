@@ -17,15 +17,12 @@ use super::container::Container;
 use super::event::EventFlag;
 use super::queue::{Item, Queue, Woken};
 use super::rate_limit::RateLimit;
-use super::semaphore::Semaphore;
+use super::semaphore::{ORPHAN, Semaphore};
 use super::tasks::{CancelWith, MAIN, Scope, TaskId, TaskState, Tasks, Waiting};
 use crate::event::{Event, EventKind, Failure, FailureKind, Mark, MarkKind, Model, Outcome, RunEnd, TaskIndex};
 use crate::plan::{Condition, Limits, Plan, Subject};
 use crate::seconds::{push_humantime, push_seconds};
 use crate::sink::{Sinks, Summary};
-
-/// A holder of a permit that ended holding it.
-const ORPHAN: TaskId = TaskId::MAX;
 
 /// The most items one queue may hold.
 pub const MAX_QUEUE_ITEMS: usize = 1_000_000;
@@ -66,9 +63,6 @@ pub struct World {
     /// Each counter's value.
     counters: Vec<i64>,
     containers: Vec<Container>,
-    /// Per preemptive semaphore, its holders: (priority, order taken, task); `ORPHAN` for a
-    /// permit whose task ended holding it.
-    holders: Vec<Vec<(u64, u64, TaskId)>>,
     /// Calls waiting for their reply, by call number: the caller, and the reply once given.
     calls: std::collections::BTreeMap<u64, (TaskId, Option<String>)>,
     /// The last call number given.
@@ -83,10 +77,6 @@ pub struct World {
     /// Items put with a delay, on their way to their queue; and the free slots.
     in_flight: Vec<Option<(usize, Item)>>,
     in_flight_free: Vec<usize>,
-    /// Which semaphores are preemptive.
-    preemptive: Vec<bool>,
-    /// How many permits of preemptive semaphores have been taken, for their order.
-    taken: u64,
     /// Per counter: the tasks waiting for a condition on it, woken to look again at each change.
     counter_waiters: Vec<Vec<TaskId>>,
     barriers: Vec<Barrier>,
@@ -137,14 +127,11 @@ impl World {
             limits,
             tasks: Tasks::default(),
             queues: plan.queues.iter().map(|q| Queue::new(q.capacity, q.fairness, q.discipline)).collect(),
-            semaphores: plan.semaphores.iter().map(|s| Semaphore::new(s.permits, s.priority)).collect(),
+            semaphores: plan.semaphores.iter().map(|s| Semaphore::new(s.permits, s.priority, s.preemptive)).collect(),
             events: plan.events.iter().map(|e| EventFlag::new(e.initially_set)).collect(),
             counters: plan.counters.iter().map(|&(_, initial)| initial).collect(),
             counter_waiters: vec![Vec::new(); plan.counters.len()],
             containers: plan.containers.iter().map(|c| Container::new(c.capacity, c.initial)).collect(),
-            holders: vec![Vec::new(); plan.semaphores.len()],
-            preemptive: plan.semaphores.iter().map(|s| s.preemptive).collect(),
-            taken: 0,
             calls: std::collections::BTreeMap::new(),
             last_call: 0,
             interrupts: std::collections::BTreeMap::new(),
@@ -849,9 +836,7 @@ impl World {
             self.pop_until(task);
         }
         for sem in std::mem::take(&mut self.tasks[task].held) {
-            if let Some(h) = self.holders[sem].iter_mut().find(|h| h.2 == task) {
-                h.2 = ORPHAN;
-            }
+            self.semaphores[sem].orphan(task);
         }
         let lifetime = self.clock.now - self.tasks[task].started_at;
         self.record(task, EventKind::End { outcome, lifetime });
@@ -905,25 +890,18 @@ impl World {
             self.took_permit(sem, task, priority);
             return true;
         }
-        if self.preemptive[sem] {
-            if let Some(at) = (0..self.holders[sem].len()).max_by_key(|&k| self.holders[sem][k]) {
-                let (worst, _, victim) = self.holders[sem][at];
-                if worst > priority {
-                    self.holders[sem].swap_remove(at);
-                    if victim != ORPHAN {
-                        let held = &mut self.tasks[victim].held;
-                        if let Some(k) = held.iter().rposition(|&s| s == sem) {
-                            held.swap_remove(k);
-                        }
-                        self.record(victim, EventKind::Preempted { semaphore: sem });
-                        let why =
-                            format!("preempted from {} by {}", self.model.semaphores[sem].name, self.tasks[task].label);
-                        self.deliver_interrupt(victim, why.into());
-                    }
-                    self.took_permit(sem, task, priority);
-                    return true;
+        if let Some(victim) = self.semaphores[sem].preempt(priority) {
+            if victim != ORPHAN {
+                let held = &mut self.tasks[victim].held;
+                if let Some(k) = held.iter().rposition(|&s| s == sem) {
+                    held.swap_remove(k);
                 }
+                self.record(victim, EventKind::Preempted { semaphore: sem });
+                let why = format!("preempted from {} by {}", self.model.semaphores[sem].name, self.tasks[task].label);
+                self.deliver_interrupt(victim, why.into());
             }
+            self.took_permit(sem, task, priority);
+            return true;
         }
         self.semaphores[sem].wait(task, priority);
         false
@@ -932,10 +910,7 @@ impl World {
     /// The task holds a permit of `sem` from now on.
     fn took_permit(&mut self, sem: usize, task: TaskId, priority: u64) {
         self.tasks[task].held.push(sem);
-        if self.preemptive[sem] {
-            self.holders[sem].push((priority, self.taken, task));
-            self.taken += 1;
-        }
+        self.semaphores[sem].held_by(task, priority);
     }
 
     /// Whether a permit was granted to this waiting task; if so, it now holds it.
@@ -961,15 +936,8 @@ impl World {
             return false;
         }
         let held = &mut self.tasks[task].held;
-        if let Some(at) = held.iter().rposition(|&s| s == sem) {
-            held.swap_remove(at);
-            if let Some(k) = self.holders[sem].iter().position(|h| h.2 == task) {
-                self.holders[sem].swap_remove(k);
-            }
-        } else if let Some(k) = self.holders[sem].iter().position(|h| h.2 == ORPHAN) {
-            // Any task may release a permit: one whose holder ended goes first.
-            self.holders[sem].swap_remove(k);
-        }
+        let was_holder = held.iter().rposition(|&s| s == sem).map(|at| held.swap_remove(at)).is_some();
+        self.semaphores[sem].not_held_by(task, was_holder);
         self.release_permit(sem);
         true
     }

@@ -152,9 +152,7 @@ impl Sink for Jsonl {
                 l.push_str(",\"blocked_ns\":");
                 push_u64(l, blocked, 1);
             }
-            EventKind::Take { container, amount, level, waited }
-            | EventKind::Fill { container, amount, level, waited } => {
-                let take = matches!(ev.kind, EventKind::Take { .. });
+            EventKind::Level { container, take, amount, level, waited } => {
                 l.push_str(if take { ",\"event\":\"take\"" } else { ",\"event\":\"fill\"" });
                 field(l, "container", &m.containers[container].name);
                 let _ = write!(l, ",\"amount\":{amount},\"level\":{level},\"waited_ns\":{waited}");

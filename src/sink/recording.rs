@@ -302,7 +302,7 @@ impl Sink for Recorder {
             }
             EventKind::Throttle { blocked, .. } if blocked > 0 => self.span(row, now - blocked, now, SpanKind::Wait),
             EventKind::Answered { response, .. } if response > 0 => self.span(row, now - response, now, SpanKind::Wait),
-            EventKind::Take { waited, .. } | EventKind::Fill { waited, .. } if waited > 0 => {
+            EventKind::Level { waited, .. } if waited > 0 => {
                 self.span(row, now - waited, now, SpanKind::Wait);
             }
             EventKind::End { .. } => {

@@ -688,10 +688,9 @@ impl Sink for Statistics {
             EventKind::ThreadAbandoned { semaphore, .. } if self.counts(now) => {
                 self.semaphores[semaphore].abandoned += 1;
             }
-            EventKind::Take { container, amount, waited, .. } | EventKind::Fill { container, amount, waited, .. } => {
+            EventKind::Level { container, take, amount, waited, .. } => {
                 // The level is followed by the amounts, so that it is right after each event
                 // whatever order tasks served at one instant record theirs in.
-                let take = matches!(ev.kind, EventKind::Take { .. });
                 let c = &mut self.containers[container];
                 integrate(&mut c.level_area, c.level, &mut self.level_since[container], now, Some(0));
                 let level = if take { c.level.saturating_sub(amount) } else { c.level.saturating_add(amount) };

@@ -191,16 +191,13 @@ impl Sink for Timeline {
             EventKind::Add { counter, by, value } => {
                 let _ = write!(l, "added {by} to {}, now {value}", m.counters[counter]);
             }
-            EventKind::Take { container, amount, level, waited } => {
-                let _ = write!(l, "took {amount} from {}, now {level}", m.containers[container].name);
-                if waited > 0 {
-                    l.push_str(" (waited ");
-                    push_duration(l, waited);
-                    l.push(')');
-                }
-            }
-            EventKind::Fill { container, amount, level, waited } => {
-                let _ = write!(l, "filled {} with {amount}, now {level}", m.containers[container].name);
+            EventKind::Level { container, take, amount, level, waited } => {
+                let name = &m.containers[container].name;
+                let _ = if take {
+                    write!(l, "took {amount} from {name}, now {level}")
+                } else {
+                    write!(l, "filled {name} with {amount}, now {level}")
+                };
                 if waited > 0 {
                     l.push_str(" (waited ");
                     push_duration(l, waited);

@@ -433,10 +433,8 @@ impl Sink for Trace {
                 self.tracks.remove(label);
             }
             EventKind::Start { by } => self.instant(tid, time, &format!("started by {by}")),
-            EventKind::Take { container, amount, level, waited }
-            | EventKind::Fill { container, amount, level, waited } => {
+            EventKind::Level { container, take, amount, level, waited } => {
                 let name = &m.containers[container].name;
-                let take = matches!(ev.kind, EventKind::Take { .. });
                 if waited > 0 {
                     let what = if take { "waits to take from" } else { "waits for room in" };
                     self.complete(tid, time, waited, &format!("{what} {name}"));
