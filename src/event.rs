@@ -179,7 +179,9 @@ pub enum EventKind<'a> {
     /// The task took `amount` from a container (`take`) or put it in, after waiting `waited` ns
     /// for it or for room; the container's level is now `level`.
     Level {
-        container: usize,
+        /// An index into the model's containers, as `u32` with `take` beside it so that the
+        /// variant is no larger than the others: every event is moved by value.
+        container: u32,
         take: bool,
         amount: u64,
         level: u64,

@@ -739,6 +739,7 @@ async fn container_step(
     let waited = w.now() - start;
     ctx.text.vars.amount = moved;
     ctx.text.vars.waited = waited;
+    let container = container as u32;
     w.record(id, EventKind::Level { container, take, amount: moved, level, waited });
     if let Some(t) = say {
         ctx.text.say(&mut w, id, t);

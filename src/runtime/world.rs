@@ -487,7 +487,19 @@ impl World {
 
     /// Delivers a pending interrupt, once: a cancellation first, then an interrupt from another
     /// task, then the outermost timeout whose deadline has passed.
+    #[inline]
     pub fn interrupt(&mut self, task: TaskId) -> Option<Unwind> {
+        // Every wait asks, and almost always nothing is pending: answer that inline.
+        let t = &self.tasks[task];
+        if !t.cancel_requested && !t.interrupt && !t.watching && t.scopes.is_empty() {
+            return None;
+        }
+        self.pending_interrupt(task)
+    }
+
+    /// The rest of [`World::interrupt`], for a task with something that may be pending.
+    #[cold]
+    fn pending_interrupt(&mut self, task: TaskId) -> Option<Unwind> {
         let t = &mut self.tasks[task];
         if t.cancel_requested {
             t.cancel_requested = false;

@@ -154,7 +154,7 @@ impl Sink for Jsonl {
             }
             EventKind::Level { container, take, amount, level, waited } => {
                 l.push_str(if take { ",\"event\":\"take\"" } else { ",\"event\":\"fill\"" });
-                field(l, "container", &m.containers[container].name);
+                field(l, "container", &m.containers[container as usize].name);
                 let _ = write!(l, ",\"amount\":{amount},\"level\":{level},\"waited_ns\":{waited}");
             }
             EventKind::Add { counter, by, value } => {

@@ -691,8 +691,8 @@ impl Sink for Statistics {
             EventKind::Level { container, take, amount, waited, .. } => {
                 // The level is followed by the amounts, so that it is right after each event
                 // whatever order tasks served at one instant record theirs in.
-                let c = &mut self.containers[container];
-                integrate(&mut c.level_area, c.level, &mut self.level_since[container], now, Some(0));
+                let c = &mut self.containers[container as usize];
+                integrate(&mut c.level_area, c.level, &mut self.level_since[container as usize], now, Some(0));
                 let level = if take { c.level.saturating_sub(amount) } else { c.level.saturating_add(amount) };
                 c.level = level;
                 c.min = c.min.min(level);

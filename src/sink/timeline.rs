@@ -192,7 +192,7 @@ impl Sink for Timeline {
                 let _ = write!(l, "added {by} to {}, now {value}", m.counters[counter]);
             }
             EventKind::Level { container, take, amount, level, waited } => {
-                let name = &m.containers[container].name;
+                let name = &m.containers[container as usize].name;
                 let _ = if take {
                     write!(l, "took {amount} from {name}, now {level}")
                 } else {

@@ -434,7 +434,7 @@ impl Sink for Trace {
             }
             EventKind::Start { by } => self.instant(tid, time, &format!("started by {by}")),
             EventKind::Level { container, take, amount, level, waited } => {
-                let name = &m.containers[container].name;
+                let name = &m.containers[container as usize].name;
                 if waited > 0 {
                     let what = if take { "waits to take from" } else { "waits for room in" };
                     self.complete(tid, time, waited, &format!("{what} {name}"));
