@@ -3,13 +3,14 @@
 //!
 //! # Time
 //! The clock belongs to the engine, not to tokio. Timers live in a heap keyed by
-//! `(deadline, registration order)` (`clock.rs`). The tasks run on a tokio `LocalSet`, whose
-//! queue is first in, first out, and one more task there, the *ticker*, moves time: each time
-//! it is polled it puts itself at the back of the queue, and when it comes round with no task
-//! polled since its last turn, the queue held nothing else, so no task can run. Then it moves
-//! the clock to the earliest deadline and wakes every task whose timer is due at that instant,
-//! in registration order. Woken tasks run in the order they were woken, and tasks they wake
-//! join the back of the queue. So:
+//! `(deadline, registration order)` (`clock.rs`). Each task replica is a future, and the run
+//! polls them itself, from one run queue that is first in, first out (`tasks.rs`), inside a
+//! tokio current-thread runtime: a task is polled when it is created and each time it is
+//! woken, and a wake puts it at the back of the queue (once: a task in the queue already stays
+//! where it is). When the queue is empty, no task can run: the run moves the clock to the
+//! earliest deadline and wakes every task whose timer is due at that instant, in registration
+//! order. Woken tasks run in the order they were woken, and tasks they wake join the back of
+//! the queue. So:
 //!
 //! **Same-instant rule:** events at one instant happen in the order their timers were
 //! registered, then in the order tasks were woken; time moves only when no task can run.
@@ -17,6 +18,14 @@
 //! This is asyncio's rule too, and it is why a timeout registered before the work it guards
 //! wins a tie with it. tokio's own timers are not used: its paused clock rounds deadlines up to
 //! whole milliseconds and fires deadlines inside one millisecond in poll order.
+//!
+//! # Why the run polls its tasks itself
+//! A tokio task per replica costs a 512-byte task cell (aligned to 128 bytes, holding the
+//! future), reference-counted wakers and the scheduler's atomic state changes on every wait;
+//! and knowing that no task can run needed one more task going round the queue. The run's own
+//! queue needs a boxed future and a byte of state per task, a wake is a push, and an empty
+//! queue says that time may move. The order is the one tokio's `LocalSet` gave: the transcripts
+//! did not change by a byte.
 //!
 //! # Layout
 //! - `world.rs`: the state of a run behind its lock; routes between the parts below.
@@ -42,27 +51,34 @@ mod tasks;
 mod world;
 
 use std::cell::{RefCell, RefMut};
-use std::future::poll_fn;
+use std::future::Future;
 use std::io;
+use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::task::Poll;
+use std::task::{Context, Waker};
 
 use crate::event::TaskIndex;
 use crate::plan::{Limits, Plan};
 use crate::sink::{Sinks, Summary};
+use tasks::TaskId;
 use world::{RunState, Unwind, World};
 
-/// What every task of a run shares: the plan, the seed and the world.
+/// A task replica's future: `task::run`.
+type TaskFuture = Pin<Box<dyn Future<Output = ()>>>;
+
+/// What every task of a run shares: the plan, the seed, the world and the tasks' futures.
 ///
-/// Every task of a run is on one thread (a `LocalSet`), so the world is a `RefCell`: borrowed
-/// once per step and never across an `await` (a borrow that outlived its step would make the
-/// next one panic, which the tests would show).
+/// Every task of a run is on one thread, so the world is a `RefCell`: borrowed once per step
+/// and never across an `await` (a borrow that outlived its step would make the next one panic,
+/// which the tests would show).
 struct Shared {
     plan: Arc<Plan>,
     seed: u64,
     limits: Limits,
     world: RefCell<World>,
+    /// Each task's future, by task id: `None` while it is polled and once it has ended.
+    futures: RefCell<Vec<Option<TaskFuture>>>,
 }
 
 impl Shared {
@@ -74,6 +90,53 @@ impl Shared {
     fn lock_running(&self) -> Result<RefMut<'_, World>, Unwind> {
         let w = self.lock();
         if w.state == RunState::Running { Ok(w) } else { Err(Unwind::Stopped) }
+    }
+
+    /// Makes task `id` (just created) run: its future joins the back of the run queue.
+    fn spawn(this: &Rc<Shared>, id: TaskId) {
+        let future = Box::pin(task::run(this.clone(), id));
+        let mut futures = this.futures.borrow_mut();
+        if futures.len() <= id {
+            futures.resize_with(id + 1, || None);
+        }
+        futures[id] = Some(future);
+        this.lock().tasks.schedule(id);
+    }
+
+    /// Polls the tasks in the order they become ready, and moves time when none is, until the
+    /// run stops (see Time, above). Starts `after` once every other task has ended.
+    fn drive(this: &Rc<Shared>) {
+        // A task is woken through the run queue (`World`'s grants), never through its waker.
+        let mut cx = Context::from_waker(Waker::noop());
+        loop {
+            let id = {
+                let mut w = this.lock();
+                if w.state != RunState::Running {
+                    return;
+                }
+                match w.tasks.next_ready() {
+                    Some(id) => id,
+                    None if std::mem::take(&mut w.after_due) => {
+                        let index = this.plan.after_index();
+                        if let Some(after) = w.create_task(index, 0, 0, "after".to_owned(), None) {
+                            drop(w);
+                            Shared::spawn(this, after);
+                        }
+                        continue;
+                    }
+                    None => {
+                        w.advance();
+                        continue;
+                    }
+                }
+            };
+            let mut future = this.futures.borrow_mut()[id].take().expect("a task in the run queue has its future");
+            let ended = future.as_mut().poll(&mut cx).is_ready();
+            if !ended {
+                this.futures.borrow_mut()[id] = Some(future);
+            }
+            this.lock().tasks.polled(id, ended);
+        }
     }
 }
 
@@ -88,56 +151,22 @@ pub fn run(plan: Arc<Plan>, seed: u64, limits: Limits, mut sinks: Sinks) -> (Sum
     let model = plan.model();
     sinks.begin(&model, seed);
     let world = World::new(&plan, limits, model, sinks);
-    let shared = Rc::new(Shared { plan, seed, limits, world: RefCell::new(world) });
+    let shared = Rc::new(Shared { plan, seed, limits, world: RefCell::new(world), futures: RefCell::default() });
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("a current-thread runtime without drivers always builds");
-    let tasks = tokio::task::LocalSet::new();
-    tasks.block_on(&runtime, async {
+    runtime.block_on(async {
         let main = shared.lock().create_task(MAIN_DECL, 0, 0, "main".to_owned(), None).expect("main is the first task");
-        tokio::task::spawn_local(task::run(shared.clone(), main));
-        tokio::task::spawn_local(ticker(shared.clone()));
-        poll_fn(|cx| {
-            let mut w = shared.lock();
-            if w.state == RunState::Running {
-                w.set_supervisor(cx.waker());
-                Poll::Pending
-            } else {
-                Poll::Ready(())
-            }
-        })
-        .await;
+        Shared::spawn(&shared, main);
+        Shared::drive(&shared);
     });
-    // Dropping the runtime drops the tasks still suspended (after a failure); their
-    // suspension points unregister themselves from the world.
-    drop(tasks);
+    // The tasks still suspended (after a failure) are dropped; their suspension points
+    // unregister themselves from the world.
+    let futures = std::mem::take(&mut *shared.futures.borrow_mut());
+    drop(futures);
     drop(runtime);
 
     let shared = Rc::try_unwrap(shared).unwrap_or_else(|_| panic!("a task outlived its runtime"));
     shared.world.into_inner().finish()
-}
-
-/// Moves time when no task can run (see Time, above): the one task that is always in the
-/// queue. It also starts `after` once every other task has ended. It ends with the run.
-async fn ticker(shared: Rc<Shared>) {
-    let mut seen = u64::MAX;
-    poll_fn(|cx| {
-        let mut w = shared.lock();
-        if w.state != RunState::Running {
-            return Poll::Ready(());
-        }
-        if std::mem::take(&mut w.after_due) {
-            let index = shared.plan.after_index();
-            if let Some(after) = w.create_task(index, 0, 0, "after".to_owned(), None) {
-                tokio::task::spawn_local(task::run(shared.clone(), after));
-            }
-        } else if w.polls == seen {
-            w.advance();
-        }
-        seen = w.polls;
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    })
-    .await;
 }

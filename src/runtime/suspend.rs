@@ -43,10 +43,9 @@ pub struct Suspend<'a, O: Op> {
 impl<O: Op + Unpin> Future for Suspend<'_, O> {
     type Output = Result<O::Output, Unwind>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let mut w = this.shared.lock();
-        w.polls += 1;
         let interrupt = if w.state != RunState::Running {
             Some(Unwind::Stopped)
         } else if this.shielded {
@@ -67,7 +66,7 @@ impl<O: Op + Unpin> Future for Suspend<'_, O> {
             None => {
                 // `steps` is 0 from the first time this wait parks on: the wait began then.
                 let began = *this.steps != 0;
-                w.park(this.id, cx.waker(), this.op.waiting(), began);
+                w.park(this.id, this.op.waiting(), began);
                 *this.steps = 0;
                 Poll::Pending
             }

@@ -1,4 +1,4 @@
-//! The interpreter: one tokio task per scenario task replica, walking its compiled steps.
+//! The interpreter: one future per scenario task replica, walking its compiled steps.
 //!
 //! [`exec_step`] is one match over the kinds of step. Arms that are more than a call into the
 //! world have a function of their own below it, in the order of the match. Every wait goes
@@ -27,8 +27,7 @@ pub const MAX_MESSAGE_BYTES: usize = crate::compile::MAX_SOURCE_BYTES;
 pub async fn run(shared: Rc<Shared>, id: TaskId) {
     let plan = shared.plan.clone();
     let (decl, replica, generation, label) = {
-        let mut w = shared.lock();
-        w.polls += 1;
+        let w = shared.lock();
         let t = &w.tasks[id];
         (t.decl, t.replica, t.generation, t.label.clone())
     };
@@ -1095,7 +1094,7 @@ fn start(ctx: &mut Ctx, tasks: &[usize]) -> Result<Vec<TaskId>, Unwind> {
         }
     }
     for &child in &ids {
-        tokio::task::spawn_local(run(ctx.shared.clone(), child));
+        Shared::spawn(&ctx.shared, child);
     }
     Ok(ids)
 }
@@ -1111,7 +1110,7 @@ fn spawn(ctx: &mut Ctx, task: usize) -> Result<(), Unwind> {
         w.create_task(task + 1, n, generation, label, Some(ctx.id))
     };
     if let Some(child) = id {
-        tokio::task::spawn_local(run(ctx.shared.clone(), child));
+        Shared::spawn(&ctx.shared, child);
     }
     Ok(())
 }

@@ -1,8 +1,9 @@
-//! The task table: every task replica of a run, how to wake it, and what it was granted.
+//! The task table: every task replica of a run, what it was granted, and the run queue: the
+//! tasks ready to be polled, first in, first out.
 
+use std::collections::VecDeque;
 use std::ops::{Index, IndexMut};
 use std::sync::Arc;
-use std::task::Waker;
 
 use super::clock::TimerId;
 use crate::event::{Outcome, TaskIndex};
@@ -51,6 +52,19 @@ pub struct Scope {
     pub delivered: bool,
 }
 
+/// Where a task is in the run queue's eyes (see `runtime`'s Time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sched {
+    /// Waiting in a `Suspend`, not in the run queue: a wake puts it there.
+    Idle,
+    /// In the run queue; a wake changes nothing.
+    Queued,
+    /// Being polled; `woken`: woken meanwhile, so it goes back into the queue if it waits.
+    Running { woken: bool },
+    /// Its future has ended.
+    Ended,
+}
+
 pub struct TaskState {
     pub label: String,
     /// The declared task this is a replica of.
@@ -60,7 +74,7 @@ pub struct TaskState {
     pub generation: u64,
     /// When it was started.
     pub started_at: u64,
-    waker: Option<Waker>,
+    sched: Sched,
     pub cancel_requested: bool,
     /// An interrupt is waiting to reach the task (what it says is in `World::interrupts`, so
     /// that every task does not carry room for it).
@@ -113,7 +127,7 @@ impl TaskState {
             replica,
             generation,
             started_at,
-            waker: None,
+            sched: Sched::Ended,
             cancel_requested: false,
             interrupt: false,
             watching: false,
@@ -147,6 +161,8 @@ impl TaskState {
 pub struct Tasks {
     slots: Vec<TaskState>,
     free: Vec<TaskId>,
+    /// The tasks ready to be polled, in the order they became ready.
+    ready: VecDeque<TaskId>,
 }
 
 impl Tasks {
@@ -171,10 +187,44 @@ impl Tasks {
         self.free.push(id);
     }
 
-    pub fn wake(&self, task: TaskId) {
-        if let Some(w) = &self.slots[task].waker {
-            w.wake_by_ref();
+    /// Makes a waiting task ready to run: at the back of the run queue, once, as a waker of a
+    /// single-threaded executor would. A task that has ended is not woken.
+    pub fn wake(&mut self, task: TaskId) {
+        let sched = &mut self.slots[task].sched;
+        match *sched {
+            Sched::Idle => {
+                *sched = Sched::Queued;
+                self.ready.push_back(task);
+            }
+            Sched::Running { .. } => *sched = Sched::Running { woken: true },
+            Sched::Queued | Sched::Ended => {}
         }
+    }
+
+    /// A task just created: it runs once the tasks ready before it have.
+    pub fn schedule(&mut self, task: TaskId) {
+        self.slots[task].sched = Sched::Queued;
+        self.ready.push_back(task);
+    }
+
+    /// The next task to poll, taken off the run queue.
+    pub fn next_ready(&mut self) -> Option<TaskId> {
+        let task = self.ready.pop_front()?;
+        self.slots[task].sched = Sched::Running { woken: false };
+        Some(task)
+    }
+
+    /// A polled task returned: `ended`, or waiting (back in the queue if it was woken meanwhile).
+    pub fn polled(&mut self, task: TaskId, ended: bool) {
+        let sched = &mut self.slots[task].sched;
+        *sched = match *sched {
+            _ if ended => Sched::Ended,
+            Sched::Running { woken: true } => {
+                self.ready.push_back(task);
+                Sched::Queued
+            }
+            _ => Sched::Idle,
+        };
     }
 
     /// Hands a waiting task what it waits for, and wakes it to take it.
@@ -193,14 +243,9 @@ impl Tasks {
         self.slots[task].granted
     }
 
-    /// Remembers how to wake a task that is about to return `Pending`.
-    pub fn park(&mut self, task: TaskId, waker: &Waker, waiting: Waiting) {
-        let t = &mut self.slots[task];
-        match &t.waker {
-            Some(w) if w.will_wake(waker) => {}
-            _ => t.waker = Some(waker.clone()),
-        }
-        t.waiting = Some(waiting);
+    /// Remembers what a task about to return `Pending` waits for.
+    pub fn park(&mut self, task: TaskId, waiting: Waiting) {
+        self.slots[task].waiting = Some(waiting);
     }
 }
 

@@ -4,12 +4,12 @@
 //! sinks, and keeps the run's budgets.
 //!
 //! Every method here is synchronous and runs under the lock; waiting is done by the futures in
-//! `suspend.rs`, which call in here, register a waker and return `Pending`.
+//! `suspend.rs`, which call in here, say what they wait for and return `Pending`; a grant puts
+//! the task back in the run queue (`tasks.rs`).
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::sync::Arc;
-use std::task::Waker;
 
 use super::barrier::Barrier;
 use super::clock::{Advance, Clock, Fired, TimerId};
@@ -110,12 +110,8 @@ pub struct World {
     queued_bytes: usize,
     /// `[after]` has steps that have not run yet.
     after_pending: bool,
-    /// Every task has ended and `[after]` is to start: the supervisor starts it.
+    /// Every task has ended and `[after]` is to start: the run loop starts it.
     pub after_due: bool,
-    /// How many times a task has been polled: the ticker moves time only when this has not
-    /// changed since its last turn (see `runtime`'s Time).
-    pub polls: u64,
-    supervisor: Option<Waker>,
     /// What the timers due at the current instant asked for, in order (a reused buffer).
     fired: Vec<Fired>,
 }
@@ -160,8 +156,6 @@ impl World {
             queued_bytes: 0,
             after_pending: plan.after.is_some(),
             after_due: false,
-            polls: 0,
-            supervisor: None,
             fired: Vec::new(),
         }
     }
@@ -417,17 +411,6 @@ impl World {
         if self.state == RunState::Running {
             self.state = RunState::Failed;
             self.failure = Some(Failure { kind, message });
-            self.wake_supervisor();
-        }
-    }
-
-    pub fn set_supervisor(&mut self, waker: &Waker) {
-        self.supervisor = Some(waker.clone());
-    }
-
-    fn wake_supervisor(&mut self) {
-        if let Some(w) = self.supervisor.take() {
-            w.wake();
         }
     }
 
@@ -477,8 +460,8 @@ impl World {
     }
 
     /// Remembers how to wake a task about to wait; `began`: this wait starts now.
-    pub fn park(&mut self, task: TaskId, waker: &Waker, waiting: Waiting, began: bool) {
-        self.tasks.park(task, waker, waiting);
+    pub fn park(&mut self, task: TaskId, waiting: Waiting, began: bool) {
+        self.tasks.park(task, waiting);
         if began {
             self.tasks[task].waiting_since = self.clock.now;
             self.tasks[task].withdrawn = false;
@@ -877,7 +860,6 @@ impl World {
             } else {
                 self.state = if self.failure.is_some() { RunState::Failed } else { RunState::Finished };
             }
-            self.wake_supervisor();
         }
     }
 
