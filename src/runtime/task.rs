@@ -26,17 +26,17 @@ pub const MAX_MESSAGE_BYTES: usize = crate::compile::MAX_SOURCE_BYTES;
 /// Runs task `id` to its end and records how it ended.
 pub async fn run(shared: Rc<Shared>, id: TaskId) {
     let plan = shared.plan.clone();
-    let (decl, replica, generation, label) = {
+    let (decl, replica, generation) = {
         let w = shared.lock();
         let t = &w.tasks[id];
-        (t.decl, t.replica, t.generation, t.label.clone())
+        (t.decl, t.replica, t.generation)
     };
     let task: &TaskPlan = plan.task(decl);
     let mut ctx = Ctx {
         rng: Rng::for_start(shared.seed, &task.name, replica, generation),
         cursors: vec![0; plan.sequence_slots],
         text: Text {
-            me: Me { label, name: task.name.clone(), i: replica, count: task.count },
+            me: Me { id, i: replica, count: task.count },
             vars: Vars::default(),
             locals: vec![0; task.locals].into_boxed_slice(),
             msg: String::new(),
@@ -46,7 +46,8 @@ pub async fn run(shared: Rc<Shared>, id: TaskId) {
         id,
     };
     let started = !ctx.shared.lock().cancelled_before_start(id);
-    let result = if started { exec(&mut ctx, &task.steps).await } else { Err(Unwind::Cancelled) };
+    // The task's own steps are not boxed: the task's future is boxed once, when it is spawned.
+    let result = if started { exec_unboxed(&mut ctx, &task.steps).await } else { Err(Unwind::Cancelled) };
     let (outcome, failure) = match result {
         Ok(()) => (Outcome::Completed, None),
         Err(Unwind::Cancelled) => (Outcome::Cancelled, None),
@@ -66,10 +67,10 @@ pub async fn run(shared: Rc<Shared>, id: TaskId) {
     ctx.shared.lock().end_task(id, outcome, failure);
 }
 
-/// Who the task is: fixed for its life.
+/// Who the task is: fixed for its life. Its label and its declared task's name are the
+/// world's, read when a message is rendered, so that a task does not carry copies of them.
 struct Me {
-    label: String,
-    name: String,
+    id: TaskId,
     i: u64,
     count: u64,
 }
@@ -106,9 +107,10 @@ impl Text {
         let now = w.now();
         self.msg.clear();
         let (me, vars) = (&self.me, &self.vars);
+        let (label, name) = w.names(me.id);
         let values = Values {
-            task: &me.label,
-            name: &me.name,
+            task: label,
+            name,
             i: me.i,
             count: me.count,
             n: vars.n,
@@ -126,7 +128,7 @@ impl Text {
         if self.msg.len() > MAX_MESSAGE_BYTES {
             let message = format!(
                 "task `{}` made a message of {} bytes, more than the {MAX_MESSAGE_BYTES} a message or item may have",
-                me.label,
+                w.tasks[me.id].label,
                 self.msg.len()
             );
             self.msg = String::new();
@@ -153,13 +155,16 @@ struct Ctx {
 
 type Exec<'a> = Pin<Box<dyn Future<Output = Result<(), Unwind>> + 'a>>;
 
+/// Runs a nested block: boxed, since a step may hold blocks of steps.
 fn exec<'a>(ctx: &'a mut Ctx, steps: &'a [Step]) -> Exec<'a> {
-    Box::pin(async move {
-        for step in steps {
-            exec_step(ctx, step).await?;
-        }
-        Ok(())
-    })
+    Box::pin(exec_unboxed(ctx, steps))
+}
+
+async fn exec_unboxed(ctx: &mut Ctx, steps: &[Step]) -> Result<(), Unwind> {
+    for step in steps {
+        exec_step(ctx, step).await?;
+    }
+    Ok(())
 }
 
 impl Ctx {
@@ -169,13 +174,11 @@ impl Ctx {
         let limit = self.shared.limits.max_steps_without_waiting;
         if self.steps > limit {
             let mut w = self.shared.lock();
-            w.fail(
-                FailureKind::Livelock,
-                format!(
-                    "task `{}` ran {limit} steps without waiting: a loop that never sleeps or waits never lets virtual time pass",
-                    self.text.me.label
-                ),
+            let message = format!(
+                "task `{}` ran {limit} steps without waiting: a loop that never sleeps or waits never lets virtual time pass",
+                w.tasks[self.id].label
             );
+            w.fail(FailureKind::Livelock, message);
             return Err(Unwind::Stopped);
         }
         Ok(())
@@ -189,15 +192,18 @@ impl Ctx {
         d.sample(&mut self.rng, &mut self.cursors)
     }
 
-    /// Waits `d` ns; `record` records what the wait is, at its start.
-    async fn sleep(&mut self, d: u64, record: impl FnOnce(&mut World, &mut Text)) -> Result<(), Unwind> {
+    /// A wait of `d` ns, to await at once; `record` records what the wait is, at its start.
+    /// Not an `async fn`, whose future would hold `record` for the whole wait: every sleeping
+    /// task holds the future it returns.
+    #[inline(always)]
+    fn sleep(&mut self, d: u64, record: impl FnOnce(&mut World, &mut Text)) -> Result<Suspend<'_, SleepOp>, Unwind> {
         let timer = {
             let mut w = self.shared.lock_running()?;
             record(&mut w, &mut self.text);
             let at = w.now().saturating_add(d);
             w.add_timer(self.id, at)
         };
-        self.suspend(SleepOp { timer: Some(timer) }).await
+        Ok(self.suspend(SleepOp { timer: Some(timer) }))
     }
 }
 
@@ -229,13 +235,14 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
                 Some(times) => sleep_duration(ctx, duration, Some(times))?,
             };
             ctx.text.vars.sleep = d;
-            ctx.sleep(d, |w, text| {
+            // Two statements, so that the future holds only the wait (see `Ctx::sleep`).
+            let wait = ctx.sleep(d, |w, text| {
                 if let Some(t) = say {
                     text.say(w, id, t);
                 }
                 w.record(id, EventKind::Sleep { duration: d });
-            })
-            .await?;
+            })?;
+            wait.await?;
         }
         Step::Put { queue, item, priority, say, delay: None } => {
             let priority = priority_of(ctx, priority.as_ref())?;
@@ -311,7 +318,7 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
         }
         Step::WaitUntil { counter, condition } => {
             let op = super::suspend::UntilOp { counter: *counter, condition: condition.clone() };
-            ctx.suspend(op).await?;
+            Box::pin(ctx.suspend(op)).await?;
         }
         Step::Scheduled { schedule, total, arrive, initial } => {
             Box::pin(scheduled(ctx, schedule, *total, arrive, *initial)).await?;
@@ -320,7 +327,8 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
             if ctx.text.vars.n >= *skip {
                 let d = ctx.sample(duration);
                 ctx.text.vars.sleep = d;
-                ctx.sleep(d, |w, _| w.record(id, EventKind::Sleep { duration: d })).await?;
+                let wait = ctx.sleep(d, |w, _| w.record(id, EventKind::Sleep { duration: d }))?;
+                wait.await?;
             }
         }
         Step::Choose { cumulative, blocks } => {
@@ -574,7 +582,7 @@ async fn resumable_sleep(ctx: &mut Ctx, d: u64, say: Option<&Template>, handler:
                     text.say(w, id, t);
                 }
                 w.record(id, EventKind::Sleep { duration: left });
-            })
+            })?
             .await;
         first = false;
         match slept {
@@ -608,10 +616,21 @@ async fn put(
     priority: u64,
     say: Option<&Template>,
 ) -> Result<(), Unwind> {
-    let (waiting, start) = offer(ctx, queue, item, priority, 0)?;
-    if let Some(item) = waiting {
-        ctx.suspend(PutOp { queue, item: Some(item) }).await?;
-    }
+    // The wait for room is boxed, and only when the task must wait: every live task's future
+    // holds room for its largest inline wait, and a put's holds the item.
+    let wait = {
+        let (waiting, start) = offer(ctx, queue, item, priority, 0)?;
+        match waiting {
+            None => return put_done(ctx, queue, start, say),
+            Some(item) => Box::pin(put_wait(ctx, queue, item, start, say)),
+        }
+    };
+    wait.await
+}
+
+/// A put that waits for room.
+async fn put_wait(ctx: &mut Ctx, queue: usize, item: Item, start: u64, say: Option<&Template>) -> Result<(), Unwind> {
+    ctx.suspend(PutOp { queue, item: Some(item) }).await?;
     put_done(ctx, queue, start, say)
 }
 
@@ -645,11 +664,20 @@ fn put_done(ctx: &mut Ctx, queue: usize, start: u64, say: Option<&Template>) -> 
 }
 
 async fn get(ctx: &mut Ctx, queue: usize, say: Option<&Template>) -> Result<(), Unwind> {
-    let ready = ctx.shared.lock_running()?.get_or_wait(queue, ctx.id);
-    let item = match ready {
-        Some(item) => item,
-        None => ctx.suspend(GetOp { queue }).await?,
-    };
+    // Written so that no item is held across the wait, which would make every task's future
+    // larger by one.
+    {
+        let ready = ctx.shared.lock_running()?.get_or_wait(queue, ctx.id);
+        if let Some(item) = ready {
+            return got(ctx, queue, item, say);
+        }
+    }
+    let item = ctx.suspend(GetOp { queue }).await?;
+    got(ctx, queue, item, say)
+}
+
+/// The second half of a get: records it, keeps the item for templates, and says `say`.
+fn got(ctx: &mut Ctx, queue: usize, item: Item, say: Option<&Template>) -> Result<(), Unwind> {
     let mut w = ctx.shared.lock_running()?;
     let waited = w.now() - item.put_at;
     w.record(ctx.id, EventKind::Get { queue, item: &item.text, waited });
@@ -969,7 +997,7 @@ async fn to_thread(ctx: &mut Ctx, duration: &Dist) -> Result<(), Unwind> {
         .sleep(d, |w, _| {
             until = w.now().saturating_add(d);
             w.record(id, EventKind::ToThread { duration: d });
-        })
+        })?
         .await;
     match (pool, &result) {
         (_, Err(Unwind::Stopped)) | (None, _) => {}
@@ -1006,7 +1034,7 @@ async fn retry(
                 }
                 attempt += 1;
                 let id = ctx.id;
-                ctx.sleep(delay, |w, _| w.record(id, EventKind::Retry { attempt: attempt + 1, delay })).await?;
+                ctx.sleep(delay, |w, _| w.record(id, EventKind::Retry { attempt: attempt + 1, delay }))?.await?;
             }
             other => return other,
         }
@@ -1153,13 +1181,13 @@ async fn scheduled(
         let Some(at) = schedule.time_of(work).map(at_ns) else {
             // No more arrivals: the source lasts to the end of its last stage.
             if let Some(d) = end.map(|e| e.saturating_sub(now)).filter(|&d| d > 0) {
-                ctx.sleep(d, |w, _| w.record(id, EventKind::Sleep { duration: d })).await?;
+                ctx.sleep(d, |w, _| w.record(id, EventKind::Sleep { duration: d }))?.await?;
             }
             break Ok(());
         };
         let d = at.saturating_sub(now);
         ctx.text.vars.sleep = d;
-        ctx.sleep(d, |w, _| w.record(id, EventKind::Sleep { duration: d })).await?;
+        ctx.sleep(d, |w, _| w.record(id, EventKind::Sleep { duration: d }))?.await?;
         ctx.text.vars.n = k;
         if let Err(unwind) = exec_step(ctx, arrive).await {
             break Err(unwind);
