@@ -24,7 +24,10 @@ use crate::template::{Template, Values};
 pub const MAX_MESSAGE_BYTES: usize = crate::compile::MAX_SOURCE_BYTES;
 
 /// Runs task `id` to its end and records how it ended.
-pub async fn run(shared: Rc<Shared>, id: TaskId) {
+///
+/// Every live task holds this future, so it holds only what the task needs while it runs: the
+/// context is made before the future, which takes it and the plan its steps are in.
+pub fn run(shared: Rc<Shared>, id: TaskId) -> impl Future<Output = ()> {
     let plan = shared.plan.clone();
     let (decl, replica, generation) = {
         let w = shared.lock();
@@ -34,9 +37,9 @@ pub async fn run(shared: Rc<Shared>, id: TaskId) {
     let task: &TaskPlan = plan.task(decl);
     let mut ctx = Ctx {
         rng: Rng::for_start(shared.seed, &task.name, replica, generation),
-        cursors: vec![0; plan.sequence_slots],
+        cursors: vec![0; plan.sequence_slots].into_boxed_slice(),
         text: Text {
-            me: Me { id, i: replica, count: task.count },
+            me: Me { i: replica, count: task.count },
             vars: Vars::default(),
             locals: vec![0; task.locals].into_boxed_slice(),
             msg: String::new(),
@@ -45,32 +48,36 @@ pub async fn run(shared: Rc<Shared>, id: TaskId) {
         shared,
         id,
     };
-    let started = !ctx.shared.lock().cancelled_before_start(id);
-    // The task's own steps are not boxed: the task's future is boxed once, when it is spawned.
-    let result = if started { exec_unboxed(&mut ctx, &task.steps).await } else { Err(Unwind::Cancelled) };
-    let (outcome, failure) = match result {
-        Ok(()) => (Outcome::Completed, None),
-        Err(Unwind::Cancelled) => (Outcome::Cancelled, None),
-        Err(Unwind::Failed(why)) => (Outcome::Failed, Some(why)),
-        Err(Unwind::Interrupted(why)) => {
-            // An interrupt nothing handled: the task fails with it, as an uncaught
-            // `simpy.Interrupt` ends a SimPy process.
-            let Ok(mut w) = ctx.shared.lock_running() else { return };
-            let why: Arc<str> = format!("{why}, and nothing handled it").into();
-            w.record(id, EventKind::Fail { message: &why });
-            drop(w);
-            (Outcome::Failed, Some(why))
-        }
-        Err(Unwind::Stopped) => return,
-        Err(Unwind::Timeout(_) | Unwind::EventSet(_)) => unreachable!("a scope's unwind stops at its scope"),
-    };
-    ctx.shared.lock().end_task(id, outcome, failure);
+    // An `async` block, not an `async fn` taking the context: an `async fn`'s future keeps its
+    // arguments twice.
+    async move {
+        let started = !ctx.shared.lock().cancelled_before_start(id);
+        // The task's own steps are not boxed: the task's future is boxed once, when it is spawned.
+        let steps = &plan.task(decl).steps;
+        let result = if started { exec_unboxed(&mut ctx, steps).await } else { Err(Unwind::Cancelled) };
+        let (outcome, failure) = match result {
+            Ok(()) => (Outcome::Completed, None),
+            Err(Unwind::Cancelled) => (Outcome::Cancelled, None),
+            Err(Unwind::Failed(why)) => (Outcome::Failed, Some(why)),
+            Err(Unwind::Interrupted(why)) => {
+                // An interrupt nothing handled: the task fails with it, as an uncaught
+                // `simpy.Interrupt` ends a SimPy process.
+                let Ok(mut w) = ctx.shared.lock_running() else { return };
+                let why: Arc<str> = format!("{why}, and nothing handled it").into();
+                w.record(id, EventKind::Fail { message: &why });
+                drop(w);
+                (Outcome::Failed, Some(why))
+            }
+            Err(Unwind::Stopped) => return,
+            Err(Unwind::Timeout(_) | Unwind::EventSet(_)) => unreachable!("a scope's unwind stops at its scope"),
+        };
+        ctx.shared.lock().end_task(id, outcome, failure);
+    }
 }
 
 /// Who the task is: fixed for its life. Its label and its declared task's name are the
 /// world's, read when a message is rendered, so that a task does not carry copies of them.
 struct Me {
-    id: TaskId,
     i: u64,
     count: u64,
 }
@@ -101,13 +108,13 @@ struct Text {
 }
 
 impl Text {
-    /// Renders `t` into `msg` with the task's values at the world's time. A message longer than
-    /// [`MAX_MESSAGE_BYTES`] (an item that doubles itself in a loop) stops the run instead.
-    fn render(&mut self, w: &mut World, t: &Template) {
+    /// Renders `t` into `msg` with task `id`'s values at the world's time. A message longer
+    /// than [`MAX_MESSAGE_BYTES`] (an item that doubles itself in a loop) stops the run instead.
+    fn render(&mut self, w: &mut World, id: TaskId, t: &Template) {
         let now = w.now();
         self.msg.clear();
         let (me, vars) = (&self.me, &self.vars);
-        let (label, name) = w.names(me.id);
+        let (label, name) = w.names(id);
         let values = Values {
             task: label,
             name,
@@ -128,7 +135,7 @@ impl Text {
         if self.msg.len() > MAX_MESSAGE_BYTES {
             let message = format!(
                 "task `{}` made a message of {} bytes, more than the {MAX_MESSAGE_BYTES} a message or item may have",
-                w.tasks[me.id].label,
+                w.tasks[id].label,
                 self.msg.len()
             );
             self.msg = String::new();
@@ -138,7 +145,7 @@ impl Text {
 
     /// Renders `t` and records it as said by task `id`.
     fn say(&mut self, w: &mut World, id: TaskId, t: &Template) {
-        self.render(w, t);
+        self.render(w, id, t);
         w.record(id, EventKind::Say { text: &self.msg });
     }
 }
@@ -148,7 +155,7 @@ struct Ctx {
     id: TaskId,
     text: Text,
     rng: Rng,
-    cursors: Vec<usize>,
+    cursors: Box<[usize]>,
     /// Steps run since the task last waited.
     steps: u64,
 }
@@ -252,7 +259,7 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
             let priority = priority_of(ctx, priority.as_ref())?;
             let delay = ctx.sample(delay);
             let mut w = ctx.shared.lock_running()?;
-            ctx.text.render(&mut w, item);
+            ctx.text.render(&mut w, ctx.id, item);
             let now = w.now();
             w.record(id, EventKind::Sent { queue: *queue, item: &ctx.text.msg, delay });
             let item = Item { text: ctx.text.msg.clone(), put_at: now, priority, call: 0 };
@@ -276,7 +283,7 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
             let mut w = ctx.shared.lock_running()?;
             let text = match item {
                 Some(t) => {
-                    ctx.text.render(&mut w, t);
+                    ctx.text.render(&mut w, ctx.id, t);
                     ctx.text.msg.clone()
                 }
                 None => ctx.text.vars.item.clone().unwrap_or_default(),
@@ -291,7 +298,7 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
         Step::Arrive { queue, item, drop, priority } => {
             let mut w = ctx.shared.lock_running()?;
             let now = w.now();
-            ctx.text.render(&mut w, item);
+            ctx.text.render(&mut w, ctx.id, item);
             let item = Item { text: ctx.text.msg.clone(), put_at: now, priority: *priority, call: 0 };
             w.arrive_at(*queue, id, item, *drop);
         }
@@ -452,7 +459,7 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
             };
             if fails {
                 let mut w = ctx.shared.lock_running()?;
-                ctx.text.render(&mut w, message);
+                ctx.text.render(&mut w, ctx.id, message);
                 let why = ctx.text.msg.clone();
                 return Err(fail(&mut w, id, why));
             }
@@ -647,7 +654,7 @@ fn offer(
 ) -> Result<(Option<Item>, u64), Unwind> {
     let mut w = ctx.shared.lock_running()?;
     let start = w.now();
-    ctx.text.render(&mut w, item);
+    ctx.text.render(&mut w, ctx.id, item);
     let item = Item { text: ctx.text.msg.clone(), put_at: start, priority, call };
     Ok((w.put_or_wait(queue, ctx.id, item).err(), start))
 }
@@ -831,7 +838,7 @@ async fn gather_started(ctx: &mut Ctx, children: Vec<TaskId>, policy: GatherPoli
     // task group cancels them when the interrupted task runs.
     let at_once = policy != GatherPolicy::TaskGroup;
     if at_once {
-        ctx.shared.lock_running()?.tasks[ctx.id].cancel_with = CancelWith::Tasks(children.clone());
+        ctx.shared.lock_running()?.tasks[ctx.id].cancel_with = CancelWith::Tasks(children.as_slice().into());
     }
     let result = wait_for(ctx, children.clone(), policy != GatherPolicy::ReturnExceptions).await;
     if let Ok(mut w) = ctx.shared.lock_running() {
@@ -1203,7 +1210,7 @@ async fn scheduled(
 /// delivered, see `World::withdraw`), and this task goes on unwinding once they have ended.
 async fn wait_decls(ctx: &mut Ctx, tasks: &[usize], propagate: bool) -> Result<(), Unwind> {
     if propagate {
-        ctx.shared.lock_running()?.tasks[ctx.id].cancel_with = CancelWith::Decls(tasks.to_vec());
+        ctx.shared.lock_running()?.tasks[ctx.id].cancel_with = CancelWith::Decls(tasks.into());
     }
     let result = ctx.suspend(WaitDeclsOp { decls: tasks.to_vec() }).await;
     if let Ok(mut w) = ctx.shared.lock_running() {
@@ -1237,5 +1244,19 @@ async fn wait_for(ctx: &mut Ctx, ids: Vec<TaskId>, fail_fast: bool) -> Result<()
             let why = failed_task(&w, failed);
             Err(fail(&mut w, ctx.id, why))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every live task holds a context and a task record: growing either costs memory per task
+    /// (README's million live tasks). Raise a bound only knowingly.
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn a_task_s_records_stay_small() {
+        let ctx = size_of::<super::Ctx>();
+        let record = size_of::<super::super::tasks::TaskState>();
+        assert!(ctx <= 192, "Ctx is {ctx} bytes");
+        assert!(record <= 184, "TaskState is {record} bytes");
     }
 }

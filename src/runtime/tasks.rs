@@ -5,6 +5,8 @@ use std::collections::VecDeque;
 use std::ops::{Index, IndexMut};
 use std::sync::Arc;
 
+use thin_vec::ThinVec;
+
 use super::clock::TimerId;
 use crate::event::{Outcome, TaskIndex};
 
@@ -40,9 +42,9 @@ pub enum CancelWith {
     #[default]
     Nothing,
     /// These tasks (the ones a `gather` started).
-    Tasks(Vec<TaskId>),
+    Tasks(ThinVec<TaskId>),
     /// Every running replica of these declared tasks (a `wait` or a `cancel`).
-    Decls(Vec<usize>),
+    Decls(ThinVec<usize>),
 }
 
 /// A timeout scope the task is inside: its deadline's timer, and whether the timeout has been
@@ -65,8 +67,10 @@ pub enum Sched {
     Ended,
 }
 
+/// A task replica. Every live task has one, so it is kept small: the lists that are usually
+/// empty are `ThinVec`s (a pointer, and nothing allocated while empty), not `Vec`s (three words).
 pub struct TaskState {
-    pub label: String,
+    pub label: Box<str>,
     /// The declared task this is a replica of.
     pub decl: TaskIndex,
     pub replica: u64,
@@ -83,18 +87,18 @@ pub struct TaskState {
     pub watching: bool,
     /// How many `on-interrupt` blocks it is running: interrupts are ignored meanwhile.
     pub handling: u32,
-    pub scopes: Vec<Scope>,
+    pub scopes: ThinVec<Scope>,
     pub done: bool,
     /// How it ended, once done.
     pub outcome: Option<Outcome>,
     /// Why it failed, if it did.
     pub failure: Option<Arc<str>>,
     /// Tasks to wake when this one ends.
-    pub waiters: Vec<TaskId>,
+    pub waiters: ThinVec<TaskId>,
     /// How many tasks this one watched have failed: lets a fail-fast gather notice at once.
     pub child_failures: u64,
     /// Semaphores this task holds a permit of, once per permit.
-    pub held: Vec<usize>,
+    pub held: ThinVec<usize>,
     /// Tasks to cancel when an interrupt reaches this task while it waits for them, as asyncio
     /// cancels the task an interrupted `await task` waits on.
     pub cancel_with: CancelWith,
@@ -111,7 +115,7 @@ pub struct TaskState {
     /// The order tasks were created in: reports and `main`'s final cancellations follow it.
     pub seq: u64,
     /// With `collects_ends`, the tasks it watches that have ended, in the order they ended.
-    pub inbox: Vec<TaskId>,
+    pub inbox: ThinVec<TaskId>,
     pub collects_ends: bool,
     /// How many `gather` or `race` steps still look at this task: its slot is kept until none.
     pub observed: u32,
@@ -122,7 +126,7 @@ pub struct TaskState {
 impl TaskState {
     pub fn new(label: String, decl: TaskIndex, replica: u64, generation: u64, started_at: u64) -> Self {
         TaskState {
-            label,
+            label: label.into_boxed_str(),
             decl,
             replica,
             generation,
@@ -132,13 +136,13 @@ impl TaskState {
             interrupt: false,
             watching: false,
             handling: 0,
-            scopes: Vec::new(),
+            scopes: ThinVec::new(),
             done: false,
             outcome: None,
             failure: None,
-            waiters: Vec::new(),
+            waiters: ThinVec::new(),
             child_failures: 0,
-            held: Vec::new(),
+            held: ThinVec::new(),
             cancel_with: CancelWith::Nothing,
             running_slot: 0,
             granted: false,
@@ -146,7 +150,7 @@ impl TaskState {
             waiting_since: 0,
             withdrawn: false,
             seq: 0,
-            inbox: Vec::new(),
+            inbox: ThinVec::new(),
             collects_ends: false,
             observed: 0,
             releases: 0,
@@ -177,6 +181,13 @@ impl Tasks {
                 self.slots.len() - 1
             }
         }
+    }
+
+    /// The tasks that have not ended, in the order they were created.
+    pub fn live_in_order(&self) -> Vec<TaskId> {
+        let mut live: Vec<TaskId> = (0..self.slots.len()).filter(|&id| !self.slots[id].done).collect();
+        live.sort_unstable_by_key(|&id| self.slots[id].seq);
+        live
     }
 
     /// Frees the slot of a task that has ended and that nothing refers to any more.

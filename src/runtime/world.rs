@@ -7,7 +7,6 @@
 //! `suspend.rs`, which call in here, say what they wait for and return `Pending`; a grant puts
 //! the task back in the run queue (`tasks.rs`).
 
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -87,8 +86,6 @@ pub struct World {
     running: Vec<Vec<TaskId>>,
     /// The first replica that failed, as `task `label` failed: why`.
     first_failure: Vec<Option<String>>,
-    /// Tasks not yet ended, in the order they were created.
-    live_order: BTreeSet<(u64, TaskId)>,
     /// How many tasks were created, `main` included.
     created: u64,
     starts: Vec<u64>,
@@ -139,7 +136,6 @@ impl World {
             rate_limits: plan.rate_limits.iter().map(|r| RateLimit::new(r.interval, r.burst)).collect(),
             running: vec![Vec::new(); plan.tasks.len()],
             first_failure: vec![None; plan.tasks.len()],
-            live_order: BTreeSet::new(),
             created: 0,
             starts: vec![0; plan.tasks.len()],
             decl_waiters: vec![Vec::new(); plan.tasks.len()],
@@ -311,7 +307,7 @@ impl World {
         }
         let targets = match std::mem::take(&mut self.tasks[task].cancel_with) {
             CancelWith::Nothing => Vec::new(),
-            CancelWith::Tasks(tasks) => tasks,
+            CancelWith::Tasks(tasks) => tasks.to_vec(),
             CancelWith::Decls(decls) => self.running_of(&decls),
         };
         for t in targets {
@@ -352,7 +348,7 @@ impl World {
         let m = &self.model;
         let mut out = String::new();
         let mut left = 0;
-        let live = self.live_order.iter().map(|&(_, id)| (id, &self.tasks[id]));
+        let live = self.tasks.live_in_order().into_iter().map(|id| (id, &self.tasks[id]));
         for (k, (id, t)) in live.filter(|(_, t)| !t.done && include(t)).enumerate() {
             if k >= SHOWN {
                 left += 1;
@@ -445,7 +441,6 @@ impl World {
         }
         let id = self.tasks.push(TaskState::new(label, decl, replica, generation, self.clock.now));
         self.tasks[id].seq = self.created;
-        self.live_order.insert((self.created, id));
         self.created += 1;
         if let Some(running) = decl.checked_sub(1).and_then(|d| self.running.get_mut(d)) {
             self.tasks[id].running_slot = running.len();
@@ -821,7 +816,7 @@ impl World {
         }
         if task == MAIN {
             // Like `asyncio.run`: tasks still running when main returns are cancelled.
-            let others: Vec<TaskId> = self.live_order.iter().map(|&(_, t)| t).filter(|&t| t != MAIN).collect();
+            let others: Vec<TaskId> = self.tasks.live_in_order().into_iter().filter(|&t| t != MAIN).collect();
             for other in others {
                 self.request_cancel(MAIN, other);
             }
@@ -856,8 +851,6 @@ impl World {
             self.tasks.wake(w);
         }
         self.live -= 1;
-        let seq = self.tasks[task].seq;
-        self.live_order.remove(&(seq, task));
         self.free_if_unused(task);
         if self.live == 0 && self.state == RunState::Running {
             if std::mem::take(&mut self.after_pending) && self.failure.is_none() {
