@@ -475,7 +475,9 @@ fn push_template_seconds(out: &mut String, ns: u64, decimals: Option<u8>) {
 }
 
 fn push_int(out: &mut String, v: u64) {
-    let _ = write!(out, "{v}");
+    // itoa writes what `{v}` writes, without the formatting machinery: an arrival's item is
+    // its number, rendered once per arrival.
+    out.push_str(itoa::Buffer::new().format(v));
 }
 
 #[cfg(test)]

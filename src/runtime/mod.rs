@@ -108,9 +108,15 @@ impl Shared {
     fn drive(this: &Rc<Shared>) {
         // A task is woken through the run queue (`World`'s grants), never through its waker.
         let mut cx = Context::from_waker(Waker::noop());
+        // The task polled last, and whether it ended: told to the task table with the next
+        // borrow of the world, which picks the next task.
+        let mut last: Option<(TaskId, bool)> = None;
         loop {
             let id = {
                 let mut w = this.lock();
+                if let Some((id, ended)) = last.take() {
+                    w.tasks.polled(id, ended);
+                }
                 if w.state != RunState::Running {
                     return;
                 }
@@ -135,7 +141,7 @@ impl Shared {
             if !ended {
                 this.futures.borrow_mut()[id] = Some(future);
             }
-            this.lock().tasks.polled(id, ended);
+            last = Some((id, ended));
         }
     }
 }

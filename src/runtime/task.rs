@@ -176,19 +176,28 @@ async fn exec_unboxed(ctx: &mut Ctx, steps: &[Step]) -> Result<(), Unwind> {
 
 impl Ctx {
     /// Counts a step and checks that the run still goes on.
+    #[inline]
     fn step(&mut self) -> Result<(), Unwind> {
         self.steps += 1;
+        if self.steps > self.shared.limits.max_steps_without_waiting {
+            return Err(self.endless());
+        }
+        Ok(())
+    }
+
+    /// A task ran its limit of steps without waiting: the run fails.
+    #[cold]
+    fn endless(&mut self) -> Unwind {
         let limit = self.shared.limits.max_steps_without_waiting;
-        if self.steps > limit {
+        {
             let mut w = self.shared.lock();
             let message = format!(
                 "task `{}` ran {limit} steps without waiting: a loop that never sleeps or waits never lets virtual time pass",
                 w.tasks[self.id].label
             );
             w.fail(FailureKind::Livelock, message);
-            return Err(Unwind::Stopped);
         }
-        Ok(())
+        Unwind::Stopped
     }
 
     fn suspend<O: Op>(&mut self, op: O) -> Suspend<'_, O> {
@@ -300,7 +309,7 @@ async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
             let now = w.now();
             ctx.text.render(&mut w, ctx.id, item);
             let item = Item { text: ctx.text.msg.clone(), put_at: now, priority: *priority, call: 0 };
-            w.arrive_at(*queue, id, item, *drop);
+            w.arrive_at(*queue, id, item, &ctx.text.msg, *drop);
         }
         Step::Spawn { task } => spawn(ctx, *task)?,
         Step::Add { counter, by } => ctx.shared.lock_running()?.add(id, *counter, *by),

@@ -250,7 +250,8 @@ impl World {
                             if let Some((queue, mut item)) = self.in_flight[slot].take() {
                                 self.in_flight_free.push(slot);
                                 item.put_at = self.clock.now;
-                                self.arrive_at(queue, task, item, false);
+                                let text = item.text.clone();
+                                self.arrive_at(queue, task, item, &text, false);
                             }
                             self.tasks[task].releases -= 1;
                             self.free_if_unused(task);
@@ -1135,18 +1136,15 @@ impl World {
         self.clock.add_delivery(by, slot, at);
     }
 
-    pub fn arrive_at(&mut self, q: usize, by: TaskId, item: Item, drop: bool) {
-        let text_if_dropped = drop.then(|| item.text.clone());
+    /// `text` is the item's text, which the caller still has: the event is recorded with it, so
+    /// that an arrival costs no copy of its item beyond the one the queue keeps.
+    pub fn arrive_at(&mut self, q: usize, by: TaskId, item: Item, text: &str, drop: bool) {
         match self.queues[q].try_put(item) {
             Ok(getter) => {
-                let text = self.queues[q].back_text().to_owned();
-                self.record(by, EventKind::Put { queue: q, item: &text, blocked: 0 });
+                self.record(by, EventKind::Put { queue: q, item: text, blocked: 0 });
                 self.after_put(q, getter);
             }
-            Err(_) if drop => {
-                let text = text_if_dropped.unwrap_or_default();
-                self.record(by, EventKind::Dropped { queue: q, item: &text });
-            }
+            Err(_) if drop => self.record(by, EventKind::Dropped { queue: q, item: text }),
             Err(item) => self.queues[q].wait_arrival(item, by),
         }
     }
