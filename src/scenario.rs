@@ -80,6 +80,12 @@ impl Run {
 }
 
 impl Scenario {
+    /// The compiled plan.
+    #[cfg(test)]
+    pub(crate) fn plan(&self) -> &Arc<Plan> {
+        &self.plan
+    }
+
     /// Reads and compiles a scenario file.
     pub fn load(path: impl AsRef<Path>) -> Result<Scenario, Error> {
         Scenario::load_with(path, &[])

@@ -176,3 +176,26 @@ pub fn run(plan: Arc<Plan>, seed: u64, limits: Limits, mut sinks: Sinks) -> (Sum
     let shared = Rc::try_unwrap(shared).unwrap_or_else(|_| panic!("a task outlived its runtime"));
     shared.world.into_inner().finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every live task holds its future (boxed once), so its size is memory per task (README's
+    /// million live tasks). Raise the bound only knowingly.
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn a_sleeping_task_s_future_stays_small() {
+        let source = "[tasks.t]\ncount = 2\nsteps = [{ sleep = \"1s\" }]\n[main]\nsteps = [{ gather = \"t\" }]\n";
+        let scenario = crate::Scenario::from_source("t.toml", source).expect("compiles");
+        let plan = scenario.plan().clone();
+        let model = plan.model();
+        let world = World::new(&plan, Limits::default(), model, Sinks::new(Vec::new(), false));
+        let limits = Limits::default();
+        let shared = Rc::new(Shared { plan, seed: 1, limits, world: RefCell::new(world), futures: RefCell::default() });
+        let main = shared.lock().create_task(MAIN_DECL, 0, 0, "main".to_owned(), None).expect("main starts");
+        let future = task::run(shared.clone(), main);
+        let size = size_of_val(&future);
+        assert!(size <= 384, "a task's future is {size} bytes");
+    }
+}

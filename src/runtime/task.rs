@@ -167,11 +167,17 @@ fn exec<'a>(ctx: &'a mut Ctx, steps: &'a [Step]) -> Exec<'a> {
     Box::pin(exec_unboxed(ctx, steps))
 }
 
-async fn exec_unboxed(ctx: &mut Ctx, steps: &[Step]) -> Result<(), Unwind> {
-    for step in steps {
-        exec_step(ctx, step).await?;
+// `exec_unboxed` and `exec_step` return `async` blocks rather than being `async fn`s: an
+// `async fn`'s future keeps its arguments twice (rust-lang/rust#62958), and every live task
+// holds both futures.
+#[expect(clippy::manual_async_fn, reason = "an `async fn` future keeps its arguments twice (rust-lang/rust#62958)")]
+fn exec_unboxed<'a>(ctx: &'a mut Ctx, steps: &'a [Step]) -> impl Future<Output = Result<(), Unwind>> + 'a {
+    async move {
+        for step in steps {
+            exec_step(ctx, step).await?;
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 impl Ctx {
@@ -223,261 +229,265 @@ impl Ctx {
     }
 }
 
-async fn exec_step(ctx: &mut Ctx, step: &Step) -> Result<(), Unwind> {
-    ctx.step()?;
-    let id = ctx.id;
-    match step {
-        Step::Say(t) => ctx.text.say(&mut *ctx.shared.lock_running()?, id, t),
-        Step::Sleep { duration, times, say, on_interrupt: Some(handler) } => {
-            let d = sleep_duration(ctx, duration, times.as_deref())?;
-            Box::pin(resumable_sleep(ctx, d, say.as_ref(), handler)).await?;
-        }
-        Step::Until { event, body, on_set } => Box::pin(until(ctx, *event, body, on_set)).await?,
-        Step::Interrupt { tasks, replica } => {
-            let replica = match replica {
-                Some(r) => Some(count_of(ctx, r, "a replica index")?.unwrap_or(u64::MAX)),
-                None => None,
-            };
-            let mut w = ctx.shared.lock_running()?;
-            for t in w.running_of(tasks) {
-                if replica.is_none_or(|r| w.tasks[t].replica == r) {
-                    w.request_interrupt(id, t);
-                }
+#[expect(clippy::manual_async_fn, reason = "an `async fn` future keeps its arguments twice (rust-lang/rust#62958)")]
+fn exec_step<'a>(ctx: &'a mut Ctx, step: &'a Step) -> impl Future<Output = Result<(), Unwind>> + 'a {
+    async move {
+        ctx.step()?;
+        let id = ctx.id;
+        match step {
+            Step::Say(t) => ctx.text.say(&mut *ctx.shared.lock_running()?, id, t),
+            Step::Sleep { duration, times, say, on_interrupt: Some(handler) } => {
+                let d = sleep_duration(ctx, duration, times.as_deref())?;
+                Box::pin(resumable_sleep(ctx, d, say.as_ref(), handler)).await?;
             }
-        }
-        Step::Sleep { duration, times, say, on_interrupt: None } => {
-            let d = match times {
-                None => ctx.sample(duration),
-                Some(times) => sleep_duration(ctx, duration, Some(times))?,
-            };
-            ctx.text.vars.sleep = d;
-            // Two statements, so that the future holds only the wait (see `Ctx::sleep`).
-            let wait = ctx.sleep(d, |w, text| {
-                if let Some(t) = say {
-                    text.say(w, id, t);
-                }
-                w.record(id, EventKind::Sleep { duration: d });
-            })?;
-            wait.await?;
-        }
-        Step::Put { queue, item, priority, say, delay: None } => {
-            let priority = priority_of(ctx, priority.as_ref())?;
-            put(ctx, *queue, item, priority, say.as_ref()).await?;
-        }
-        Step::Put { queue, item, priority, say, delay: Some(delay) } => {
-            let priority = priority_of(ctx, priority.as_ref())?;
-            let delay = ctx.sample(delay);
-            let mut w = ctx.shared.lock_running()?;
-            ctx.text.render(&mut w, ctx.id, item);
-            let now = w.now();
-            w.record(id, EventKind::Sent { queue: *queue, item: &ctx.text.msg, delay });
-            let item = Item { text: ctx.text.msg.clone(), put_at: now, priority, call: 0 };
-            w.send_later(*queue, id, item, delay);
-            if let Some(t) = say {
-                ctx.text.say(&mut w, id, t);
-            }
-        }
-        Step::Get { queue, say } => get(ctx, *queue, say.as_ref()).await?,
-        Step::Call { queue, item, say } => Box::pin(call(ctx, *queue, item, say.as_ref())).await?,
-        Step::Reply { queue, item, say } => {
-            let (q, call) = ctx.text.vars.call;
-            if call == 0 || q as usize != *queue {
-                let mut w = ctx.shared.lock_running()?;
-                let name = &ctx.shared.plan.queues[*queue].name;
-                let why = format!(
-                    "there is no request from `{name}` to reply to: `reply` answers the last `call` got from the queue"
-                );
-                return Err(fail(&mut w, id, why));
-            }
-            let mut w = ctx.shared.lock_running()?;
-            let text = match item {
-                Some(t) => {
-                    ctx.text.render(&mut w, ctx.id, t);
-                    ctx.text.msg.clone()
-                }
-                None => ctx.text.vars.item.clone().unwrap_or_default(),
-            };
-            let late = !w.reply(call, text);
-            ctx.text.vars.call = (0, 0);
-            w.record(id, EventKind::Reply { queue: *queue, late });
-            if let Some(t) = say {
-                ctx.text.say(&mut w, id, t);
-            }
-        }
-        Step::Arrive { queue, item, drop, priority } => {
-            let mut w = ctx.shared.lock_running()?;
-            let now = w.now();
-            ctx.text.render(&mut w, ctx.id, item);
-            let item = Item { text: ctx.text.msg.clone(), put_at: now, priority: *priority, call: 0 };
-            w.arrive_at(*queue, id, item, &ctx.text.msg, *drop);
-        }
-        Step::Spawn { task } => spawn(ctx, *task)?,
-        Step::Add { counter, by } => ctx.shared.lock_running()?.add(id, *counter, *by),
-        Step::SetCounter { counter, value } => {
-            let v = value_of(ctx, value, "a counter's value")?;
-            let mut w = ctx.shared.lock_running()?;
-            // A change like any other: by the difference, to the value.
-            let by = v.saturating_sub(w.counters()[*counter]);
-            w.add(id, *counter, by);
-        }
-        Step::Let { local, value } => ctx.text.locals[*local] = value_of(ctx, value, "a `let` value")?,
-        Step::Take { container, amount, say } => {
-            let amount = count_of(ctx, amount, "an amount")?.unwrap_or(u64::MAX);
-            Box::pin(container_step(ctx, *container, Some(amount), true, say.as_ref())).await?;
-        }
-        Step::Fill { container, amount, say } => {
-            let amount = match amount {
-                Some(a) => Some(count_of(ctx, a, "an amount")?.unwrap_or(u64::MAX)),
-                None => None,
-            };
-            Box::pin(container_step(ctx, *container, amount, false, say.as_ref())).await?;
-        }
-        Step::WaitUntil { counter, condition } => {
-            let op = super::suspend::UntilOp { counter: *counter, condition: condition.clone() };
-            Box::pin(ctx.suspend(op)).await?;
-        }
-        Step::Scheduled { schedule, total, arrive, initial } => {
-            Box::pin(scheduled(ctx, schedule, *total, arrive, *initial)).await?;
-        }
-        Step::Gap { duration, skip } => {
-            if ctx.text.vars.n >= *skip {
-                let d = ctx.sample(duration);
-                ctx.text.vars.sleep = d;
-                let wait = ctx.sleep(d, |w, _| w.record(id, EventKind::Sleep { duration: d }))?;
-                wait.await?;
-            }
-        }
-        Step::Choose { cumulative, blocks } => {
-            let k = crate::dist::pick(cumulative, &mut ctx.rng);
-            Box::pin(exec(ctx, &blocks[k])).await?;
-        }
-        Step::When { condition, then, otherwise } => {
-            let holds = {
-                let w = ctx.shared.lock_running()?;
-                match condition {
-                    crate::plan::Condition::CallAbandoned { abandoned } => {
-                        let call = ctx.text.vars.call.1;
-                        (call != 0 && w.call_abandoned(call)) == *abandoned
-                    }
-                    crate::plan::Condition::Exprs { left, op, right } => {
-                        drop(w);
-                        match (eval(ctx, left)?, eval(ctx, right)?) {
-                            (Some(a), Some(b)) => op.holds(a, b),
-                            _ => {
-                                let mut w = ctx.shared.lock_running()?;
-                                return Err(fail(&mut w, id, "a condition's expression overflows".into()));
-                            }
-                        }
-                    }
-                    _ => w.holds(condition),
-                }
-            };
-            Box::pin(exec(ctx, if holds { then } else { otherwise })).await?;
-        }
-        Step::Done { queue } => {
-            let mut w = ctx.shared.lock_running()?;
-            if let Err(why) = w.done(*queue) {
-                return Err(fail(&mut w, id, why));
-            }
-            w.record(id, EventKind::Done { queue: *queue });
-        }
-        Step::Join { queue } => {
-            if !ctx.shared.lock_running()?.join_or_wait(*queue, id) {
-                ctx.suspend(JoinOp { queue: *queue }).await?;
-            }
-            ctx.shared.lock_running()?.record(id, EventKind::Join { queue: *queue });
-        }
-        Step::Repeat { times, body } => repeat(ctx, times, body).await?,
-        Step::Start { tasks } => {
-            start(ctx, tasks)?;
-        }
-        Step::Gather { tasks, policy } => Box::pin(gather(ctx, tasks, *policy)).await?,
-        Step::Race { tasks, policy } => Box::pin(race(ctx, tasks, *policy)).await?,
-        Step::Wait { tasks, shield } => {
-            Box::pin(wait_decls(ctx, tasks, !*shield)).await?;
-            // Like awaiting a task in asyncio: its failure becomes the waiter's.
-            let mut w = ctx.shared.lock_running()?;
-            if let Some(why) = w.first_failure(tasks) {
-                return Err(fail(&mut w, id, why));
-            }
-        }
-        Step::Cancel { tasks } => {
-            // `task.cancel(); await task`: an interrupt of the canceller while it waits cancels
-            // the tasks again, cutting their cleanup short, as in asyncio.
-            {
+            Step::Until { event, body, on_set } => Box::pin(until(ctx, *event, body, on_set)).await?,
+            Step::Interrupt { tasks, replica } => {
+                let replica = match replica {
+                    Some(r) => Some(count_of(ctx, r, "a replica index")?.unwrap_or(u64::MAX)),
+                    None => None,
+                };
                 let mut w = ctx.shared.lock_running()?;
                 for t in w.running_of(tasks) {
-                    w.request_cancel(id, t);
+                    if replica.is_none_or(|r| w.tasks[t].replica == r) {
+                        w.request_interrupt(id, t);
+                    }
                 }
             }
-            Box::pin(wait_decls(ctx, tasks, true)).await?;
-        }
-        Step::Timeout { after, body, on_timeout, finally } => {
-            Box::pin(timeout(ctx, after, body, on_timeout, finally)).await?;
-        }
-        Step::Try { body, on_error, on_cancel, on_interrupt, finally } => {
-            let handlers = Handlers { on_error: on_error.as_deref(), on_cancel, on_interrupt: on_interrupt.as_deref() };
-            Box::pin(try_block(ctx, body, handlers, finally)).await?;
-        }
-        Step::Acquire { semaphore, priority } => {
-            let priority = priority_of(ctx, priority.as_ref())?;
-            Box::pin(acquire(ctx, *semaphore, priority)).await?;
-        }
-        Step::Release { semaphore } => release(ctx, *semaphore)?,
-        Step::Hold { semaphore, priority, body } => {
-            let priority = priority_of(ctx, priority.as_ref())?;
-            Box::pin(hold(ctx, *semaphore, priority, body)).await?;
-        }
-        Step::Set { event } => {
-            let mut w = ctx.shared.lock_running()?;
-            w.set_event(*event);
-            w.record(id, EventKind::Set { event: *event });
-        }
-        Step::Clear { event } => {
-            let mut w = ctx.shared.lock_running()?;
-            w.clear_event(*event);
-            w.record(id, EventKind::Clear { event: *event });
-        }
-        Step::WaitEvent { event } => {
-            if !ctx.shared.lock_running()?.check_event(*event, id) {
-                ctx.suspend(Granted { waiting: Waiting::Event(*event) }).await?;
+            Step::Sleep { duration, times, say, on_interrupt: None } => {
+                let d = match times {
+                    None => ctx.sample(duration),
+                    Some(times) => sleep_duration(ctx, duration, Some(times))?,
+                };
+                ctx.text.vars.sleep = d;
+                // Two statements, so that the future holds only the wait (see `Ctx::sleep`).
+                let wait = ctx.sleep(d, |w, text| {
+                    if let Some(t) = say {
+                        text.say(w, id, t);
+                    }
+                    w.record(id, EventKind::Sleep { duration: d });
+                })?;
+                wait.await?;
             }
-            ctx.shared.lock_running()?.record(id, EventKind::EventWaited { event: *event });
-        }
-        Step::Barrier { barrier } => {
-            if !ctx.shared.lock_running()?.arrive(*barrier, id) {
-                ctx.suspend(Granted { waiting: Waiting::Barrier(*barrier) }).await?;
+            Step::Put { queue, item, priority, say, delay: None } => {
+                let priority = priority_of(ctx, priority.as_ref())?;
+                put(ctx, *queue, item, priority, say.as_ref()).await?;
             }
-            ctx.shared.lock_running()?.record(id, EventKind::Barrier { barrier: *barrier });
-        }
-        Step::Throttle { limit } => Box::pin(throttle(ctx, *limit)).await?,
-        Step::Busy { duration } => {
-            let d = ctx.sample(duration);
-            let mut w = ctx.shared.lock_running()?;
-            w.record(id, EventKind::Busy { duration: d });
-            w.busy(d);
-        }
-        Step::ToThread { duration } => Box::pin(to_thread(ctx, duration)).await?,
-        Step::Fail { message, probability } => {
-            // Certain outcomes draw nothing, so adding `fail` with probability 0 or 1 does not
-            // shift the task's later draws.
-            let fails = match *probability {
-                p if p >= 1.0 => true,
-                p if p <= 0.0 => false,
-                p => ctx.rng.unit() < p,
-            };
-            if fails {
+            Step::Put { queue, item, priority, say, delay: Some(delay) } => {
+                let priority = priority_of(ctx, priority.as_ref())?;
+                let delay = ctx.sample(delay);
                 let mut w = ctx.shared.lock_running()?;
-                ctx.text.render(&mut w, ctx.id, message);
-                let why = ctx.text.msg.clone();
-                return Err(fail(&mut w, id, why));
+                ctx.text.render(&mut w, ctx.id, item);
+                let now = w.now();
+                w.record(id, EventKind::Sent { queue: *queue, item: &ctx.text.msg, delay });
+                let item = Item { text: ctx.text.msg.clone(), put_at: now, priority, call: 0 };
+                w.send_later(*queue, id, item, delay);
+                if let Some(t) = say {
+                    ctx.text.say(&mut w, id, t);
+                }
+            }
+            Step::Get { queue, say } => get(ctx, *queue, say.as_ref()).await?,
+            Step::Call { queue, item, say } => Box::pin(call(ctx, *queue, item, say.as_ref())).await?,
+            Step::Reply { queue, item, say } => {
+                let (q, call) = ctx.text.vars.call;
+                if call == 0 || q as usize != *queue {
+                    let mut w = ctx.shared.lock_running()?;
+                    let name = &ctx.shared.plan.queues[*queue].name;
+                    let why = format!(
+                        "there is no request from `{name}` to reply to: `reply` answers the last `call` got from the queue"
+                    );
+                    return Err(fail(&mut w, id, why));
+                }
+                let mut w = ctx.shared.lock_running()?;
+                let text = match item {
+                    Some(t) => {
+                        ctx.text.render(&mut w, ctx.id, t);
+                        ctx.text.msg.clone()
+                    }
+                    None => ctx.text.vars.item.clone().unwrap_or_default(),
+                };
+                let late = !w.reply(call, text);
+                ctx.text.vars.call = (0, 0);
+                w.record(id, EventKind::Reply { queue: *queue, late });
+                if let Some(t) = say {
+                    ctx.text.say(&mut w, id, t);
+                }
+            }
+            Step::Arrive { queue, item, drop, priority } => {
+                let mut w = ctx.shared.lock_running()?;
+                let now = w.now();
+                ctx.text.render(&mut w, ctx.id, item);
+                let item = Item { text: ctx.text.msg.clone(), put_at: now, priority: *priority, call: 0 };
+                w.arrive_at(*queue, id, item, &ctx.text.msg, *drop);
+            }
+            Step::Spawn { task } => spawn(ctx, *task)?,
+            Step::Add { counter, by } => ctx.shared.lock_running()?.add(id, *counter, *by),
+            Step::SetCounter { counter, value } => {
+                let v = value_of(ctx, value, "a counter's value")?;
+                let mut w = ctx.shared.lock_running()?;
+                // A change like any other: by the difference, to the value.
+                let by = v.saturating_sub(w.counters()[*counter]);
+                w.add(id, *counter, by);
+            }
+            Step::Let { local, value } => ctx.text.locals[*local] = value_of(ctx, value, "a `let` value")?,
+            Step::Take { container, amount, say } => {
+                let amount = count_of(ctx, amount, "an amount")?.unwrap_or(u64::MAX);
+                Box::pin(container_step(ctx, *container, Some(amount), true, say.as_ref())).await?;
+            }
+            Step::Fill { container, amount, say } => {
+                let amount = match amount {
+                    Some(a) => Some(count_of(ctx, a, "an amount")?.unwrap_or(u64::MAX)),
+                    None => None,
+                };
+                Box::pin(container_step(ctx, *container, amount, false, say.as_ref())).await?;
+            }
+            Step::WaitUntil { counter, condition } => {
+                let op = super::suspend::UntilOp { counter: *counter, condition: condition.clone() };
+                Box::pin(ctx.suspend(op)).await?;
+            }
+            Step::Scheduled { schedule, total, arrive, initial } => {
+                Box::pin(scheduled(ctx, schedule, *total, arrive, *initial)).await?;
+            }
+            Step::Gap { duration, skip } => {
+                if ctx.text.vars.n >= *skip {
+                    let d = ctx.sample(duration);
+                    ctx.text.vars.sleep = d;
+                    let wait = ctx.sleep(d, |w, _| w.record(id, EventKind::Sleep { duration: d }))?;
+                    wait.await?;
+                }
+            }
+            Step::Choose { cumulative, blocks } => {
+                let k = crate::dist::pick(cumulative, &mut ctx.rng);
+                Box::pin(exec(ctx, &blocks[k])).await?;
+            }
+            Step::When { condition, then, otherwise } => {
+                let holds = {
+                    let w = ctx.shared.lock_running()?;
+                    match condition {
+                        crate::plan::Condition::CallAbandoned { abandoned } => {
+                            let call = ctx.text.vars.call.1;
+                            (call != 0 && w.call_abandoned(call)) == *abandoned
+                        }
+                        crate::plan::Condition::Exprs { left, op, right } => {
+                            drop(w);
+                            match (eval(ctx, left)?, eval(ctx, right)?) {
+                                (Some(a), Some(b)) => op.holds(a, b),
+                                _ => {
+                                    let mut w = ctx.shared.lock_running()?;
+                                    return Err(fail(&mut w, id, "a condition's expression overflows".into()));
+                                }
+                            }
+                        }
+                        _ => w.holds(condition),
+                    }
+                };
+                Box::pin(exec(ctx, if holds { then } else { otherwise })).await?;
+            }
+            Step::Done { queue } => {
+                let mut w = ctx.shared.lock_running()?;
+                if let Err(why) = w.done(*queue) {
+                    return Err(fail(&mut w, id, why));
+                }
+                w.record(id, EventKind::Done { queue: *queue });
+            }
+            Step::Join { queue } => {
+                if !ctx.shared.lock_running()?.join_or_wait(*queue, id) {
+                    ctx.suspend(JoinOp { queue: *queue }).await?;
+                }
+                ctx.shared.lock_running()?.record(id, EventKind::Join { queue: *queue });
+            }
+            Step::Repeat { times, body } => repeat(ctx, times, body).await?,
+            Step::Start { tasks } => {
+                start(ctx, tasks)?;
+            }
+            Step::Gather { tasks, policy } => Box::pin(gather(ctx, tasks, *policy)).await?,
+            Step::Race { tasks, policy } => Box::pin(race(ctx, tasks, *policy)).await?,
+            Step::Wait { tasks, shield } => {
+                Box::pin(wait_decls(ctx, tasks, !*shield)).await?;
+                // Like awaiting a task in asyncio: its failure becomes the waiter's.
+                let mut w = ctx.shared.lock_running()?;
+                if let Some(why) = w.first_failure(tasks) {
+                    return Err(fail(&mut w, id, why));
+                }
+            }
+            Step::Cancel { tasks } => {
+                // `task.cancel(); await task`: an interrupt of the canceller while it waits cancels
+                // the tasks again, cutting their cleanup short, as in asyncio.
+                {
+                    let mut w = ctx.shared.lock_running()?;
+                    for t in w.running_of(tasks) {
+                        w.request_cancel(id, t);
+                    }
+                }
+                Box::pin(wait_decls(ctx, tasks, true)).await?;
+            }
+            Step::Timeout { after, body, on_timeout, finally } => {
+                Box::pin(timeout(ctx, after, body, on_timeout, finally)).await?;
+            }
+            Step::Try { body, on_error, on_cancel, on_interrupt, finally } => {
+                let handlers =
+                    Handlers { on_error: on_error.as_deref(), on_cancel, on_interrupt: on_interrupt.as_deref() };
+                Box::pin(try_block(ctx, body, handlers, finally)).await?;
+            }
+            Step::Acquire { semaphore, priority } => {
+                let priority = priority_of(ctx, priority.as_ref())?;
+                Box::pin(acquire(ctx, *semaphore, priority)).await?;
+            }
+            Step::Release { semaphore } => release(ctx, *semaphore)?,
+            Step::Hold { semaphore, priority, body } => {
+                let priority = priority_of(ctx, priority.as_ref())?;
+                Box::pin(hold(ctx, *semaphore, priority, body)).await?;
+            }
+            Step::Set { event } => {
+                let mut w = ctx.shared.lock_running()?;
+                w.set_event(*event);
+                w.record(id, EventKind::Set { event: *event });
+            }
+            Step::Clear { event } => {
+                let mut w = ctx.shared.lock_running()?;
+                w.clear_event(*event);
+                w.record(id, EventKind::Clear { event: *event });
+            }
+            Step::WaitEvent { event } => {
+                if !ctx.shared.lock_running()?.check_event(*event, id) {
+                    ctx.suspend(Granted { waiting: Waiting::Event(*event) }).await?;
+                }
+                ctx.shared.lock_running()?.record(id, EventKind::EventWaited { event: *event });
+            }
+            Step::Barrier { barrier } => {
+                if !ctx.shared.lock_running()?.arrive(*barrier, id) {
+                    ctx.suspend(Granted { waiting: Waiting::Barrier(*barrier) }).await?;
+                }
+                ctx.shared.lock_running()?.record(id, EventKind::Barrier { barrier: *barrier });
+            }
+            Step::Throttle { limit } => Box::pin(throttle(ctx, *limit)).await?,
+            Step::Busy { duration } => {
+                let d = ctx.sample(duration);
+                let mut w = ctx.shared.lock_running()?;
+                w.record(id, EventKind::Busy { duration: d });
+                w.busy(d);
+            }
+            Step::ToThread { duration } => Box::pin(to_thread(ctx, duration)).await?,
+            Step::Fail { message, probability } => {
+                // Certain outcomes draw nothing, so adding `fail` with probability 0 or 1 does not
+                // shift the task's later draws.
+                let fails = match *probability {
+                    p if p >= 1.0 => true,
+                    p if p <= 0.0 => false,
+                    p => ctx.rng.unit() < p,
+                };
+                if fails {
+                    let mut w = ctx.shared.lock_running()?;
+                    ctx.text.render(&mut w, ctx.id, message);
+                    let why = ctx.text.msg.clone();
+                    return Err(fail(&mut w, id, why));
+                }
+            }
+            Step::Retry { retries, body, backoff, factor, jitter } => {
+                Box::pin(retry(ctx, *retries, body, backoff.as_ref(), *factor, *jitter)).await?;
             }
         }
-        Step::Retry { retries, body, backoff, factor, jitter } => {
-            Box::pin(retry(ctx, *retries, body, backoff.as_ref(), *factor, *jitter)).await?;
-        }
+        Ok(())
     }
-    Ok(())
 }
 
 // The steps below are rarer than a sleep, a put or a get, and their waits hold more: each is
@@ -625,23 +635,28 @@ fn failed_task(w: &World, failed: TaskId) -> String {
     format!("task `{}` failed: {}", t.label, t.failure.as_deref().unwrap_or(""))
 }
 
-async fn put(
-    ctx: &mut Ctx,
+/// A put. (Like `get`, `repeat` and `exec_step`, an `async` block rather than an `async fn`,
+/// whose future keeps its arguments twice, rust-lang/rust#62958: every live task holds one.)
+#[expect(clippy::manual_async_fn, reason = "an `async fn` future keeps its arguments twice (rust-lang/rust#62958)")]
+fn put<'a>(
+    ctx: &'a mut Ctx,
     queue: usize,
-    item: &Template,
+    item: &'a Template,
     priority: u64,
-    say: Option<&Template>,
-) -> Result<(), Unwind> {
-    // The wait for room is boxed, and only when the task must wait: every live task's future
-    // holds room for its largest inline wait, and a put's holds the item.
-    let wait = {
-        let (waiting, start) = offer(ctx, queue, item, priority, 0)?;
-        match waiting {
-            None => return put_done(ctx, queue, start, say),
-            Some(item) => Box::pin(put_wait(ctx, queue, item, start, say)),
-        }
-    };
-    wait.await
+    say: Option<&'a Template>,
+) -> impl Future<Output = Result<(), Unwind>> + 'a {
+    async move {
+        // The wait for room is boxed, and only when the task must wait: every live task's
+        // future holds room for its largest inline wait, and a put's holds the item.
+        let wait = {
+            let (waiting, start) = offer(ctx, queue, item, priority, 0)?;
+            match waiting {
+                None => return put_done(ctx, queue, start, say),
+                Some(item) => Box::pin(put_wait(ctx, queue, item, start, say)),
+            }
+        };
+        wait.await
+    }
 }
 
 /// A put that waits for room.
@@ -679,17 +694,20 @@ fn put_done(ctx: &mut Ctx, queue: usize, start: u64, say: Option<&Template>) -> 
     Ok(())
 }
 
-async fn get(ctx: &mut Ctx, queue: usize, say: Option<&Template>) -> Result<(), Unwind> {
-    // Written so that no item is held across the wait, which would make every task's future
-    // larger by one.
-    {
-        let ready = ctx.shared.lock_running()?.get_or_wait(queue, ctx.id);
-        if let Some(item) = ready {
-            return got(ctx, queue, item, say);
+#[expect(clippy::manual_async_fn, reason = "an `async fn` future keeps its arguments twice (rust-lang/rust#62958)")]
+fn get<'a>(ctx: &'a mut Ctx, queue: usize, say: Option<&'a Template>) -> impl Future<Output = Result<(), Unwind>> + 'a {
+    async move {
+        // Written so that no item is held across the wait, which would make every task's
+        // future larger by one.
+        {
+            let ready = ctx.shared.lock_running()?.get_or_wait(queue, ctx.id);
+            if let Some(item) = ready {
+                return got(ctx, queue, item, say);
+            }
         }
+        let item = ctx.suspend(GetOp { queue }).await?;
+        got(ctx, queue, item, say)
     }
-    let item = ctx.suspend(GetOp { queue }).await?;
-    got(ctx, queue, item, say)
 }
 
 /// The second half of a get: records it, keeps the item for templates, and says `say`.
@@ -804,12 +822,17 @@ fn count_of(ctx: &mut Ctx, count: &Count, what: &str) -> Result<Option<u64>, Unw
     })
 }
 
-async fn repeat(ctx: &mut Ctx, times: &Count, body: &[Step]) -> Result<(), Unwind> {
-    let n = count_of(ctx, times, "a repeat count")?.unwrap_or(u64::MAX);
-    let outer = ctx.text.vars.n;
-    let result = repeat_body(ctx, body, n).await;
-    ctx.text.vars.n = outer;
-    result
+/// An `async` block, not an `async fn`, whose future would keep its arguments twice: a task in a
+/// loop holds this future while it waits.
+#[expect(clippy::manual_async_fn, reason = "an `async fn` future keeps its arguments twice (rust-lang/rust#62958)")]
+fn repeat<'a>(ctx: &'a mut Ctx, times: &'a Count, body: &'a [Step]) -> impl Future<Output = Result<(), Unwind>> + 'a {
+    async move {
+        let n = count_of(ctx, times, "a repeat count")?.unwrap_or(u64::MAX);
+        let outer = ctx.text.vars.n;
+        let result = repeat_body(ctx, body, n).await;
+        ctx.text.vars.n = outer;
+        result
+    }
 }
 
 /// Runs `body` `n` times, in one boxed future for all of them (a box per pass would cost an
