@@ -182,7 +182,8 @@ mod tests {
     use super::*;
 
     /// Every live task holds its future (boxed once), so its size is memory per task (README's
-    /// million live tasks). Raise the bound only knowingly.
+    /// million live tasks). Raise the bound only knowingly: 400 bytes since a block's loop runs the
+    /// common steps without a future of their own (16 bytes more, 4% fewer instructions).
     #[test]
     #[cfg(target_pointer_width = "64")]
     fn a_sleeping_task_s_future_stays_small() {
@@ -196,6 +197,6 @@ mod tests {
         let main = shared.lock().create_task(MAIN_DECL, 0, 0, "main".to_owned(), None).expect("main starts");
         let future = task::run(shared.clone(), main);
         let size = size_of_val(&future);
-        assert!(size <= 384, "a task's future is {size} bytes");
+        assert!(size <= 400, "a task's future is {size} bytes");
     }
 }

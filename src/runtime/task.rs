@@ -1,7 +1,9 @@
 //! The interpreter: one future per scenario task replica, walking its compiled steps.
 //!
-//! [`exec_step`] is one match over the kinds of step. Arms that are more than a call into the
-//! world have a function of their own below it, in the order of the match. Every wait goes
+//! A step is [`begin`]: counted, and run if it never waits (or its timer set, if it is a plain
+//! sleep), so that a block's loop runs the common steps without a future of their own; then
+//! [`exec_waiting`], one match over the other kinds of step. Arms that are more than a call into
+//! the world have a function of their own below it, in the order of the match. Every wait goes
 //! through [`Suspend`] (see `suspend.rs`).
 
 use std::future::Future;
@@ -10,6 +12,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use super::Shared;
+use super::clock::TimerId;
 use super::queue::Item;
 use super::suspend::{AcquireOp, GetOp, Granted, JoinOp, Op, PutOp, RaceOp, SleepOp, Suspend, WaitDeclsOp, WaitOp};
 use super::tasks::{CancelWith, TaskId, Waiting};
@@ -174,7 +177,11 @@ fn exec<'a>(ctx: &'a mut Ctx, steps: &'a [Step]) -> Exec<'a> {
 fn exec_unboxed<'a>(ctx: &'a mut Ctx, steps: &'a [Step]) -> impl Future<Output = Result<(), Unwind>> + 'a {
     async move {
         for step in steps {
-            exec_step(ctx, step).await?;
+            match begin(ctx, step)? {
+                Begun::Done => {}
+                Begun::Sleep(timer) => ctx.suspend(SleepOp { timer: Some(timer) }).await?,
+                Begun::Wait => exec_waiting(ctx, step).await?,
+            }
         }
         Ok(())
     }
@@ -219,23 +226,108 @@ impl Ctx {
     /// task holds the future it returns.
     #[inline(always)]
     fn sleep(&mut self, d: u64, record: impl FnOnce(&mut World, &mut Text)) -> Result<Suspend<'_, SleepOp>, Unwind> {
-        let timer = {
-            let mut w = self.shared.lock_running()?;
-            record(&mut w, &mut self.text);
-            let at = w.now().saturating_add(d);
-            w.add_timer(self.id, at)
-        };
+        let timer = self.start_sleep(d, record)?;
         Ok(self.suspend(SleepOp { timer: Some(timer) }))
+    }
+
+    /// Sets the timer of a wait of `d` ns, after `record` has recorded what the wait is.
+    #[inline(always)]
+    fn start_sleep(&mut self, d: u64, record: impl FnOnce(&mut World, &mut Text)) -> Result<TimerId, Unwind> {
+        let mut w = self.shared.lock_running()?;
+        record(&mut w, &mut self.text);
+        let at = w.now().saturating_add(d);
+        Ok(w.add_timer(self.id, at))
     }
 }
 
 #[expect(clippy::manual_async_fn, reason = "an `async fn` future keeps its arguments twice (rust-lang/rust#62958)")]
 fn exec_step<'a>(ctx: &'a mut Ctx, step: &'a Step) -> impl Future<Output = Result<(), Unwind>> + 'a {
     async move {
-        ctx.step()?;
+        match begin(ctx, step)? {
+            Begun::Done => Ok(()),
+            Begun::Sleep(timer) => ctx.suspend(SleepOp { timer: Some(timer) }).await,
+            Begun::Wait => exec_waiting(ctx, step).await,
+        }
+    }
+}
+
+/// How far [`begin`] took a step.
+enum Begun {
+    /// The step is done: it never waits.
+    Done,
+    /// The step is a sleep, begun: its timer is set and its event recorded.
+    Sleep(TimerId),
+    /// The step may wait: [`exec_waiting`] runs it.
+    Wait,
+}
+
+/// Counts a step, and runs it if it never waits or begins it if it is a plain sleep: the
+/// common steps, which a block's loop runs without making a future for the step.
+#[inline]
+fn begin(ctx: &mut Ctx, step: &Step) -> Result<Begun, Unwind> {
+    ctx.step()?;
+    let id = ctx.id;
+    match step {
+        Step::Sleep { duration, times, say, on_interrupt: None } => {
+            let d = match times {
+                None => ctx.sample(duration),
+                Some(times) => sleep_duration(ctx, duration, Some(times))?,
+            };
+            ctx.text.vars.sleep = d;
+            let timer = ctx.start_sleep(d, |w, text| {
+                if let Some(t) = say {
+                    text.say(w, id, t);
+                }
+                w.record(id, EventKind::Sleep { duration: d });
+            })?;
+            return Ok(Begun::Sleep(timer));
+        }
+        Step::Gap { duration, skip } => {
+            if ctx.text.vars.n >= *skip {
+                let d = ctx.sample(duration);
+                ctx.text.vars.sleep = d;
+                let timer = ctx.start_sleep(d, |w, _| w.record(id, EventKind::Sleep { duration: d }))?;
+                return Ok(Begun::Sleep(timer));
+            }
+        }
+        Step::Say(t) => ctx.text.say(&mut *ctx.shared.lock_running()?, id, t),
+        Step::Arrive { queue, item, drop, priority } => {
+            let mut w = ctx.shared.lock_running()?;
+            let now = w.now();
+            ctx.text.render(&mut w, ctx.id, item);
+            let item = Item { text: ctx.text.msg.clone(), put_at: now, priority: *priority, call: 0 };
+            w.arrive_at(*queue, id, item, &ctx.text.msg, *drop);
+        }
+        Step::Add { counter, by } => ctx.shared.lock_running()?.add(id, *counter, *by),
+        Step::Let { local, value } => ctx.text.locals[*local] = value_of(ctx, value, "a `let` value")?,
+        Step::Done { queue } => {
+            let mut w = ctx.shared.lock_running()?;
+            if let Err(why) = w.done(*queue) {
+                return Err(fail(&mut w, id, why));
+            }
+            w.record(id, EventKind::Done { queue: *queue });
+        }
+        Step::Set { event } => {
+            let mut w = ctx.shared.lock_running()?;
+            w.set_event(*event);
+            w.record(id, EventKind::Set { event: *event });
+        }
+        Step::Clear { event } => {
+            let mut w = ctx.shared.lock_running()?;
+            w.clear_event(*event);
+            w.record(id, EventKind::Clear { event: *event });
+        }
+        _ => return Ok(Begun::Wait),
+    }
+    Ok(Begun::Done)
+}
+
+/// Runs a step that [`begin`] counted and left: one match over the other kinds of step.
+#[expect(clippy::manual_async_fn, reason = "an `async fn` future keeps its arguments twice (rust-lang/rust#62958)")]
+fn exec_waiting<'a>(ctx: &'a mut Ctx, step: &'a Step) -> impl Future<Output = Result<(), Unwind>> + 'a {
+    async move {
         let id = ctx.id;
         match step {
-            Step::Say(t) => ctx.text.say(&mut *ctx.shared.lock_running()?, id, t),
             Step::Sleep { duration, times, say, on_interrupt: Some(handler) } => {
                 let d = sleep_duration(ctx, duration, times.as_deref())?;
                 Box::pin(resumable_sleep(ctx, d, say.as_ref(), handler)).await?;
@@ -252,21 +344,6 @@ fn exec_step<'a>(ctx: &'a mut Ctx, step: &'a Step) -> impl Future<Output = Resul
                         w.request_interrupt(id, t);
                     }
                 }
-            }
-            Step::Sleep { duration, times, say, on_interrupt: None } => {
-                let d = match times {
-                    None => ctx.sample(duration),
-                    Some(times) => sleep_duration(ctx, duration, Some(times))?,
-                };
-                ctx.text.vars.sleep = d;
-                // Two statements, so that the future holds only the wait (see `Ctx::sleep`).
-                let wait = ctx.sleep(d, |w, text| {
-                    if let Some(t) = say {
-                        text.say(w, id, t);
-                    }
-                    w.record(id, EventKind::Sleep { duration: d });
-                })?;
-                wait.await?;
             }
             Step::Put { queue, item, priority, say, delay: None } => {
                 let priority = priority_of(ctx, priority.as_ref())?;
@@ -312,15 +389,7 @@ fn exec_step<'a>(ctx: &'a mut Ctx, step: &'a Step) -> impl Future<Output = Resul
                     ctx.text.say(&mut w, id, t);
                 }
             }
-            Step::Arrive { queue, item, drop, priority } => {
-                let mut w = ctx.shared.lock_running()?;
-                let now = w.now();
-                ctx.text.render(&mut w, ctx.id, item);
-                let item = Item { text: ctx.text.msg.clone(), put_at: now, priority: *priority, call: 0 };
-                w.arrive_at(*queue, id, item, &ctx.text.msg, *drop);
-            }
             Step::Spawn { task } => spawn(ctx, *task)?,
-            Step::Add { counter, by } => ctx.shared.lock_running()?.add(id, *counter, *by),
             Step::SetCounter { counter, value } => {
                 let v = value_of(ctx, value, "a counter's value")?;
                 let mut w = ctx.shared.lock_running()?;
@@ -328,7 +397,6 @@ fn exec_step<'a>(ctx: &'a mut Ctx, step: &'a Step) -> impl Future<Output = Resul
                 let by = v.saturating_sub(w.counters()[*counter]);
                 w.add(id, *counter, by);
             }
-            Step::Let { local, value } => ctx.text.locals[*local] = value_of(ctx, value, "a `let` value")?,
             Step::Take { container, amount, say } => {
                 let amount = count_of(ctx, amount, "an amount")?.unwrap_or(u64::MAX);
                 Box::pin(container_step(ctx, *container, Some(amount), true, say.as_ref())).await?;
@@ -346,14 +414,6 @@ fn exec_step<'a>(ctx: &'a mut Ctx, step: &'a Step) -> impl Future<Output = Resul
             }
             Step::Scheduled { schedule, total, arrive, initial } => {
                 Box::pin(scheduled(ctx, schedule, *total, arrive, *initial)).await?;
-            }
-            Step::Gap { duration, skip } => {
-                if ctx.text.vars.n >= *skip {
-                    let d = ctx.sample(duration);
-                    ctx.text.vars.sleep = d;
-                    let wait = ctx.sleep(d, |w, _| w.record(id, EventKind::Sleep { duration: d }))?;
-                    wait.await?;
-                }
             }
             Step::Choose { cumulative, blocks } => {
                 let k = crate::dist::pick(cumulative, &mut ctx.rng);
@@ -381,13 +441,6 @@ fn exec_step<'a>(ctx: &'a mut Ctx, step: &'a Step) -> impl Future<Output = Resul
                     }
                 };
                 Box::pin(exec(ctx, if holds { then } else { otherwise })).await?;
-            }
-            Step::Done { queue } => {
-                let mut w = ctx.shared.lock_running()?;
-                if let Err(why) = w.done(*queue) {
-                    return Err(fail(&mut w, id, why));
-                }
-                w.record(id, EventKind::Done { queue: *queue });
             }
             Step::Join { queue } => {
                 if !ctx.shared.lock_running()?.join_or_wait(*queue, id) {
@@ -437,16 +490,6 @@ fn exec_step<'a>(ctx: &'a mut Ctx, step: &'a Step) -> impl Future<Output = Resul
                 let priority = priority_of(ctx, priority.as_ref())?;
                 Box::pin(hold(ctx, *semaphore, priority, body)).await?;
             }
-            Step::Set { event } => {
-                let mut w = ctx.shared.lock_running()?;
-                w.set_event(*event);
-                w.record(id, EventKind::Set { event: *event });
-            }
-            Step::Clear { event } => {
-                let mut w = ctx.shared.lock_running()?;
-                w.clear_event(*event);
-                w.record(id, EventKind::Clear { event: *event });
-            }
             Step::WaitEvent { event } => {
                 if !ctx.shared.lock_running()?.check_event(*event, id) {
                     ctx.suspend(Granted { waiting: Waiting::Event(*event) }).await?;
@@ -485,6 +528,15 @@ fn exec_step<'a>(ctx: &'a mut Ctx, step: &'a Step) -> impl Future<Output = Resul
             Step::Retry { retries, body, backoff, factor, jitter } => {
                 Box::pin(retry(ctx, *retries, body, backoff.as_ref(), *factor, *jitter)).await?;
             }
+            Step::Say(_)
+            | Step::Sleep { on_interrupt: None, .. }
+            | Step::Gap { .. }
+            | Step::Arrive { .. }
+            | Step::Add { .. }
+            | Step::Let { .. }
+            | Step::Done { .. }
+            | Step::Set { .. }
+            | Step::Clear { .. } => unreachable!("`begin` runs these steps"),
         }
         Ok(())
     }
@@ -844,7 +896,12 @@ fn repeat_body<'a>(ctx: &'a mut Ctx, body: &'a [Step], n: u64) -> Exec<'a> {
             let counted = ctx.step();
             let mut ran = Ok(());
             for step in body {
-                ran = exec_step(ctx, step).await;
+                ran = match begin(ctx, step) {
+                    Ok(Begun::Done) => Ok(()),
+                    Ok(Begun::Sleep(timer)) => ctx.suspend(SleepOp { timer: Some(timer) }).await,
+                    Ok(Begun::Wait) => exec_waiting(ctx, step).await,
+                    Err(unwind) => Err(unwind),
+                };
                 if ran.is_err() {
                     break;
                 }
