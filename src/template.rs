@@ -218,6 +218,17 @@ impl Template {
         })
     }
 
+    /// Whether the template is `{n}` alone, the default item of a put: rendered without the
+    /// values a template may read.
+    pub fn is_n(&self) -> bool {
+        matches!(self.parts[..], [Part::Var(Var::N, spec)] if spec == Spec::PLAIN)
+    }
+
+    /// Appends `n` as `{n}` renders it.
+    pub fn push_n(out: &mut String, n: u64) {
+        push_int(out, n);
+    }
+
     /// Appends the rendered message to `out`.
     pub fn render(&self, out: &mut String, values: &Values<'_>) {
         for part in &self.parts {
@@ -488,6 +499,18 @@ mod tests {
         let mut s = String::new();
         Template::parse(t).unwrap().render(&mut s, v);
         s
+    }
+
+    #[test]
+    fn n_alone_is_recognised_and_renders_as_the_template_would() {
+        for (t, alone) in [("{n}", true), ("{n:>3}", false), ("x{n}", false), ("{i}", false), ("{n}{n}", false)] {
+            assert_eq!(Template::parse(t).unwrap().is_n(), alone, "{t}");
+        }
+        for n in [0, 7, 10, 12_345, u64::MAX] {
+            let mut fast = String::new();
+            Template::push_n(&mut fast, n);
+            assert_eq!(fast, render("{n}", &Values { n, ..values() }));
+        }
     }
 
     fn values() -> Values<'static> {

@@ -114,8 +114,13 @@ impl Text {
     /// Renders `t` into `msg` with task `id`'s values at the world's time. A message longer
     /// than [`MAX_MESSAGE_BYTES`] (an item that doubles itself in a loop) stops the run instead.
     fn render(&mut self, w: &mut World, id: TaskId, t: &Template) {
-        let now = w.now();
         self.msg.clear();
+        if t.is_n() {
+            // A put's default item: the common case, without building the values.
+            Template::push_n(&mut self.msg, self.vars.n);
+            return;
+        }
+        let now = w.now();
         let (me, vars) = (&self.me, &self.vars);
         let (label, name) = w.names(id);
         let values = Values {
