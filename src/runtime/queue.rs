@@ -207,10 +207,15 @@ impl Queue {
     /// Puts without waiting and returns the getter to wake (strict: granted the item); gives the
     /// item back when the queue is full (strict: or earlier putters wait).
     pub fn try_put(&mut self, item: Item) -> Result<Option<TaskId>, Item> {
-        if self.full() || (self.strict() && self.putters.len() > self.putters_gone) {
+        if self.put_would_wait() {
             return Err(item);
         }
         Ok(self.accept(item))
+    }
+
+    /// Whether [`Queue::try_put`] would give the item back now.
+    pub fn put_would_wait(&self) -> bool {
+        self.full() || (self.strict() && self.putters.len() > self.putters_gone)
     }
 
     /// A woken putter tries again. Strict: it puts into the place reserved for it. asyncio: it

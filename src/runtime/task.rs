@@ -266,13 +266,33 @@ enum Begun {
     Wait,
 }
 
-/// Counts a step, and runs it if it never waits or begins it if it is a plain sleep: the
-/// common steps, which a block's loop runs without making a future for the step.
+/// Counts a step, and runs it if it does not have to wait, or begins it if it is a plain sleep:
+/// the common steps, which a block's loop runs without making a future for the step. A get
+/// that finds an item and a put that finds room are run here; when they must wait, they are
+/// left to [`exec_waiting`], which asks again (asking has no effect until it succeeds).
 #[inline]
 fn begin(ctx: &mut Ctx, step: &Step) -> Result<Begun, Unwind> {
     ctx.step()?;
     let id = ctx.id;
     match step {
+        Step::Get { queue, say } => {
+            let ready = ctx.shared.lock_running()?.get_now(*queue);
+            match ready {
+                Some(item) => got(ctx, *queue, item, say.as_ref())?,
+                None => return Ok(Begun::Wait),
+            }
+        }
+        Step::Put { queue, item, priority, say, delay: None } => {
+            // Asked before the priority is worked out, which may draw: `exec_waiting` works it
+            // out once, as before any wait.
+            if ctx.shared.lock_running()?.put_would_wait(*queue) {
+                return Ok(Begun::Wait);
+            }
+            let priority = priority_of(ctx, priority.as_ref())?;
+            let (waiting, start) = offer(ctx, *queue, item, priority, 0)?;
+            assert!(waiting.is_none(), "a queue with room took the item");
+            put_done(ctx, *queue, start, say.as_ref())?;
+        }
         Step::Sleep { duration, times, say, on_interrupt: None } => {
             let d = match times {
                 None => ctx.sample(duration),
