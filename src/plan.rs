@@ -312,6 +312,16 @@ impl Compare {
     }
 }
 
+impl Step {
+    /// A get's `say`: what [`Step::Get`] says once it has its item (`None` for any other step).
+    pub fn get_say(&self) -> Option<&Template> {
+        match self {
+            Step::Get { say, .. } => say.as_ref(),
+            _ => None,
+        }
+    }
+}
+
 impl TaskPlan {
     /// `consumer[3]` for a task with replicas, `main` for a single one.
     pub fn label(&self, replica: u64) -> String {

@@ -185,6 +185,10 @@ fn exec_unboxed<'a>(ctx: &'a mut Ctx, steps: &'a [Step]) -> impl Future<Output =
             match begin(ctx, step)? {
                 Begun::Done => {}
                 Begun::Sleep(timer) => ctx.suspend(SleepOp { timer: Some(timer) }).await?,
+                Begun::Get(queue) => {
+                    let item = ctx.suspend(GetOp { queue }).await?;
+                    got(ctx, queue, item, step.get_say())?;
+                }
                 Begun::Wait => exec_waiting(ctx, step).await?,
             }
         }
@@ -251,6 +255,10 @@ fn exec_step<'a>(ctx: &'a mut Ctx, step: &'a Step) -> impl Future<Output = Resul
         match begin(ctx, step)? {
             Begun::Done => Ok(()),
             Begun::Sleep(timer) => ctx.suspend(SleepOp { timer: Some(timer) }).await,
+            Begun::Get(queue) => {
+                let item = ctx.suspend(GetOp { queue }).await?;
+                got(ctx, queue, item, step.get_say())
+            }
             Begun::Wait => exec_waiting(ctx, step).await,
         }
     }
@@ -262,24 +270,27 @@ enum Begun {
     Done,
     /// The step is a sleep, begun: its timer is set and its event recorded.
     Sleep(TimerId),
+    /// The step is a get that found no item: the task is in the line of getters of this queue.
+    /// (No more than a number, so that a task's future stays small.)
+    Get(usize),
     /// The step may wait: [`exec_waiting`] runs it.
     Wait,
 }
 
-/// Counts a step, and runs it if it does not have to wait, or begins it if it is a plain sleep:
-/// the common steps, which a block's loop runs without making a future for the step. A get
-/// that finds an item and a put that finds room are run here; when they must wait, they are
-/// left to [`exec_waiting`], which asks again (asking has no effect until it succeeds).
+/// Counts a step, and runs it if it does not have to wait, or begins it if it is a plain sleep
+/// or a get: the common steps, which a block's loop runs without making a future for the step.
+/// A put that finds room is run here; one that must wait is left to [`exec_waiting`] (asking
+/// whether it must wait has no effect).
 #[inline]
 fn begin(ctx: &mut Ctx, step: &Step) -> Result<Begun, Unwind> {
     ctx.step()?;
     let id = ctx.id;
     match step {
         Step::Get { queue, say } => {
-            let ready = ctx.shared.lock_running()?.get_now(*queue);
+            let ready = ctx.shared.lock_running()?.get_or_wait(*queue, id);
             match ready {
                 Some(item) => got(ctx, *queue, item, say.as_ref())?,
-                None => return Ok(Begun::Wait),
+                None => return Ok(Begun::Get(*queue)),
             }
         }
         Step::Put { queue, item, priority, say, delay: None } => {
@@ -387,7 +398,6 @@ fn exec_waiting<'a>(ctx: &'a mut Ctx, step: &'a Step) -> impl Future<Output = Re
                     ctx.text.say(&mut w, id, t);
                 }
             }
-            Step::Get { queue, say } => get(ctx, *queue, say.as_ref()).await?,
             Step::Call { queue, item, say } => Box::pin(call(ctx, *queue, item, say.as_ref())).await?,
             Step::Reply { queue, item, say } => {
                 let (q, call) = ctx.text.vars.call;
@@ -554,6 +564,7 @@ fn exec_waiting<'a>(ctx: &'a mut Ctx, step: &'a Step) -> impl Future<Output = Re
                 Box::pin(retry(ctx, *retries, body, backoff.as_ref(), *factor, *jitter)).await?;
             }
             Step::Say(_)
+            | Step::Get { .. }
             | Step::Sleep { on_interrupt: None, .. }
             | Step::Gap { .. }
             | Step::Arrive { .. }
@@ -771,22 +782,6 @@ fn put_done(ctx: &mut Ctx, queue: usize, start: u64, say: Option<&Template>) -> 
     Ok(())
 }
 
-#[expect(clippy::manual_async_fn, reason = "an `async fn` future keeps its arguments twice (rust-lang/rust#62958)")]
-fn get<'a>(ctx: &'a mut Ctx, queue: usize, say: Option<&'a Template>) -> impl Future<Output = Result<(), Unwind>> + 'a {
-    async move {
-        // Written so that no item is held across the wait, which would make every task's
-        // future larger by one.
-        {
-            let ready = ctx.shared.lock_running()?.get_or_wait(queue, ctx.id);
-            if let Some(item) = ready {
-                return got(ctx, queue, item, say);
-            }
-        }
-        let item = ctx.suspend(GetOp { queue }).await?;
-        got(ctx, queue, item, say)
-    }
-}
-
 /// The second half of a get: records it, keeps the item for templates, and says `say`.
 fn got(ctx: &mut Ctx, queue: usize, item: Item, say: Option<&Template>) -> Result<(), Unwind> {
     let mut w = ctx.shared.lock_running()?;
@@ -924,6 +919,10 @@ fn repeat_body<'a>(ctx: &'a mut Ctx, body: &'a [Step], n: u64) -> Exec<'a> {
                 ran = match begin(ctx, step) {
                     Ok(Begun::Done) => Ok(()),
                     Ok(Begun::Sleep(timer)) => ctx.suspend(SleepOp { timer: Some(timer) }).await,
+                    Ok(Begun::Get(queue)) => match ctx.suspend(GetOp { queue }).await {
+                        Ok(item) => got(ctx, queue, item, step.get_say()),
+                        Err(unwind) => Err(unwind),
+                    },
                     Ok(Begun::Wait) => exec_waiting(ctx, step).await,
                     Err(unwind) => Err(unwind),
                 };
