@@ -313,6 +313,14 @@ impl Compare {
 }
 
 impl Step {
+    /// A `repeat`'s body (empty for any other step).
+    pub fn repeat_body(&self) -> &[Step] {
+        match self {
+            Step::Repeat { body, .. } => body,
+            _ => &[],
+        }
+    }
+
     /// A get's `say`: what [`Step::Get`] says once it has its item (`None` for any other step).
     pub fn get_say(&self) -> Option<&Template> {
         match self {

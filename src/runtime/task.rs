@@ -189,6 +189,7 @@ fn exec_unboxed<'a>(ctx: &'a mut Ctx, steps: &'a [Step]) -> impl Future<Output =
                     let item = ctx.suspend(GetOp { queue }).await?;
                     got(ctx, queue, item, step.get_say())?;
                 }
+                Begun::Repeat(n) => repeat(ctx, step.repeat_body(), n).await?,
                 Begun::Wait => exec_waiting(ctx, step).await?,
             }
         }
@@ -259,6 +260,7 @@ fn exec_step<'a>(ctx: &'a mut Ctx, step: &'a Step) -> impl Future<Output = Resul
                 let item = ctx.suspend(GetOp { queue }).await?;
                 got(ctx, queue, item, step.get_say())
             }
+            Begun::Repeat(n) => repeat(ctx, step.repeat_body(), n).await,
             Begun::Wait => exec_waiting(ctx, step).await,
         }
     }
@@ -273,6 +275,9 @@ enum Begun {
     /// The step is a get that found no item: the task is in the line of getters of this queue.
     /// (No more than a number, so that a task's future stays small.)
     Get(usize),
+    /// The step is a `repeat` of this many passes (its count worked out): the block's loop runs
+    /// it ([`repeat`]) without passing through [`exec_waiting`] each time the task resumes.
+    Repeat(u64),
     /// The step may wait: [`exec_waiting`] runs it.
     Wait,
 }
@@ -292,6 +297,9 @@ fn begin(ctx: &mut Ctx, step: &Step) -> Result<Begun, Unwind> {
                 Some(item) => got(ctx, *queue, item, say.as_ref())?,
                 None => return Ok(Begun::Get(*queue)),
             }
+        }
+        Step::Repeat { times, .. } => {
+            return Ok(Begun::Repeat(count_of(ctx, times, "a repeat count")?.unwrap_or(u64::MAX)));
         }
         Step::Put { queue, item, priority, say, delay: None } => {
             // Asked before the priority is worked out, which may draw: `exec_waiting` works it
@@ -483,7 +491,6 @@ fn exec_waiting<'a>(ctx: &'a mut Ctx, step: &'a Step) -> impl Future<Output = Re
                 }
                 ctx.shared.lock_running()?.record(id, EventKind::Join { queue: *queue });
             }
-            Step::Repeat { times, body } => repeat(ctx, times, body).await?,
             Step::Start { tasks } => {
                 start(ctx, tasks)?;
             }
@@ -565,6 +572,7 @@ fn exec_waiting<'a>(ctx: &'a mut Ctx, step: &'a Step) -> impl Future<Output = Re
             }
             Step::Say(_)
             | Step::Get { .. }
+            | Step::Repeat { .. }
             | Step::Sleep { on_interrupt: None, .. }
             | Step::Gap { .. }
             | Step::Arrive { .. }
@@ -894,12 +902,12 @@ fn count_of(ctx: &mut Ctx, count: &Count, what: &str) -> Result<Option<u64>, Unw
     })
 }
 
-/// An `async` block, not an `async fn`, whose future would keep its arguments twice: a task in a
-/// loop holds this future while it waits.
+/// `repeat`: `body` `n` times, `{n}` counting the passes, then back to the enclosing loop's
+/// `{n}`. An `async` block, not an `async fn`, whose future would keep its arguments twice: a
+/// task in a loop holds this future while it waits.
 #[expect(clippy::manual_async_fn, reason = "an `async fn` future keeps its arguments twice (rust-lang/rust#62958)")]
-fn repeat<'a>(ctx: &'a mut Ctx, times: &'a Count, body: &'a [Step]) -> impl Future<Output = Result<(), Unwind>> + 'a {
+fn repeat<'a>(ctx: &'a mut Ctx, body: &'a [Step], n: u64) -> impl Future<Output = Result<(), Unwind>> + 'a {
     async move {
-        let n = count_of(ctx, times, "a repeat count")?.unwrap_or(u64::MAX);
         let outer = ctx.text.vars.n;
         let result = repeat_body(ctx, body, n).await;
         ctx.text.vars.n = outer;
@@ -924,6 +932,7 @@ fn repeat_body<'a>(ctx: &'a mut Ctx, body: &'a [Step], n: u64) -> Exec<'a> {
                         let item = ctx.suspend(GetOp { queue }).await?;
                         got(ctx, queue, item, step.get_say())?;
                     }
+                    Begun::Repeat(n) => repeat(ctx, step.repeat_body(), n).await?,
                     Begun::Wait => exec_waiting(ctx, step).await?,
                 }
             }
