@@ -189,7 +189,12 @@ fn exec_unboxed<'a>(ctx: &'a mut Ctx, steps: &'a [Step]) -> impl Future<Output =
                     let item = ctx.suspend(GetOp { queue }).await?;
                     got(ctx, queue, item, step.get_say())?;
                 }
-                Begun::Repeat(n) => repeat(ctx, step.repeat_body(), n).await?,
+                Begun::Repeat(n) => {
+                    let outer = ctx.text.vars.n;
+                    let result = repeat_body(ctx, step.repeat_body(), n).await;
+                    ctx.text.vars.n = outer;
+                    result?;
+                }
                 Begun::Wait => exec_waiting(ctx, step).await?,
             }
         }
@@ -260,7 +265,12 @@ fn exec_step<'a>(ctx: &'a mut Ctx, step: &'a Step) -> impl Future<Output = Resul
                 let item = ctx.suspend(GetOp { queue }).await?;
                 got(ctx, queue, item, step.get_say())
             }
-            Begun::Repeat(n) => repeat(ctx, step.repeat_body(), n).await,
+            Begun::Repeat(n) => {
+                let outer = ctx.text.vars.n;
+                let result = repeat_body(ctx, step.repeat_body(), n).await;
+                ctx.text.vars.n = outer;
+                result
+            }
             Begun::Wait => exec_waiting(ctx, step).await,
         }
     }
@@ -902,21 +912,10 @@ fn count_of(ctx: &mut Ctx, count: &Count, what: &str) -> Result<Option<u64>, Unw
     })
 }
 
-/// `repeat`: `body` `n` times, `{n}` counting the passes, then back to the enclosing loop's
-/// `{n}`. An `async` block, not an `async fn`, whose future would keep its arguments twice: a
-/// task in a loop holds this future while it waits.
-#[expect(clippy::manual_async_fn, reason = "an `async fn` future keeps its arguments twice (rust-lang/rust#62958)")]
-fn repeat<'a>(ctx: &'a mut Ctx, body: &'a [Step], n: u64) -> impl Future<Output = Result<(), Unwind>> + 'a {
-    async move {
-        let outer = ctx.text.vars.n;
-        let result = repeat_body(ctx, body, n).await;
-        ctx.text.vars.n = outer;
-        result
-    }
-}
-
-/// Runs `body` `n` times, in one boxed future for all of them (a box per pass would cost an
-/// allocation per item in a consumer's loop).
+/// `repeat`: runs `body` `n` times, `{n}` counting the passes, in one boxed future for all of
+/// them (a box per pass would cost an allocation per item in a consumer's loop). Its caller
+/// gives the enclosing loop's `{n}` back afterwards (a wrapper future would be one more level
+/// to pass through each time the task resumes).
 fn repeat_body<'a>(ctx: &'a mut Ctx, body: &'a [Step], n: u64) -> Exec<'a> {
     Box::pin(async move {
         for k in 0..n {
@@ -932,7 +931,12 @@ fn repeat_body<'a>(ctx: &'a mut Ctx, body: &'a [Step], n: u64) -> Exec<'a> {
                         let item = ctx.suspend(GetOp { queue }).await?;
                         got(ctx, queue, item, step.get_say())?;
                     }
-                    Begun::Repeat(n) => repeat(ctx, step.repeat_body(), n).await?,
+                    Begun::Repeat(n) => {
+                        let outer = ctx.text.vars.n;
+                        let result = repeat_body(ctx, step.repeat_body(), n).await;
+                        ctx.text.vars.n = outer;
+                        result?;
+                    }
                     Begun::Wait => exec_waiting(ctx, step).await?,
                 }
             }
