@@ -77,8 +77,9 @@ struct Shared {
     seed: u64,
     limits: Limits,
     world: RefCell<World>,
-    /// Each task's future, by task id: `None` while it is polled and once it has ended.
-    futures: RefCell<Vec<Option<TaskFuture>>>,
+    /// The futures of tasks just created, for the run loop to take into its own table (which
+    /// it polls in place, so it is not shared).
+    spawned: RefCell<Vec<(TaskId, TaskFuture)>>,
 }
 
 impl Shared {
@@ -95,11 +96,7 @@ impl Shared {
     /// Makes task `id` (just created) run: its future joins the back of the run queue.
     fn spawn(this: &Rc<Shared>, id: TaskId) {
         let future = Box::pin(task::run(this.clone(), id));
-        let mut futures = this.futures.borrow_mut();
-        if futures.len() <= id {
-            futures.resize_with(id + 1, || None);
-        }
-        futures[id] = Some(future);
+        this.spawned.borrow_mut().push((id, future));
         this.lock().tasks.schedule(id);
     }
 
@@ -108,6 +105,9 @@ impl Shared {
     fn drive(this: &Rc<Shared>) {
         // A task is woken through the run queue (`World`'s grants), never through its waker.
         let mut cx = Context::from_waker(Waker::noop());
+        // Each task's future, by task id: `None` once it has ended. (Dropped when the run
+        // stops: the tasks still suspended unregister themselves from the world.)
+        let mut futures: Vec<Option<TaskFuture>> = Vec::new();
         // The task polled last, and whether it ended: told to the task table with the next
         // borrow of the world, which picks the next task.
         let mut last: Option<(TaskId, bool)> = None;
@@ -136,10 +136,20 @@ impl Shared {
                     }
                 }
             };
-            let mut future = this.futures.borrow_mut()[id].take().expect("a task in the run queue has its future");
+            let mut spawned = this.spawned.borrow_mut();
+            if !spawned.is_empty() {
+                for (id, future) in spawned.drain(..) {
+                    if futures.len() <= id {
+                        futures.resize_with(id + 1, || None);
+                    }
+                    futures[id] = Some(future);
+                }
+            }
+            drop(spawned);
+            let future = futures[id].as_mut().expect("a task in the run queue has its future");
             let ended = future.as_mut().poll(&mut cx).is_ready();
-            if !ended {
-                this.futures.borrow_mut()[id] = Some(future);
+            if ended {
+                futures[id] = None;
             }
             last = Some((id, ended));
         }
@@ -157,7 +167,7 @@ pub fn run(plan: Arc<Plan>, seed: u64, limits: Limits, mut sinks: Sinks) -> (Sum
     let model = plan.model();
     sinks.begin(&model, seed);
     let world = World::new(&plan, limits, model, sinks);
-    let shared = Rc::new(Shared { plan, seed, limits, world: RefCell::new(world), futures: RefCell::default() });
+    let shared = Rc::new(Shared { plan, seed, limits, world: RefCell::new(world), spawned: RefCell::default() });
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -167,10 +177,10 @@ pub fn run(plan: Arc<Plan>, seed: u64, limits: Limits, mut sinks: Sinks) -> (Sum
         Shared::spawn(&shared, main);
         Shared::drive(&shared);
     });
-    // The tasks still suspended (after a failure) are dropped; their suspension points
-    // unregister themselves from the world.
-    let futures = std::mem::take(&mut *shared.futures.borrow_mut());
-    drop(futures);
+    // The run loop has dropped the tasks still suspended (after a failure); any created at the
+    // very end are dropped here.
+    let spawned = std::mem::take(&mut *shared.spawned.borrow_mut());
+    drop(spawned);
     drop(runtime);
 
     let shared = Rc::try_unwrap(shared).unwrap_or_else(|_| panic!("a task outlived its runtime"));
@@ -193,7 +203,7 @@ mod tests {
         let model = plan.model();
         let world = World::new(&plan, Limits::default(), model, Sinks::new(Vec::new(), false));
         let limits = Limits::default();
-        let shared = Rc::new(Shared { plan, seed: 1, limits, world: RefCell::new(world), futures: RefCell::default() });
+        let shared = Rc::new(Shared { plan, seed: 1, limits, world: RefCell::new(world), spawned: RefCell::default() });
         let main = shared.lock().create_task(MAIN_DECL, 0, 0, "main".to_owned(), None).expect("main starts");
         let future = task::run(shared.clone(), main);
         let size = size_of_val(&future);
