@@ -67,7 +67,8 @@ use world::{RunState, Unwind, World};
 /// A task replica's future: `task::run`.
 type TaskFuture = Pin<Box<dyn Future<Output = ()>>>;
 
-/// What every task of a run shares: the plan, the seed, the world and the tasks' futures.
+/// What every task of a run shares: the plan, the seed, the world, and the futures of tasks just
+/// created.
 ///
 /// Every task of a run is on one thread, so the world is a `RefCell`: borrowed once per step
 /// and never across an `await` (a borrow that outlived its step would make the next one panic,
