@@ -175,29 +175,39 @@ fn exec<'a>(ctx: &'a mut Ctx, steps: &'a [Step]) -> Exec<'a> {
     Box::pin(exec_unboxed(ctx, steps))
 }
 
+/// Runs a block's steps, returning (`?`) from the enclosing `async` block at the first that
+/// does not complete: the loop of `exec_unboxed` and of each pass of `repeat_body`. A macro,
+/// not a function: a function's future, made per block or per pass, is one more level to pass
+/// through each time the task resumes.
+macro_rules! run_block {
+    ($ctx:ident, $steps:expr) => {
+        for step in $steps {
+            match begin($ctx, step)? {
+                Begun::Done => {}
+                Begun::Sleep(timer) => $ctx.suspend(SleepOp { timer: Some(timer) }).await?,
+                Begun::Get(queue) => {
+                    let item = $ctx.suspend(GetOp { queue }).await?;
+                    got($ctx, queue, item, step.get_say())?;
+                }
+                Begun::Repeat(n) => {
+                    let outer = $ctx.text.vars.n;
+                    let result = repeat_body($ctx, step.repeat_body(), n).await;
+                    $ctx.text.vars.n = outer;
+                    result?;
+                }
+                Begun::Wait => exec_waiting($ctx, step).await?,
+            }
+        }
+    };
+}
+
 // `exec_unboxed` and `exec_step` return `async` blocks rather than being `async fn`s: an
 // `async fn`'s future keeps its arguments twice (rust-lang/rust#62958), and every live task
 // holds both futures.
 #[expect(clippy::manual_async_fn, reason = "an `async fn` future keeps its arguments twice (rust-lang/rust#62958)")]
 fn exec_unboxed<'a>(ctx: &'a mut Ctx, steps: &'a [Step]) -> impl Future<Output = Result<(), Unwind>> + 'a {
     async move {
-        for step in steps {
-            match begin(ctx, step)? {
-                Begun::Done => {}
-                Begun::Sleep(timer) => ctx.suspend(SleepOp { timer: Some(timer) }).await?,
-                Begun::Get(queue) => {
-                    let item = ctx.suspend(GetOp { queue }).await?;
-                    got(ctx, queue, item, step.get_say())?;
-                }
-                Begun::Repeat(n) => {
-                    let outer = ctx.text.vars.n;
-                    let result = repeat_body(ctx, step.repeat_body(), n).await;
-                    ctx.text.vars.n = outer;
-                    result?;
-                }
-                Begun::Wait => exec_waiting(ctx, step).await?,
-            }
-        }
+        run_block!(ctx, steps);
         Ok(())
     }
 }
@@ -921,25 +931,10 @@ fn repeat_body<'a>(ctx: &'a mut Ctx, body: &'a [Step], n: u64) -> Exec<'a> {
         for k in 0..n {
             ctx.text.vars.n = k;
             // A pass counts as a step, so that a loop whose body never waits is caught. (The loop
-            // is `exec_unboxed`'s, written out: a future made per pass costs 3% of a queue's run.)
+            // is `exec_unboxed`'s, not a call to it: a future made per pass costs 3% of a queue's
+            // run.)
             ctx.step()?;
-            for step in body {
-                match begin(ctx, step)? {
-                    Begun::Done => {}
-                    Begun::Sleep(timer) => ctx.suspend(SleepOp { timer: Some(timer) }).await?,
-                    Begun::Get(queue) => {
-                        let item = ctx.suspend(GetOp { queue }).await?;
-                        got(ctx, queue, item, step.get_say())?;
-                    }
-                    Begun::Repeat(n) => {
-                        let outer = ctx.text.vars.n;
-                        let result = repeat_body(ctx, step.repeat_body(), n).await;
-                        ctx.text.vars.n = outer;
-                        result?;
-                    }
-                    Begun::Wait => exec_waiting(ctx, step).await?,
-                }
-            }
+            run_block!(ctx, body);
         }
         Ok(())
     })
