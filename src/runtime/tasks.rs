@@ -63,7 +63,7 @@ pub enum Sched {
     Queued,
     /// Being polled; `woken`: woken meanwhile, so it goes back into the queue if it waits.
     Running { woken: bool },
-    /// Its future has ended.
+    /// Its future has ended, or has not been spawned yet: a wake changes nothing.
     Ended,
 }
 
