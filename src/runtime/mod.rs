@@ -67,8 +67,7 @@ use world::{RunState, Unwind, World};
 /// A task replica's future: `task::run`.
 type TaskFuture = Pin<Box<dyn Future<Output = ()>>>;
 
-/// What every task of a run shares: the plan, the seed, the world, and the futures of tasks just
-/// created.
+/// What every task of a run shares: the plan, the seed, the world and the tasks' futures.
 ///
 /// Every task of a run is on one thread, so the world is a `RefCell`: borrowed once per step
 /// and never across an `await` (a borrow that outlived its step would make the next one panic,
@@ -78,9 +77,8 @@ struct Shared {
     seed: u64,
     limits: Limits,
     world: RefCell<World>,
-    /// The futures of tasks just created, for the run loop to take into its own table (which
-    /// it polls in place, so it is not shared).
-    spawned: RefCell<Vec<(TaskId, TaskFuture)>>,
+    /// Each task's future, by task id: `None` while it is polled and once it has ended.
+    futures: RefCell<Vec<Option<TaskFuture>>>,
 }
 
 impl Shared {
@@ -97,7 +95,11 @@ impl Shared {
     /// Makes task `id` (just created) run: its future joins the back of the run queue.
     fn spawn(this: &Rc<Shared>, id: TaskId) {
         let future = Box::pin(task::run(this.clone(), id));
-        this.spawned.borrow_mut().push((id, future));
+        let mut futures = this.futures.borrow_mut();
+        if futures.len() <= id {
+            futures.resize_with(id + 1, || None);
+        }
+        futures[id] = Some(future);
         this.lock().tasks.schedule(id);
     }
 
@@ -106,9 +108,6 @@ impl Shared {
     fn drive(this: &Rc<Shared>) {
         // A task is woken through the run queue (`World`'s grants), never through its waker.
         let mut cx = Context::from_waker(Waker::noop());
-        // Each task's future, by task id: `None` once it has ended. (Dropped when the run
-        // stops: the tasks still suspended unregister themselves from the world.)
-        let mut futures: Vec<Option<TaskFuture>> = Vec::new();
         // The task polled last, and whether it ended: told to the task table with the next
         // borrow of the world, which picks the next task.
         let mut last: Option<(TaskId, bool)> = None;
@@ -137,20 +136,10 @@ impl Shared {
                     }
                 }
             };
-            let mut spawned = this.spawned.borrow_mut();
-            if !spawned.is_empty() {
-                for (id, future) in spawned.drain(..) {
-                    if futures.len() <= id {
-                        futures.resize_with(id + 1, || None);
-                    }
-                    futures[id] = Some(future);
-                }
-            }
-            drop(spawned);
-            let future = futures[id].as_mut().expect("a task in the run queue has its future");
+            let mut future = this.futures.borrow_mut()[id].take().expect("a task in the run queue has its future");
             let ended = future.as_mut().poll(&mut cx).is_ready();
-            if ended {
-                futures[id] = None;
+            if !ended {
+                this.futures.borrow_mut()[id] = Some(future);
             }
             last = Some((id, ended));
         }
@@ -168,7 +157,7 @@ pub fn run(plan: Arc<Plan>, seed: u64, limits: Limits, mut sinks: Sinks) -> (Sum
     let model = plan.model();
     sinks.begin(&model, seed);
     let world = World::new(&plan, limits, model, sinks);
-    let shared = Rc::new(Shared { plan, seed, limits, world: RefCell::new(world), spawned: RefCell::default() });
+    let shared = Rc::new(Shared { plan, seed, limits, world: RefCell::new(world), futures: RefCell::default() });
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -178,10 +167,10 @@ pub fn run(plan: Arc<Plan>, seed: u64, limits: Limits, mut sinks: Sinks) -> (Sum
         Shared::spawn(&shared, main);
         Shared::drive(&shared);
     });
-    // The run loop has dropped the tasks still suspended (after a failure); any created at the
-    // very end are dropped here.
-    let spawned = std::mem::take(&mut *shared.spawned.borrow_mut());
-    drop(spawned);
+    // The tasks still suspended (after a failure) are dropped; their suspension points
+    // unregister themselves from the world.
+    let futures = std::mem::take(&mut *shared.futures.borrow_mut());
+    drop(futures);
     drop(runtime);
 
     let shared = Rc::try_unwrap(shared).unwrap_or_else(|_| panic!("a task outlived its runtime"));
@@ -204,7 +193,7 @@ mod tests {
         let model = plan.model();
         let world = World::new(&plan, Limits::default(), model, Sinks::new(Vec::new(), false));
         let limits = Limits::default();
-        let shared = Rc::new(Shared { plan, seed: 1, limits, world: RefCell::new(world), spawned: RefCell::default() });
+        let shared = Rc::new(Shared { plan, seed: 1, limits, world: RefCell::new(world), futures: RefCell::default() });
         let main = shared.lock().create_task(MAIN_DECL, 0, 0, "main".to_owned(), None).expect("main starts");
         let future = task::run(shared.clone(), main);
         let size = size_of_val(&future);
