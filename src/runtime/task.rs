@@ -201,9 +201,8 @@ macro_rules! run_block {
     };
 }
 
-// `exec_unboxed` and `exec_step` return `async` blocks rather than being `async fn`s: an
-// `async fn`'s future keeps its arguments twice (rust-lang/rust#62958), and every live task
-// holds both futures.
+// `exec_unboxed` returns an `async` block rather than being an `async fn`: an `async fn`'s
+// future keeps its arguments twice (rust-lang/rust#62958), and every live task holds one.
 #[expect(clippy::manual_async_fn, reason = "an `async fn` future keeps its arguments twice (rust-lang/rust#62958)")]
 fn exec_unboxed<'a>(ctx: &'a mut Ctx, steps: &'a [Step]) -> impl Future<Output = Result<(), Unwind>> + 'a {
     async move {
@@ -265,30 +264,9 @@ impl Ctx {
     }
 }
 
-#[expect(clippy::manual_async_fn, reason = "an `async fn` future keeps its arguments twice (rust-lang/rust#62958)")]
-fn exec_step<'a>(ctx: &'a mut Ctx, step: &'a Step) -> impl Future<Output = Result<(), Unwind>> + 'a {
-    async move {
-        match begin(ctx, step)? {
-            Begun::Done => Ok(()),
-            Begun::Sleep(timer) => ctx.suspend(SleepOp { timer: Some(timer) }).await,
-            Begun::Get(queue) => {
-                let item = ctx.suspend(GetOp { queue }).await?;
-                got(ctx, queue, item, step.get_say())
-            }
-            Begun::Repeat(n) => {
-                let outer = ctx.text.vars.n;
-                let result = repeat_body(ctx, step.repeat_body(), n).await;
-                ctx.text.vars.n = outer;
-                result
-            }
-            Begun::Wait => exec_waiting(ctx, step).await,
-        }
-    }
-}
-
 /// How far [`begin`] took a step.
 enum Begun {
-    /// The step is done: it never waits.
+    /// The step is done: it did not have to wait.
     Done,
     /// The step is a sleep, begun: its timer is set and its event recorded.
     Sleep(TimerId),
@@ -296,7 +274,7 @@ enum Begun {
     /// (No more than a number, so that a task's future stays small.)
     Get(usize),
     /// The step is a `repeat` of this many passes (its count worked out): the block's loop runs
-    /// it ([`repeat`]) without passing through [`exec_waiting`] each time the task resumes.
+    /// it ([`repeat_body`]) without passing through [`exec_waiting`] each time the task resumes.
     Repeat(u64),
     /// The step may wait: [`exec_waiting`] runs it.
     Wait,
@@ -607,7 +585,7 @@ fn exec_waiting<'a>(ctx: &'a mut Ctx, step: &'a Step) -> impl Future<Output = Re
 }
 
 // The steps below are rarer than a sleep, a put or a get, and their waits hold more: each is
-// boxed where `exec_step` awaits it, so that a task's step future is only as large as the common
+// boxed where `exec_waiting` awaits it, so that a task's step future is only as large as the common
 // steps need (every live task holds one).
 
 /// What a `try` does when its block does not complete.
@@ -751,8 +729,8 @@ fn failed_task(w: &World, failed: TaskId) -> String {
     format!("task `{}` failed: {}", t.label, t.failure.as_deref().unwrap_or(""))
 }
 
-/// A put. (Like `get`, `repeat` and `exec_step`, an `async` block rather than an `async fn`,
-/// whose future keeps its arguments twice, rust-lang/rust#62958: every live task holds one.)
+/// A put that [`begin`] found must wait for room. (Like `exec_unboxed`, an `async` block rather
+/// than an `async fn`, whose future keeps its arguments twice, rust-lang/rust#62958.)
 #[expect(clippy::manual_async_fn, reason = "an `async fn` future keeps its arguments twice (rust-lang/rust#62958)")]
 fn put<'a>(
     ctx: &'a mut Ctx,
@@ -1293,7 +1271,7 @@ async fn scheduled(
         }
         if k < initial {
             ctx.text.vars.n = k;
-            if let Err(unwind) = exec_step(ctx, arrive).await {
+            if let Err(unwind) = exec_unboxed(ctx, std::slice::from_ref(arrive)).await {
                 break Err(unwind);
             }
             k += 1;
@@ -1313,7 +1291,7 @@ async fn scheduled(
         ctx.text.vars.sleep = d;
         ctx.sleep(d, |w, _| w.record(id, EventKind::Sleep { duration: d }))?.await?;
         ctx.text.vars.n = k;
-        if let Err(unwind) = exec_step(ctx, arrive).await {
+        if let Err(unwind) = exec_unboxed(ctx, std::slice::from_ref(arrive)).await {
             break Err(unwind);
         }
         k += 1;

@@ -1162,15 +1162,6 @@ impl World {
         }
     }
 
-    /// Gets without waiting, if an item is there for the asking.
-    pub fn get_now(&mut self, q: usize) -> Option<Item> {
-        let now = self.clock.now;
-        let (item, putter) = self.queues[q].try_get(now)?;
-        self.queued_bytes -= item.text.len();
-        self.putter_woken(q, putter);
-        Some(item)
-    }
-
     /// Whether a put on `q` now would have to wait for room.
     pub fn put_would_wait(&self, q: usize) -> bool {
         self.queues[q].put_would_wait()
@@ -1178,12 +1169,19 @@ impl World {
 
     /// Gets without waiting, or queues the task for an item.
     pub fn get_or_wait(&mut self, q: usize, task: TaskId) -> Option<Item> {
-        if let Some(item) = self.get_now(q) {
-            return Some(item);
+        let now = self.clock.now;
+        match self.queues[q].try_get(now) {
+            Some((item, putter)) => {
+                self.queued_bytes -= item.text.len();
+                self.putter_woken(q, putter);
+                Some(item)
+            }
+            None => {
+                let putter = self.queues[q].wait_get(task, now);
+                self.putter_woken(q, putter);
+                None
+            }
         }
-        let putter = self.queues[q].wait_get(task, self.clock.now);
-        self.putter_woken(q, putter);
-        None
     }
 
     /// A getter that was woken tries again: its item, or `None` to wait again (asyncio's rule,
