@@ -980,12 +980,17 @@ impl<'a> Compiler<'a> {
     }
 
     /// The step of an arrival that puts an item on `put`.
-    fn arrive(&mut self, put: &Spanned<String>, a: &format::Arrivals) -> Option<Step> {
-        let queue = self.queue(put);
-        let item = match &a.item {
+    /// An item's template: the one written, or `{n}` (the put's or arrival's number).
+    fn item(&mut self, template: Option<&Spanned<String>>) -> Option<Template> {
+        match template {
             Some(t) => self.template(t),
             None => Template::parse("{n}").ok(),
-        };
+        }
+    }
+
+    fn arrive(&mut self, put: &Spanned<String>, a: &format::Arrivals) -> Option<Step> {
+        let queue = self.queue(put);
+        let item = self.item(a.item.as_ref());
         let drop = self.keyword(
             a.on_full.as_ref(),
             "`on-full` value",
@@ -1226,10 +1231,7 @@ impl<'a> Compiler<'a> {
             }
             StepKind::Put => {
                 let queue = self.queue(s.put.as_ref()?);
-                let item = match &s.item {
-                    Some(t) => self.template(t),
-                    None => Template::parse("{n}").ok(),
-                };
+                let item = self.item(s.item.as_ref());
                 let priority = self.priority(s, count);
                 if let (Some(p), Some(q)) = (&s.priority, queue) {
                     self.priority_on(q, p.span());
@@ -1243,10 +1245,7 @@ impl<'a> Compiler<'a> {
             StepKind::Get => Step::Get { queue: self.queue(s.get.as_ref()?)?, say },
             StepKind::Call => {
                 let queue = self.queue(s.call.as_ref()?);
-                let item = match &s.item {
-                    Some(t) => self.template(t),
-                    None => Template::parse("{n}").ok(),
-                };
+                let item = self.item(s.item.as_ref());
                 Step::Call { queue: queue?, item: item?, say }
             }
             StepKind::Reply => {
@@ -1439,11 +1438,6 @@ impl<'a> Compiler<'a> {
             StepKind::WaitUntil => {
                 let text = s.wait_until.as_ref()?;
                 let condition = self.condition(text)?;
-                let condition = match condition {
-                    // Not a counter: the message below says what to wait with.
-                    Condition::CallAbandoned { .. } => Condition::Event { event: usize::MAX, set: true },
-                    c => c,
-                };
                 let Condition::Compare { subject: Subject::Counter(counter), .. } = condition else {
                     self.error_help(
                         DiagnosticKind::InvalidValue,
@@ -1518,9 +1512,10 @@ impl<'a> Compiler<'a> {
         (!misplaced).then_some(step)
     }
 
-    /// A `when` condition: `SUBJECT OP NUMBER` (`queue.NAME.length`, `semaphore.NAME.free` or
-    /// `semaphore.NAME.in-use`; `<`, `<=`, `>`, `>=`, `==`, `!=`), `event.NAME` or
-    /// `not event.NAME`.
+    /// A `when` (or `wait-until`) condition: `SUBJECT OP NUMBER` (`queue.NAME.length`,
+    /// `semaphore.NAME.free` or `.in-use`, `counter.NAME`, `container.NAME.level`; `<`, `<=`,
+    /// `>`, `>=`, `==`, `!=`), two expressions compared (over `let` names, parameters, counters,
+    /// levels and `waited`), `event.NAME`, `not event.NAME`, or `call.abandoned`.
     fn condition(&mut self, text: &Spanned<String>) -> Option<Condition> {
         const FORMS: &str = "write `queue.NAME.length >= 10`, `semaphore.NAME.free == 0` (or `.in-use`), \
                              `counter.NAME > 3`, `container.NAME.level < 50`, `event.NAME`, `not event.NAME` or \

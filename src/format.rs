@@ -687,7 +687,8 @@ step_keys! {
         WaitUntil "wait-until" wait_until: String;
         /// Run `steps` if a condition on the run's state holds now, `else` otherwise:
         /// `"queue.line.length >= 10"`, `"semaphore.db.free == 0"`, `"event.ready"`,
-        /// `"not event.ready"`.
+        /// `"not event.ready"`, two expressions compared (`"fuel > limit"`, `"waited > 0s"`), or
+        /// `"call.abandoned"`.
         When "when" when: String;
         /// Run `steps` until an event is set: if it is set first (or already), the block is left
         /// wherever it waits, as a timeout leaves it, and `on-set` runs (SimPy's `req |

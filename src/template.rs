@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use crate::seconds::push_seconds;
+use crate::seconds::{push_seconds, push_u64};
 
 /// A value a template can mention.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -486,9 +486,9 @@ fn push_template_seconds(out: &mut String, ns: u64, decimals: Option<u8>) {
 }
 
 fn push_int(out: &mut String, v: u64) {
-    // itoa writes what `{v}` writes, without the formatting machinery: an arrival's item is
-    // its number, rendered once per arrival.
-    out.push_str(itoa::Buffer::new().format(v));
+    // What `{v}` writes, without the formatting machinery: an arrival's item is its number,
+    // rendered once per arrival.
+    push_u64(out, v, 1);
 }
 
 #[cfg(test)]

@@ -18,9 +18,10 @@ fn scenarios() -> Vec<String> {
     files.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect()
 }
 
-/// Parses, checks and runs `source`; panics (fails the test) only on a broken promise.
+/// Parses, checks and runs `source` as if it were a file in `scenarios/` (so that its includes
+/// are found); panics (fails the test) only on a broken promise.
 fn exercise(source: &str, seed: u64) {
-    let diagnostics = match Scenario::from_source("fuzz.toml", source) {
+    let diagnostics = match Scenario::from_source_in("fuzz.toml", source, &[], std::path::Path::new("scenarios")) {
         Ok(scenario) => {
             // Small budgets keep each case fast; the defaults are the same mechanism, larger.
             let mut limits = scenario.current_limits();

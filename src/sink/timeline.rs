@@ -255,28 +255,12 @@ impl Sink for Timeline {
                     l.push_str("; queued");
                     push_percentiles(l, &q.waits);
                 }
-                if let Some(mean) = q.system.mean_ns() {
-                    l.push_str("; in system mean ");
-                    push_seconds(l, mean, Some(6));
-                    l.push_str(" s,");
-                    push_percentiles(l, &q.system);
-                    l.push_str(", max ");
-                    push_seconds(l, q.system.max, Some(6));
-                    l.push_str(" s");
-                }
+                push_mean_percentiles_max(l, "; in system", &q.system);
                 l.push('\n');
             }
             if q.replies > 0 || q.late_replies > 0 {
                 let _ = write!(l, "  {} calls answered, {} late replies", q.replies, q.late_replies);
-                if let Some(mean) = q.responses.mean_ns() {
-                    l.push_str("; response mean ");
-                    push_seconds(l, mean, Some(6));
-                    l.push_str(" s,");
-                    push_percentiles(l, &q.responses);
-                    l.push_str(", max ");
-                    push_seconds(l, q.responses.max, Some(6));
-                    l.push_str(" s");
-                }
+                push_mean_percentiles_max(l, "; response", &q.responses);
                 l.push('\n');
             }
         }
@@ -385,6 +369,21 @@ fn push_escaped(out: &mut String, text: &str) {
             }
             c => out.push(c),
         }
+    }
+}
+
+/// `; in system mean 1.000000 s, p50 …, max 3.000000 s`: a distribution's mean, percentiles and
+/// maximum after `what`, when it has values.
+fn push_mean_percentiles_max(l: &mut String, what: &str, d: &crate::sink::Durations) {
+    if let Some(mean) = d.mean_ns() {
+        l.push_str(what);
+        l.push_str(" mean ");
+        push_seconds(l, mean, Some(6));
+        l.push_str(" s,");
+        push_percentiles(l, d);
+        l.push_str(", max ");
+        push_seconds(l, d.max, Some(6));
+        l.push_str(" s");
     }
 }
 
