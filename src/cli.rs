@@ -878,12 +878,12 @@ path = "./schema/scenario.schema.json"
 
 fn check(path: &Path, sets: &[String], deny_warnings: bool, color: bool, stderr: &mut dyn Write) -> i32 {
     match load_with(path, sets, color, stderr) {
-        Ok(scenario) if deny_warnings && !scenario.warnings().is_empty() => {
+        Ok(scenario) if deny_warnings && scenario.warning_count() > 0 => {
             let _ = writeln!(stderr, "error: `{}` has warnings, and warnings are denied", path.display());
             exit::INVALID
         }
         Ok(scenario) => {
-            let _ = match scenario.warnings().len() {
+            let _ = match scenario.warning_count() {
                 0 => writeln!(stderr, "ok: {}", path.display()),
                 1 => writeln!(stderr, "ok: {} (1 warning)", path.display()),
                 n => writeln!(stderr, "ok: {} ({n} warnings)", path.display()),

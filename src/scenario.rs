@@ -397,9 +397,20 @@ impl Scenario {
         self.plan.description.as_deref()
     }
 
-    /// Warnings about likely mistakes in the file; the scenario runs all the same.
+    /// Warnings about likely mistakes in the file itself; the scenario runs all the same. Those
+    /// in included files are [`Scenario::included_warnings`].
     pub fn warnings(&self) -> &[Diagnostic] {
         &self.warnings
+    }
+
+    /// Warnings about likely mistakes in included files, each with the name of its file.
+    pub fn included_warnings(&self) -> impl Iterator<Item = (&str, &Diagnostic)> {
+        self.included_warnings.iter().map(|(k, d)| (self.included[*k].0.as_str(), d))
+    }
+
+    /// How many warnings there are, in the file and in the files it includes.
+    pub fn warning_count(&self) -> usize {
+        self.warnings.len() + self.included_warnings.len()
     }
 
     /// The warnings rendered as a compiler renders them, against the file's text (and those in

@@ -102,3 +102,31 @@ fn include_mistakes_are_diagnosed() {
     write(dir.path(), "twice.toml", &format!("include = [\"shared.toml\"]\n{CLIENTS}\n[queues.requests]\n"));
     assert!(errors(&dir.path().join("twice.toml")).contains("shared.toml"), "a duplicate names the included file");
 }
+
+/// A warning inside an included file is shown there, counted, and denied by
+/// `check --deny-warnings` like one in the including file.
+#[test]
+fn warnings_in_an_included_file_count_and_can_be_denied() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "parts/service.toml", &format!("{SERVICE}\n[queues.spare]\n"));
+    write(dir.path(), "main.toml", &format!("include = [\"parts/service.toml\"]\n{CLIENTS}"));
+    let main = dir.path().join("main.toml");
+    let scenario = Scenario::load(&main).unwrap();
+    assert!(scenario.warnings().is_empty());
+    let included: Vec<_> = scenario.included_warnings().map(|(file, d)| (file.to_owned(), d.kind)).collect();
+    let part = dir.path().join("parts/service.toml").display().to_string();
+    assert_eq!(included, [(part.clone(), scenario::DiagnosticKind::Unused)]);
+    assert_eq!(scenario.warning_count(), 1);
+    assert!(scenario.render_warnings().contains(&format!("--> {part}:11:")), "{}", scenario.render_warnings());
+
+    let check = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_scenario")).args(args).arg(&main).output().unwrap();
+        (out.status.code().unwrap(), String::from_utf8(out.stderr).unwrap())
+    };
+    let (code, shown) = check(&["check"]);
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("(1 warning)"), "{shown}");
+    let (code, shown) = check(&["check", "--deny-warnings"]);
+    assert_eq!(code, 3, "{shown}");
+    assert!(shown.contains("warnings are denied"), "{shown}");
+}

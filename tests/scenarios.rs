@@ -9,7 +9,7 @@ use scenario::{Format, Scenario};
 fn load(path: &Path) -> Scenario {
     let scenario = Scenario::load(path).unwrap_or_else(|e| panic!("{} does not compile:\n{e}", path.display()));
     // The examples set the standard: no warnings.
-    assert!(scenario.warnings().is_empty(), "{} has warnings:\n{}", path.display(), scenario.render_warnings());
+    assert_eq!(scenario.warning_count(), 0, "{} has warnings:\n{}", path.display(), scenario.render_warnings());
     scenario
 }
 
