@@ -179,7 +179,7 @@ pub fn lint(plan: &Plan, decls: &Declarations) -> Vec<Diagnostic> {
             warn(
                 RunsForever,
                 &spans(Task)[t],
-                format!("task `{name}` repeats forever, and it is waited for but never cancelled"),
+                format!("{what} `{name}` repeats forever, and it is waited for but never cancelled"),
                 "the run can then end only at its time limit; cancel it, or give its `repeat` a count",
             );
         }
@@ -193,6 +193,7 @@ fn longest_fixed_wait(steps: &[Step]) -> Option<u64> {
         .iter()
         .filter_map(|s| match s {
             Step::Sleep { duration: Dist::Constant(d), .. }
+            | Step::Gap { duration: Dist::Constant(d), .. }
             | Step::ToThread { duration: Dist::Constant(d) }
             | Step::Busy { duration: Dist::Constant(d) } => Some(*d),
             // A generous deadline is normal, and a long wait inside a timeout may never happen.

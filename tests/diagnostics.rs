@@ -196,7 +196,8 @@ fn a_name_declared_twice_points_at_the_first_declaration_too() {
 fn warnings_have_kinds() {
     use scenario::DiagnosticKind::*;
     let expected = [
-        ("event_nobody_sets", &[OneSided][..]),
+        ("arrivals_gap_longer_than_the_time_limit", &[PastTimeLimit][..]),
+        ("event_nobody_sets", &[OneSided]),
         ("queue_never_used", &[Unused]),
         ("queue_nobody_reads", &[OneSided]),
         ("queue_nobody_writes", &[OneSided]),
@@ -213,4 +214,20 @@ fn warnings_have_kinds() {
     }
     let unused = scenario::Scenario::load("tests/warnings/unused_declarations.toml").unwrap();
     assert!(unused.warnings().iter().all(|d| d.kind == Unused));
+}
+
+/// A warning about an arrivals source calls it one, not a task.
+#[test]
+fn warnings_name_an_arrivals_source_as_one() {
+    let source = "[queues.jobs]\n\n[arrivals.orders]\nevery = \"1s\"\nput = \"jobs\"\n\n\
+                  [tasks.worker]\nsteps = [{ get = \"jobs\" }]\n";
+    let loaded = scenario::Scenario::from_source("forever.toml", source).unwrap();
+    let messages: Vec<_> = loaded.warnings().iter().map(|d| (d.kind, d.message.as_str())).collect();
+    assert_eq!(
+        messages,
+        [(
+            scenario::DiagnosticKind::RunsForever,
+            "arrivals source `orders` repeats forever, and it is waited for but never cancelled"
+        )]
+    );
 }
