@@ -132,6 +132,39 @@ mod tests {
         }
     }
 
+    /// The digit writers against `format!`, over values with every number of digits, whole
+    /// microseconds and not, and widths narrower and wider than the text.
+    #[test]
+    fn the_digit_writers_write_what_format_writes() {
+        let mut values = vec![0, 1, 9, 10, 99, 100, 999_999, 1_000_000_000, u64::MAX, u64::MAX - 999];
+        let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+        for digits in 0..20 {
+            for _ in 0..50 {
+                x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                let n = x % 10u64.pow(digits);
+                values.extend([n, n - n % 1000, n - n % 1_000_000]);
+            }
+        }
+        for ns in values {
+            let (secs, frac) = (ns / NS, ns % NS);
+            let exact = format!("{secs}.{frac:09}");
+            let exact = exact.trim_end_matches('0').trim_end_matches('.');
+            let time =
+                if frac % 1000 == 0 { format!("{secs}.{:06}", frac / 1000) } else { format!("{secs}.{frac:09}") };
+            for width in [0, 14, 21, 39, 40, 41, 60] {
+                let mut s = String::new();
+                push_time_padded(&mut s, ns, width);
+                assert_eq!(s, format!("{time:>width$}"), "{ns} in {width}");
+                let mut s = String::new();
+                push_u64(&mut s, ns, width);
+                assert_eq!(s, format!("{ns:0width$}"), "{ns} in {width}");
+            }
+            let mut s = String::new();
+            push_seconds(&mut s, ns, None);
+            assert_eq!(s, exact, "{ns}");
+        }
+    }
+
     #[test]
     fn times_have_six_or_nine_decimals() {
         let mut s = String::new();
