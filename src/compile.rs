@@ -260,6 +260,16 @@ struct Compiler<'a> {
     params: Vec<(String, Option<i64>, std::cell::Cell<bool>)>,
 }
 
+/// The comparisons a condition can make, each written once.
+const COMPARISONS: [(&str, Compare); 6] = [
+    ("<=", Compare::AtMost),
+    (">=", Compare::AtLeast),
+    ("==", Compare::Equal),
+    ("!=", Compare::NotEqual),
+    ("<", Compare::Less),
+    (">", Compare::Greater),
+];
+
 /// The names declared in each namespace, in declaration order, and where each is declared.
 #[derive(Debug, Default)]
 pub(crate) struct Names {
@@ -1516,10 +1526,15 @@ impl<'a> Compiler<'a> {
     /// `semaphore.NAME.free` or `.in-use`, `counter.NAME`, `container.NAME.level`; `<`, `<=`,
     /// `>`, `>=`, `==`, `!=`), two expressions compared (over `let` names, parameters, counters,
     /// levels and `waited`), `event.NAME`, `not event.NAME`, or `call.abandoned`.
+    /// The value of parameter `name` if it is a whole number, and its mark of use.
+    fn whole_param(&self, name: &str) -> Option<(i64, &std::cell::Cell<bool>)> {
+        self.params.iter().find(|(p, _, _)| p == name).and_then(|(_, whole, used)| Some(((*whole)?, used)))
+    }
+
     fn condition(&mut self, text: &Spanned<String>) -> Option<Condition> {
         const FORMS: &str = "write `queue.NAME.length >= 10`, `semaphore.NAME.free == 0` (or `.in-use`), \
-                             `counter.NAME > 3`, `container.NAME.level < 50`, `event.NAME`, `not event.NAME` or \
-                             `call.abandoned`";
+                             `counter.NAME > 3`, `container.NAME.level < 50`, `event.NAME`, `not event.NAME`, \
+                             `call.abandoned`, or two expressions compared (`fuel * 2 > limit`, `waited > 2s`)";
         let raw = text.get_ref();
         // Each word with where it is in the text, for carets under the one that is wrong.
         let words: Vec<(usize, &str)> = raw
@@ -1548,20 +1563,11 @@ impl<'a> Compiler<'a> {
             |w: &str| ["queue.", "semaphore.", "counter.", "container.", "event."].iter().any(|p| w.starts_with(p));
         // Counters and levels are expressions' too: compared with something other than a number
         // or a parameter, they take the expression form.
-        let constant =
-            |v: &str| v.parse::<i64>().is_ok() || self.params.iter().any(|(p, whole, _)| p == v && whole.is_some());
+        let constant = |v: &str| v.parse::<i64>().is_ok() || self.whole_param(v).is_some();
         let expressible = |s: &str| s.starts_with("counter.") || s.starts_with("container.");
         let simple = matches!(words.as_slice(), [subject, _, value]
             if state(subject.1) && (constant(value.1) || !expressible(subject.1)));
-        let ops = [
-            ("<=", Compare::AtMost),
-            (">=", Compare::AtLeast),
-            ("==", Compare::Equal),
-            ("!=", Compare::NotEqual),
-            ("<", Compare::Less),
-            (">", Compare::Greater),
-        ];
-        let found = ops
+        let found = COMPARISONS
             .iter()
             .filter_map(|&(o, c)| raw.find(o).map(|at| (at, o, c)))
             .min_by_key(|&(at, o, _)| (at, std::cmp::Reverse(o.len())));
@@ -1604,25 +1610,16 @@ impl<'a> Compiler<'a> {
                     let span = span_of(self, *subject);
                     return bad(self, span, format!("`{}` is not something a condition can look at", subject.1));
                 };
-                let op_ = match op.1 {
-                    "<" => Compare::Less,
-                    "<=" => Compare::AtMost,
-                    ">" => Compare::Greater,
-                    ">=" => Compare::AtLeast,
-                    "==" => Compare::Equal,
-                    "!=" => Compare::NotEqual,
-                    other => {
-                        let span = span_of(self, *op);
-                        return bad(self, span, format!("`{other}` is not a comparison"));
-                    }
+                let Some(&(_, op_)) = COMPARISONS.iter().find(|(o, _)| *o == op.1) else {
+                    let span = span_of(self, *op);
+                    return bad(self, span, format!("`{}` is not a comparison", op.1));
                 };
                 // A whole number, or a whole-number parameter.
-                let param = self.params.iter().find(|(p, whole, _)| p == value.1 && whole.is_some());
-                let number = match (value.1.parse::<i64>(), param) {
+                let number = match (value.1.parse::<i64>(), self.whole_param(value.1)) {
                     (Ok(n), _) => n,
-                    (Err(_), Some((_, Some(n), used))) => {
+                    (Err(_), Some((n, used))) => {
                         used.set(true);
-                        *n
+                        n
                     }
                     _ => {
                         let span = span_of(self, *value);

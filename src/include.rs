@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use toml::de::{DeTable, DeValue};
 
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
+use crate::scenario::Unreadable;
 
 /// An included file: its name as written (joined to the including file's folder), its text,
 /// and where that text starts in the assembled source.
@@ -174,7 +175,7 @@ pub fn drop_parts(files: &mut Vec<PathBuf>) {
         let Some(DeValue::Array(items)) = document.get_ref().get("include").map(toml::Spanned::get_ref) else {
             continue;
         };
-        let dir = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let dir = crate::scenario::folder_of(file);
         for item in items {
             if let DeValue::String(s) = item.get_ref() {
                 parts.extend(std::fs::canonicalize(dir.join(s.as_ref())));
@@ -186,12 +187,10 @@ pub fn drop_parts(files: &mut Vec<PathBuf>) {
 
 /// An included file's text: UTF-8, and no larger than a scenario may be.
 fn read(path: &Path) -> Result<String, String> {
-    use std::io::Read as _;
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    let mut bytes = Vec::new();
-    file.take(crate::compile::MAX_SOURCE_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(|e| e.to_string())?;
-    if bytes.len() > crate::compile::MAX_SOURCE_BYTES {
-        return Err(format!("it is more than {} bytes", crate::compile::MAX_SOURCE_BYTES));
+    match crate::scenario::read_source(file).map_err(|e| e.to_string())? {
+        Ok(text) => Ok(text),
+        Err(Unreadable::TooLarge(_)) => Err(format!("it is more than {} bytes", crate::compile::MAX_SOURCE_BYTES)),
+        Err(Unreadable::NotUtf8(_)) => Err("it is not UTF-8 text".to_owned()),
     }
-    String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_owned())
 }

@@ -50,7 +50,7 @@ impl Output {
             Ok(meta) if meta.file_type().is_symlink() => std::fs::canonicalize(target).unwrap_or(target.into()),
             _ => target.to_path_buf(),
         };
-        let dir = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let dir = crate::scenario::folder_of(&dest);
         // The signal handler is in place before the file exists, and the file is registered
         // under the lock it takes: a signal at any moment finds the file to remove.
         guard_signals();

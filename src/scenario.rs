@@ -97,8 +97,7 @@ impl Scenario {
         let path = path.as_ref();
         let name = path.display().to_string();
         let file = std::fs::File::open(path).map_err(|error| Error::Io { path: name.clone(), error })?;
-        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        Scenario::read_in(name, file, sets, dir)
+        Scenario::read_in(name, file, sets, folder_of(path))
     }
 
     /// Reads and compiles a scenario from a stream (standard input, for instance); `name` is
@@ -115,24 +114,18 @@ impl Scenario {
     /// Like [`Scenario::read_with`], with includes read from `dir`.
     fn read_in(name: impl Into<String>, input: impl Read, sets: &[String], dir: &Path) -> Result<Scenario, Error> {
         let name = name.into();
-        let io_error = |error| Error::Io { path: name.clone(), error };
-        // Read one byte past the limit, so that a larger file (or an endless stream) is refused
-        // without being read whole.
-        let mut bytes = Vec::new();
-        input.take(compile::MAX_SOURCE_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(io_error)?;
-        if bytes.len() > compile::MAX_SOURCE_BYTES {
-            let diagnostics = vec![compile::too_large(bytes.len() as u64)];
-            return Err(Error::Invalid(Invalid {
-                name,
-                source: String::new(),
-                diagnostics,
-                overrides: Vec::new(),
-                included: Vec::new(),
-            }));
-        }
-        let source = match String::from_utf8(bytes) {
+        let source = match read_source(input).map_err(|error| Error::Io { path: name.clone(), error })? {
             Ok(source) => source,
-            Err(e) => {
+            Err(Unreadable::TooLarge(bytes)) => {
+                return Err(Error::Invalid(Invalid {
+                    name,
+                    source: String::new(),
+                    diagnostics: vec![compile::too_large(bytes)],
+                    overrides: Vec::new(),
+                    included: Vec::new(),
+                }));
+            }
+            Err(Unreadable::NotUtf8(e)) => {
                 // TOML is UTF-8: point at the first byte that is not.
                 let at = e.utf8_error().valid_up_to();
                 let source = String::from_utf8_lossy(e.as_bytes()).into_owned();
@@ -225,13 +218,27 @@ impl Scenario {
             }
             for mut d in diagnostics {
                 let home = locate(&d.span);
+                // A label in another file than the diagnostic's (a name declared in the file
+                // and again in an included one) is told in the message, with its place.
+                let mut elsewhere = Vec::new();
                 d.labels.retain_mut(|l| match (locate(&l.span), &home) {
                     (Ok((file, span)), Ok((home, _))) if file == *home => {
                         l.span = span;
                         true
                     }
+                    (Ok((file, span)), _) => {
+                        let (name, text) = match file {
+                            None => (name.as_str(), source.as_str()),
+                            Some(k) => (assembled.files[k].name.as_str(), assembled.files[k].source.as_str()),
+                        };
+                        let (line, col) = Diagnostic::error(d.kind, span, "").location(text);
+                        let what = l.message.strip_suffix(" here").unwrap_or(&l.message);
+                        elsewhere.push(format!(" ({what} at {name}:{line}:{col})"));
+                        false
+                    }
                     _ => false,
                 });
+                d.message.extend(elsewhere);
                 match home {
                     Ok((None, span)) => {
                         d.span = span;
@@ -445,6 +452,32 @@ impl Scenario {
     pub(crate) fn run_into(&self, sinks: Vec<Box<dyn Sink>>, statistics: bool) -> (Summary, io::Result<()>) {
         crate::runtime::run(self.plan.clone(), self.seed, self.limits, Sinks::new(sinks, statistics))
     }
+}
+
+/// The folder a file is in, `.` for a bare file name: where its includes (or a file written
+/// beside it) go.
+pub(crate) fn folder_of(path: &Path) -> &Path {
+    path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."))
+}
+
+/// Why a scenario's text could not be read as one.
+pub(crate) enum Unreadable {
+    /// It is larger than [`compile::MAX_SOURCE_BYTES`]: this many bytes were read (at most one
+    /// past the limit).
+    TooLarge(u64),
+    NotUtf8(std::string::FromUtf8Error),
+}
+
+/// Reads a scenario's text (or an included file's). One byte past the limit is read, so that a
+/// larger file, or an endless stream, is refused without being read whole.
+pub(crate) fn read_source(input: impl Read) -> io::Result<Result<String, Unreadable>> {
+    let mut bytes = Vec::new();
+    input.take(compile::MAX_SOURCE_BYTES as u64 + 1).read_to_end(&mut bytes)?;
+    Ok(if bytes.len() > compile::MAX_SOURCE_BYTES {
+        Err(Unreadable::TooLarge(bytes.len() as u64))
+    } else {
+        String::from_utf8(bytes).map_err(Unreadable::NotUtf8)
+    })
 }
 
 /// Why a scenario could not be loaded.

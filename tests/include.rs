@@ -100,7 +100,12 @@ fn include_mistakes_are_diagnosed() {
     assert!(shown.contains("an included file holds tables only, and `seed` is a value"), "{shown}");
     assert!(shown.contains("loose.toml:1:1"), "{shown}");
     write(dir.path(), "twice.toml", &format!("include = [\"shared.toml\"]\n{CLIENTS}\n[queues.requests]\n"));
-    assert!(errors(&dir.path().join("twice.toml")).contains("shared.toml"), "a duplicate names the included file");
+    // A name declared in the file and in an included one: reported at one, naming the other's place.
+    let shown = errors(&dir.path().join("twice.toml"));
+    let (shared, twice) = (dir.path().join("shared.toml"), dir.path().join("twice.toml"));
+    let (shared, twice) = (shared.display(), twice.display());
+    assert!(shown.contains(&format!("`requests` is declared twice (first declared at {twice}:11:9)")), "{shown}");
+    assert!(shown.contains(&format!("--> {shared}:5:9")), "{shown}");
 }
 
 /// A warning inside an included file is shown there, counted, and denied by
