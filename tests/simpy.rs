@@ -1,10 +1,12 @@
 //! Against SimPy 4, where it is installed: the same model in SimPy and here, over many seeds,
 //! must agree on its key figures. Skipped, visibly, when Python or SimPy is missing.
 
+mod common;
+
 use std::io::Write as _;
 use std::process::Command;
 
-use scenario::Scenario;
+use scenario::{Format, Run, Scenario};
 
 /// Runs a Python program; `None` (and a SKIPPED line) when Python or SimPy is missing.
 fn python(program: &str) -> Option<String> {
@@ -31,16 +33,33 @@ fn pairs(out: &str) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// Each column of `simpy` and `ours` must agree within four standard errors of the difference.
+/// Runs `scenario` with seeds 1 to `runs`, plain, each to its end without a failure, and picks
+/// a figure from each run.
+fn per_seed<T>(scenario: &Scenario, runs: u64, mut pick: impl FnMut(&Run) -> T) -> Vec<T> {
+    (1..=runs)
+        .map(|seed| {
+            let run = scenario.clone().seed(seed).format(Format::Plain).run();
+            assert_eq!(run.summary.failure, None, "seed {seed}");
+            pick(&run)
+        })
+        .collect()
+}
+
+/// `simpy` and `ours` must agree within four standard errors of the difference of their means.
+fn assert_agree(what: &str, simpy: &[f64], ours: &[f64]) {
+    let ((a, sa), (b, sb)) = (mean_se(simpy), mean_se(ours));
+    let _ = writeln!(std::io::stderr(), "{what}: SimPy {a:.4} ± {sa:.4}, scenario {b:.4} ± {sb:.4}");
+    assert!(
+        (a - b).abs() < 4.0 * (sa * sa + sb * sb).sqrt(),
+        "{what}: SimPy {a:.4} ± {sa:.4}, scenario {b:.4} ± {sb:.4}"
+    );
+}
+
+/// Each column of `simpy` and `ours` must agree (see [`assert_agree`]).
 fn assert_columns_agree(names: [&str; 2], simpy: &[(f64, f64)], ours: &[(f64, f64)]) {
     for (k, what) in names.into_iter().enumerate() {
         let column = |v: &[(f64, f64)]| v.iter().map(|p| if k == 0 { p.0 } else { p.1 }).collect::<Vec<_>>();
-        let ((a, sa), (b, sb)) = (mean_se(&column(simpy)), mean_se(&column(ours)));
-        let _ = writeln!(std::io::stderr(), "{what}: SimPy {a:.4} ± {sa:.4}, scenario {b:.4} ± {sb:.4}");
-        assert!(
-            (a - b).abs() < 4.0 * (sa * sa + sb * sb).sqrt(),
-            "{what}: SimPy {a:.4} ± {sa:.4}, scenario {b:.4} ± {sb:.4}"
-        );
+        assert_agree(what, &column(simpy), &column(ours));
     }
 }
 
@@ -92,18 +111,12 @@ for seed in range({RUNS}):
     assert!(source.contains("total = 5\n"));
     let source = source.replace("total = 5\n", &format!("total = {CUSTOMERS}\n"));
     let scenario = Scenario::from_source("bank_renege.toml", source).unwrap();
-    let ours: Vec<f64> = (1..=RUNS)
-        .map(|seed| {
-            let summary = scenario.clone().seed(seed).run_with(vec![], true);
-            assert_eq!(summary.failure, None);
-            let customer = summary.tasks.iter().find(|t| t.name == "customer").unwrap();
-            assert_eq!(customer.completed, CUSTOMERS);
-            customer.timeouts as f64 / CUSTOMERS as f64
-        })
-        .collect();
-    let ((a, sa), (b, sb)) = (mean_se(&simpy), mean_se(&ours));
-    let _ = writeln!(std::io::stderr(), "reneged: SimPy {a:.4} ± {sa:.4}, scenario {b:.4} ± {sb:.4}");
-    assert!((a - b).abs() < 4.0 * (sa * sa + sb * sb).sqrt(), "SimPy {a:.4} ± {sa:.4}, scenario {b:.4} ± {sb:.4}");
+    let ours = per_seed(&scenario, RUNS, |run| {
+        let customer = run.summary.tasks.iter().find(|t| t.name == "customer").unwrap();
+        assert_eq!(customer.completed, CUSTOMERS);
+        customer.timeouts as f64 / CUSTOMERS as f64
+    });
+    assert_agree("reneged", &simpy, &ours);
 }
 
 /// SimPy's Gas Station Refueling (two pumps, a 200 l tank, cars every 30 to 300 s needing 25
@@ -153,17 +166,10 @@ for seed in range({RUNS}):
     );
     let Some(out) = python(&program) else { return };
     let simpy = pairs(&out);
-    let source = std::fs::read_to_string("scenarios/gas_station.toml").unwrap();
-    let scenario = Scenario::from_source("gas_station.toml", source).unwrap();
-    let ours: Vec<(f64, f64)> = (1..=RUNS)
-        .map(|seed| {
-            let summary = scenario.clone().seed(seed).run_with(vec![], true);
-            assert_eq!(summary.failure, None);
-            let car = summary.tasks.iter().find(|t| t.name == "car").unwrap();
-            let tank = &summary.containers[0];
-            (car.completed as f64, tank.fills as f64)
-        })
-        .collect();
+    let ours = per_seed(&common::file("scenarios/gas_station.toml"), RUNS, |run| {
+        let car = run.summary.tasks.iter().find(|t| t.name == "car").unwrap();
+        (car.completed as f64, run.summary.containers[0].fills as f64)
+    });
     assert_columns_agree(["cars refuelled", "trucks arrived"], &simpy, &ours);
 }
 
@@ -236,21 +242,16 @@ for seed in range({RUNS}):
     let simpy: Vec<f64> = out.lines().map(|p| p.parse().unwrap()).collect();
     let source = std::fs::read_to_string("scenarios/machine_shop.toml").unwrap();
     let scenario = Scenario::from_source_with("machine_shop.toml", source, &["weeks=1".to_owned()]).unwrap();
-    let mut ours = Vec::new();
-    for seed in 1..=RUNS {
-        let run = scenario.clone().seed(seed).format(scenario::Format::Plain).run();
-        assert_eq!(run.summary.failure, None);
+    let ours = per_seed(&scenario, RUNS, |run| {
         let parts: Vec<f64> = run
             .transcript
             .lines()
             .filter_map(|l| l.split(" made ").nth(1)?.strip_suffix(" parts.")?.parse().ok())
             .collect();
         assert_eq!(parts.len(), 10);
-        ours.push(parts.iter().sum::<f64>() / 10.0);
-    }
-    let ((a, sa), (b, sb)) = (mean_se(&simpy), mean_se(&ours));
-    let _ = writeln!(std::io::stderr(), "parts a machine a week: SimPy {a:.1} ± {sa:.1}, scenario {b:.1} ± {sb:.1}");
-    assert!((a - b).abs() < 4.0 * (sa * sa + sb * sb).sqrt(), "SimPy {a:.1} ± {sa:.1}, scenario {b:.1} ± {sb:.1}");
+        parts.iter().sum::<f64>() / 10.0
+    });
+    assert_agree("parts a machine a week", &simpy, &ours);
 }
 
 /// SimPy's Carwash (two machines, 5 units a wash, four cars at the opening and one every 5 to 9
@@ -289,15 +290,10 @@ for seed in range({RUNS}):
     );
     let Some(out) = python(&program) else { return };
     let simpy = pairs(&out);
-    let scenario = Scenario::load("scenarios/carwash.toml").unwrap();
-    let ours: Vec<(f64, f64)> = (1..=RUNS)
-        .map(|seed| {
-            let run = scenario.clone().seed(seed).format(scenario::Format::Plain).run();
-            assert_eq!(run.summary.failure, None);
-            let count = |what: &str| run.transcript.lines().filter(|l| l.contains(what)).count() as f64;
-            (count(" leaves the carwash"), count(" enters the carwash"))
-        })
-        .collect();
+    let ours = per_seed(&common::file("scenarios/carwash.toml"), RUNS, |run| {
+        let count = |what: &str| run.transcript.lines().filter(|l| l.contains(what)).count() as f64;
+        (count(" leaves the carwash"), count(" enters the carwash"))
+    });
     assert_columns_agree(["cars washed", "cars that got a machine"], &simpy, &ours);
 }
 
@@ -325,7 +321,7 @@ env.process(receiver())
 env.run(until=100)
 "#;
     let Some(simpy) = python(program) else { return };
-    let ours = Scenario::load("scenarios/event_latency.toml").unwrap().format(scenario::Format::Plain).run();
+    let ours = common::file("scenarios/event_latency.toml").format(Format::Plain).run();
     assert_eq!(ours.summary.failure, None);
     assert_eq!(ours.transcript, simpy);
     assert_eq!(simpy.lines().count(), 17);
@@ -368,15 +364,10 @@ for seed in range({RUNS}):
     );
     let Some(out) = python(&program) else { return };
     let simpy = pairs(&out);
-    let scenario = Scenario::load("scenarios/process_communication.toml").unwrap();
-    let ours: Vec<(f64, f64)> = (1..=RUNS)
-        .map(|seed| {
-            let run = scenario.clone().seed(seed).format(scenario::Format::Plain).run();
-            assert_eq!(run.summary.failure, None);
-            let received = run.transcript.lines().count() as f64;
-            (received, run.transcript.lines().filter(|l| l.starts_with("LATE")).count() as f64)
-        })
-        .collect();
+    let ours = per_seed(&common::file("scenarios/process_communication.toml"), RUNS, |run| {
+        let received = run.transcript.lines().count() as f64;
+        (received, run.transcript.lines().filter(|l| l.starts_with("LATE")).count() as f64)
+    });
     assert_columns_agree(["messages received", "late"], &simpy, &ours);
 }
 
@@ -432,20 +423,15 @@ for seed in range({RUNS}):
     );
     let Some(out) = python(&program) else { return };
     let simpy = pairs(&out);
-    let scenario = Scenario::load("scenarios/movie_renege.toml").unwrap();
-    let ours: Vec<(f64, f64)> = (1..=RUNS)
-        .map(|seed| {
-            let run = scenario.clone().seed(seed).format(scenario::Format::Plain).run();
-            assert_eq!(run.summary.failure, None);
-            let when: Vec<f64> = run
-                .transcript
-                .lines()
-                .filter_map(|l| l.split(" sold out ").nth(1)?.split(' ').next()?.parse().ok())
-                .collect();
-            assert_eq!(when.len(), 3, "{}", run.transcript);
-            let renegers: i64 = run.summary.counters.iter().map(|c| c.value).sum();
-            (when.iter().sum::<f64>() / 3.0, renegers as f64)
-        })
-        .collect();
+    let ours = per_seed(&common::file("scenarios/movie_renege.toml"), RUNS, |run| {
+        let when: Vec<f64> = run
+            .transcript
+            .lines()
+            .filter_map(|l| l.split(" sold out ").nth(1)?.split(' ').next()?.parse().ok())
+            .collect();
+        assert_eq!(when.len(), 3, "{}", run.transcript);
+        let renegers: i64 = run.summary.counters.iter().map(|c| c.value).sum();
+        (when.iter().sum::<f64>() / 3.0, renegers as f64)
+    });
     assert_columns_agree(["mean time a movie sold out", "moviegoers who reneged"], &simpy, &ours);
 }
