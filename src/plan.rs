@@ -3,6 +3,8 @@
 //! Every name is resolved to an index, every template parsed, every distribution checked. The
 //! runtime never sees a name it has to look up or a value it has to validate.
 
+use smol_str::SmolStr;
+
 use crate::dist::Dist;
 use crate::event::{Model, SemaphoreInfo};
 use crate::template::Template;
@@ -332,8 +334,8 @@ impl Step {
 
 impl TaskPlan {
     /// `consumer[3]` for a task with replicas, `main` for a single one.
-    pub fn label(&self, replica: u64) -> String {
-        if self.count == 1 { self.name.clone() } else { format!("{}[{replica}]", self.name) }
+    pub fn label(&self, replica: u64) -> SmolStr {
+        if self.count == 1 { SmolStr::new(&self.name) } else { smol_str::format_smolstr!("{}[{replica}]", self.name) }
     }
 }
 

@@ -8,6 +8,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::Shared;
@@ -162,7 +163,7 @@ impl Op for JoinOp {
 
 /// Waits for tasks to end. Tasks usually end in order, so a cursor keeps the check cheap.
 pub struct WaitOp {
-    tasks: Vec<TaskId>,
+    tasks: Rc<Vec<TaskId>>,
     next: usize,
     fail_fast: bool,
     /// The waiter's `child_failures` when it last looked.
@@ -170,7 +171,7 @@ pub struct WaitOp {
 }
 
 impl WaitOp {
-    pub fn new(tasks: Vec<TaskId>, fail_fast: bool, seen_failures: u64) -> Self {
+    pub fn new(tasks: Rc<Vec<TaskId>>, fail_fast: bool, seen_failures: u64) -> Self {
         WaitOp { tasks, next: 0, fail_fast, seen_failures }
     }
 }

@@ -3,8 +3,10 @@
 
 use std::collections::VecDeque;
 use std::ops::{Index, IndexMut};
+use std::rc::Rc;
 use std::sync::Arc;
 
+use smol_str::SmolStr;
 use thin_vec::ThinVec;
 
 use super::clock::TimerId;
@@ -36,13 +38,47 @@ pub enum Waiting {
     Reply(u64),
 }
 
+/// The tasks to wake when a task ends. Usually none or one (the task that started it and waits
+/// for it), held without an allocation: a `gather` of a million tasks would otherwise allocate a
+/// list for each of them.
+#[derive(Debug, Default)]
+pub enum Waiters {
+    #[default]
+    None,
+    One(TaskId),
+    Many(ThinVec<TaskId>),
+}
+
+impl Waiters {
+    pub fn push(&mut self, task: TaskId) {
+        *self = match std::mem::take(self) {
+            Waiters::None => Waiters::One(task),
+            Waiters::One(first) => Waiters::Many(thin_vec::thin_vec![first, task]),
+            Waiters::Many(mut tasks) => {
+                tasks.push(task);
+                Waiters::Many(tasks)
+            }
+        };
+    }
+
+    /// The tasks, in the order they were pushed.
+    pub fn into_tasks(self) -> impl Iterator<Item = TaskId> {
+        let (one, many) = match self {
+            Waiters::None => (None, ThinVec::new()),
+            Waiters::One(task) => (Some(task), ThinVec::new()),
+            Waiters::Many(tasks) => (None, tasks),
+        };
+        one.into_iter().chain(many)
+    }
+}
+
 /// What an interrupt of a waiting task cancels with it.
 #[derive(Debug, Clone, Default)]
 pub enum CancelWith {
     #[default]
     Nothing,
-    /// These tasks (the ones a `gather` started).
-    Tasks(ThinVec<TaskId>),
+    /// These tasks (the ones a `gather` started: its list, shared).
+    Tasks(Rc<Vec<TaskId>>),
     /// Every running replica of these declared tasks (a `wait` or a `cancel`).
     Decls(ThinVec<usize>),
 }
@@ -70,7 +106,7 @@ pub enum Sched {
 /// A task replica. Every live task has one, so it is kept small: the lists that are usually
 /// empty are `ThinVec`s (a pointer, and nothing allocated while empty), not `Vec`s (three words).
 pub struct TaskState {
-    pub label: Box<str>,
+    pub label: SmolStr,
     /// The declared task this is a replica of.
     pub decl: TaskIndex,
     pub replica: u64,
@@ -94,7 +130,7 @@ pub struct TaskState {
     /// Why it failed, if it did.
     pub failure: Option<Arc<str>>,
     /// Tasks to wake when this one ends.
-    pub waiters: ThinVec<TaskId>,
+    pub waiters: Waiters,
     /// How many tasks this one watched have failed: lets a fail-fast gather notice at once.
     pub child_failures: u64,
     /// Semaphores this task holds a permit of, once per permit.
@@ -124,9 +160,9 @@ pub struct TaskState {
 }
 
 impl TaskState {
-    pub fn new(label: String, decl: TaskIndex, replica: u64, generation: u64, started_at: u64) -> Self {
+    pub fn new(label: SmolStr, decl: TaskIndex, replica: u64, generation: u64, started_at: u64) -> Self {
         TaskState {
-            label: label.into_boxed_str(),
+            label,
             decl,
             replica,
             generation,
@@ -140,7 +176,7 @@ impl TaskState {
             done: false,
             outcome: None,
             failure: None,
-            waiters: ThinVec::new(),
+            waiters: Waiters::None,
             child_failures: 0,
             held: ThinVec::new(),
             cancel_with: CancelWith::Nothing,
@@ -192,7 +228,7 @@ impl Tasks {
 
     /// Frees the slot of a task that has ended and that nothing refers to any more.
     pub fn free(&mut self, id: TaskId) {
-        let mut empty = TaskState::new(String::new(), 0, 0, 0, 0);
+        let mut empty = TaskState::new(SmolStr::default(), 0, 0, 0, 0);
         empty.done = true;
         self.slots[id] = empty;
         self.free.push(id);

@@ -426,7 +426,7 @@ impl World {
         decl: TaskIndex,
         replica: u64,
         generation: u64,
-        label: String,
+        label: smol_str::SmolStr,
         by: Option<TaskId>,
     ) -> Option<TaskId> {
         // Tasks alive at once, `main` not counted: a task of the largest count a file allows can
@@ -842,7 +842,7 @@ impl World {
         t.waiting = None;
         t.outcome = Some(outcome);
         t.failure = failure;
-        for w in std::mem::take(&mut t.waiters) {
+        for w in std::mem::take(&mut t.waiters).into_tasks() {
             if outcome == Outcome::Failed {
                 self.tasks[w].child_failures += 1;
             }
