@@ -22,8 +22,13 @@ enum TimerState {
     Free,
 }
 
+/// A timer: 24 bytes, as every sleeping task has one (`then` carries no value of its own, so that
+/// it and `state` share a word).
+#[derive(Clone, Copy)]
 struct Timer {
     task: TaskId,
+    /// The semaphore of a `Release`, the slot of a `Deliver`.
+    arg: usize,
     /// What the timer does when it fires. One that releases a permit or delivers an item wakes
     /// nobody, and frees itself when it fires.
     then: Then,
@@ -33,10 +38,10 @@ struct Timer {
 #[derive(Debug, Clone, Copy)]
 enum Then {
     Wake,
-    /// Give back a permit of this semaphore, held by thread work its task gave up on.
-    Release(usize),
-    /// Deliver the item in flight in this slot (`World::in_flight`).
-    Deliver(usize),
+    /// Give back a permit of semaphore `arg`, held by thread work its task gave up on.
+    Release,
+    /// Deliver the item in flight in slot `arg` (`World::in_flight`).
+    Deliver,
 }
 
 /// What a fired timer asks for.
@@ -76,17 +81,17 @@ pub struct Clock {
 impl Clock {
     /// A timer that wakes `task` at `at`.
     pub fn add_timer(&mut self, task: TaskId, at: u64) -> TimerId {
-        self.add(Timer { task, then: Then::Wake, state: TimerState::Pending }, at)
+        self.add(Timer { task, arg: 0, then: Then::Wake, state: TimerState::Pending }, at)
     }
 
     /// A timer that delivers the item in flight in `slot` at `at`, for `task`.
     pub fn add_delivery(&mut self, task: TaskId, slot: usize, at: u64) {
-        self.add(Timer { task, then: Then::Deliver(slot), state: TimerState::Pending }, at);
+        self.add(Timer { task, arg: slot, then: Then::Deliver, state: TimerState::Pending }, at);
     }
 
     /// A timer that gives back a permit of `semaphore` at `at`, for thread work `task` abandoned.
     pub fn add_release(&mut self, task: TaskId, semaphore: usize, at: u64) {
-        self.add(Timer { task, then: Then::Release(semaphore), state: TimerState::Pending }, at);
+        self.add(Timer { task, arg: semaphore, then: Then::Release, state: TimerState::Pending }, at);
     }
 
     fn add(&mut self, timer: Timer, at: u64) -> TimerId {
@@ -103,6 +108,23 @@ impl Clock {
         self.heap.push(Reverse((at, self.next_seq, id)));
         self.next_seq += 1;
         id
+    }
+
+    /// What timer `id`, just fired by [`Clock::advance`], asks for. One that wakes a task is its
+    /// owner's to release; the others are freed here.
+    pub fn what(&mut self, id: TimerId) -> Fired {
+        let Timer { task, arg, then, .. } = self.timers[id];
+        match then {
+            Then::Wake => Fired::Wake(task),
+            Then::Release => {
+                self.free(id);
+                Fired::Release { task, semaphore: arg }
+            }
+            Then::Deliver => {
+                self.free(id);
+                Fired::Deliver { task, slot: arg }
+            }
+        }
     }
 
     pub fn fired(&self, id: TimerId) -> bool {
@@ -154,9 +176,12 @@ impl Clock {
     }
 
     /// Moves the clock to the earliest pending deadline and fires every timer due then, in
-    /// registration order, calling `fire` with what each asks for. A deadline past `limit` is not
-    /// fired: the clock stops at the limit instead.
-    pub fn advance(&mut self, limit: u64, mut fire: impl FnMut(Fired)) -> Advance {
+    /// registration order, calling `fire` with each; [`Clock::what`] says what it asks for. A
+    /// deadline past `limit` is not fired: the clock stops at the limit instead.
+    ///
+    /// Timers, not what they ask for, so that the list of those fired at an instant (every
+    /// live task's, when they all sleep alike) takes 8 bytes a timer.
+    pub fn advance(&mut self, limit: u64, mut fire: impl FnMut(TimerId)) -> Advance {
         while let Some(&Reverse((at, _, _))) = self.heap.peek() {
             let mut fired = false;
             while let Some(&Reverse((t, _, id))) = self.heap.peek() {
@@ -177,21 +202,8 @@ impl Clock {
                         self.heap.pop();
                         // A deadline can be in the past when a task kept the loop busy past it.
                         self.now = self.now.max(at);
-                        let Timer { task, then, .. } = self.timers[id];
-                        match then {
-                            Then::Release(semaphore) => {
-                                self.free(id);
-                                fire(Fired::Release { task, semaphore });
-                            }
-                            Then::Deliver(slot) => {
-                                self.free(id);
-                                fire(Fired::Deliver { task, slot });
-                            }
-                            Then::Wake => {
-                                self.timers[id].state = TimerState::Fired;
-                                fire(Fired::Wake(task));
-                            }
-                        }
+                        self.timers[id].state = TimerState::Fired;
+                        fire(id);
                         fired = true;
                     }
                     TimerState::Fired | TimerState::Free => unreachable!("timer {id} is in the heap twice"),
@@ -217,10 +229,12 @@ mod tests {
         clock.add_timer(3, 10);
         clock.add_release(4, 0, 20);
         let mut fired = Vec::new();
-        assert_eq!(clock.advance(100, |f| fired.push(f)), Advance::Fired);
+        assert_eq!(clock.advance(100, |id| fired.push(id)), Advance::Fired);
+        let mut fired: Vec<Fired> = fired.drain(..).map(|id| clock.what(id)).collect();
         assert_eq!((clock.now, fired.as_slice()), (10, &[Fired::Wake(2), Fired::Wake(3)][..]));
-        fired.clear();
-        assert_eq!(clock.advance(100, |f| fired.push(f)), Advance::Fired);
+        let mut ids = Vec::new();
+        assert_eq!(clock.advance(100, |id| ids.push(id)), Advance::Fired);
+        fired = ids.into_iter().map(|id| clock.what(id)).collect();
         assert_eq!(
             (clock.now, fired.as_slice()),
             (20, &[Fired::Wake(1), Fired::Release { task: 4, semaphore: 0 }][..])
@@ -239,9 +253,18 @@ mod tests {
         assert!(clock.held() <= 2100, "{} timers held", clock.held());
         assert!(clock.timers.len() <= 2100, "{} timer slots", clock.timers.len());
         let mut fired = Vec::new();
-        assert_eq!(clock.advance(u64::MAX, |f| fired.push(f)), Advance::Fired);
-        assert_eq!(fired, [Fired::Wake(0)]);
+        assert_eq!(clock.advance(u64::MAX, |id| fired.push(id)), Advance::Fired);
+        assert_eq!(fired, [keep]);
+        assert_eq!(clock.what(keep), Fired::Wake(0));
         let _ = keep;
+    }
+
+    /// Every sleeping task has a timer: its slot and its heap entry are memory per live task.
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn a_timer_stays_small() {
+        assert_eq!(size_of::<Timer>(), 24);
+        assert_eq!(size_of::<Reverse<(u64, u64, TimerId)>>(), 24);
     }
 
     #[test]

@@ -109,8 +109,8 @@ pub struct World {
     after_pending: bool,
     /// Every task has ended and `[after]` is to start: the run loop starts it.
     pub after_due: bool,
-    /// What the timers due at the current instant asked for, in order (a reused buffer).
-    fired: Vec<Fired>,
+    /// The timers due at the current instant, in order (a reused buffer).
+    fired: Vec<TimerId>,
 }
 
 impl World {
@@ -232,8 +232,8 @@ impl World {
             Advance::Fired => {
                 // In registration order, as asyncio runs its timer callbacks: wake the task, and
                 // when the timer is a timeout's deadline, the interrupt reaches the task now.
-                for &f in &fired {
-                    match f {
+                for &id in &fired {
+                    match self.clock.what(id) {
                         Fired::Wake(t) => {
                             self.tasks.wake(t);
                             if self.tasks[t].scopes.iter().any(|s| !s.delivered && self.clock.fired(s.timer)) {
