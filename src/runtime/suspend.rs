@@ -11,9 +11,9 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use super::Shared;
 use super::clock::TimerId;
 use super::queue::Item;
+use super::task::Ctx;
 use super::tasks::{TaskId, Waiting};
 use super::world::{RunState, Unwind, World};
 use crate::event::Outcome;
@@ -30,11 +30,11 @@ pub trait Op {
 
 /// A suspension point: see the module documentation for the order of checks.
 pub struct Suspend<'a, O: Op> {
-    pub shared: &'a Shared,
-    /// The task's count of steps since it last waited: reset only if it really waits, so an
-    /// operation that completes at once cannot hide an endless loop.
-    pub steps: &'a mut u64,
-    pub id: TaskId,
+    /// The waiting task's context: its world, its id, and its count of steps since it last
+    /// waited, which is reset only if it really waits, so that an operation that completes at
+    /// once cannot hide an endless loop. One reference rather than three: a live task's future
+    /// holds the `Suspend` it waits in.
+    pub ctx: &'a mut Ctx,
     pub op: O,
     pub done: bool,
     /// Interrupts stay pending instead of being delivered here.
@@ -46,29 +46,31 @@ impl<O: Op + Unpin> Future for Suspend<'_, O> {
 
     fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let mut w = this.shared.lock();
+        let id = this.ctx.id;
+        let mut w = this.ctx.shared.lock();
         let interrupt = if w.state != RunState::Running {
             Some(Unwind::Stopped)
         } else if this.shielded {
             None
         } else {
-            w.interrupt(this.id)
+            w.interrupt(id)
         };
         if let Some(unwind) = interrupt {
-            this.op.abandon(&mut w, this.id);
+            this.op.abandon(&mut w, id);
             this.done = true;
             return Poll::Ready(Err(unwind));
         }
-        match this.op.poll_op(&mut w, this.id) {
+        match this.op.poll_op(&mut w, id) {
             Some(out) => {
                 this.done = true;
                 Poll::Ready(Ok(out))
             }
             None => {
                 // `steps` is 0 from the first time this wait parks on: the wait began then.
-                let began = *this.steps != 0;
-                w.park(this.id, this.op.waiting(), began);
-                *this.steps = 0;
+                let began = this.ctx.steps != 0;
+                w.park(id, this.op.waiting(), began);
+                drop(w);
+                this.ctx.steps = 0;
                 Poll::Pending
             }
         }
@@ -78,8 +80,8 @@ impl<O: Op + Unpin> Future for Suspend<'_, O> {
 impl<O: Op> Drop for Suspend<'_, O> {
     fn drop(&mut self) {
         if !self.done {
-            let mut w = self.shared.lock();
-            self.op.abandon(&mut w, self.id);
+            let mut w = self.ctx.shared.lock();
+            self.op.abandon(&mut w, self.ctx.id);
         }
     }
 }

@@ -163,16 +163,16 @@ impl Text {
     }
 }
 
-struct Ctx {
-    shared: Rc<Shared>,
-    id: TaskId,
+pub(super) struct Ctx {
+    pub(super) shared: Rc<Shared>,
+    pub(super) id: TaskId,
     /// The declared task this is a replica of (in room the context's alignment leaves).
     decl: usize,
     text: Text,
     rng: Rng,
     cursors: ThinVec<usize>,
     /// Steps run since the task last waited.
-    steps: u64,
+    pub(super) steps: u64,
 }
 
 type Exec<'a> = Pin<Box<dyn Future<Output = Result<(), Unwind>> + 'a>>;
@@ -270,7 +270,7 @@ impl Ctx {
     }
 
     fn suspend<O: Op>(&mut self, op: O) -> Suspend<'_, O> {
-        Suspend { shared: &self.shared, steps: &mut self.steps, id: self.id, op, done: false, shielded: false }
+        Suspend { ctx: self, op, done: false, shielded: false }
     }
 
     fn sample(&mut self, d: &Dist) -> u64 {
