@@ -4,7 +4,6 @@
 use std::collections::VecDeque;
 use std::ops::{Index, IndexMut};
 use std::rc::Rc;
-use std::sync::Arc;
 
 use smol_str::SmolStr;
 use thin_vec::ThinVec;
@@ -127,8 +126,6 @@ pub struct TaskState {
     pub done: bool,
     /// How it ended, once done.
     pub outcome: Option<Outcome>,
-    /// Why it failed, if it did.
-    pub failure: Option<Arc<str>>,
     /// Tasks to wake when this one ends.
     pub waiters: Waiters,
     /// How many tasks this one watched have failed: lets a fail-fast gather notice at once.
@@ -175,7 +172,6 @@ impl TaskState {
             scopes: ThinVec::new(),
             done: false,
             outcome: None,
-            failure: None,
             waiters: Waiters::None,
             child_failures: 0,
             held: ThinVec::new(),

@@ -73,6 +73,9 @@ pub struct World {
     watchers: Vec<Vec<TaskId>>,
     /// What each interrupt waiting to reach its task says.
     interrupts: std::collections::BTreeMap<TaskId, Arc<str>>,
+    /// Why each task that failed did, until its slot is freed: a side table, since few tasks
+    /// fail and every task record would otherwise hold room for it.
+    pub failures: std::collections::BTreeMap<TaskId, Arc<str>>,
     /// Items put with a delay, on their way to their queue; and the free slots.
     in_flight: Vec<Option<(usize, Item)>>,
     in_flight_free: Vec<usize>,
@@ -128,6 +131,7 @@ impl World {
             calls: std::collections::BTreeMap::new(),
             last_call: 0,
             interrupts: std::collections::BTreeMap::new(),
+            failures: std::collections::BTreeMap::new(),
             until_scopes: std::collections::BTreeMap::new(),
             watchers: vec![Vec::new(); plan.events.len()],
             in_flight: Vec::new(),
@@ -780,6 +784,7 @@ impl World {
     fn free_if_unused(&mut self, task: TaskId) {
         let t = &self.tasks[task];
         if task != MAIN && t.done && t.observed == 0 && t.releases == 0 {
+            self.failures.remove(&task);
             self.tasks.free(task);
         }
     }
@@ -841,7 +846,9 @@ impl World {
         t.done = true;
         t.waiting = None;
         t.outcome = Some(outcome);
-        t.failure = failure;
+        if let Some(why) = failure {
+            self.failures.insert(task, why);
+        }
         for w in std::mem::take(&mut t.waiters).into_tasks() {
             if outcome == Outcome::Failed {
                 self.tasks[w].child_failures += 1;
