@@ -198,6 +198,6 @@ mod tests {
         let main = shared.lock().create_task(MAIN_DECL, 0, 0, "main".into(), None).expect("main starts");
         let future = task::run(shared.clone(), main);
         let size = size_of_val(&future);
-        assert!(size <= 288, "a task's future is {size} bytes");
+        assert!(size <= 240, "a task's future is {size} bytes");
     }
 }

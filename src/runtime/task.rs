@@ -44,15 +44,18 @@ pub fn run(shared: Rc<Shared>, id: TaskId) -> impl Future<Output = ()> {
         rng: Rng::for_start(shared.seed, &task.name, replica, generation),
         cursors: std::iter::repeat_n(0, plan.sequence_slots).collect(),
         text: Text {
-            me: Me { i: replica, count: task.count },
+            me: Me {
+                i: replica,
+                count: u32::try_from(task.count).expect("a task's count is at most MAX_REPLICAS"),
+                decl: u32::try_from(decl).expect("a file declares fewer than 2^32 tasks"),
+            },
             vars: Vars::default(),
             locals: std::iter::repeat_n(0, task.locals).collect(),
-            msg: String::new(),
+            msg: Msg::default(),
         },
         steps: 0,
         shared,
         id,
-        decl,
     };
     // An `async` block, not an `async fn` taking the context: an `async fn`'s future keeps its
     // arguments twice.
@@ -61,7 +64,7 @@ pub fn run(shared: Rc<Shared>, id: TaskId) -> impl Future<Output = ()> {
     async move {
         let started = !ctx.shared.lock().cancelled_before_start(ctx.id);
         // The task's own steps are not boxed: the task's future is boxed once, when it is spawned.
-        let steps = &plan.task(ctx.decl).steps;
+        let steps = plan.task(ctx.text.me.decl as usize).steps.iter();
         let result = if started { exec_top(&mut ctx, steps).await } else { Err(Unwind::Cancelled) };
         let (outcome, failure) = match result {
             Ok(()) => (Outcome::Completed, None),
@@ -87,14 +90,18 @@ pub fn run(shared: Rc<Shared>, id: TaskId) -> impl Future<Output = ()> {
 /// world's, read when a message is rendered, so that a task does not carry copies of them.
 struct Me {
     i: u64,
-    count: u64,
+    /// The declared task's `count` (at most `MAX_REPLICAS`) and its index (at most the number
+    /// of tasks a file declares): `u32`s sharing a word.
+    count: u32,
+    decl: u32,
 }
 
 /// What the task last did, for templates.
 #[derive(Default)]
 struct Vars {
     sleep: u64,
-    item: Option<String>,
+    /// Boxed: 8 bytes fewer than a `String` in every live task's future.
+    item: Option<Box<str>>,
     waited: u64,
     n: u64,
     /// The amount of the last `take` or `fill`.
@@ -102,6 +109,23 @@ struct Vars {
     /// The queue and number of the last call this task got as a request and has not replied to
     /// (number 0: none). Not an `Option`, which would take 8 more bytes in every task.
     call: (u32, u64),
+}
+
+/// A task's buffer for the messages and items it renders: boxed, and only once the task renders
+/// one, as many tasks never do and every live task's future holds it (8 bytes rather than 24).
+#[derive(Default)]
+struct Msg(Option<Box<String>>);
+
+impl Msg {
+    /// The buffer, made on first use.
+    fn buf(&mut self) -> &mut String {
+        self.0.get_or_insert_with(Box::default)
+    }
+
+    /// What was rendered last.
+    fn as_str(&self) -> &str {
+        self.0.as_deref().map_or("", String::as_str)
+    }
 }
 
 /// What a task's messages are rendered from, apart from the world, so that a message can be
@@ -112,17 +136,17 @@ struct Text {
     /// The values of the task's own names (`let`), by slot.
     locals: ThinVec<i64>,
     /// Reused buffer for rendered messages.
-    msg: String,
+    msg: Msg,
 }
 
 impl Text {
     /// Renders `t` into `msg` with task `id`'s values at the world's time. A message longer
     /// than [`MAX_MESSAGE_BYTES`] (an item that doubles itself in a loop) stops the run instead.
     fn render(&mut self, w: &mut World, id: TaskId, t: &Template) {
-        self.msg.clear();
+        self.msg.buf().clear();
         if t.is_n() {
             // A put's default item: the common case, without building the values.
-            Template::push_n(&mut self.msg, self.vars.n);
+            Template::push_n(self.msg.buf(), self.vars.n);
             return;
         }
         let now = w.now();
@@ -132,7 +156,7 @@ impl Text {
             task: label,
             name,
             i: me.i,
-            count: me.count,
+            count: u64::from(me.count),
             n: vars.n,
             sleep_ns: vars.sleep,
             item: vars.item.as_deref(),
@@ -144,14 +168,14 @@ impl Text {
             locals: &self.locals,
             amount: vars.amount,
         };
-        t.render(&mut self.msg, &values);
-        if self.msg.len() > MAX_MESSAGE_BYTES {
+        t.render(self.msg.buf(), &values);
+        if self.msg.as_str().len() > MAX_MESSAGE_BYTES {
             let message = format!(
                 "task `{}` made a message of {} bytes, more than the {MAX_MESSAGE_BYTES} a message or item may have",
                 w.tasks[id].label,
-                self.msg.len()
+                self.msg.as_str().len()
             );
-            self.msg = String::new();
+            self.msg = Msg::default();
             w.fail(FailureKind::Limit, message);
         }
     }
@@ -159,15 +183,13 @@ impl Text {
     /// Renders `t` and records it as said by task `id`.
     fn say(&mut self, w: &mut World, id: TaskId, t: &Template) {
         self.render(w, id, t);
-        w.record(id, EventKind::Say { text: &self.msg });
+        w.record(id, EventKind::Say { text: self.msg.as_str() });
     }
 }
 
 pub(super) struct Ctx {
     pub(super) shared: Rc<Shared>,
     pub(super) id: TaskId,
-    /// The declared task this is a replica of (in room the context's alignment leaves).
-    decl: usize,
     text: Text,
     rng: Rng,
     cursors: ThinVec<usize>,
@@ -190,14 +212,16 @@ macro_rules! run_block {
     // A task's top level (`exec_top`) boxes the less common steps' future (`exec_waiting`'s,
     // the largest): every live task holds its top level, and a top-level step runs once, where
     // a `repeat`'s or a nested block's may run again and again.
-    ($ctx:ident, $steps:expr, top) => {
+    ($ctx:ident, $steps:ident, top) => {
         run_block!($ctx, $steps, |ctx, step| Box::pin(exec_waiting(ctx, step)))
     };
-    ($ctx:ident, $steps:expr) => {
+    ($ctx:ident, $steps:ident) => {
         run_block!($ctx, $steps, |ctx, step| exec_waiting(ctx, step))
     };
-    ($ctx:ident, $steps:expr, |$c:ident, $s:ident| $waiting:expr) => {
-        for step in $steps {
+    // `$steps` is an iterator over the block's steps, advanced in place: a `for` loop would
+    // move it into a second one, and the future would hold both.
+    ($ctx:ident, $steps:ident, |$c:ident, $s:ident| $waiting:expr) => {
+        while let Some(step) = $steps.next() {
             // Bound first: a `match` on `begin(..)?` keeps the `?`'s temporary across the
             // awaits in its arms, 40 bytes in every live task's future.
             let begun = begin($ctx, step)?;
@@ -228,6 +252,7 @@ macro_rules! run_block {
 #[expect(clippy::manual_async_fn, reason = "an `async fn` future keeps its arguments twice (rust-lang/rust#62958)")]
 fn exec_unboxed<'a>(ctx: &'a mut Ctx, steps: &'a [Step]) -> impl Future<Output = Result<(), Unwind>> + 'a {
     async move {
+        let mut steps = steps.iter();
         run_block!(ctx, steps);
         Ok(())
     }
@@ -236,7 +261,10 @@ fn exec_unboxed<'a>(ctx: &'a mut Ctx, steps: &'a [Step]) -> impl Future<Output =
 /// A task's own steps, the top level of its future: [`exec_unboxed`] with the less common
 /// steps' future boxed (see `run_block!`).
 #[expect(clippy::manual_async_fn, reason = "an `async fn` future keeps its arguments twice (rust-lang/rust#62958)")]
-fn exec_top<'a>(ctx: &'a mut Ctx, steps: &'a [Step]) -> impl Future<Output = Result<(), Unwind>> + 'a {
+fn exec_top<'a>(
+    ctx: &'a mut Ctx,
+    mut steps: std::slice::Iter<'a, Step>,
+) -> impl Future<Output = Result<(), Unwind>> + 'a {
     async move {
         run_block!(ctx, steps, top);
         Ok(())
@@ -369,8 +397,8 @@ fn begin(ctx: &mut Ctx, step: &Step) -> Result<Begun, Unwind> {
             let mut w = ctx.shared.lock_running()?;
             let now = w.now();
             ctx.text.render(&mut w, ctx.id, item);
-            let item = Item { text: ctx.text.msg.clone(), put_at: now, priority: *priority, call: 0 };
-            w.arrive_at(*queue, id, item, &ctx.text.msg, *drop);
+            let item = Item { text: ctx.text.msg.as_str().to_owned(), put_at: now, priority: *priority, call: 0 };
+            w.arrive_at(*queue, id, item, ctx.text.msg.as_str(), *drop);
         }
         Step::Add { counter, by } => ctx.shared.lock_running()?.add(id, *counter, *by),
         Step::Let { local, value } => ctx.text.locals[*local] = value_of(ctx, value, "a `let` value")?,
@@ -429,8 +457,8 @@ fn exec_waiting<'a>(ctx: &'a mut Ctx, step: &'a Step) -> impl Future<Output = Re
                 let mut w = ctx.shared.lock_running()?;
                 ctx.text.render(&mut w, ctx.id, item);
                 let now = w.now();
-                w.record(id, EventKind::Sent { queue: *queue, item: &ctx.text.msg, delay });
-                let item = Item { text: ctx.text.msg.clone(), put_at: now, priority, call: 0 };
+                w.record(id, EventKind::Sent { queue: *queue, item: ctx.text.msg.as_str(), delay });
+                let item = Item { text: ctx.text.msg.as_str().to_owned(), put_at: now, priority, call: 0 };
                 w.send_later(*queue, id, item, delay);
                 if let Some(t) = say {
                     ctx.text.say(&mut w, id, t);
@@ -451,9 +479,9 @@ fn exec_waiting<'a>(ctx: &'a mut Ctx, step: &'a Step) -> impl Future<Output = Re
                 let text = match item {
                     Some(t) => {
                         ctx.text.render(&mut w, ctx.id, t);
-                        ctx.text.msg.clone()
+                        ctx.text.msg.as_str().to_owned()
                     }
-                    None => ctx.text.vars.item.clone().unwrap_or_default(),
+                    None => ctx.text.vars.item.as_deref().unwrap_or_default().to_owned(),
                 };
                 let late = !w.reply(call, text);
                 ctx.text.vars.call = (0, 0);
@@ -593,7 +621,7 @@ fn exec_waiting<'a>(ctx: &'a mut Ctx, step: &'a Step) -> impl Future<Output = Re
                 if fails {
                     let mut w = ctx.shared.lock_running()?;
                     ctx.text.render(&mut w, ctx.id, message);
-                    let why = ctx.text.msg.clone();
+                    let why = ctx.text.msg.as_str().to_owned();
                     return Err(fail(&mut w, id, why));
                 }
             }
@@ -670,7 +698,7 @@ async fn call(ctx: &mut Ctx, queue: usize, item: &Template, say: Option<&Templat
     ctx.text.vars.waited = response;
     let reply = reply?;
     w.record(ctx.id, EventKind::Answered { queue, reply: &reply, response });
-    ctx.text.vars.item = Some(reply);
+    ctx.text.vars.item = Some(reply.into_boxed_str());
     if let Some(t) = say {
         ctx.text.say(&mut w, ctx.id, t);
     }
@@ -805,7 +833,7 @@ fn offer(
     let mut w = ctx.shared.lock_running()?;
     let start = w.now();
     ctx.text.render(&mut w, ctx.id, item);
-    let item = Item { text: ctx.text.msg.clone(), put_at: start, priority, call };
+    let item = Item { text: ctx.text.msg.as_str().to_owned(), put_at: start, priority, call };
     Ok((w.put_or_wait(queue, ctx.id, item).err(), start))
 }
 
@@ -813,7 +841,7 @@ fn offer(
 fn put_done(ctx: &mut Ctx, queue: usize, start: u64, say: Option<&Template>) -> Result<(), Unwind> {
     let mut w = ctx.shared.lock_running()?;
     let blocked = w.now() - start;
-    w.record(ctx.id, EventKind::Put { queue, item: &ctx.text.msg, blocked });
+    w.record(ctx.id, EventKind::Put { queue, item: ctx.text.msg.as_str(), blocked });
     if let Some(t) = say {
         ctx.text.say(&mut w, ctx.id, t);
     }
@@ -830,7 +858,7 @@ fn got(ctx: &mut Ctx, queue: usize, item: Item, say: Option<&Template>) -> Resul
     } else if ctx.text.vars.call.0 as usize == queue {
         ctx.text.vars.call = (0, 0);
     }
-    ctx.text.vars.item = Some(item.text);
+    ctx.text.vars.item = Some(item.text.into_boxed_str());
     ctx.text.vars.waited = waited;
     if let Some(t) = say {
         ctx.text.say(&mut w, ctx.id, t);
@@ -862,7 +890,7 @@ fn eval(ctx: &Ctx, e: &crate::plan::Expr) -> Result<Option<i64>, Unwind> {
     let me = &ctx.text.me;
     let env = crate::plan::Env {
         i: me.i as i64,
-        count: me.count as i64,
+        count: i64::from(me.count),
         locals: &ctx.text.locals,
         waited: i64::try_from(ctx.text.vars.waited).unwrap_or(i64::MAX),
         ..Default::default()
@@ -944,7 +972,8 @@ fn repeat_body<'a>(ctx: &'a mut Ctx, body: &'a [Step], n: u64) -> Exec<'a> {
             // is `exec_unboxed`'s, not a call to it: a future made per pass costs 3% of a queue's
             // run.)
             ctx.step()?;
-            run_block!(ctx, body);
+            let mut pass = body.iter();
+            run_block!(ctx, pass);
         }
         Ok(())
     })
@@ -1385,7 +1414,7 @@ mod tests {
     fn a_task_s_records_stay_small() {
         let ctx = size_of::<super::Ctx>();
         let record = size_of::<super::super::tasks::TaskState>();
-        assert!(ctx <= 176, "Ctx is {ctx} bytes");
+        assert!(ctx <= 144, "Ctx is {ctx} bytes");
         // Its waiters hold one task, and its label up to 23 bytes, without an allocation (16
         // bytes more here, 32 fewer on the heap for each); why a task failed is in a side table.
         assert!(record <= 184, "TaskState is {record} bytes");
