@@ -93,8 +93,8 @@ impl Shared {
     }
 
     /// Makes task `id` (just created) run: its future joins the back of the run queue.
-    fn spawn(this: &Rc<Shared>, id: TaskId) {
-        let future = Box::pin(task::run(this.clone(), id));
+    fn spawn(this: &Rc<Shared>, id: TaskId, generation: u64) {
+        let future = Box::pin(task::run(this.clone(), id, generation));
         let mut futures = this.futures.borrow_mut();
         if futures.len() <= id {
             futures.resize_with(id + 1, || None);
@@ -124,9 +124,9 @@ impl Shared {
                     Some(id) => id,
                     None if std::mem::take(&mut w.after_due) => {
                         let index = this.plan.after_index();
-                        if let Some(after) = w.create_task(index, 0, 0, "after".into(), None) {
+                        if let Some(after) = w.create_task(index, 0, "after".into(), None) {
                             drop(w);
-                            Shared::spawn(this, after);
+                            Shared::spawn(this, after, 0);
                         }
                         continue;
                     }
@@ -163,8 +163,8 @@ pub fn run(plan: Arc<Plan>, seed: u64, limits: Limits, mut sinks: Sinks) -> (Sum
         .build()
         .expect("a current-thread runtime without drivers always builds");
     runtime.block_on(async {
-        let main = shared.lock().create_task(MAIN_DECL, 0, 0, "main".into(), None).expect("main is the first task");
-        Shared::spawn(&shared, main);
+        let main = shared.lock().create_task(MAIN_DECL, 0, "main".into(), None).expect("main is the first task");
+        Shared::spawn(&shared, main, 0);
         Shared::drive(&shared);
     });
     // The tasks still suspended (after a failure) are dropped; their suspension points
@@ -195,8 +195,8 @@ mod tests {
         let world = World::new(&plan, Limits::default(), model, Sinks::new(Vec::new(), false));
         let limits = Limits::default();
         let shared = Rc::new(Shared { plan, seed: 1, limits, world: RefCell::new(world), futures: RefCell::default() });
-        let main = shared.lock().create_task(MAIN_DECL, 0, 0, "main".into(), None).expect("main starts");
-        let future = task::run(shared.clone(), main);
+        let main = shared.lock().create_task(MAIN_DECL, 0, "main".into(), None).expect("main starts");
+        let future = task::run(shared.clone(), main, 0);
         let size = size_of_val(&future);
         assert!(size <= 240, "a task's future is {size} bytes");
     }

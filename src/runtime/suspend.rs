@@ -169,11 +169,11 @@ pub struct WaitOp {
     next: usize,
     fail_fast: bool,
     /// The waiter's `child_failures` when it last looked.
-    seen_failures: u64,
+    seen_failures: u32,
 }
 
 impl WaitOp {
-    pub fn new(tasks: Rc<Vec<TaskId>>, fail_fast: bool, seen_failures: u64) -> Self {
+    pub fn new(tasks: Rc<Vec<TaskId>>, fail_fast: bool, seen_failures: u32) -> Self {
         WaitOp { tasks, next: 0, fail_fast, seen_failures }
     }
 }

@@ -28,16 +28,17 @@ use crate::template::{Template, Values};
 /// The longest message or item a task may make: as large as a scenario file may be.
 pub const MAX_MESSAGE_BYTES: usize = crate::compile::MAX_SOURCE_BYTES;
 
-/// Runs task `id` to its end and records how it ended.
+/// Runs task `id`, started for the `generation`th time before (which its random stream
+/// depends on), to its end and records how it ended.
 ///
 /// Every live task holds this future, so it holds only what the task needs while it runs: the
 /// context is made before the future, which takes it and the plan its steps are in.
-pub fn run(shared: Rc<Shared>, id: TaskId) -> impl Future<Output = ()> {
+pub fn run(shared: Rc<Shared>, id: TaskId, generation: u64) -> impl Future<Output = ()> {
     let plan = shared.plan.clone();
-    let (decl, replica, generation) = {
+    let (decl, replica) = {
         let w = shared.lock();
         let t = &w.tasks[id];
-        (t.decl, t.replica, t.generation)
+        (t.decl, t.replica)
     };
     let task: &TaskPlan = plan.task(decl);
     let mut ctx = Ctx {
@@ -1273,6 +1274,8 @@ async fn drain(ctx: &mut Ctx, tasks: &[TaskId]) -> Result<(), Unwind> {
 fn start(ctx: &mut Ctx, tasks: &[usize]) -> Result<Vec<TaskId>, Unwind> {
     let plan = &ctx.shared.plan;
     let mut ids = Vec::new();
+    // Where each task's replicas end in `ids`, and which start of that task this is.
+    let mut generations = Vec::new();
     {
         let mut w = ctx.shared.lock_running()?;
         'tasks: for &t in tasks {
@@ -1280,15 +1283,22 @@ fn start(ctx: &mut Ctx, tasks: &[usize]) -> Result<Vec<TaskId>, Unwind> {
             let count = plan.tasks[t].count;
             let generation = w.count_start(t);
             for replica in 0..count {
-                match w.create_task(t + 1, replica, generation, plan.tasks[t].label(replica), Some(ctx.id)) {
-                    Some(id) => ids.push(id),
-                    None => break 'tasks,
-                }
+                let created = w.create_task(t + 1, replica, plan.tasks[t].label(replica), Some(ctx.id));
+                let Some(id) = created else {
+                    generations.push((ids.len(), generation));
+                    break 'tasks;
+                };
+                ids.push(id);
             }
+            generations.push((ids.len(), generation));
         }
     }
-    for &child in &ids {
-        Shared::spawn(&ctx.shared, child);
+    let mut from = 0;
+    for (end, generation) in generations {
+        for &child in &ids[from..end] {
+            Shared::spawn(&ctx.shared, child, generation);
+        }
+        from = end;
     }
     Ok(ids)
 }
@@ -1301,10 +1311,10 @@ fn spawn(ctx: &mut Ctx, task: usize) -> Result<(), Unwind> {
         let mut w = ctx.shared.lock_running()?;
         let generation = w.count_start(task);
         let label = smol_str::format_smolstr!("{}#{n}", ctx.shared.plan.tasks[task].name);
-        w.create_task(task + 1, n, generation, label, Some(ctx.id))
+        w.create_task(task + 1, n, label, Some(ctx.id)).map(|id| (id, generation))
     };
-    if let Some(child) = id {
-        Shared::spawn(&ctx.shared, child);
+    if let Some((child, generation)) = id {
+        Shared::spawn(&ctx.shared, child, generation);
     }
     Ok(())
 }
@@ -1417,7 +1427,8 @@ mod tests {
         let record = size_of::<super::super::tasks::TaskState>();
         assert!(ctx <= 144, "Ctx is {ctx} bytes");
         // Its waiters hold one task, and its label up to 23 bytes, without an allocation (16
-        // bytes more here, 32 fewer on the heap for each); why a task failed is in a side table.
-        assert!(record <= 184, "TaskState is {record} bytes");
+        // bytes more here, 32 fewer on the heap for each); why a task failed is in a side table,
+        // and how many times it was started is given to its future rather than kept.
+        assert!(record <= 168, "TaskState is {record} bytes");
     }
 }

@@ -109,8 +109,6 @@ pub struct TaskState {
     /// The declared task this is a replica of.
     pub decl: TaskIndex,
     pub replica: u64,
-    /// How many times this replica was started before this start.
-    pub generation: u64,
     /// When it was started.
     pub started_at: u64,
     sched: Sched,
@@ -120,16 +118,18 @@ pub struct TaskState {
     pub interrupt: bool,
     /// Whether it is in an `until` scope (`World::until_scopes`).
     pub watching: bool,
-    /// How many `on-interrupt` blocks it is running: interrupts are ignored meanwhile.
-    pub handling: u32,
+    /// How many `on-interrupt` blocks it is running: interrupts are ignored meanwhile. (At most
+    /// as many as a file nests blocks, which the TOML parser bounds.)
+    pub handling: u16,
     pub scopes: ThinVec<Scope>,
     pub done: bool,
     /// How it ended, once done.
     pub outcome: Option<Outcome>,
     /// Tasks to wake when this one ends.
     pub waiters: Waiters,
-    /// How many tasks this one watched have failed: lets a fail-fast gather notice at once.
-    pub child_failures: u64,
+    /// How many tasks this one watched have failed, wrapping: a fail-fast gather notices at once
+    /// that it changed. (A `u32`, with the fields above, keeps the record at 168 bytes.)
+    pub child_failures: u32,
     /// Semaphores this task holds a permit of, once per permit.
     pub held: ThinVec<usize>,
     /// Tasks to cancel when an interrupt reaches this task while it waits for them, as asyncio
@@ -157,12 +157,11 @@ pub struct TaskState {
 }
 
 impl TaskState {
-    pub fn new(label: SmolStr, decl: TaskIndex, replica: u64, generation: u64, started_at: u64) -> Self {
+    pub fn new(label: SmolStr, decl: TaskIndex, replica: u64, started_at: u64) -> Self {
         TaskState {
             label,
             decl,
             replica,
-            generation,
             started_at,
             sched: Sched::Ended,
             cancel_requested: false,
@@ -224,7 +223,7 @@ impl Tasks {
 
     /// Frees the slot of a task that has ended and that nothing refers to any more.
     pub fn free(&mut self, id: TaskId) {
-        let mut empty = TaskState::new(SmolStr::default(), 0, 0, 0, 0);
+        let mut empty = TaskState::new(SmolStr::default(), 0, 0, 0);
         empty.done = true;
         self.slots[id] = empty;
         self.free.push(id);

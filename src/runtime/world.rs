@@ -429,7 +429,6 @@ impl World {
         &mut self,
         decl: TaskIndex,
         replica: u64,
-        generation: u64,
         label: smol_str::SmolStr,
         by: Option<TaskId>,
     ) -> Option<TaskId> {
@@ -444,7 +443,7 @@ impl World {
             self.fail(FailureKind::Limit, msg);
             return None;
         }
-        let id = self.tasks.push(TaskState::new(label, decl, replica, generation, self.clock.now));
+        let id = self.tasks.push(TaskState::new(label, decl, replica, self.clock.now));
         self.tasks[id].seq = self.created;
         self.created += 1;
         if let Some(running) = decl.checked_sub(1).and_then(|d| self.running.get_mut(d)) {
@@ -851,7 +850,7 @@ impl World {
         }
         for w in std::mem::take(&mut t.waiters).into_tasks() {
             if outcome == Outcome::Failed {
-                self.tasks[w].child_failures += 1;
+                self.tasks[w].child_failures = self.tasks[w].child_failures.wrapping_add(1);
             }
             if self.tasks[w].collects_ends {
                 self.tasks[w].inbox.push(task);
