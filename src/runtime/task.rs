@@ -137,7 +137,7 @@ struct Text {
     vars: Vars,
     /// The values of the task's own names (`let`), by slot.
     locals: ThinVec<i64>,
-    /// Reused buffer for rendered messages.
+    /// The buffer messages are rendered into, reused.
     msg: Msg,
 }
 
