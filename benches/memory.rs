@@ -53,9 +53,8 @@ fn main() {
         peak_mib()
     );
 
-    let source = format!(
-        "[tasks.t]\ncount = {LIVE}\nsteps = [{{ sleep = \"1s\" }}]\n[main]\nsteps = [{{ gather = \"t\" }}]\n"
-    );
+    let source =
+        format!("[tasks.t]\ncount = {LIVE}\nsteps = [{{ sleep = \"1s\" }}]\n[main]\nsteps = [{{ gather = \"t\" }}]\n");
     let (events, secs) = run("live.toml", &source);
     println!("{LIVE} live sleeping tasks: {events} events in {secs:.2} s; peak memory {}", peak_mib());
     if let Some(kib) = peak_rss_kib() {
