@@ -145,10 +145,11 @@ impl Text {
     /// Renders `t` into `msg` with task `id`'s values at the world's time. A message longer
     /// than [`MAX_MESSAGE_BYTES`] (an item that doubles itself in a loop) stops the run instead.
     fn render(&mut self, w: &mut World, id: TaskId, t: &Template) {
-        self.msg.buf().clear();
+        let buf = self.msg.buf();
+        buf.clear();
         if t.is_n() {
             // A put's default item: the common case, without building the values.
-            Template::push_n(self.msg.buf(), self.vars.n);
+            Template::push_n(buf, self.vars.n);
             return;
         }
         let now = w.now();

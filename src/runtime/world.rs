@@ -509,13 +509,13 @@ impl World {
         None
     }
 
-    /// Every counter's value now.
     /// A task's label and its declared task's name.
     pub fn names(&self, task: TaskId) -> (&str, &str) {
         let t = &self.tasks[task];
         (&t.label, &self.model.tasks[t.decl])
     }
 
+    /// Every counter's value now.
     pub fn counters(&self) -> &[i64] {
         &self.counters
     }
