@@ -38,17 +38,16 @@ pub fn push_spaces(out: &mut String, n: usize) {
 /// `decimals` digits, rounded half to even (`{elapsed:.2}` prints `21.00`).
 pub fn push_seconds(out: &mut String, ns: u64, decimals: Option<u8>) {
     match decimals {
+        None if ns % NS == 0 => push_u64(out, ns / NS, 1),
         None => {
-            let (secs, frac) = (ns / NS, ns % NS);
-            push_u64(out, secs, 1);
-            if frac != 0 {
-                // Nine digits, without their trailing zeros.
-                let mut buffer = itoa::Buffer::new();
-                let digits = buffer.format(frac);
-                out.push('.');
-                push_repeated(out, ZEROS, 9 - digits.len());
-                out.push_str(digits.trim_end_matches('0'));
+            // Nine decimals without their trailing zeros: the value without them, and as many
+            // decimals as are left.
+            let (mut v, mut decimals) = (ns, 9);
+            while v % 10 == 0 {
+                v /= 10;
+                decimals -= 1;
             }
+            push_fixed_point(out, v, decimals, 0);
         }
         Some(d) => {
             let unit = 10u64.pow(9 - u32::from(d));
@@ -73,15 +72,32 @@ pub fn push_time(out: &mut String, ns: u64) {
 
 /// [`push_time`], right-aligned in `width` columns: the timeline's first column.
 pub fn push_time_padded(out: &mut String, ns: u64, width: usize) {
-    let (secs, frac) = (ns / NS, ns % NS);
-    let (frac, decimals) = if frac % 1000 == 0 { (frac / 1000, 6) } else { (frac, 9) };
-    let (mut whole, mut part) = (itoa::Buffer::new(), itoa::Buffer::new());
-    let (whole, part) = (whole.format(secs), part.format(frac));
-    push_spaces(out, width.saturating_sub(whole.len() + 1 + decimals));
-    out.push_str(whole);
-    out.push('.');
-    push_repeated(out, ZEROS, decimals - part.len());
-    out.push_str(part);
+    if ns % 1000 == 0 {
+        push_fixed_point(out, ns / 1000, 6, width);
+    } else {
+        push_fixed_point(out, ns, 9, width);
+    }
+}
+
+/// Appends `v / 10^decimals` with exactly `decimals` decimals (`decimals` ≥ 1), right-aligned
+/// in `width` columns. One conversion to digits, split at the point: the timeline writes a
+/// time or a duration on most lines.
+fn push_fixed_point(out: &mut String, v: u64, decimals: usize, width: usize) {
+    let mut buffer = itoa::Buffer::new();
+    let digits = buffer.format(v);
+    if digits.len() > decimals {
+        let (whole, frac) = digits.split_at(digits.len() - decimals);
+        push_spaces(out, width.saturating_sub(digits.len() + 1));
+        out.push_str(whole);
+        out.push('.');
+        out.push_str(frac);
+    } else {
+        // Under one: `0.`, then zeros up to the digits.
+        push_spaces(out, width.saturating_sub(decimals + 2));
+        out.push_str("0.");
+        push_repeated(out, ZEROS, decimals - digits.len());
+        out.push_str(digits);
+    }
 }
 
 /// A duration in exact seconds, as templates print it, with its unit: `5 s`, `0.25 s`.

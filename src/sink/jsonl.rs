@@ -11,11 +11,18 @@ use crate::seconds::push_u64;
 /// Renders every event as a line of JSON.
 pub struct Jsonl {
     pub(super) lines: Lines,
+    /// The last time written, and how each line at that time begins (`{"time_ns":5,"task":`):
+    /// events come several an instant.
+    pub(super) time: (u64, String),
 }
 
 impl Jsonl {
     pub fn new(out: Box<dyn Write + Send>) -> Self {
-        Jsonl { lines: Lines::new(out, u64::MAX) }
+        Jsonl::with(Lines::new(out, u64::MAX))
+    }
+
+    pub(super) fn with(lines: Lines) -> Self {
+        Jsonl { lines, time: (u64::MAX, String::new()) }
     }
 }
 
@@ -25,10 +32,15 @@ impl Sink for Jsonl {
     }
 
     fn event(&mut self, m: &Model, ev: &Event<'_>) {
+        if self.time.0 != ev.time {
+            self.time.0 = ev.time;
+            self.time.1.clear();
+            self.time.1.push_str("{\"time_ns\":");
+            push_u64(&mut self.time.1, ev.time, 1);
+            self.time.1.push_str(",\"task\":");
+        }
         let l = &mut self.lines.line;
-        l.push_str("{\"time_ns\":");
-        push_u64(l, ev.time, 1);
-        l.push_str(",\"task\":");
+        l.push_str(&self.time.1);
         push_json_str(l, ev.task);
         let field = |l: &mut String, key: &str, value: &str| {
             l.push_str(",\"");

@@ -56,8 +56,8 @@ impl Format {
         let lines = Lines::new(out, max_bytes);
         match self {
             Format::Plain => Some(Box::new(Plain { lines })),
-            Format::Text => Some(Box::new(Timeline { lines, time: (u64::MAX, String::new()) })),
-            Format::Jsonl => Some(Box::new(Jsonl { lines })),
+            Format::Text => Some(Box::new(Timeline::with(lines))),
+            Format::Jsonl => Some(Box::new(Jsonl::with(lines))),
             Format::Silent => None,
         }
     }
@@ -177,11 +177,22 @@ impl Write for Memory {
     }
 }
 
-/// A line buffer in front of an output that keeps the first write error and skips later writes,
-/// so that a sink can render without checking every write.
+/// How many bytes of whole lines [`Lines`] gathers before it writes them.
+const LINES_BUFFER: usize = 1 << 16;
+
+/// An output buffer in front of an output that keeps the first write error and skips later
+/// writes, so that a sink can render without checking every write.
+///
+/// A sink renders each line at the end of `line`, after the lines already taken and not yet
+/// written, and calls [`Lines::flush_line`]: the lines are written to `out` about 64 KiB at a
+/// time. Rendering straight into the buffer that is written saves copying each line into the
+/// output's own buffer (the timeline writes several million lines a second).
 struct Lines {
     out: Box<dyn Write + Send>,
+    /// Whole lines not yet written, then the line being rendered.
     line: String,
+    /// Where the line being rendered begins in `line`.
+    start: usize,
     error: Option<io::Error>,
     written: u64,
     max_bytes: u64,
@@ -189,29 +200,48 @@ struct Lines {
 
 impl Lines {
     fn new(out: Box<dyn Write + Send>, max_bytes: u64) -> Self {
-        Lines { out, line: String::with_capacity(128), error: None, written: 0, max_bytes }
+        Lines { out, line: String::with_capacity(LINES_BUFFER + 256), start: 0, error: None, written: 0, max_bytes }
     }
 
-    /// Writes what was rendered into `line`, and empties it.
+    /// Takes the line rendered at the end of `line`: it is written with the lines before it,
+    /// once they fill the buffer. A line past the size limit is dropped, and stops the sink.
     fn flush_line(&mut self) {
-        if self.error.is_none() && !self.line.is_empty() {
-            self.written += self.line.len() as u64;
-            if self.written > self.max_bytes {
-                let limit = self.max_bytes;
-                let message = format!(
-                    "the transcript reached its limit of {limit} bytes; raise `max-output` if the run should print more"
-                );
-                self.error = Some(io::Error::new(io::ErrorKind::FileTooLarge, message));
-            } else if let Err(e) = self.out.write_all(self.line.as_bytes()) {
+        if self.error.is_some() {
+            self.line.truncate(self.start);
+            return;
+        }
+        self.written += (self.line.len() - self.start) as u64;
+        if self.written > self.max_bytes {
+            self.line.truncate(self.start);
+            self.write_buffered();
+            let limit = self.max_bytes;
+            let message = format!(
+                "the transcript reached its limit of {limit} bytes; raise `max-output` if the run should print more"
+            );
+            self.error.get_or_insert(io::Error::new(io::ErrorKind::FileTooLarge, message));
+            return;
+        }
+        self.start = self.line.len();
+        if self.start >= LINES_BUFFER {
+            self.write_buffered();
+        }
+    }
+
+    /// Writes the lines taken so far, unless an earlier write failed.
+    fn write_buffered(&mut self) {
+        if self.error.is_none() && self.start > 0 {
+            if let Err(e) = self.out.write_all(&self.line.as_bytes()[..self.start]) {
                 self.error = Some(e);
             }
         }
-        self.line.clear();
+        self.line.drain(..self.start);
+        self.start = 0;
     }
 
     /// Writes the last line and flushes; returns the first error.
     fn finish(&mut self) -> io::Result<()> {
         self.flush_line();
+        self.write_buffered();
         if let Some(e) = self.error.take() {
             return Err(e);
         }
@@ -219,10 +249,37 @@ impl Lines {
     }
 }
 
+impl Drop for Lines {
+    /// A sink dropped before its end (a run abandoned part-way) still writes the lines it took,
+    /// as the output's own buffer would have.
+    fn drop(&mut self) {
+        self.write_buffered();
+    }
+}
+
+/// Whether `s` has a byte below `below`, or a byte equal to `a` or to `b` (`below` at most
+/// 0x80). Eight bytes at a time, with the classic tests for a zero byte and a byte less than n
+/// in a word: a label or an item is checked on every line of a transcript.
+fn has_byte(s: &[u8], below: u8, a: u8, b: u8) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let less = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGHS != 0;
+    let mut words = s.chunks_exact(8);
+    for word in &mut words {
+        let mut eight = [0; 8];
+        eight.copy_from_slice(word);
+        let x = u64::from_le_bytes(eight);
+        if less(x, below) || less(x ^ (ONES * u64::from(a)), 1) || less(x ^ (ONES * u64::from(b)), 1) {
+            return true;
+        }
+    }
+    words.remainder().iter().any(|&c| c < below || c == a || c == b)
+}
+
 /// Appends `s` as a JSON string.
 fn push_json_str(out: &mut String, s: &str) {
     // Most strings need no escape: written as they are, with no allocation.
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+    if !has_byte(s.as_bytes(), 0x20, b'"', b'\\') {
         out.push('"');
         out.push_str(s);
         out.push('"');
@@ -236,6 +293,27 @@ fn push_json_str(out: &mut String, s: &str) {
 mod json_tests {
     use super::push_json_str;
 
+    /// The word-at-a-time test against the byte-at-a-time one, for every byte value at every
+    /// place of strings longer and shorter than a word.
+    #[test]
+    fn has_byte_finds_what_a_byte_loop_finds() {
+        use super::has_byte;
+        for len in [1, 7, 8, 9, 16, 17, 23] {
+            for at in 0..len {
+                for c in 0..=0xffu8 {
+                    for fill in [b'a', 0x80, 0xc3, 0xff] {
+                        let mut s = vec![fill; len];
+                        s[at] = c;
+                        for (below, a, b) in [(0x20, b'"', b'\\'), (0x20, 0x7f, 0xc2), (0x80, 0, 0)] {
+                            let want = s.iter().any(|&x| x < below || x == a || x == b);
+                            assert_eq!(has_byte(&s, below, a, b), want, "{s:?} below {below:#x}, {a:#x}, {b:#x}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn strings_are_what_serde_json_writes() {
         for s in
@@ -245,5 +323,68 @@ mod json_tests {
             push_json_str(&mut out, s);
             assert_eq!(out, serde_json::to_string(s).unwrap(), "{s:?}");
         }
+    }
+}
+
+#[cfg(test)]
+mod lines_tests {
+    use super::{LINES_BUFFER, Lines, Memory};
+    use std::io;
+
+    fn line(n: usize) -> String {
+        format!("line {n:06} {}\n", "x".repeat(n % 50))
+    }
+
+    /// Lines gathered past the buffer's size, then the rest at the end, come out whole and in
+    /// order.
+    #[test]
+    fn every_line_is_written_once_in_order() {
+        let memory = Memory::default();
+        let mut lines = Lines::new(Box::new(memory.clone()), u64::MAX);
+        let mut want = String::new();
+        for n in 0..20_000 {
+            lines.line.push_str(&line(n));
+            want.push_str(&line(n));
+            lines.flush_line();
+            assert!(lines.line.len() < LINES_BUFFER + 100, "the buffer is written once it is full");
+        }
+        lines.finish().expect("memory takes every write");
+        assert!(want.len() > 4 * LINES_BUFFER);
+        assert_eq!(memory.take_string(), want);
+    }
+
+    /// At the size limit, the lines before it are written, the line that crosses it and every
+    /// later one are not, and the sink stops with the limit's error.
+    #[test]
+    fn the_size_limit_keeps_the_lines_before_it() {
+        let memory = Memory::default();
+        let limit = 100_000;
+        let mut lines = Lines::new(Box::new(memory.clone()), limit);
+        let mut want = String::new();
+        for n in 0..10_000 {
+            lines.line.push_str(&line(n));
+            if want.len() + line(n).len() <= limit as usize && lines.error.is_none() {
+                want.push_str(&line(n));
+            }
+            lines.flush_line();
+        }
+        let error = lines.finish().expect_err("the limit was reached");
+        assert_eq!(error.kind(), io::ErrorKind::FileTooLarge);
+        let got = memory.take_string();
+        assert_eq!(got, want);
+        assert!(got.len() > limit as usize - 100, "only the crossing line is missing: {}", got.len());
+    }
+
+    /// A sink dropped before its end still writes the lines it took, but not a line it was
+    /// rendering.
+    #[test]
+    fn a_dropped_sink_writes_the_lines_it_took() {
+        let memory = Memory::default();
+        let mut lines = Lines::new(Box::new(memory.clone()), u64::MAX);
+        lines.line.push_str("one\n");
+        lines.flush_line();
+        lines.line.push_str("half a li");
+        drop(lines);
+        assert_eq!(memory.take_string(), "one\n");
     }
 }

@@ -16,7 +16,11 @@ pub struct Timeline {
 
 impl Timeline {
     pub fn new(out: Box<dyn Write + Send>) -> Self {
-        Timeline { lines: Lines::new(out, u64::MAX), time: (u64::MAX, String::new()) }
+        Timeline::with(Lines::new(out, u64::MAX))
+    }
+
+    pub(super) fn with(lines: Lines) -> Self {
+        Timeline { lines, time: (u64::MAX, String::new()) }
     }
 }
 
@@ -355,7 +359,7 @@ impl Sink for Timeline {
 fn push_escaped(out: &mut String, text: &str) {
     // Control characters are bytes below 0x20, 0x7f, or (U+0080 to U+009F) begin with 0xc2:
     // text with none of those bytes is written as it is, without decoding it.
-    if !text.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2) || !text.chars().any(char::is_control) {
+    if !super::has_byte(text.as_bytes(), 0x20, 0x7f, 0xc2) || !text.chars().any(char::is_control) {
         out.push_str(text);
         return;
     }
