@@ -25,15 +25,20 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 
+use smol_str::SmolStr;
+
 use super::line::Line;
 use super::tasks::TaskId;
 use crate::plan::{Discipline, Fairness};
 
 /// An item in a queue: its text, when it entered the queue, and its priority (used only by a
 /// priority queue; lowest first).
+///
+/// The text is a `SmolStr`: inline up to 23 bytes, as most items are (`{n}`, a word), so that
+/// an item put and got costs no allocation.
 #[derive(Debug)]
 pub struct Item {
-    pub text: String,
+    pub text: SmolStr,
     pub put_at: u64,
     pub priority: u64,
     /// The call it is the request of (`call`), or 0.
@@ -48,7 +53,7 @@ enum Items {
     Priority {
         heap: BinaryHeap<Reverse<Ranked>>,
         puts: u64,
-        last: String,
+        last: SmolStr,
     },
 }
 
@@ -80,7 +85,7 @@ impl Items {
         match discipline {
             Discipline::Fifo => Items::Fifo(VecDeque::new()),
             Discipline::Lifo => Items::Lifo(Vec::new()),
-            Discipline::Priority => Items::Priority { heap: BinaryHeap::new(), puts: 0, last: String::new() },
+            Discipline::Priority => Items::Priority { heap: BinaryHeap::new(), puts: 0, last: SmolStr::default() },
         }
     }
 
@@ -139,7 +144,7 @@ pub enum Woken {
     /// A task, to be woken (strict: the place is reserved for it).
     Task(TaskId),
     /// An arrival that has entered the queue now; `getter` is the getter it wakes.
-    Entered { item_text: String, put_at: u64, by: TaskId, getter: Option<TaskId> },
+    Entered { item_text: SmolStr, put_at: u64, by: TaskId, getter: Option<TaskId> },
 }
 
 pub struct Queue {

@@ -11,6 +11,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
 
+use smol_str::SmolStr;
 use thin_vec::ThinVec;
 
 use super::Shared;
@@ -46,11 +47,12 @@ pub fn run(shared: Rc<Shared>, id: TaskId, generation: u64) -> impl Future<Outpu
         cursors: std::iter::repeat_n(0, plan.sequence_slots).collect(),
         text: Text {
             me: Me {
-                i: replica,
+                i: u32::try_from(replica).expect("a replica's index is below its task's count"),
                 count: u32::try_from(task.count).expect("a task's count is at most MAX_REPLICAS"),
                 decl: u32::try_from(decl).expect("a file declares fewer than 2^32 tasks"),
             },
             vars: Vars::default(),
+            call_queue: 0,
             locals: std::iter::repeat_n(0, task.locals).collect(),
             msg: Msg::default(),
         },
@@ -90,9 +92,11 @@ pub fn run(shared: Rc<Shared>, id: TaskId, generation: u64) -> impl Future<Outpu
 /// Who the task is: fixed for its life. Its label and its declared task's name are the
 /// world's, read when a message is rendered, so that a task does not carry copies of them.
 struct Me {
-    i: u64,
+    /// The replica's index, below `count`.
+    i: u32,
     /// The declared task's `count` (at most `MAX_REPLICAS`) and its index (at most the number
-    /// of tasks a file declares): `u32`s sharing a word.
+    /// of tasks a file declares): `u32`s, which leave room for [`Text::call_queue`] in the
+    /// context's word.
     count: u32,
     decl: u32,
 }
@@ -101,15 +105,17 @@ struct Me {
 #[derive(Default)]
 struct Vars {
     sleep: u64,
-    /// Boxed: 8 bytes fewer than a `String` in every live task's future.
-    item: Option<Box<str>>,
+    /// The item's own `SmolStr`, taken from the queue: no allocation for an item of up to 23
+    /// bytes.
+    item: Option<SmolStr>,
     waited: u64,
     n: u64,
     /// The amount of the last `take` or `fill`.
     amount: u64,
-    /// The queue and number of the last call this task got as a request and has not replied to
-    /// (number 0: none). Not an `Option`, which would take 8 more bytes in every task.
-    call: (u32, u64),
+    /// The number of the last call this task got as a request and has not replied to (0: none),
+    /// from the queue [`Text::call_queue`]. Not an `Option`, which would take 8 more bytes in
+    /// every task.
+    call: u64,
 }
 
 /// A task's buffer for the messages and items it renders: boxed, and only once the task renders
@@ -135,6 +141,8 @@ impl Msg {
 struct Text {
     me: Me,
     vars: Vars,
+    /// The queue of `vars.call`: here rather than in `Vars`, a `u32` beside `Me`'s three.
+    call_queue: u32,
     /// The values of the task's own names (`let`), by slot.
     locals: ThinVec<i64>,
     /// The buffer messages are rendered into, reused.
@@ -158,7 +166,7 @@ impl Text {
         let values = Values {
             task: label,
             name,
-            i: me.i,
+            i: u64::from(me.i),
             count: u64::from(me.count),
             n: vars.n,
             sleep_ns: vars.sleep,
@@ -400,7 +408,7 @@ fn begin(ctx: &mut Ctx, step: &Step) -> Result<Begun, Unwind> {
             let mut w = ctx.shared.lock_running()?;
             let now = w.now();
             ctx.text.render(&mut w, ctx.id, item);
-            let item = Item { text: ctx.text.msg.as_str().to_owned(), put_at: now, priority: *priority, call: 0 };
+            let item = Item { text: SmolStr::new(ctx.text.msg.as_str()), put_at: now, priority: *priority, call: 0 };
             w.arrive_at(*queue, id, item, ctx.text.msg.as_str(), *drop);
         }
         Step::Add { counter, by } => ctx.shared.lock_running()?.add(id, *counter, *by),
@@ -461,7 +469,7 @@ fn exec_waiting<'a>(ctx: &'a mut Ctx, step: &'a Step) -> impl Future<Output = Re
                 ctx.text.render(&mut w, ctx.id, item);
                 let now = w.now();
                 w.record(id, EventKind::Sent { queue: *queue, item: ctx.text.msg.as_str(), delay });
-                let item = Item { text: ctx.text.msg.as_str().to_owned(), put_at: now, priority, call: 0 };
+                let item = Item { text: SmolStr::new(ctx.text.msg.as_str()), put_at: now, priority, call: 0 };
                 w.send_later(*queue, id, item, delay);
                 if let Some(t) = say {
                     ctx.text.say(&mut w, id, t);
@@ -469,7 +477,7 @@ fn exec_waiting<'a>(ctx: &'a mut Ctx, step: &'a Step) -> impl Future<Output = Re
             }
             Step::Call { queue, item, say } => Box::pin(call(ctx, *queue, item, say.as_ref())).await?,
             Step::Reply { queue, item, say } => {
-                let (q, call) = ctx.text.vars.call;
+                let (q, call) = (ctx.text.call_queue, ctx.text.vars.call);
                 if call == 0 || q as usize != *queue {
                     let mut w = ctx.shared.lock_running()?;
                     let name = &ctx.shared.plan.queues[*queue].name;
@@ -487,7 +495,7 @@ fn exec_waiting<'a>(ctx: &'a mut Ctx, step: &'a Step) -> impl Future<Output = Re
                     None => ctx.text.vars.item.as_deref().unwrap_or_default().to_owned(),
                 };
                 let late = !w.reply(call, text);
-                ctx.text.vars.call = (0, 0);
+                ctx.text.vars.call = 0;
                 w.record(id, EventKind::Reply { queue: *queue, late });
                 if let Some(t) = say {
                     ctx.text.say(&mut w, id, t);
@@ -528,7 +536,7 @@ fn exec_waiting<'a>(ctx: &'a mut Ctx, step: &'a Step) -> impl Future<Output = Re
                     let w = ctx.shared.lock_running()?;
                     match condition {
                         crate::plan::Condition::CallAbandoned { abandoned } => {
-                            let call = ctx.text.vars.call.1;
+                            let call = ctx.text.vars.call;
                             (call != 0 && w.call_abandoned(call)) == *abandoned
                         }
                         crate::plan::Condition::Exprs { left, op, right } => {
@@ -701,7 +709,7 @@ async fn call(ctx: &mut Ctx, queue: usize, item: &Template, say: Option<&Templat
     ctx.text.vars.waited = response;
     let reply = reply?;
     w.record(ctx.id, EventKind::Answered { queue, reply: &reply, response });
-    ctx.text.vars.item = Some(reply.into_boxed_str());
+    ctx.text.vars.item = Some(SmolStr::from(reply));
     if let Some(t) = say {
         ctx.text.say(&mut w, ctx.id, t);
     }
@@ -836,7 +844,7 @@ fn offer(
     let mut w = ctx.shared.lock_running()?;
     let start = w.now();
     ctx.text.render(&mut w, ctx.id, item);
-    let item = Item { text: ctx.text.msg.as_str().to_owned(), put_at: start, priority, call };
+    let item = Item { text: SmolStr::new(ctx.text.msg.as_str()), put_at: start, priority, call };
     Ok((w.put_or_wait(queue, ctx.id, item).err(), start))
 }
 
@@ -857,11 +865,11 @@ fn got(ctx: &mut Ctx, queue: usize, item: Item, say: Option<&Template>) -> Resul
     let waited = w.now() - item.put_at;
     w.record(ctx.id, EventKind::Get { queue, item: &item.text, waited });
     if item.call != 0 {
-        ctx.text.vars.call = (queue as u32, item.call);
-    } else if ctx.text.vars.call.0 as usize == queue {
-        ctx.text.vars.call = (0, 0);
+        (ctx.text.call_queue, ctx.text.vars.call) = (queue as u32, item.call);
+    } else if ctx.text.call_queue as usize == queue {
+        ctx.text.vars.call = 0;
     }
-    ctx.text.vars.item = Some(item.text.into_boxed_str());
+    ctx.text.vars.item = Some(item.text);
     ctx.text.vars.waited = waited;
     if let Some(t) = say {
         ctx.text.say(&mut w, ctx.id, t);
@@ -892,7 +900,7 @@ fn value_of(ctx: &mut Ctx, value: &Count, what: &str) -> Result<i64, Unwind> {
 fn eval(ctx: &Ctx, e: &crate::plan::Expr) -> Result<Option<i64>, Unwind> {
     let me = &ctx.text.me;
     let env = crate::plan::Env {
-        i: me.i as i64,
+        i: i64::from(me.i),
         count: i64::from(me.count),
         locals: &ctx.text.locals,
         waited: i64::try_from(ctx.text.vars.waited).unwrap_or(i64::MAX),

@@ -30,7 +30,7 @@ fn an_arrival_that_finds_the_queue_full_waits_on_its_own_and_enters_when_there_i
         other => panic!("{other:?}"),
     }
     let entered = q.items.pop().map(|i| (i.text, i.put_at));
-    assert_eq!(entered, Some(("b".to_owned(), 7)), "it entered at 7");
+    assert_eq!(entered, Some(("b".into(), 7)), "it entered at 7");
 }
 
 #[test]
