@@ -14,6 +14,9 @@ pub struct Jsonl {
     /// The last time written, and how each line at that time begins (`{"time_ns":5,"task":`):
     /// events come several an instant.
     pub(super) time: (u64, String),
+    /// Each queue's name as a JSON string, quoted at the first event (a sink serves one run, so
+    /// one model): most lines name a queue.
+    queues: Vec<String>,
 }
 
 impl Jsonl {
@@ -22,7 +25,7 @@ impl Jsonl {
     }
 
     pub(super) fn with(lines: Lines) -> Self {
-        Jsonl { lines, time: (u64::MAX, String::new()) }
+        Jsonl { lines, time: (u64::MAX, String::new()), queues: Vec::new() }
     }
 }
 
@@ -39,7 +42,18 @@ impl Sink for Jsonl {
             push_u64(&mut self.time.1, ev.time, 1);
             self.time.1.push_str(",\"task\":");
         }
-        let l = &mut self.lines.line;
+        if self.queues.len() != m.queues.len() {
+            self.queues = m
+                .queues
+                .iter()
+                .map(|q| {
+                    let mut s = String::new();
+                    push_json_str(&mut s, q);
+                    s
+                })
+                .collect();
+        }
+        let (l, queues) = (&mut self.lines.line, &self.queues);
         l.push_str(&self.time.1);
         push_json_str(l, ev.task);
         let field = |l: &mut String, key: &str, value: &str| {
@@ -63,7 +77,7 @@ impl Sink for Jsonl {
             }
             EventKind::Put { queue, item, blocked } => {
                 l.push_str(",\"event\":\"put\",\"queue\":");
-                push_json_str(l, &m.queues[queue]);
+                l.push_str(&queues[queue]);
                 l.push_str(",\"item\":");
                 push_json_str(l, item);
                 l.push_str(",\"blocked_ns\":");
@@ -71,7 +85,7 @@ impl Sink for Jsonl {
             }
             EventKind::Sent { queue, item, delay } => {
                 l.push_str(",\"event\":\"sent\",\"queue\":");
-                push_json_str(l, &m.queues[queue]);
+                l.push_str(&queues[queue]);
                 l.push_str(",\"item\":");
                 push_json_str(l, item);
                 l.push_str(",\"delay_ns\":");
@@ -79,7 +93,7 @@ impl Sink for Jsonl {
             }
             EventKind::Answered { queue, reply, response } => {
                 l.push_str(",\"event\":\"answered\",\"queue\":");
-                push_json_str(l, &m.queues[queue]);
+                l.push_str(&queues[queue]);
                 l.push_str(",\"reply\":");
                 push_json_str(l, reply);
                 l.push_str(",\"response_ns\":");
@@ -87,14 +101,14 @@ impl Sink for Jsonl {
             }
             EventKind::Reply { queue, late } => {
                 l.push_str(",\"event\":\"reply\",\"queue\":");
-                push_json_str(l, &m.queues[queue]);
+                l.push_str(&queues[queue]);
                 if late {
                     l.push_str(",\"late\":true");
                 }
             }
             EventKind::Get { queue, item, waited } => {
                 l.push_str(",\"event\":\"get\",\"queue\":");
-                push_json_str(l, &m.queues[queue]);
+                l.push_str(&queues[queue]);
                 l.push_str(",\"item\":");
                 push_json_str(l, item);
                 l.push_str(",\"waited_ns\":");
@@ -107,7 +121,7 @@ impl Sink for Jsonl {
             }
             EventKind::Done { queue } => {
                 l.push_str(",\"event\":\"done\",\"queue\":");
-                push_json_str(l, &m.queues[queue]);
+                l.push_str(&queues[queue]);
             }
             EventKind::Join { queue } => {
                 l.push_str(",\"event\":\"join\"");
