@@ -989,7 +989,6 @@ impl<'a> Compiler<'a> {
         ok.then_some(Schedule { segments, open, poisson: process? })
     }
 
-    /// The step of an arrival that puts an item on `put`.
     /// An item's template: the one written, or `{n}` (the put's or arrival's number).
     fn item(&mut self, template: Option<&Spanned<String>>) -> Option<Template> {
         match template {
@@ -998,6 +997,7 @@ impl<'a> Compiler<'a> {
         }
     }
 
+    /// The step of an arrival that puts an item on `put`.
     fn arrive(&mut self, put: &Spanned<String>, a: &format::Arrivals) -> Option<Step> {
         let queue = self.queue(put);
         let item = self.item(a.item.as_ref());
@@ -1522,15 +1522,15 @@ impl<'a> Compiler<'a> {
         (!misplaced).then_some(step)
     }
 
-    /// A `when` (or `wait-until`) condition: `SUBJECT OP NUMBER` (`queue.NAME.length`,
-    /// `semaphore.NAME.free` or `.in-use`, `counter.NAME`, `container.NAME.level`; `<`, `<=`,
-    /// `>`, `>=`, `==`, `!=`), two expressions compared (over `let` names, parameters, counters,
-    /// levels and `waited`), `event.NAME`, `not event.NAME`, or `call.abandoned`.
     /// The value of parameter `name` if it is a whole number, and its mark of use.
     fn whole_param(&self, name: &str) -> Option<(i64, &std::cell::Cell<bool>)> {
         self.params.iter().find(|(p, _, _)| p == name).and_then(|(_, whole, used)| Some(((*whole)?, used)))
     }
 
+    /// A `when` (or `wait-until`) condition: `SUBJECT OP NUMBER` (`queue.NAME.length`,
+    /// `semaphore.NAME.free` or `.in-use`, `counter.NAME`, `container.NAME.level`; `<`, `<=`,
+    /// `>`, `>=`, `==`, `!=`), two expressions compared (over `let` names, parameters, counters,
+    /// levels and `waited`), `event.NAME`, `not event.NAME`, or `call.abandoned`.
     fn condition(&mut self, text: &Spanned<String>) -> Option<Condition> {
         const FORMS: &str = "write `queue.NAME.length >= 10`, `semaphore.NAME.free == 0` (or `.in-use`), \
                              `counter.NAME > 3`, `container.NAME.level < 50`, `event.NAME`, `not event.NAME`, \

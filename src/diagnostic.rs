@@ -401,6 +401,15 @@ fn char_boundary(source: &str, offset: usize) -> usize {
 /// of comparing names grows with the square of their length.
 const MAX_SUGGESTED_NAME: usize = 64;
 
+/// The 1-based line and column of byte `at` in `source` (columns in characters; an `at` inside
+/// a character or past the end counts from the character or end before it).
+pub(crate) fn line_col(source: &str, at: usize) -> (usize, usize) {
+    let before = &source[..char_boundary(source, at)];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, col)
+}
+
 /// The closest of `candidates` to `name`, if it is close enough to be a likely typo.
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let len = name.chars().count();

@@ -231,7 +231,7 @@ impl Scenario {
                             None => (name.as_str(), source.as_str()),
                             Some(k) => (assembled.files[k].name.as_str(), assembled.files[k].source.as_str()),
                         };
-                        let (line, col) = Diagnostic::error(d.kind, span, "").location(text);
+                        let (line, col) = crate::diagnostic::line_col(text, span.start);
                         let what = l.message.strip_suffix(" here").unwrap_or(&l.message);
                         elsewhere.push(format!(" ({what} at {name}:{line}:{col})"));
                         false

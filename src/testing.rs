@@ -477,14 +477,7 @@ fn junit_report(cases: &[(PathBuf, PathBuf)], verdicts: &[Verdict]) -> String {
 impl Diagnostic {
     /// The 1-based line and column of the diagnostic in `source`, for annotations.
     pub fn location(&self, source: &str) -> (usize, usize) {
-        let mut at = self.span.start.min(source.len());
-        while !source.is_char_boundary(at) {
-            at -= 1;
-        }
-        let before = &source[..at];
-        let line = before.matches('\n').count() + 1;
-        let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-        (line, col)
+        crate::diagnostic::line_col(source, self.span.start)
     }
 }
 

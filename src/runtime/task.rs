@@ -179,16 +179,21 @@ impl Text {
             locals: &self.locals,
             amount: vars.amount,
         };
-        t.render(self.msg.buf(), &values);
-        if self.msg.as_str().len() > MAX_MESSAGE_BYTES {
+        t.render(buf, &values);
+        if buf.len() > MAX_MESSAGE_BYTES {
             let message = format!(
                 "task `{}` made a message of {} bytes, more than the {MAX_MESSAGE_BYTES} a message or item may have",
                 w.tasks[id].label,
-                self.msg.as_str().len()
+                buf.len()
             );
             self.msg = Msg::default();
             w.fail(FailureKind::Limit, message);
         }
+    }
+
+    /// The item just rendered, put at `put_at`.
+    fn item(&self, put_at: u64, priority: u64, call: u64) -> Item {
+        Item { text: SmolStr::new(self.msg.as_str()), put_at, priority, call }
     }
 
     /// Renders `t` and records it as said by task `id`.
@@ -408,8 +413,7 @@ fn begin(ctx: &mut Ctx, step: &Step) -> Result<Begun, Unwind> {
             let mut w = ctx.shared.lock_running()?;
             let now = w.now();
             ctx.text.render(&mut w, ctx.id, item);
-            let item = Item { text: SmolStr::new(ctx.text.msg.as_str()), put_at: now, priority: *priority, call: 0 };
-            w.arrive_at(*queue, id, item, ctx.text.msg.as_str(), *drop);
+            w.arrive_at(*queue, id, ctx.text.item(now, *priority, 0), ctx.text.msg.as_str(), *drop);
         }
         Step::Add { counter, by } => ctx.shared.lock_running()?.add(id, *counter, *by),
         Step::Let { local, value } => ctx.text.locals[*local] = value_of(ctx, value, "a `let` value")?,
@@ -469,8 +473,7 @@ fn exec_waiting<'a>(ctx: &'a mut Ctx, step: &'a Step) -> impl Future<Output = Re
                 ctx.text.render(&mut w, ctx.id, item);
                 let now = w.now();
                 w.record(id, EventKind::Sent { queue: *queue, item: ctx.text.msg.as_str(), delay });
-                let item = Item { text: SmolStr::new(ctx.text.msg.as_str()), put_at: now, priority, call: 0 };
-                w.send_later(*queue, id, item, delay);
+                w.send_later(*queue, id, ctx.text.item(now, priority, 0), delay);
                 if let Some(t) = say {
                     ctx.text.say(&mut w, id, t);
                 }
@@ -844,8 +847,7 @@ fn offer(
     let mut w = ctx.shared.lock_running()?;
     let start = w.now();
     ctx.text.render(&mut w, ctx.id, item);
-    let item = Item { text: SmolStr::new(ctx.text.msg.as_str()), put_at: start, priority, call };
-    Ok((w.put_or_wait(queue, ctx.id, item).err(), start))
+    Ok((w.put_or_wait(queue, ctx.id, ctx.text.item(start, priority, call)).err(), start))
 }
 
 /// The second half of a put: records it, and says `say`.

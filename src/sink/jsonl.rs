@@ -4,16 +4,15 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::{Lines, Sink, Summary, push_json_str};
+use super::{LineStart, Lines, Sink, Summary, push_json_str};
 use crate::event::{Event, EventKind, Model};
 use crate::seconds::push_u64;
 
 /// Renders every event as a line of JSON.
 pub struct Jsonl {
     pub(super) lines: Lines,
-    /// The last time written, and how each line at that time begins (`{"time_ns":5,"task":`):
-    /// events come several an instant.
-    pub(super) time: (u64, String),
+    /// How each line at the current instant begins.
+    time: LineStart,
     /// Each queue's name as a JSON string, quoted at the first event (a sink serves one run, so
     /// one model): most lines name a queue.
     queues: Vec<String>,
@@ -25,7 +24,7 @@ impl Jsonl {
     }
 
     pub(super) fn with(lines: Lines) -> Self {
-        Jsonl { lines, time: (u64::MAX, String::new()), queues: Vec::new() }
+        Jsonl { lines, time: LineStart::new(), queues: Vec::new() }
     }
 }
 
@@ -35,13 +34,6 @@ impl Sink for Jsonl {
     }
 
     fn event(&mut self, m: &Model, ev: &Event<'_>) {
-        if self.time.0 != ev.time {
-            self.time.0 = ev.time;
-            self.time.1.clear();
-            self.time.1.push_str("{\"time_ns\":");
-            push_u64(&mut self.time.1, ev.time, 1);
-            self.time.1.push_str(",\"task\":");
-        }
         if self.queues.len() != m.queues.len() {
             self.queues = m
                 .queues
@@ -54,7 +46,11 @@ impl Sink for Jsonl {
                 .collect();
         }
         let (l, queues) = (&mut self.lines.line, &self.queues);
-        l.push_str(&self.time.1);
+        l.push_str(self.time.at(ev.time, |s, time| {
+            s.push_str("{\"time_ns\":");
+            push_u64(s, time, 1);
+            s.push_str(",\"task\":");
+        }));
         push_json_str(l, ev.task);
         let field = |l: &mut String, key: &str, value: &str| {
             l.push_str(",\"");

@@ -177,6 +177,30 @@ impl Write for Memory {
     }
 }
 
+/// How every line at one instant begins (the timeline's time column; JSONL's
+/// `{"time_ns":…,"task":`), rendered once an instant: events come several an instant.
+struct LineStart {
+    time: u64,
+    text: String,
+}
+
+impl LineStart {
+    fn new() -> Self {
+        LineStart { time: u64::MAX, text: String::new() }
+    }
+
+    /// How a line at `time` begins: `render` writes it when the instant is new.
+    #[inline]
+    fn at(&mut self, time: u64, render: impl FnOnce(&mut String, u64)) -> &str {
+        if self.time != time {
+            self.time = time;
+            self.text.clear();
+            render(&mut self.text, time);
+        }
+        &self.text
+    }
+}
+
 /// How many bytes of whole lines [`Lines`] gathers before it writes them.
 const LINES_BUFFER: usize = 1 << 16;
 

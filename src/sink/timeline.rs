@@ -3,15 +3,15 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::{Lines, Sink, Summary};
+use super::{LineStart, Lines, Sink, Summary};
 use crate::event::{Event, EventKind, Model};
 use crate::seconds::{push_duration, push_seconds, push_spaces, push_time, push_time_padded};
 
 /// Renders each event as a line of the timeline, as it happens.
 pub struct Timeline {
     pub(super) lines: Lines,
-    /// The last time written in the first column, and how: events come several an instant.
-    pub(super) time: (u64, String),
+    /// The first column at the current instant.
+    time: LineStart,
 }
 
 impl Timeline {
@@ -20,7 +20,7 @@ impl Timeline {
     }
 
     pub(super) fn with(lines: Lines) -> Self {
-        Timeline { lines, time: (u64::MAX, String::new()) }
+        Timeline { lines, time: LineStart::new() }
     }
 }
 
@@ -42,13 +42,8 @@ impl Sink for Timeline {
     }
 
     fn event(&mut self, m: &Model, ev: &Event<'_>) {
-        if self.time.0 != ev.time {
-            self.time.0 = ev.time;
-            self.time.1.clear();
-            push_time_padded(&mut self.time.1, ev.time, 14);
-        }
         let l = &mut self.lines.line;
-        l.push_str(&self.time.1);
+        l.push_str(self.time.at(ev.time, |s, time| push_time_padded(s, time, 14)));
         // The label left-aligned in its column, padded by characters as `{:<w$}` pads.
         l.push_str("  ");
         l.push_str(ev.task);
