@@ -56,7 +56,19 @@ pub enum Dist {
 
 impl Dist {
     /// Draws one value. `cursors` holds this replica's positions in `Sequence` distributions.
+    /// A constant (the most common duration, `sleep = "1s"`) is read where the draw is made;
+    /// the other forms are a call.
+    #[inline]
     pub fn sample(&self, rng: &mut Rng, cursors: &mut [usize]) -> u64 {
+        match *self {
+            Dist::Constant(v) => v,
+            _ => self.draw(rng, cursors),
+        }
+    }
+
+    /// [`Dist::sample`] for the forms that draw.
+    #[inline(never)]
+    fn draw(&self, rng: &mut Rng, cursors: &mut [usize]) -> u64 {
         match *self {
             Dist::Constant(v) => v,
             Dist::Uniform { low, high } => to_value(low as f64 + (high - low) as f64 * rng.unit()),

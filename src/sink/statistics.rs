@@ -159,11 +159,12 @@ impl Durations {
         self.total += u128::from(ns);
         self.max = self.max.max(ns);
         match &mut self.exact {
+            None => put(&mut self.histogram, ns, 1),
             Some(exact) if self.count <= Self::EXACT => {
                 self.sorted &= exact.last().is_none_or(|&last| last <= ns);
                 exact.push(ns);
             }
-            _ => {
+            Some(_) => {
                 self.spill();
                 put(&mut self.histogram, ns, 1);
             }
