@@ -165,19 +165,31 @@ impl World {
     }
 
     /// Hands an event to the sinks and keeps the event budgets.
+    ///
+    /// Inlined, so that the event is built where its kind is made and handed on by reference:
+    /// a call taking the kind by value copies it into the event with wide loads, which wait for
+    /// the caller's narrower stores of it to land (no store-to-load forwarding).
+    #[inline(always)]
     pub fn record(&mut self, task: TaskId, kind: EventKind<'_>) {
         // Once a run has stopped, its transcript ends there: nothing that unwinds afterwards is an
         // event of the run.
         if self.state != RunState::Running {
             return;
         }
+        let (now, t) = (self.clock.now, &self.tasks[task]);
+        let decl = t.decl;
+        let stopped = self.sinks.event(&self.model, &Event { time: now, task: &t.label, id: task, decl, kind });
+        self.recorded(task, decl, stopped);
+    }
+
+    /// The rest of [`World::record`]: counts the event and keeps the budgets.
+    #[inline(never)]
+    fn recorded(&mut self, task: TaskId, decl: usize, stopped: bool) {
         self.event_count += 1;
         let now = self.clock.now;
-        let t = &self.tasks[task];
-        self.events_by_task[t.decl] += 1;
-        if let Some(why) =
-            self.sinks.event(&self.model, &Event { time: now, task: &t.label, id: task, decl: t.decl, kind })
-        {
+        self.events_by_task[decl] += 1;
+        if stopped {
+            let why = self.sinks.why_stopped().unwrap_or_default();
             self.fail(FailureKind::Output, format!("the run stopped because its output did: {why}"));
             return;
         }

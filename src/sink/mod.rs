@@ -115,20 +115,25 @@ impl Sinks {
         }
     }
 
-    /// Hands `event` to every sink; returns why the run must stop, if a sink can take no more.
-    #[inline]
-    pub fn event(&mut self, model: &Model, event: &Event<'_>) -> Option<String> {
+    /// Hands `event` to every sink; returns whether the run must stop, a sink taking no more
+    /// ([`Sinks::why_stopped`] says why). A call: the runtime, inlining its `record` everywhere
+    /// an event is made, builds the event in place and calls this.
+    #[inline(never)]
+    pub fn event(&mut self, model: &Model, event: &Event<'_>) -> bool {
         if let Some(s) = &mut self.statistics {
             s.event(model, event);
         }
-        let mut stop = None;
+        let mut stopped = false;
         for sink in &mut self.sinks {
             sink.event(model, event);
-            if let Some(e) = sink.stopped() {
-                stop = Some(e.to_string());
-            }
+            stopped |= sink.stopped().is_some();
         }
-        stop
+        stopped
+    }
+
+    /// Why the last sink that can take no more events stopped.
+    pub fn why_stopped(&self) -> Option<String> {
+        self.sinks.iter().rev().find_map(|s| s.stopped()).map(ToString::to_string)
     }
 
     /// Hands `mark` to every sink.
