@@ -364,7 +364,11 @@ enum Begun {
 /// or a get: the common steps, which a block's loop runs without making a future for the step.
 /// A put that finds room is run here; one that must wait is left to [`exec_waiting`] (asking
 /// whether it must wait has no effect).
-#[inline]
+///
+/// Inlined into each block's loop: its result (24 bytes) would come back through memory, and
+/// the caller's wide load of the `Begun` in it waited for the callee's narrower stores to land
+/// (no store-to-load forwarding), a stall on every step.
+#[inline(always)]
 fn begin(ctx: &mut Ctx, step: &Step) -> Result<Begun, Unwind> {
     ctx.step()?;
     let id = ctx.id;
