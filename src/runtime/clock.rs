@@ -207,6 +207,9 @@ impl Clock {
         self.add(Timer { task, arg: semaphore, then: Then::Release, state: TimerState::Pending }, at);
     }
 
+    /// Inlined, so that the timer is stored from registers: passed to a call, it was copied
+    /// from the caller's stack with a wide load of what had just been stored in pieces.
+    #[inline(always)]
     fn add(&mut self, timer: Timer, at: u64) -> TimerId {
         let id = match self.free.pop() {
             Some(id) => {
