@@ -26,6 +26,9 @@ use crate::plan::{Count, GatherPolicy, RacePolicy, Schedule, Step, TaskPlan};
 use crate::rng::Rng;
 use crate::template::{Template, Values};
 
+/// The longest text a `SmolStr` holds inline (`SmolStr::new_inline` takes no more).
+const INLINE: usize = 23;
+
 /// The longest message or item a task may make: as large as a scenario file may be.
 pub const MAX_MESSAGE_BYTES: usize = crate::compile::MAX_SOURCE_BYTES;
 
@@ -196,7 +199,7 @@ impl Text {
         let text = self.msg.as_str();
         // Most items are short (a number): made inline directly, rather than by `SmolStr::new`,
         // which tries its other forms first (2% of an M/M/4 run, plain, whose items are numbers).
-        let text = if text.len() <= 23 { SmolStr::new_inline(text) } else { SmolStr::new(text) };
+        let text = if text.len() <= INLINE { SmolStr::new_inline(text) } else { SmolStr::new(text) };
         Item { text, put_at, priority, call }
     }
 
