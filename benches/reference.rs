@@ -9,7 +9,11 @@
 //!   on the mean wait.
 //!
 //! It prints items per second for each, the ratio, the engine's cost with each output format
-//! relative to plain, and the process's peak memory.
+//! relative to plain, and the process's peak memory. Beside the formats it runs a sink that
+//! renders nothing and only copies one constant line per event, as long as the text timeline's
+//! average line, into a buffer written to `io::sink()`: what handing every event to a sink and
+//! writing a transcript of that size costs before a single field is formatted, the floor under
+//! the text and JSONL ratios.
 //!
 //! Run with `cargo bench --bench reference`; README.md quotes the figures. CPU time is wall
 //! time here: each run is single-threaded and nothing else runs in the process.
@@ -22,10 +26,14 @@ use common::peak_rss_kib;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use rand_core::RngCore;
-use scenario::{Format, Scenario};
+use scenario::event::{Event, Model};
+use scenario::sink::Sink;
+use scenario::{Format, Scenario, Summary};
 
 const CUSTOMERS: u64 = 1_000_000;
 const SERVERS: usize = 4;
@@ -225,14 +233,76 @@ fn best_of_three<T>(mut f: impl FnMut() -> T) -> (f64, T) {
     (best, last.expect("three runs"))
 }
 
-/// Runs `scenario` with each format, best of three each; returns the plain run's time, every
-/// format's time, and the mean wait of the queue.
-fn engine(scenario: &Scenario, items: u64) -> (Vec<(&'static str, f64)>, f64) {
+/// A sink that formats nothing: for every event it copies one constant line into a 64 KiB
+/// buffer, written to `io::sink()` when full, as the transcript sinks do.
+struct ConstantLines {
+    line: Vec<u8>,
+    buffer: Vec<u8>,
+}
+
+impl ConstantLines {
+    /// Lines of `len` bytes, the last a newline.
+    fn new(len: usize) -> Self {
+        let mut line = vec![b'x'; len - 1];
+        line.push(b'\n');
+        ConstantLines { line, buffer: Vec::with_capacity(1 << 17) }
+    }
+}
+
+impl Sink for ConstantLines {
+    fn event(&mut self, _: &Model, _: &Event<'_>) {
+        self.buffer.extend_from_slice(&self.line);
+        if self.buffer.len() >= 1 << 16 {
+            io::Write::write_all(&mut io::sink(), &self.buffer).expect("io::sink takes everything");
+            self.buffer.clear();
+        }
+    }
+
+    fn end(&mut self, _: &Model, _: &Summary) -> io::Result<()> {
+        io::Write::write_all(&mut io::sink(), &self.buffer)
+    }
+}
+
+/// Counts the bytes and the lines written through it (clones share the counts).
+#[derive(Clone, Default)]
+struct Counter(Arc<(AtomicU64, AtomicU64)>);
+
+impl io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.0.fetch_add(buf.len() as u64, Ordering::Relaxed);
+        self.0.1.fetch_add(buf.iter().filter(|&&b| b == b'\n').count() as u64, Ordering::Relaxed);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The bytes a line of the text timeline of `scenario` has on average, from a run of it.
+fn text_line_bytes(scenario: &Scenario) -> usize {
+    let counter = Counter::default();
+    let sinks = Format::Text.sink(Box::new(counter.clone())).into_iter().collect();
+    scenario.run_with(sinks, true);
+    let (bytes, lines) = (counter.0.0.load(Ordering::Relaxed), counter.0.1.load(Ordering::Relaxed));
+    bytes.div_ceil(lines.max(1)) as usize
+}
+
+/// Runs `scenario` with each format, and with [`ConstantLines`] of `line_bytes`, best of three
+/// each; returns every one's time, plain first, and the mean wait of the queue.
+fn engine(scenario: &Scenario, items: u64, line_bytes: usize) -> (Vec<(String, f64)>, f64) {
     let mut costs = Vec::new();
     let mut wait = 0.0;
-    for (name, format) in [("plain", Format::Plain), ("text", Format::Text), ("jsonl", Format::Jsonl)] {
+    let formats = [(Some(Format::Plain), "plain"), (Some(Format::Text), "text"), (Some(Format::Jsonl), "jsonl")];
+    for (format, name) in formats.into_iter().chain([(None, "")]) {
+        let name = match format {
+            Some(_) => format!("{name} output"),
+            None => format!("{line_bytes}-byte constant lines, nothing formatted (the floor)"),
+        };
         let (secs, summary) = best_of_three(|| {
-            let sinks = format.sink(Box::new(io::sink())).into_iter().collect();
+            let sinks = match format {
+                Some(format) => format.sink(Box::new(io::sink())).into_iter().collect(),
+                None => vec![Box::new(ConstantLines::new(line_bytes)) as Box<dyn Sink>],
+            };
             scenario.run_with(sinks, true)
         });
         assert_eq!(summary.failure, None);
@@ -244,14 +314,14 @@ fn engine(scenario: &Scenario, items: u64) -> (Vec<(&'static str, f64)>, f64) {
 }
 
 /// Prints a model's figures.
-fn report(reference_secs: f64, costs: &[(&str, f64)], items: u64) {
+fn report(reference_secs: f64, costs: &[(String, f64)], items: u64) {
     let plain = costs[0].1;
     let rate = |secs: f64| items as f64 / secs / 1e6;
     println!("  reference simulation: {reference_secs:.3} s = {:.2} M items/s", rate(reference_secs));
     println!("  engine, plain output: {plain:.3} s = {:.2} M items/s", rate(plain));
     println!("  engine / reference: {:.1}x the time", plain / reference_secs);
     for (name, secs) in &costs[1..] {
-        println!("  engine, {name} output: {secs:.3} s = {:.2}x plain", secs / plain);
+        println!("  engine, {name}: {secs:.3} s = {:.2}x plain", secs / plain);
     }
 }
 
@@ -261,7 +331,7 @@ fn main() {
         "M/M/{SERVERS}, lambda = {LAMBDA:.3}/s, mean service {SERVICE} s, {CUSTOMERS} customers; best of 3 runs each"
     );
     let (reference_secs, reference_wait) = best_of_three(|| reference(CUSTOMERS, 1));
-    let (costs, engine_wait) = engine(&scenario, CUSTOMERS);
+    let (costs, engine_wait) = engine(&scenario, CUSTOMERS, text_line_bytes(&scenario));
     let theory = erlang_c_wait();
     println!("  mean wait: engine {engine_wait:.4} s, reference {reference_wait:.4} s, Erlang C {theory:.4} s");
     for (name, wait) in [("engine", engine_wait), ("reference", reference_wait)] {
@@ -276,7 +346,7 @@ fn main() {
         "async_queue: {PRODUCERS} producers sleeping 1 to 5 s, {CONSUMERS} consumers 1 to 9 s, {items} items; best of 3 runs each"
     );
     let (reference_secs, reference_wait) = best_of_three(|| reference_async_queue(1));
-    let (costs, engine_wait) = engine(&scenario, items);
+    let (costs, engine_wait) = engine(&scenario, items, text_line_bytes(&scenario));
     println!("  mean wait: engine {engine_wait:.4} s, reference {reference_wait:.4} s");
     assert!(
         (engine_wait / reference_wait - 1.0).abs() < 0.05,
