@@ -23,6 +23,7 @@
 mod common;
 use common::peak_rss_kib;
 
+use std::cell::Cell;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::io;
@@ -67,9 +68,9 @@ steps = [{{ start = ["server", "customers"] }}, {{ wait = "customers" }}, {{ joi
     )
 }
 
-/// The reference: an M/M/c queue as a textbook event-list simulation. Returns the mean wait in
-/// seconds.
-fn reference(customers: u64, seed: u64) -> f64 {
+/// The reference: an M/M/c queue as a textbook event-list simulation, its exponential draws
+/// taking the logarithm with `ln`. Returns the mean wait in seconds.
+fn reference(customers: u64, seed: u64, ln: fn(f64) -> f64) -> f64 {
     #[derive(PartialEq, Eq, PartialOrd, Ord)]
     enum Kind {
         Arrival,
@@ -78,7 +79,7 @@ fn reference(customers: u64, seed: u64) -> f64 {
     let mut rng = rand_pcg::Pcg64Mcg::new(u128::from(seed) | 1);
     let mut exp = |mean: f64| {
         let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-        -mean * (1.0 - u).ln()
+        -mean * ln(1.0 - u)
     };
     // Events ordered by (time, sequence): ties go in the order they were scheduled.
     let mut events: BinaryHeap<Reverse<(u64, u64, Kind)>> = BinaryHeap::new();
@@ -220,17 +221,25 @@ fn erlang_c_wait() -> f64 {
     p_wait * SERVICE / (c - a)
 }
 
-/// The best of three runs of `f`, in seconds, and its last result.
-fn best_of_three<T>(mut f: impl FnMut() -> T) -> (f64, T) {
-    let mut best = f64::INFINITY;
-    let mut last = None;
-    for _ in 0..3 {
-        let start = Instant::now();
-        let out = f();
-        best = best.min(start.elapsed().as_secs_f64());
-        last = Some(out);
+/// How many rounds [`fastest`] makes.
+const ROUNDS: usize = 5;
+
+/// A named run to time.
+type Run<'a> = (String, Box<dyn FnMut() + 'a>);
+
+/// Makes every run once a round, for [`ROUNDS`] rounds, and returns each one's fastest time in
+/// seconds. Interleaved, so that a slow spell of a noisy machine slows every run a little rather
+/// than the few that happened to fall in it, which would skew their ratios.
+fn fastest(runs: &mut [Run<'_>]) -> Vec<f64> {
+    let mut best = vec![f64::INFINITY; runs.len()];
+    for _ in 0..ROUNDS {
+        for ((_, run), best) in runs.iter_mut().zip(&mut best) {
+            let start = Instant::now();
+            run();
+            *best = best.min(start.elapsed().as_secs_f64());
+        }
     }
-    (best, last.expect("three runs"))
+    best
 }
 
 /// A sink that formats nothing: for every event it copies one constant line into a 64 KiB
@@ -287,40 +296,40 @@ fn text_line_bytes(scenario: &Scenario) -> usize {
     bytes.div_ceil(lines.max(1)) as usize
 }
 
-/// Runs `scenario` with each format, and with [`ConstantLines`] of `line_bytes`, best of three
-/// each; returns every one's time, plain first, and the mean wait of the queue.
-fn engine(scenario: &Scenario, items: u64, line_bytes: usize) -> (Vec<(String, f64)>, f64) {
-    let mut costs = Vec::new();
-    let mut wait = 0.0;
+/// The engine's runs of `scenario`: with each format, and with [`ConstantLines`] of
+/// `line_bytes`. Each checks that all `items` went through and leaves the queue's mean wait in
+/// `wait`.
+fn engine_runs<'a>(scenario: &'a Scenario, items: u64, line_bytes: usize, wait: &'a Cell<f64>) -> Vec<Run<'a>> {
     let formats = [(Some(Format::Plain), "plain"), (Some(Format::Text), "text"), (Some(Format::Jsonl), "jsonl")];
+    let mut runs: Vec<Run<'a>> = Vec::new();
     for (format, name) in formats.into_iter().chain([(None, "")]) {
         let name = match format {
             Some(_) => format!("{name} output"),
             None => format!("{line_bytes}-byte constant lines, nothing formatted (the floor)"),
         };
-        let (secs, summary) = best_of_three(|| {
+        let run = move || {
             let sinks = match format {
                 Some(format) => format.sink(Box::new(io::sink())).into_iter().collect(),
                 None => vec![Box::new(ConstantLines::new(line_bytes)) as Box<dyn Sink>],
             };
-            scenario.run_with(sinks, true)
-        });
-        assert_eq!(summary.failure, None);
-        assert_eq!(summary.queues[0].gets, items);
-        wait = summary.queues[0].waits.mean().expect("items waited") / 1e9;
-        costs.push((name, secs));
+            let summary = scenario.run_with(sinks, true);
+            assert_eq!(summary.failure, None);
+            assert_eq!(summary.queues[0].gets, items);
+            wait.set(summary.queues[0].waits.mean().expect("items waited") / 1e9);
+        };
+        runs.push((name, Box::new(run)));
     }
-    (costs, wait)
+    runs
 }
 
 /// Prints a model's figures.
-fn report(reference_secs: f64, costs: &[(String, f64)], items: u64) {
-    let plain = costs[0].1;
+fn report(reference_secs: f64, names: &[Run<'_>], secs: &[f64], items: u64) {
+    let plain = secs[0];
     let rate = |secs: f64| items as f64 / secs / 1e6;
     println!("  reference simulation: {reference_secs:.3} s = {:.2} M items/s", rate(reference_secs));
     println!("  engine, plain output: {plain:.3} s = {:.2} M items/s", rate(plain));
     println!("  engine / reference: {:.1}x the time", plain / reference_secs);
-    for (name, secs) in &costs[1..] {
+    for ((name, _), secs) in names.iter().zip(secs).skip(1) {
         println!("  engine, {name}: {secs:.3} s = {:.2}x plain", secs / plain);
     }
 }
@@ -328,31 +337,54 @@ fn report(reference_secs: f64, costs: &[(String, f64)], items: u64) {
 fn main() {
     let scenario = Scenario::from_source("mm4.toml", source()).expect("the benchmark scenario compiles");
     println!(
-        "M/M/{SERVERS}, lambda = {LAMBDA:.3}/s, mean service {SERVICE} s, {CUSTOMERS} customers; best of 3 runs each"
+        "M/M/{SERVERS}, lambda = {LAMBDA:.3}/s, mean service {SERVICE} s, {CUSTOMERS} customers; the fastest of {ROUNDS} interleaved rounds"
     );
-    let (reference_secs, reference_wait) = best_of_three(|| reference(CUSTOMERS, 1));
-    let (costs, engine_wait) = engine(&scenario, CUSTOMERS, text_line_bytes(&scenario));
+    let (reference_wait, engine_wait) = (Cell::new(0.0), Cell::new(0.0));
+    let mut runs: Vec<Run<'_>> = vec![
+        ("reference".into(), Box::new(|| reference_wait.set(reference(CUSTOMERS, 1, f64::ln)))),
+        // The engine takes its logarithms with `libm` (a port of musl's), not the platform's,
+        // so that a seed draws the same values on every machine; the reference with the same
+        // function shows how much of the ratio that choice is.
+        (
+            "portable reference".into(),
+            Box::new(|| {
+                std::hint::black_box(reference(CUSTOMERS, 1, libm::log));
+            }),
+        ),
+    ];
+    let engine = engine_runs(&scenario, CUSTOMERS, text_line_bytes(&scenario), &engine_wait);
+    runs.extend(engine);
+    let secs = fastest(&mut runs);
+    let (reference_secs, portable_secs) = (secs[0], secs[1]);
+    let (reference_wait, engine_wait) = (reference_wait.get(), engine_wait.get());
     let theory = erlang_c_wait();
     println!("  mean wait: engine {engine_wait:.4} s, reference {reference_wait:.4} s, Erlang C {theory:.4} s");
     for (name, wait) in [("engine", engine_wait), ("reference", reference_wait)] {
         assert!((wait / theory - 1.0).abs() < 0.05, "the {name}'s mean wait {wait} s is not Erlang C's {theory} s");
     }
-    report(reference_secs, &costs, CUSTOMERS);
+    report(reference_secs, &runs[2..], &secs[2..], CUSTOMERS);
+    println!(
+        "  reference with the engine's portable logarithm (libm::log, not f64::ln): {portable_secs:.3} s; engine / that: {:.1}x the time",
+        secs[2] / portable_secs
+    );
 
     let items = PRODUCERS * PER_PRODUCER;
     let scenario =
         Scenario::from_source("async_queue.toml", async_queue_source()).expect("the benchmark scenario compiles");
     println!(
-        "async_queue: {PRODUCERS} producers sleeping 1 to 5 s, {CONSUMERS} consumers 1 to 9 s, {items} items; best of 3 runs each"
+        "async_queue: {PRODUCERS} producers sleeping 1 to 5 s, {CONSUMERS} consumers 1 to 9 s, {items} items; the fastest of {ROUNDS} interleaved rounds"
     );
-    let (reference_secs, reference_wait) = best_of_three(|| reference_async_queue(1));
-    let (costs, engine_wait) = engine(&scenario, items, text_line_bytes(&scenario));
+    let (reference_wait, engine_wait) = (Cell::new(0.0), Cell::new(0.0));
+    let mut runs: Vec<Run<'_>> = vec![("reference".into(), Box::new(|| reference_wait.set(reference_async_queue(1))))];
+    runs.extend(engine_runs(&scenario, items, text_line_bytes(&scenario), &engine_wait));
+    let secs = fastest(&mut runs);
+    let (reference_secs, reference_wait, engine_wait) = (secs[0], reference_wait.get(), engine_wait.get());
     println!("  mean wait: engine {engine_wait:.4} s, reference {reference_wait:.4} s");
     assert!(
         (engine_wait / reference_wait - 1.0).abs() < 0.05,
         "the engine's mean wait {engine_wait} s is not the reference's {reference_wait} s"
     );
-    report(reference_secs, &costs, items);
+    report(reference_secs, &runs[1..], &secs[1..], items);
 
     match peak_rss_kib() {
         Some(kib) => println!("peak memory (VmHWM): {:.1} MiB", kib as f64 / 1024.0),
