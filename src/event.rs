@@ -82,6 +82,24 @@ pub struct Event<'a> {
     pub kind: EventKind<'a>,
 }
 
+/// An item as an event carries it: its text, or the number that is its text (`{n}`, a put's
+/// default item). A number stays one from the put to the sinks, so that a run whose output
+/// does not show items never writes it out, and one that does writes it straight into its line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemText<'a> {
+    Text(&'a str),
+    Number(u64),
+}
+
+impl std::fmt::Display for ItemText<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ItemText::Text(text) => f.write_str(text),
+            ItemText::Number(n) => write!(f, "{n}"),
+        }
+    }
+}
+
 /// What happened. Primitives are indices into the matching list of the [`Model`].
 #[derive(Debug, Clone, Copy)]
 pub enum EventKind<'a> {
@@ -98,19 +116,19 @@ pub enum EventKind<'a> {
     /// `blocked`: how long the put waited for space in a full queue.
     Put {
         queue: usize,
-        item: &'a str,
+        item: ItemText<'a>,
         blocked: u64,
     },
     /// `waited`: how long the item was in the queue.
     Get {
         queue: usize,
-        item: &'a str,
+        item: ItemText<'a>,
         waited: u64,
     },
     /// An open arrival found the queue full and was lost (`on-full = "drop"`).
     Dropped {
         queue: usize,
-        item: &'a str,
+        item: ItemText<'a>,
     },
     Done {
         queue: usize,
@@ -190,7 +208,7 @@ pub enum EventKind<'a> {
     /// The task sent an item that reaches `queue` `delay` ns from now.
     Sent {
         queue: usize,
-        item: &'a str,
+        item: ItemText<'a>,
         delay: u64,
     },
     /// The task got the reply to its call on `queue`, `response` ns after it called.

@@ -158,7 +158,7 @@ impl scenario::sink::Sink for WaitsByItem {
     fn event(&mut self, _: &scenario::event::Model, ev: &scenario::event::Event<'_>) {
         if let scenario::event::EventKind::Get { item, waited, .. } = ev.kind {
             let mut by = self.0.lock().unwrap();
-            let e = by.entry(item.to_owned()).or_default();
+            let e = by.entry(item.to_string()).or_default();
             e.0 += 1;
             e.1 += u128::from(waited);
         }

@@ -89,3 +89,29 @@ fn mistakes_and_stuck_calls_are_reported() {
     assert!(verdicts[0].held);
     assert_eq!(verdicts[1].value, None, "no call was answered: nothing to measure");
 }
+
+/// A number as an item (`{n}`, the default item of a put and of a call) is kept as a number
+/// from the put to the sinks, and reads as its text wherever it shows: in `{item}` with a
+/// format spec, in a reply that echoes the request, on the timeline, and as a JSON string.
+#[test]
+fn a_number_item_reads_as_its_text_everywhere() {
+    let source = r#"
+        [queues.q]
+        [tasks.client]
+        steps = [{ repeat = 2, steps = [{ call = "q", say = "client got {item}" }] }]
+        [tasks.server]
+        steps = [{ repeat = 2, steps = [{ get = "q", say = "server got [{item:>4}]" }, { reply = "q" }] }]
+    "#;
+    let (_, text) = run(source, Format::Plain);
+    assert_eq!(text, "server got [   0]\nclient got 0\nserver got [   1]\nclient got 1\n");
+    let (_, text) = run(source, Format::Text);
+    for line in
+        ["client  put 1 on q\n", "server  got 1 from q, queued 0 s\n", "client  got the reply 1 from q after 0 s\n"]
+    {
+        assert!(text.contains(line), "{line:?} in\n{text}");
+    }
+    let (_, jsonl) = run(source, Format::Jsonl);
+    for item in [r#""event":"put","queue":"q","item":"1","#, r#""event":"get","queue":"q","item":"1","#] {
+        assert!(jsonl.contains(item), "{item} in\n{jsonl}");
+    }
+}

@@ -29,31 +29,83 @@ use smol_str::SmolStr;
 
 use super::line::Line;
 use super::tasks::TaskId;
+use crate::event::ItemText;
 use crate::plan::{Discipline, Fairness};
 
 /// An item in a queue: its text, when it entered the queue, and its priority (used only by a
 /// priority queue; lowest first).
-///
-/// The text is a `SmolStr`: inline up to 23 bytes, as most items are (`{n}`, a word), so that
-/// an item put and got costs no allocation.
 #[derive(Debug)]
 pub struct Item {
-    pub text: SmolStr,
+    pub text: ItemValue,
     pub put_at: u64,
     pub priority: u64,
     /// The call it is the request of (`call`), or 0.
     pub call: u64,
 }
 
+/// An item's text as the queue keeps it: a `SmolStr`, inline up to 23 bytes as most items are
+/// (a word, a name), so that an item put and got costs no allocation; or, for a put's default
+/// item `{n}`, the number, written out only by a sink that shows it (a plain run never does).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemValue {
+    Text(SmolStr),
+    Number(u64),
+}
+
+impl ItemValue {
+    /// The item as an event carries it.
+    pub fn as_item_text(&self) -> ItemText<'_> {
+        match self {
+            ItemValue::Text(text) => ItemText::Text(text),
+            ItemValue::Number(n) => ItemText::Number(*n),
+        }
+    }
+
+    /// The item as text, a number written into `digits`.
+    pub fn as_str<'a>(&'a self, digits: &'a mut itoa::Buffer) -> &'a str {
+        match self {
+            ItemValue::Text(text) => text,
+            ItemValue::Number(n) => digits.format(*n),
+        }
+    }
+
+    /// Its length as text, in bytes.
+    pub fn len(&self) -> usize {
+        match self {
+            ItemValue::Text(text) => text.len(),
+            ItemValue::Number(n) => n.checked_ilog10().map_or(1, |d| d as usize + 1),
+        }
+    }
+}
+
+impl std::fmt::Display for ItemValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_item_text().fmt(f)
+    }
+}
+
+#[cfg(test)]
+impl PartialEq<&str> for ItemValue {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_item_text() == ItemText::Text(other)
+    }
+}
+
+impl From<&str> for ItemValue {
+    fn from(text: &str) -> Self {
+        ItemValue::Text(text.into())
+    }
+}
+
 /// The items of a queue, kept for its discipline.
 enum Items {
     Fifo(VecDeque<Item>),
     Lifo(Vec<Item>),
-    /// By (priority, order put), lowest first; and the text of the last item put.
+    /// By (priority, order put), lowest first; and the length of the last item put.
     Priority {
         heap: BinaryHeap<Reverse<Ranked>>,
         puts: u64,
-        last: SmolStr,
+        last_len: usize,
     },
 }
 
@@ -85,7 +137,7 @@ impl Items {
         match discipline {
             Discipline::Fifo => Items::Fifo(VecDeque::new()),
             Discipline::Lifo => Items::Lifo(Vec::new()),
-            Discipline::Priority => Items::Priority { heap: BinaryHeap::new(), puts: 0, last: SmolStr::default() },
+            Discipline::Priority => Items::Priority { heap: BinaryHeap::new(), puts: 0, last_len: 0 },
         }
     }
 
@@ -105,8 +157,8 @@ impl Items {
         match self {
             Items::Fifo(items) => items.push_back(item),
             Items::Lifo(items) => items.push(item),
-            Items::Priority { heap, puts, last } => {
-                last.clone_from(&item.text);
+            Items::Priority { heap, puts, last_len } => {
+                *last_len = item.text.len();
                 heap.push(Reverse(Ranked { rank: (item.priority, *puts), item }));
                 *puts += 1;
             }
@@ -121,12 +173,12 @@ impl Items {
         }
     }
 
-    /// The text of the last item put, while it is in the queue.
-    fn last_text(&self) -> &str {
+    /// The length as text of the last item put, while it is in the queue.
+    fn last_len(&self) -> usize {
         match self {
-            Items::Fifo(items) => items.back().map_or("", |i| i.text.as_str()),
-            Items::Lifo(items) => items.last().map_or("", |i| i.text.as_str()),
-            Items::Priority { last, .. } => last,
+            Items::Fifo(items) => items.back().map_or(0, |i| i.text.len()),
+            Items::Lifo(items) => items.last().map_or(0, |i| i.text.len()),
+            Items::Priority { last_len, .. } => *last_len,
         }
     }
 }
@@ -144,7 +196,7 @@ pub enum Woken {
     /// A task, to be woken (strict: the place is reserved for it).
     Task(TaskId),
     /// An arrival that has entered the queue now; `getter` is the getter it wakes.
-    Entered { item_text: SmolStr, put_at: u64, by: TaskId, getter: Option<TaskId> },
+    Entered { item_text: ItemValue, put_at: u64, by: TaskId, getter: Option<TaskId> },
 }
 
 pub struct Queue {
@@ -190,9 +242,9 @@ impl Queue {
         self.items.len()
     }
 
-    /// The text of the last item put.
-    pub fn back_text(&self) -> &str {
-        self.items.last_text()
+    /// The length as text of the last item put.
+    pub fn back_len(&self) -> usize {
+        self.items.last_len()
     }
 
     fn strict(&self) -> bool {

@@ -16,12 +16,12 @@ use thin_vec::ThinVec;
 
 use super::Shared;
 use super::clock::TimerId;
-use super::queue::Item;
+use super::queue::{Item, ItemValue};
 use super::suspend::{AcquireOp, GetOp, Granted, JoinOp, Op, PutOp, RaceOp, SleepOp, Suspend, WaitDeclsOp, WaitOp};
 use super::tasks::{CancelWith, TaskId, Waiting};
 use super::world::{Unwind, World};
 use crate::dist::Dist;
-use crate::event::{EventKind, FailureKind, Outcome};
+use crate::event::{EventKind, FailureKind, ItemText, Outcome};
 use crate::plan::{Count, GatherPolicy, RacePolicy, Schedule, Step, TaskPlan};
 use crate::rng::Rng;
 use crate::template::{Template, Values};
@@ -108,9 +108,9 @@ struct Me {
 #[derive(Default)]
 struct Vars {
     sleep: u64,
-    /// The item's own `SmolStr`, taken from the queue: no allocation for an item of up to 23
-    /// bytes.
-    item: Option<SmolStr>,
+    /// The item itself, taken from the queue: no allocation for a number or for a text of up to
+    /// 23 bytes.
+    item: Option<ItemValue>,
     waited: u64,
     n: u64,
     /// The amount of the last `take` or `fill`.
@@ -159,13 +159,14 @@ impl Text {
         let buf = self.msg.buf();
         buf.clear();
         if t.is_n() {
-            // A put's default item: the common case, without building the values.
+            // `{n}` alone, without building the values.
             Template::push_n(buf, self.vars.n);
             return;
         }
         let now = w.now();
         let (me, vars) = (&self.me, &self.vars);
         let (label, name) = w.names(id);
+        let mut digits = itoa::Buffer::new();
         let values = Values {
             task: label,
             name,
@@ -173,7 +174,7 @@ impl Text {
             count: u64::from(me.count),
             n: vars.n,
             sleep_ns: vars.sleep,
-            item: vars.item.as_deref(),
+            item: vars.item.as_ref().map(|item| item.as_str(&mut digits)),
             waited_ns: vars.waited,
             elapsed_ns: now,
             counters: w.counters(),
@@ -194,12 +195,29 @@ impl Text {
         }
     }
 
-    /// The item just rendered, put at `put_at`.
-    fn item(&self, put_at: u64, priority: u64, call: u64) -> Item {
-        let text = self.msg.as_str();
-        // Most items are short (a number): made inline directly, rather than by `SmolStr::new`,
-        // which tries its other forms first (2% of an M/M/4 run, plain, whose items are numbers).
-        let text = if text.len() <= INLINE { SmolStr::new_inline(text) } else { SmolStr::new(text) };
+    /// Renders the item template `t` of a put into `msg`, unless it is `{n}` alone: that item
+    /// is the number, kept as one (see [`ItemValue`]).
+    fn render_item(&mut self, w: &mut World, id: TaskId, t: &Template) {
+        if !t.is_n() {
+            self.render(w, id, t);
+        }
+    }
+
+    /// The item [`Text::render_item`] rendered from `t`, as its event carries it.
+    fn rendered_item(&self, t: &Template) -> ItemText<'_> {
+        if t.is_n() { ItemText::Number(self.vars.n) } else { ItemText::Text(self.msg.as_str()) }
+    }
+
+    /// The item [`Text::render_item`] rendered from `t`, put at `put_at`.
+    fn item(&self, t: &Template, put_at: u64, priority: u64, call: u64) -> Item {
+        let text = if t.is_n() {
+            ItemValue::Number(self.vars.n)
+        } else {
+            let text = self.msg.as_str();
+            // Made inline directly when short, rather than by `SmolStr::new`, which tries its
+            // other forms first.
+            ItemValue::Text(if text.len() <= INLINE { SmolStr::new_inline(text) } else { SmolStr::new(text) })
+        };
         Item { text, put_at, priority, call }
     }
 
@@ -395,7 +413,7 @@ fn begin(ctx: &mut Ctx, step: &Step) -> Result<Begun, Unwind> {
             let priority = priority_of(ctx, priority.as_ref())?;
             let (waiting, start) = offer(ctx, *queue, item, priority, 0)?;
             assert!(waiting.is_none(), "a queue with room took the item");
-            put_done(ctx, *queue, start, say.as_ref())?;
+            put_done(ctx, *queue, item, start, say.as_ref())?;
         }
         Step::Sleep { duration, times, say, on_interrupt: None } => {
             let d = match times {
@@ -423,8 +441,8 @@ fn begin(ctx: &mut Ctx, step: &Step) -> Result<Begun, Unwind> {
         Step::Arrive { queue, item, drop, priority } => {
             let mut w = ctx.shared.lock_running()?;
             let now = w.now();
-            ctx.text.render(&mut w, ctx.id, item);
-            w.arrive_at(*queue, id, ctx.text.item(now, *priority, 0), ctx.text.msg.as_str(), *drop);
+            ctx.text.render_item(&mut w, ctx.id, item);
+            w.arrive_at(*queue, id, ctx.text.item(item, now, *priority, 0), ctx.text.rendered_item(item), *drop);
         }
         Step::Add { counter, by } => ctx.shared.lock_running()?.add(id, *counter, *by),
         Step::Let { local, value } => ctx.text.locals[*local] = value_of(ctx, value, "a `let` value")?,
@@ -481,10 +499,10 @@ fn exec_waiting<'a>(ctx: &'a mut Ctx, step: &'a Step) -> impl Future<Output = Re
                 let priority = priority_of(ctx, priority.as_ref())?;
                 let delay = ctx.sample(delay);
                 let mut w = ctx.shared.lock_running()?;
-                ctx.text.render(&mut w, ctx.id, item);
+                ctx.text.render_item(&mut w, ctx.id, item);
                 let now = w.now();
-                w.record(id, EventKind::Sent { queue: *queue, item: ctx.text.msg.as_str(), delay });
-                w.send_later(*queue, id, ctx.text.item(now, priority, 0), delay);
+                w.record(id, EventKind::Sent { queue: *queue, item: ctx.text.rendered_item(item), delay });
+                w.send_later(*queue, id, ctx.text.item(item, now, priority, 0), delay);
                 if let Some(t) = say {
                     ctx.text.say(&mut w, id, t);
                 }
@@ -506,7 +524,7 @@ fn exec_waiting<'a>(ctx: &'a mut Ctx, step: &'a Step) -> impl Future<Output = Re
                         ctx.text.render(&mut w, ctx.id, t);
                         ctx.text.msg.as_str().to_owned()
                     }
-                    None => ctx.text.vars.item.as_deref().unwrap_or_default().to_owned(),
+                    None => ctx.text.vars.item.as_ref().map_or(String::new(), |item| item.as_item_text().to_string()),
                 };
                 let late = !w.reply(call, text);
                 ctx.text.vars.call = 0;
@@ -709,7 +727,7 @@ async fn call(ctx: &mut Ctx, queue: usize, item: &Template, say: Option<&Templat
         if let Some(item) = waiting {
             ctx.suspend(PutOp { queue, item: Some(item) }).await?;
         }
-        put_done(ctx, queue, put_at, None)
+        put_done(ctx, queue, item, put_at, None)
     };
     if let Err(unwind) = put.await {
         if let Ok(mut w) = ctx.shared.lock_running() {
@@ -723,7 +741,7 @@ async fn call(ctx: &mut Ctx, queue: usize, item: &Template, say: Option<&Templat
     ctx.text.vars.waited = response;
     let reply = reply?;
     w.record(ctx.id, EventKind::Answered { queue, reply: &reply, response });
-    ctx.text.vars.item = Some(SmolStr::from(reply));
+    ctx.text.vars.item = Some(ItemValue::Text(SmolStr::from(reply)));
     if let Some(t) = say {
         ctx.text.say(&mut w, ctx.id, t);
     }
@@ -830,8 +848,8 @@ fn put<'a>(
         let wait = {
             let (waiting, start) = offer(ctx, queue, item, priority, 0)?;
             match waiting {
-                None => return put_done(ctx, queue, start, say),
-                Some(item) => Box::pin(put_wait(ctx, queue, item, start, say)),
+                None => return put_done(ctx, queue, item, start, say),
+                Some(waiting) => Box::pin(put_wait(ctx, queue, item, waiting, start, say)),
             }
         };
         wait.await
@@ -839,9 +857,16 @@ fn put<'a>(
 }
 
 /// A put that waits for room.
-async fn put_wait(ctx: &mut Ctx, queue: usize, item: Item, start: u64, say: Option<&Template>) -> Result<(), Unwind> {
+async fn put_wait(
+    ctx: &mut Ctx,
+    queue: usize,
+    template: &Template,
+    item: Item,
+    start: u64,
+    say: Option<&Template>,
+) -> Result<(), Unwind> {
     ctx.suspend(PutOp { queue, item: Some(item) }).await?;
-    put_done(ctx, queue, start, say)
+    put_done(ctx, queue, template, start, say)
 }
 
 /// The first half of a put: renders the item and puts it on the queue if there is room; the
@@ -857,15 +882,15 @@ fn offer(
 ) -> Result<(Option<Item>, u64), Unwind> {
     let mut w = ctx.shared.lock_running()?;
     let start = w.now();
-    ctx.text.render(&mut w, ctx.id, item);
-    Ok((w.put_or_wait(queue, ctx.id, ctx.text.item(start, priority, call)).err(), start))
+    ctx.text.render_item(&mut w, ctx.id, item);
+    Ok((w.put_or_wait(queue, ctx.id, ctx.text.item(item, start, priority, call)).err(), start))
 }
 
 /// The second half of a put: records it, and says `say`.
-fn put_done(ctx: &mut Ctx, queue: usize, start: u64, say: Option<&Template>) -> Result<(), Unwind> {
+fn put_done(ctx: &mut Ctx, queue: usize, item: &Template, start: u64, say: Option<&Template>) -> Result<(), Unwind> {
     let mut w = ctx.shared.lock_running()?;
     let blocked = w.now() - start;
-    w.record(ctx.id, EventKind::Put { queue, item: ctx.text.msg.as_str(), blocked });
+    w.record(ctx.id, EventKind::Put { queue, item: ctx.text.rendered_item(item), blocked });
     if let Some(t) = say {
         ctx.text.say(&mut w, ctx.id, t);
     }
@@ -876,7 +901,7 @@ fn put_done(ctx: &mut Ctx, queue: usize, start: u64, say: Option<&Template>) -> 
 fn got(ctx: &mut Ctx, queue: usize, item: Item, say: Option<&Template>) -> Result<(), Unwind> {
     let mut w = ctx.shared.lock_running()?;
     let waited = w.now() - item.put_at;
-    w.record(ctx.id, EventKind::Get { queue, item: &item.text, waited });
+    w.record(ctx.id, EventKind::Get { queue, item: item.text.as_item_text(), waited });
     if item.call != 0 {
         (ctx.text.call_queue, ctx.text.vars.call) = (queue as u32, item.call);
     } else if ctx.text.call_queue as usize == queue {

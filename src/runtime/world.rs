@@ -18,7 +18,9 @@ use super::queue::{Item, Queue, Woken};
 use super::rate_limit::RateLimit;
 use super::semaphore::{ORPHAN, Semaphore};
 use super::tasks::{CancelWith, MAIN, Scope, TaskId, TaskState, Tasks, Waiting};
-use crate::event::{Event, EventKind, Failure, FailureKind, Mark, MarkKind, Model, Outcome, RunEnd, TaskIndex};
+use crate::event::{
+    Event, EventKind, Failure, FailureKind, ItemText, Mark, MarkKind, Model, Outcome, RunEnd, TaskIndex,
+};
 use crate::plan::{Condition, Limits, Plan, Subject};
 use crate::seconds::{push_humantime, push_seconds};
 use crate::sink::{Sinks, Summary};
@@ -267,7 +269,7 @@ impl World {
                                 self.in_flight_free.push(slot);
                                 item.put_at = self.clock.now;
                                 let text = item.text.clone();
-                                self.arrive_at(queue, task, item, &text, false);
+                                self.arrive_at(queue, task, item, text.as_item_text(), false);
                             }
                             self.tasks[task].releases -= 1;
                             self.free_if_unused(task);
@@ -1111,7 +1113,7 @@ impl World {
     }
 
     fn after_put(&mut self, q: usize, getter: Option<TaskId>) {
-        self.queued_bytes += self.queues[q].back_text().len();
+        self.queued_bytes += self.queues[q].back_len();
         let queued = self.queued_bytes;
         if queued > MAX_QUEUED_BYTES {
             let msg = format!(
@@ -1156,7 +1158,7 @@ impl World {
 
     /// `text` is the item's text, which the caller still has: the event is recorded with it, so
     /// that an arrival costs no copy of its item beyond the one the queue keeps.
-    pub fn arrive_at(&mut self, q: usize, by: TaskId, item: Item, text: &str, drop: bool) {
+    pub fn arrive_at(&mut self, q: usize, by: TaskId, item: Item, text: ItemText<'_>, drop: bool) {
         match self.queues[q].try_put(item) {
             Ok(getter) => {
                 self.record(by, EventKind::Put { queue: q, item: text, blocked: 0 });
@@ -1174,7 +1176,7 @@ impl World {
             Some(Woken::Task(task)) => self.tasks.grant(task),
             Some(Woken::Entered { item_text, put_at, by, getter }) => {
                 let blocked = self.clock.now - put_at;
-                self.record(by, EventKind::Put { queue: q, item: &item_text, blocked });
+                self.record(by, EventKind::Put { queue: q, item: item_text.as_item_text(), blocked });
                 self.after_put(q, getter);
             }
         }

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::{LineStart, Lines, Sink, Summary, push_json_str};
-use crate::event::{Event, EventKind, Model};
+use crate::event::{Event, EventKind, ItemText, Model};
 use crate::seconds::push_u64;
 
 /// Renders every event as a line of JSON.
@@ -75,7 +75,7 @@ impl Sink for Jsonl {
                 l.push_str(",\"event\":\"put\",\"queue\":");
                 l.push_str(&queues[queue]);
                 l.push_str(",\"item\":");
-                push_json_str(l, item);
+                push_json_item(l, item);
                 l.push_str(",\"blocked_ns\":");
                 push_u64(l, blocked, 1);
             }
@@ -83,7 +83,7 @@ impl Sink for Jsonl {
                 l.push_str(",\"event\":\"sent\",\"queue\":");
                 l.push_str(&queues[queue]);
                 l.push_str(",\"item\":");
-                push_json_str(l, item);
+                push_json_item(l, item);
                 l.push_str(",\"delay_ns\":");
                 push_u64(l, delay, 1);
             }
@@ -106,14 +106,15 @@ impl Sink for Jsonl {
                 l.push_str(",\"event\":\"get\",\"queue\":");
                 l.push_str(&queues[queue]);
                 l.push_str(",\"item\":");
-                push_json_str(l, item);
+                push_json_item(l, item);
                 l.push_str(",\"waited_ns\":");
                 push_u64(l, waited, 1);
             }
             EventKind::Dropped { queue, item } => {
                 l.push_str(",\"event\":\"dropped\"");
                 field(l, "queue", &m.queues[queue]);
-                field(l, "item", item);
+                l.push_str(",\"item\":");
+                push_json_item(l, item);
             }
             EventKind::Done { queue } => {
                 l.push_str(",\"event\":\"done\",\"queue\":");
@@ -294,6 +295,18 @@ impl Sink for Jsonl {
 
     fn needs_statistics(&self) -> bool {
         true
+    }
+}
+
+/// Appends an item as a JSON string: its text, or its number in quotes.
+fn push_json_item(out: &mut String, item: ItemText<'_>) {
+    match item {
+        ItemText::Text(text) => push_json_str(out, text),
+        ItemText::Number(n) => {
+            out.push('"');
+            push_u64(out, n, 1);
+            out.push('"');
+        }
     }
 }
 

@@ -4,8 +4,8 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::{LineStart, Lines, Sink, Summary};
-use crate::event::{Event, EventKind, Model};
-use crate::seconds::{push_duration, push_seconds, push_spaces, push_time, push_time_padded};
+use crate::event::{Event, EventKind, ItemText, Model};
+use crate::seconds::{push_duration, push_seconds, push_spaces, push_time, push_time_padded, push_u64};
 
 /// Renders each event as a line of the timeline, as it happens.
 pub struct Timeline {
@@ -67,14 +67,14 @@ impl Sink for Timeline {
             }
             EventKind::Put { queue, item, blocked } => {
                 l.push_str("put ");
-                push_escaped(l, item);
+                push_item(l, item);
                 l.push_str(" on ");
                 l.push_str(&m.queues[queue]);
                 push_blocked(l, blocked, "for space");
             }
             EventKind::Sent { queue, item, delay } => {
                 l.push_str("sent ");
-                push_escaped(l, item);
+                push_item(l, item);
                 l.push_str(" to ");
                 l.push_str(&m.queues[queue]);
                 l.push_str(", there in ");
@@ -97,7 +97,7 @@ impl Sink for Timeline {
             }
             EventKind::Get { queue, item, waited } => {
                 l.push_str("got ");
-                push_escaped(l, item);
+                push_item(l, item);
                 l.push_str(" from ");
                 l.push_str(&m.queues[queue]);
                 l.push_str(", queued ");
@@ -105,7 +105,7 @@ impl Sink for Timeline {
             }
             EventKind::Dropped { queue, item } => {
                 l.push_str("dropped ");
-                push_escaped(l, item);
+                push_item(l, item);
                 let _ = write!(l, ": {} is full", m.queues[queue]);
             }
             EventKind::Done { queue } => {
@@ -368,6 +368,14 @@ fn push_escaped(out: &mut String, text: &str) {
             }
             c => out.push(c),
         }
+    }
+}
+
+/// Appends an item: its text as [`push_escaped`] writes it, or its number.
+fn push_item(out: &mut String, item: ItemText<'_>) {
+    match item {
+        ItemText::Text(text) => push_escaped(out, text),
+        ItemText::Number(n) => push_u64(out, n, 1),
     }
 }
 

@@ -25,7 +25,7 @@ fn an_arrival_that_finds_the_queue_full_waits_on_its_own_and_enters_when_there_i
     assert_eq!(got.text, "a");
     match woken {
         Some(Woken::Entered { item_text, put_at, by, getter }) => {
-            assert_eq!((item_text.as_str(), put_at, by, getter), ("b", 5, 9, None));
+            assert_eq!((item_text.to_string().as_str(), put_at, by, getter), ("b", 5, 9, None));
         }
         other => panic!("{other:?}"),
     }
@@ -59,7 +59,7 @@ fn strict_a_full_queue_grants_the_freed_place_to_the_first_putter() {
     let b = q.try_put(item("b")).expect_err("the queue is full");
     q.wait_put(3);
     let (got, putter) = q.try_get(0).expect("an item is there");
-    assert_eq!((got.text.as_str(), task(putter)), ("a", Some(3)));
+    assert_eq!((got.text.to_string().as_str(), task(putter)), ("a", Some(3)));
     assert!(q.try_put(item("c")).is_err(), "the place is reserved for task 3");
     assert_eq!(q.put_woken(3, b).ok(), Some(None));
 }
@@ -151,7 +151,7 @@ fn check(fairness: Fairness, capacity: Option<usize>, actions: &[Action]) {
             }
             Action::Get(t) if tasks[t] == State::Idle => match q.try_get(0) {
                 Some((it, putter)) => {
-                    got.push(it.text.parse::<usize>().unwrap());
+                    got.push(it.text.to_string().parse::<usize>().unwrap());
                     wake(&mut tasks, task(putter));
                 }
                 None => {
@@ -165,7 +165,7 @@ fn check(fairness: Fairness, capacity: Option<usize>, actions: &[Action]) {
                     let (got_item, putter) = q.get_woken(t, 0);
                     match got_item {
                         Some(it) => {
-                            got.push(it.text.parse::<usize>().unwrap());
+                            got.push(it.text.to_string().parse::<usize>().unwrap());
                             tasks[t] = State::Idle;
                         }
                         None => {
@@ -240,11 +240,18 @@ fn each_discipline_takes_its_item() {
         let mut q = Queue::new(None, Fairness::Asyncio, discipline);
         for (text, priority) in [("a", 2), ("b", 1), ("c", 2), ("d", 0), ("e", 1)] {
             assert!(q.try_put(Item { text: text.into(), put_at: 0, priority, call: 0 }).is_ok());
-            assert_eq!(q.back_text(), text);
+            assert_eq!(q.back_len(), text.len());
         }
-        std::iter::from_fn(|| q.try_get(0).map(|(i, _)| i.text)).collect::<Vec<_>>().concat()
+        std::iter::from_fn(|| q.try_get(0).map(|(i, _)| i.text.to_string())).collect::<Vec<_>>().concat()
     };
     assert_eq!(order(Discipline::Fifo), "abcde");
     assert_eq!(order(Discipline::Lifo), "edcba");
     assert_eq!(order(Discipline::Priority), "dbeac");
+}
+
+/// An item's value is no larger than the `SmolStr` it holds: the number fits in its niche.
+#[test]
+fn an_item_value_is_as_small_as_its_text() {
+    assert_eq!(size_of::<ItemValue>(), size_of::<SmolStr>());
+    assert_eq!(size_of::<Item>(), 48);
 }
