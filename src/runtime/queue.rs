@@ -309,8 +309,19 @@ impl Queue {
     }
 
     /// The putter to wake now that there is room. Strict: the place is reserved for it. An
-    /// arrival waiting on its own enters at once, at `now`.
+    /// arrival waiting on its own enters at once, at `now`. Inlined for the common case, no
+    /// putter waiting: an out-of-line call returned its `None` through memory, and the caller
+    /// read it back with wider loads than had written it, waiting for the store to land.
+    #[inline(always)]
     fn wake_putter(&mut self, now: u64) -> Option<Woken> {
+        if self.putters.is_empty() {
+            return None;
+        }
+        self.wake_waiting_putter(now)
+    }
+
+    /// [`Queue::wake_putter`] when some putter is waiting.
+    fn wake_waiting_putter(&mut self, now: u64) -> Option<Woken> {
         let putter = loop {
             match self.putters.pop_front()? {
                 Putter::Task(task) if self.putters_left.contains_key(&task) => self.forget_putter(task),

@@ -1170,11 +1170,19 @@ impl World {
     }
 
     /// Acts on a putter woken by a freed place: wakes a task, or records an arrival that entered.
+    /// Inlined for the common case, none: the `None` is then never passed through memory.
+    #[inline(always)]
     fn putter_woken(&mut self, q: usize, woken: Option<Woken>) {
+        if let Some(woken) = woken {
+            self.woken(q, woken);
+        }
+    }
+
+    /// [`World::putter_woken`] with a putter.
+    fn woken(&mut self, q: usize, woken: Woken) {
         match woken {
-            None => {}
-            Some(Woken::Task(task)) => self.tasks.grant(task),
-            Some(Woken::Entered { item_text, put_at, by, getter }) => {
+            Woken::Task(task) => self.tasks.grant(task),
+            Woken::Entered { item_text, put_at, by, getter } => {
                 let blocked = self.clock.now - put_at;
                 self.record(by, EventKind::Put { queue: q, item: item_text.as_item_text(), blocked });
                 self.after_put(q, getter);
