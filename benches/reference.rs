@@ -250,9 +250,9 @@ struct ConstantLines {
 }
 
 impl ConstantLines {
-    /// Lines of `len` bytes, the last a newline.
+    /// Lines of `len` bytes (at least one), the last a newline.
     fn new(len: usize) -> Self {
-        let mut line = vec![b'x'; len - 1];
+        let mut line = vec![b'x'; len.saturating_sub(1)];
         line.push(b'\n');
         ConstantLines { line, buffer: Vec::with_capacity(1 << 17) }
     }

@@ -327,6 +327,18 @@ fn the_wall_limit_stops_a_run_that_takes_too_long_in_real_time() {
     assert!(err.contains("wall-clock limit"), "{err}");
 }
 
+/// The wall-clock limit holds between events too: a million steps that record nothing come
+/// between two events of this file, and the limit is checked every so many steps as well as
+/// every so many events. (Without the step check, the run ends at its event budget instead,
+/// after 8 million steps.)
+#[test]
+fn the_wall_limit_stops_steps_that_record_no_event() {
+    let file = "tests/hostile/steps_that_record_nothing.toml";
+    let (code, _, err) = scenario(&["run", "--format", "plain", "--wall-limit", "1ms", file]);
+    assert_eq!(code, 4);
+    assert!(err.contains("wall-clock limit"), "{err}");
+}
+
 /// `--help` ends with examples and the exit codes; the `run` and `check` examples work as shown
 /// (FILE being `mmc.toml`),
 /// and the exit codes are README's.

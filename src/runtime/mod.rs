@@ -50,7 +50,7 @@ mod task;
 mod tasks;
 mod world;
 
-use std::cell::{RefCell, RefMut};
+use std::cell::{Cell, RefCell, RefMut};
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
@@ -79,7 +79,15 @@ struct Shared {
     world: RefCell<World>,
     /// Each task's future, by task id: `None` while it is polled and once it has ended.
     futures: RefCell<Vec<Option<TaskFuture>>>,
+    /// Steps run by every task so far (wrapping): the wall-clock limit is checked every
+    /// [`WALL_CHECK_STEPS`] of them, as well as every so many events, since a loop of steps
+    /// that record nothing (cancelling a task that is not running) may run for hours between
+    /// events.
+    steps: Cell<u64>,
 }
+
+/// How many steps pass between two checks of the wall-clock limit (a power of two).
+const WALL_CHECK_STEPS: u64 = 1 << 16;
 
 impl Shared {
     fn lock(&self) -> RefMut<'_, World> {
@@ -157,7 +165,14 @@ pub fn run(plan: Arc<Plan>, seed: u64, limits: Limits, mut sinks: Sinks) -> (Sum
     let model = plan.model();
     sinks.begin(&model, seed);
     let world = World::new(&plan, limits, model, sinks);
-    let shared = Rc::new(Shared { plan, seed, limits, world: RefCell::new(world), futures: RefCell::default() });
+    let shared = Rc::new(Shared {
+        plan,
+        seed,
+        limits,
+        world: RefCell::new(world),
+        futures: RefCell::default(),
+        steps: Cell::new(0),
+    });
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -195,7 +210,14 @@ mod tests {
         let model = plan.model();
         let limits = Limits::default();
         let world = World::new(&plan, limits, model, Sinks::new(Vec::new(), false));
-        let shared = Rc::new(Shared { plan, seed: 1, limits, world: RefCell::new(world), futures: RefCell::default() });
+        let shared = Rc::new(Shared {
+            plan,
+            seed: 1,
+            limits,
+            world: RefCell::new(world),
+            futures: RefCell::default(),
+            steps: Cell::new(0),
+        });
         let main = shared.lock().create_task(MAIN_DECL, 0, "main".into(), None).expect("main starts");
         let future = task::run(shared.clone(), main, 0);
         let size = size_of_val(&future);

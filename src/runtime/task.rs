@@ -14,12 +14,12 @@ use std::sync::Arc;
 use smol_str::SmolStr;
 use thin_vec::ThinVec;
 
-use super::Shared;
 use super::clock::TimerId;
 use super::queue::{Item, ItemValue};
 use super::suspend::{AcquireOp, GetOp, Granted, JoinOp, Op, PutOp, RaceOp, SleepOp, Suspend, WaitDeclsOp, WaitOp};
 use super::tasks::{CancelWith, TaskId, Waiting};
 use super::world::{Unwind, World};
+use super::{Shared, WALL_CHECK_STEPS};
 use crate::dist::Dist;
 use crate::event::{EventKind, FailureKind, ItemText, Outcome};
 use crate::plan::{Count, GatherPolicy, RacePolicy, Schedule, Step, TaskPlan};
@@ -320,7 +320,18 @@ impl Ctx {
         if self.steps > self.shared.limits.max_steps_without_waiting {
             return Err(self.endless());
         }
+        let all = self.shared.steps.get().wrapping_add(1);
+        self.shared.steps.set(all);
+        if all % WALL_CHECK_STEPS == 0 && self.shared.limits.wall_limit.is_some() {
+            return self.check_wall_limit();
+        }
         Ok(())
+    }
+
+    /// Every [`WALL_CHECK_STEPS`] steps of the run: stops it if it is past its wall-clock limit.
+    #[cold]
+    fn check_wall_limit(&mut self) -> Result<(), Unwind> {
+        if self.shared.lock().check_wall_limit() { Err(Unwind::Stopped) } else { Ok(()) }
     }
 
     /// A task ran its limit of steps without waiting: the run fails.

@@ -218,18 +218,23 @@ impl World {
                 self.busiest()
             );
             self.fail(FailureKind::EventBudget, msg);
-        } else if self.event_count % 65_536 == 0 && self.wall_deadline.is_some_and(|d| std::time::Instant::now() >= d) {
-            let msg = format!(
-                "the run took longer in real time than its wall-clock limit, at virtual time {} s ({})",
-                {
-                    let mut t = String::new();
-                    push_seconds(&mut t, now, None);
-                    t
-                },
-                self.busiest()
-            );
-            self.fail(FailureKind::WallLimit, msg);
+        } else if self.event_count % 65_536 == 0 {
+            self.check_wall_limit();
         }
+    }
+
+    /// Fails the run if it has taken longer in real time than its wall-clock limit; returns
+    /// whether it did. Called every so many events, and every so many steps (see
+    /// `Shared::steps`).
+    pub fn check_wall_limit(&mut self) -> bool {
+        if self.wall_deadline.is_none_or(|d| std::time::Instant::now() < d) {
+            return false;
+        }
+        let mut msg = String::from("the run took longer in real time than its wall-clock limit, at virtual time ");
+        push_seconds(&mut msg, self.clock.now, None);
+        let _ = write!(msg, " s ({})", self.busiest());
+        self.fail(FailureKind::WallLimit, msg);
+        true
     }
 
     // ----- time -----
