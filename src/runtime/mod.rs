@@ -79,7 +79,7 @@ struct Shared {
     world: RefCell<World>,
     /// Each task's future, by task id: `None` while it is polled and once it has ended.
     futures: RefCell<Vec<Option<TaskFuture>>>,
-    /// Steps run by every task so far (wrapping): the wall-clock limit is checked every
+    /// Steps run by every task so far (wrapping), under a wall-clock limit, which is checked every
     /// [`WALL_CHECK_STEPS`] of them, as well as every so many events, since a loop of steps
     /// that record nothing (cancelling a task that is not running) may run for hours between
     /// events.

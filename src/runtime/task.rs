@@ -320,10 +320,13 @@ impl Ctx {
         if self.steps > self.shared.limits.max_steps_without_waiting {
             return Err(self.endless());
         }
-        let all = self.shared.steps.get().wrapping_add(1);
-        self.shared.steps.set(all);
-        if all % WALL_CHECK_STEPS == 0 && self.shared.limits.wall_limit.is_some() {
-            return self.check_wall_limit();
+        // Counted only under a wall-clock limit: a run without one pays a branch, not a count.
+        if self.shared.limits.wall_limit.is_some() {
+            let all = self.shared.steps.get().wrapping_add(1);
+            self.shared.steps.set(all);
+            if all % WALL_CHECK_STEPS == 0 {
+                return self.check_wall_limit();
+            }
         }
         Ok(())
     }
