@@ -300,13 +300,15 @@ fn text_line_bytes(scenario: &Scenario) -> usize {
 /// `line_bytes`. Each checks that all `items` went through and leaves the queue's mean wait in
 /// `wait`.
 fn engine_runs<'a>(scenario: &'a Scenario, items: u64, line_bytes: usize, wait: &'a Cell<f64>) -> Vec<Run<'a>> {
-    let formats = [(Some(Format::Plain), "plain"), (Some(Format::Text), "text"), (Some(Format::Jsonl), "jsonl")];
+    let floor = format!("{line_bytes}-byte constant lines, nothing formatted (the floor)");
+    let sinks = [
+        (Some(Format::Plain), "plain output".to_string()),
+        (Some(Format::Text), "text output".to_string()),
+        (Some(Format::Jsonl), "jsonl output".to_string()),
+        (None, floor),
+    ];
     let mut runs: Vec<Run<'a>> = Vec::new();
-    for (format, name) in formats.into_iter().chain([(None, "")]) {
-        let name = match format {
-            Some(_) => format!("{name} output"),
-            None => format!("{line_bytes}-byte constant lines, nothing formatted (the floor)"),
-        };
+    for (format, name) in sinks {
         let run = move || {
             let sinks = match format {
                 Some(format) => format.sink(Box::new(io::sink())).into_iter().collect(),

@@ -114,6 +114,9 @@ pub enum Source {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Template {
     parts: Vec<Part>,
+    /// Whether it is `{n}` alone ([`Template::is_n`]), found once when parsed: a put asks on
+    /// the interpreter's hot path, several times an item.
+    n_alone: bool,
 }
 
 /// A template that does not parse: the byte range within the template text, and why.
@@ -195,7 +198,8 @@ impl Template {
             }
         }
         parts.extend((!lit.is_empty()).then_some(Part::Lit(lit)));
-        Ok(Template { parts })
+        let n_alone = matches!(parts[..], [Part::Var(Var::N, spec)] if spec == Spec::PLAIN);
+        Ok(Template { parts, n_alone })
     }
 
     /// Whether the template prints parameter `name`.
@@ -221,7 +225,7 @@ impl Template {
     /// Whether the template is `{n}` alone, the default item of a put: rendered without the
     /// values a template may read.
     pub fn is_n(&self) -> bool {
-        matches!(self.parts[..], [Part::Var(Var::N, spec)] if spec == Spec::PLAIN)
+        self.n_alone
     }
 
     /// Appends `n` as `{n}` renders it.

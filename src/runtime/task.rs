@@ -538,7 +538,7 @@ fn exec_waiting<'a>(ctx: &'a mut Ctx, step: &'a Step) -> impl Future<Output = Re
                         ctx.text.render(&mut w, ctx.id, t);
                         ctx.text.msg.as_str().to_owned()
                     }
-                    None => ctx.text.vars.item.as_ref().map_or(String::new(), |item| item.as_item_text().to_string()),
+                    None => ctx.text.vars.item.as_ref().map_or_else(String::new, ToString::to_string),
                 };
                 let late = !w.reply(call, text);
                 ctx.text.vars.call = 0;
