@@ -115,8 +115,17 @@ fn to_value(x: f64) -> u64 {
     } else if x >= MAX_VALUE as f64 {
         MAX_VALUE
     } else {
-        libm::round(x) as u64
+        round(x)
     }
+}
+
+/// `x` rounded to the nearest whole number, halves away from zero (`libm::round`), for `x` in
+/// [0, 2^63): the whole part and the fraction split exactly (the fraction of a double is a
+/// double), so this is `libm::round`'s value with a conversion and a comparison in place of
+/// its bit manipulation, twice a customer in a queueing model.
+fn round(x: f64) -> u64 {
+    let whole = x as u64;
+    whole + u64::from(x - whole as f64 >= 0.5)
 }
 
 #[cfg(test)]

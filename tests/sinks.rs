@@ -86,3 +86,49 @@ fn statistics_are_collected_only_when_asked_for() {
     // How the run ended is known either way.
     assert_eq!((without.end, without.events, without.failure), (with.end, with.events, with.failure));
 }
+
+/// Logs the kind of every event it is handed; takes only `say`s when `only_says`.
+struct Kinds {
+    log: Arc<Mutex<Vec<String>>>,
+    only_says: bool,
+}
+
+impl Sink for Kinds {
+    fn event(&mut self, _: &Model, event: &Event<'_>) {
+        let what = match event.kind {
+            EventKind::Say { text } => format!("say {text}"),
+            EventKind::Put { .. } => "put".into(),
+            EventKind::Get { .. } => "get".into(),
+            _ => "other".into(),
+        };
+        self.log.lock().unwrap().push(what);
+    }
+    fn takes_only_says(&self) -> bool {
+        self.only_says
+    }
+}
+
+/// A sink that takes only `say` events is handed those and nothing else, beside a sink that
+/// takes every event in the same run.
+#[test]
+fn a_sink_that_takes_only_says_is_handed_only_says() {
+    let source = r#"
+        [queues.q]
+        [tasks.producer]
+        steps = [{ say = "one" }, { put = "q", item = "a" }, { sleep = "1s" }, { say = "two" }]
+        [tasks.consumer]
+        steps = [{ get = "q" }, { say = "got it" }]
+    "#;
+    let scenario = Scenario::from_source("says.toml", source).unwrap();
+    let (says, every) = (Arc::default(), Arc::default());
+    let sinks: Vec<Box<dyn Sink>> = vec![
+        Box::new(Kinds { log: Arc::clone(&says), only_says: true }),
+        Box::new(Kinds { log: Arc::clone(&every), only_says: false }),
+    ];
+    assert_eq!(scenario.run_with(sinks, false).failure, None);
+    assert_eq!(*says.lock().unwrap(), ["say one", "say got it", "say two"]);
+    let every = every.lock().unwrap();
+    assert!(every.iter().any(|k| k == "put") && every.iter().any(|k| k == "get"), "{every:?}");
+    let says_in_every: Vec<&String> = every.iter().filter(|k| k.starts_with("say")).collect();
+    assert_eq!(says_in_every, ["say one", "say got it", "say two"]);
+}

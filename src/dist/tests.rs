@@ -1,7 +1,7 @@
 //! Every distribution: golden values (the same seed must draw the same values in every build
 //! and on every machine) and a statistical check that the sampler draws what it claims.
 
-use super::Dist;
+use super::{Dist, MAX_VALUE, round};
 use crate::rng::Rng;
 
 const MS: u64 = 1_000_000;
@@ -83,4 +83,25 @@ fn samplers_draw_what_they_claim() {
     let c = draws(&Dist::Choice { values: vec![10 * MS, SEC], cumulative: vec![9.0, 10.0] }, N);
     let share = c.iter().filter(|&&x| x == SEC).count() as f64 / N as f64;
     assert!((share - 0.1).abs() < 0.005, "choice: share {share}");
+}
+
+/// `round` is `libm::round` on every value a draw can round: halves, the doubles next to them,
+/// large values (where every double is whole) and random ones over every magnitude.
+#[test]
+fn rounding_is_libm_round() {
+    let mut xs = vec![0.0, 0.5, 1.5, 2.5, 0.49999999999999994, 4_503_599_627_370_495.5, 9.007_199_254_740_993e15];
+    for k in 0..64 {
+        let half = f64::from(k) + 0.5;
+        xs.extend([half, f64::from_bits(half.to_bits() - 1), f64::from_bits(half.to_bits() + 1)]);
+    }
+    let mut rng = Rng::for_start(7, "round", 0, 0);
+    for _ in 0..200_000 {
+        // Random bits over exponents from 2^-10 to 2^62.
+        let x = rng.unit() * 2f64.powi((rng.below(73) as i32) - 10);
+        xs.push(x);
+    }
+    for x in xs {
+        assert!(x < MAX_VALUE as f64);
+        assert_eq!(round(x), libm::round(x) as u64, "{x:e}");
+    }
 }

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::{LineStart, Lines, Sink, Summary, push_json_str};
+use super::{LineStart, Lines, Sink, Summary, TaskColumns, push_json_str};
 use crate::event::{Event, EventKind, ItemText, Model};
 use crate::seconds::push_u64;
 
@@ -13,6 +13,8 @@ pub struct Jsonl {
     pub(super) lines: Lines,
     /// How each line at the current instant begins.
     time: LineStart,
+    /// Each task's label as a JSON string.
+    tasks: TaskColumns,
     /// Each queue's name as a JSON string, quoted at the first event (a sink serves one run, so
     /// one model): most lines name a queue.
     queues: Vec<String>,
@@ -24,7 +26,7 @@ impl Jsonl {
     }
 
     pub(super) fn with(lines: Lines) -> Self {
-        Jsonl { lines, time: LineStart::new(), queues: Vec::new() }
+        Jsonl { lines, time: LineStart::new(), tasks: TaskColumns::new(), queues: Vec::new() }
     }
 }
 
@@ -51,7 +53,7 @@ impl Sink for Jsonl {
             push_u64(s, time, 1);
             s.push_str(",\"task\":");
         }));
-        push_json_str(l, ev.task);
+        l.push_str(self.tasks.of(ev.id, ev.task, push_json_str));
         let field = |l: &mut String, key: &str, value: &str| {
             l.push_str(",\"");
             l.push_str(key);

@@ -29,7 +29,7 @@ pub use statistics::{
 pub use timeline::Timeline;
 pub use trace::Trace;
 
-use crate::event::{Event, Mark, Model, RunEnd};
+use crate::event::{Event, EventKind, Mark, Model, RunEnd};
 
 /// How a run is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -91,19 +91,30 @@ pub trait Sink: Send {
     fn stopped(&self) -> Option<&io::Error> {
         None
     }
+
+    /// Whether the sink does anything with events other than [`EventKind::Say`]. One that does
+    /// not (`--format plain`) is handed only those, and asked whether it stopped only after
+    /// them: most events of a run are not messages, and two virtual calls an event for a sink
+    /// that ignores them were a twentieth of a plain run.
+    fn takes_only_says(&self) -> bool {
+        false
+    }
 }
 
 /// Hands each event to every sink of a run, and the statistics to those that need them.
 pub struct Sinks {
     statistics: Option<Statistics>,
     sinks: Vec<Box<dyn Sink>>,
+    /// Per sink: whether it takes only `say` events ([`Sink::takes_only_says`]).
+    only_says: Vec<bool>,
 }
 
 impl Sinks {
     /// Dispatches to `sinks`; statistics are collected when `statistics` is set or a sink needs them.
     pub fn new(sinks: Vec<Box<dyn Sink>>, statistics: bool) -> Self {
         let statistics = statistics || sinks.iter().any(|s| s.needs_statistics());
-        Sinks { statistics: statistics.then(Statistics::default), sinks }
+        let only_says = sinks.iter().map(|s| s.takes_only_says()).collect();
+        Sinks { statistics: statistics.then(Statistics::default), sinks, only_says }
     }
 
     pub fn begin(&mut self, model: &Model, seed: u64) {
@@ -123,10 +134,13 @@ impl Sinks {
         if let Some(s) = &mut self.statistics {
             s.event(model, event);
         }
+        let say = matches!(event.kind, EventKind::Say { .. });
         let mut stopped = false;
-        for sink in &mut self.sinks {
-            sink.event(model, event);
-            stopped |= sink.stopped().is_some();
+        for (sink, &only_says) in self.sinks.iter_mut().zip(&self.only_says) {
+            if say || !only_says {
+                sink.event(model, event);
+                stopped |= sink.stopped().is_some();
+            }
         }
         stopped
     }
@@ -203,6 +217,50 @@ impl LineStart {
             render(&mut self.text, time);
         }
         &self.text
+    }
+}
+
+/// How a task's lines show its label (the timeline's padded label column; JSONL's quoted
+/// label), rendered once for the task rather than once a line.
+///
+/// Kept by task id in a fixed number of slots, so that a run with a million tasks costs no more
+/// memory than one with four: a slot holds the label it was rendered from and is rendered again
+/// when the task in it has another label (ids are reused, and slots shared). Checking the label
+/// costs a comparison of a few bytes; rendering the column cost a dozen appends.
+struct TaskColumns {
+    slots: Vec<TaskColumn>,
+}
+
+#[derive(Default)]
+struct TaskColumn {
+    label: String,
+    /// Empty until rendered: a rendered column is never empty.
+    text: String,
+}
+
+impl TaskColumns {
+    /// Slots: task ids wrap around them.
+    const SLOTS: usize = 256;
+
+    fn new() -> Self {
+        TaskColumns { slots: Vec::new() }
+    }
+
+    /// The column of the task with this `id` and `label`: `render` writes it from the label,
+    /// non-empty, when the slot does not hold it yet.
+    #[inline]
+    fn of(&mut self, id: usize, label: &str, render: impl FnOnce(&mut String, &str)) -> &str {
+        if self.slots.is_empty() {
+            self.slots.resize_with(Self::SLOTS, TaskColumn::default);
+        }
+        let slot = &mut self.slots[id % Self::SLOTS];
+        if slot.text.is_empty() || slot.label != label {
+            slot.label.clear();
+            slot.label.push_str(label);
+            slot.text.clear();
+            render(&mut slot.text, label);
+        }
+        &slot.text
     }
 }
 
@@ -415,5 +473,29 @@ mod lines_tests {
         lines.line.push_str("half a li");
         drop(lines);
         assert_eq!(memory.take_string(), "one\n");
+    }
+}
+
+#[cfg(test)]
+mod task_columns_tests {
+    use super::TaskColumns;
+
+    /// A column is rendered again whenever its slot's task has another label: an id reused by
+    /// a later task, or another id sharing the slot.
+    #[test]
+    fn a_column_follows_the_label_in_its_slot() {
+        let mut columns = TaskColumns::new();
+        let render = |s: &mut String, label: &str| {
+            s.push('<');
+            s.push_str(label);
+            s.push('>');
+        };
+        assert_eq!(columns.of(3, "a", render), "<a>");
+        assert_eq!(columns.of(3, "a", |_, _| unreachable!("kept")), "<a>");
+        assert_eq!(columns.of(3, "b", render), "<b>");
+        assert_eq!(columns.of(3 + TaskColumns::SLOTS, "c", render), "<c>");
+        assert_eq!(columns.of(3, "b", render), "<b>");
+        assert_eq!(columns.of(4, "", render), "<>");
+        assert_eq!(columns.of(4, "", |_, _| unreachable!("kept")), "<>");
     }
 }

@@ -32,4 +32,8 @@ impl Sink for Plain {
     fn end(&mut self, _: &Model, _: &Summary) -> io::Result<()> {
         self.lines.finish()
     }
+
+    fn takes_only_says(&self) -> bool {
+        true
+    }
 }

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::{LineStart, Lines, Sink, Summary};
+use super::{LineStart, Lines, Sink, Summary, TaskColumns};
 use crate::event::{Event, EventKind, ItemText, Model};
 use crate::seconds::{push_duration, push_seconds, push_spaces, push_time, push_time_padded, push_u64};
 
@@ -12,6 +12,8 @@ pub struct Timeline {
     pub(super) lines: Lines,
     /// The first column at the current instant.
     time: LineStart,
+    /// The second: the label, padded.
+    labels: TaskColumns,
 }
 
 impl Timeline {
@@ -20,7 +22,7 @@ impl Timeline {
     }
 
     pub(super) fn with(lines: Lines) -> Self {
-        Timeline { lines, time: LineStart::new() }
+        Timeline { lines, time: LineStart::new(), labels: TaskColumns::new() }
     }
 }
 
@@ -44,11 +46,12 @@ impl Sink for Timeline {
     fn event(&mut self, m: &Model, ev: &Event<'_>) {
         let l = &mut self.lines.line;
         l.push_str(self.time.at(ev.time, |s, time| push_time_padded(s, time, 14)));
-        // The label left-aligned in its column, padded by characters as `{:<w$}` pads.
-        l.push_str("  ");
-        l.push_str(ev.task);
-        let chars = if ev.task.is_ascii() { ev.task.len() } else { ev.task.chars().count() };
-        push_spaces(l, m.label_width.saturating_sub(chars) + 2);
+        l.push_str(self.labels.of(ev.id, ev.task, |s, task| {
+            // The label left-aligned in its column, padded by characters as `{:<w$}` pads.
+            s.push_str("  ");
+            s.push_str(task);
+            push_spaces(s, m.label_width.saturating_sub(task.chars().count()) + 2);
+        }));
         match ev.kind {
             EventKind::Start { by } => {
                 l.push_str("started by ");
