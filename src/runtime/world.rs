@@ -180,24 +180,42 @@ impl World {
         }
         let (now, t) = (self.clock.now, &self.tasks[task]);
         let decl = t.decl;
-        let stopped = self.sinks.event(&self.model, &Event { time: now, task: &t.label, id: task, decl, kind });
+        let stopped = self.sinks.want(&kind)
+            && self.sinks.event(&self.model, &Event { time: now, task: &t.label, id: task, decl, kind });
         self.recorded(task, decl, stopped);
     }
 
-    /// The rest of [`World::record`]: counts the event and keeps the budgets.
+    /// The rest of [`World::record`]: counts the event and checks the budgets, leaving what
+    /// fails a run to [`World::over_budget`] (a call of its own, so that this one, made for
+    /// every event, saves few registers).
     #[inline(never)]
     fn recorded(&mut self, task: TaskId, decl: usize, stopped: bool) {
         self.event_count += 1;
-        let now = self.clock.now;
         self.events_by_task[decl] += 1;
+        let now = self.clock.now;
+        if now != self.instant && !stopped {
+            self.instant = now;
+            self.instant_start = self.event_count;
+        }
+        if stopped
+            || self.event_count - self.instant_start > self.limits.max_events_per_instant
+            || self.event_count > self.limits.max_events
+            || self.event_count % 65_536 == 0
+        {
+            self.over_budget(task, stopped);
+        }
+    }
+
+    /// [`World::recorded`]'s checks that fail the run, and the wall-clock check every 65 536
+    /// events.
+    #[cold]
+    #[inline(never)]
+    fn over_budget(&mut self, task: TaskId, stopped: bool) {
+        let now = self.clock.now;
         if stopped {
             let why = self.sinks.why_stopped().unwrap_or_default();
             self.fail(FailureKind::Output, format!("the run stopped because its output did: {why}"));
             return;
-        }
-        if now != self.instant {
-            self.instant = now;
-            self.instant_start = self.event_count;
         }
         // Tasks that keep waking each other (or sleep for zero) never let time pass; each one
         // waits, so only a count per instant catches them.

@@ -107,14 +107,18 @@ pub struct Sinks {
     sinks: Vec<Box<dyn Sink>>,
     /// Per sink: whether it takes only `say` events ([`Sink::takes_only_says`]).
     only_says: Vec<bool>,
+    /// Whether nothing but `say` events is wanted: no statistics, and every sink takes only
+    /// says (`--format plain`). The runtime then hands on no other event at all.
+    only_says_wanted: bool,
 }
 
 impl Sinks {
     /// Dispatches to `sinks`; statistics are collected when `statistics` is set or a sink needs them.
     pub fn new(sinks: Vec<Box<dyn Sink>>, statistics: bool) -> Self {
         let statistics = statistics || sinks.iter().any(|s| s.needs_statistics());
-        let only_says = sinks.iter().map(|s| s.takes_only_says()).collect();
-        Sinks { statistics: statistics.then(Statistics::default), sinks, only_says }
+        let only_says: Vec<bool> = sinks.iter().map(|s| s.takes_only_says()).collect();
+        let only_says_wanted = !statistics && only_says.iter().all(|&o| o);
+        Sinks { statistics: statistics.then(Statistics::default), sinks, only_says, only_says_wanted }
     }
 
     pub fn begin(&mut self, model: &Model, seed: u64) {
@@ -124,6 +128,13 @@ impl Sinks {
         for sink in &mut self.sinks {
             sink.begin(model, seed);
         }
+    }
+
+    /// Whether an event of this kind goes to any sink or to the statistics. Inlined where the
+    /// event is made, so that the kind is known there and this is one test of a flag.
+    #[inline(always)]
+    pub fn want(&self, kind: &EventKind<'_>) -> bool {
+        !self.only_says_wanted || matches!(kind, EventKind::Say { .. })
     }
 
     /// Hands `event` to every sink; returns whether the run must stop, a sink taking no more
