@@ -296,43 +296,70 @@ fn text_line_bytes(scenario: &Scenario) -> usize {
     bytes.div_ceil(lines.max(1)) as usize
 }
 
-/// The engine's runs of `scenario`: with each format, and with [`ConstantLines`] of
-/// `line_bytes`. Each checks that all `items` went through and leaves the queue's mean wait in
-/// `wait`.
-fn engine_runs<'a>(scenario: &'a Scenario, items: u64, line_bytes: usize, wait: &'a Cell<f64>) -> Vec<Run<'a>> {
+/// The engine's runs of `scenario`: plain output as `scenario run --format plain` makes it
+/// (no statistics: it prints none), then plain output, each format and [`ConstantLines`] of
+/// `line_bytes`, all collecting statistics as the text and JSONL formats must (they print
+/// them). Each checks that the run went through whole; those with statistics check that all
+/// `items` were served, leave the queue's mean wait in `wait` and the number of events in
+/// `events`, which the run without statistics must match.
+fn engine_runs<'a>(
+    scenario: &'a Scenario,
+    items: u64,
+    line_bytes: usize,
+    wait: &'a Cell<f64>,
+    events: &'a Cell<u64>,
+) -> Vec<Run<'a>> {
     let floor = format!("{line_bytes}-byte constant lines, nothing formatted (the floor)");
     let sinks = [
-        (Some(Format::Plain), "plain output".to_string()),
-        (Some(Format::Text), "text output".to_string()),
-        (Some(Format::Jsonl), "jsonl output".to_string()),
-        (None, floor),
+        (Some(Format::Plain), false, "plain output, as `scenario run --format plain` (no statistics)".to_string()),
+        (Some(Format::Plain), true, "plain output with statistics".to_string()),
+        (Some(Format::Text), true, "text output".to_string()),
+        (Some(Format::Jsonl), true, "jsonl output".to_string()),
+        (None, true, floor),
     ];
     let mut runs: Vec<Run<'a>> = Vec::new();
-    for (format, name) in sinks {
+    for (format, statistics, name) in sinks {
         let run = move || {
             let sinks = match format {
                 Some(format) => format.sink(Box::new(io::sink())).into_iter().collect(),
                 None => vec![Box::new(ConstantLines::new(line_bytes)) as Box<dyn Sink>],
             };
-            let summary = scenario.run_with(sinks, true);
+            let summary = scenario.run_with(sinks, statistics);
             assert_eq!(summary.failure, None);
-            assert_eq!(summary.queues[0].gets, items);
-            wait.set(summary.queues[0].waits.mean().expect("items waited") / 1e9);
+            if statistics {
+                assert_eq!(summary.queues[0].gets, items);
+                wait.set(summary.queues[0].waits.mean().expect("items waited") / 1e9);
+                events.set(summary.events);
+            } else {
+                assert!(events.get() == 0 || summary.events == events.get(), "the runs made other events");
+            }
         };
         runs.push((name, Box::new(run)));
     }
     runs
 }
 
-/// Prints a model's figures.
+/// Prints a model's figures: `secs` are the times of [`engine_runs`]'s runs, in its order.
 fn report(reference_secs: f64, names: &[Run<'_>], secs: &[f64], items: u64) {
-    let plain = secs[0];
+    let (plain, with_statistics) = (secs[0], secs[1]);
     let rate = |secs: f64| items as f64 / secs / 1e6;
     println!("  reference simulation: {reference_secs:.3} s = {:.2} M items/s", rate(reference_secs));
-    println!("  engine, plain output: {plain:.3} s = {:.2} M items/s", rate(plain));
+    println!("  engine, {}: {plain:.3} s = {:.2} M items/s", names[0].0, rate(plain));
     println!("  engine / reference: {:.1}x the time", plain / reference_secs);
-    for ((name, _), secs) in names.iter().zip(secs).skip(1) {
-        println!("  engine, {name}: {secs:.3} s = {:.2}x plain", secs / plain);
+    println!(
+        "  engine, {}: {with_statistics:.3} s = {:.2} M items/s = {:.1}x the reference",
+        names[1].0,
+        rate(with_statistics),
+        with_statistics / reference_secs
+    );
+    // The formats against plain output that collects the same statistics (what formatting
+    // costs), and against plain output as the command line makes it.
+    for ((name, _), secs) in names.iter().zip(secs).skip(2) {
+        println!(
+            "  engine, {name}: {secs:.3} s = {:.2}x plain with statistics, {:.2}x plain",
+            secs / with_statistics,
+            secs / plain
+        );
     }
 }
 
@@ -341,7 +368,7 @@ fn main() {
     println!(
         "M/M/{SERVERS}, lambda = {LAMBDA:.3}/s, mean service {SERVICE} s, {CUSTOMERS} customers; the fastest of {ROUNDS} interleaved rounds"
     );
-    let (reference_wait, engine_wait) = (Cell::new(0.0), Cell::new(0.0));
+    let (reference_wait, engine_wait, events) = (Cell::new(0.0), Cell::new(0.0), Cell::new(0));
     let mut runs: Vec<Run<'_>> = vec![
         ("reference".into(), Box::new(|| reference_wait.set(reference(CUSTOMERS, 1, f64::ln)))),
         // The engine takes its logarithms with `libm` (a port of musl's), not the platform's,
@@ -354,7 +381,7 @@ fn main() {
             }),
         ),
     ];
-    let engine = engine_runs(&scenario, CUSTOMERS, text_line_bytes(&scenario), &engine_wait);
+    let engine = engine_runs(&scenario, CUSTOMERS, text_line_bytes(&scenario), &engine_wait, &events);
     runs.extend(engine);
     let secs = fastest(&mut runs);
     let (reference_secs, portable_secs) = (secs[0], secs[1]);
@@ -376,9 +403,9 @@ fn main() {
     println!(
         "async_queue: {PRODUCERS} producers sleeping 1 to 5 s, {CONSUMERS} consumers 1 to 9 s, {items} items; the fastest of {ROUNDS} interleaved rounds"
     );
-    let (reference_wait, engine_wait) = (Cell::new(0.0), Cell::new(0.0));
+    let (reference_wait, engine_wait, events) = (Cell::new(0.0), Cell::new(0.0), Cell::new(0));
     let mut runs: Vec<Run<'_>> = vec![("reference".into(), Box::new(|| reference_wait.set(reference_async_queue(1))))];
-    runs.extend(engine_runs(&scenario, items, text_line_bytes(&scenario), &engine_wait));
+    runs.extend(engine_runs(&scenario, items, text_line_bytes(&scenario), &engine_wait, &events));
     let secs = fastest(&mut runs);
     let (reference_secs, reference_wait, engine_wait) = (secs[0], reference_wait.get(), engine_wait.get());
     println!("  mean wait: engine {engine_wait:.4} s, reference {reference_wait:.4} s");

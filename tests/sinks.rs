@@ -132,3 +132,27 @@ fn a_sink_that_takes_only_says_is_handed_only_says() {
     let says_in_every: Vec<&String> = every.iter().filter(|k| k.starts_with("say")).collect();
     assert_eq!(says_in_every, ["say one", "say got it", "say two"]);
 }
+
+/// The statistics are handed only the kinds of event they count when no sink takes every
+/// event (`Statistics::takes`): every example's summary must be the same whether a sink takes
+/// every event (JSONL) or only says (plain), so a kind that counts must never be left out.
+#[test]
+fn statistics_do_not_depend_on_which_sinks_take_the_events() {
+    let mut files: Vec<_> = std::fs::read_dir("scenarios")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() > 30, "{files:?}");
+    for file in files {
+        let scenario = Scenario::load(&file).unwrap();
+        let summary = |format: Format| {
+            let sinks = format.sink(Box::new(std::io::sink())).into_iter().collect();
+            serde_json::to_string(&scenario.run_with(sinks, true)).unwrap()
+        };
+        let plain = summary(Format::Plain);
+        assert!(plain.contains("\"queues\""), "{}: {plain}", file.display());
+        assert_eq!(plain, summary(Format::Jsonl), "{}", file.display());
+    }
+}

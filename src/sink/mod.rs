@@ -107,9 +107,10 @@ pub struct Sinks {
     sinks: Vec<Box<dyn Sink>>,
     /// Per sink: whether it takes only `say` events ([`Sink::takes_only_says`]).
     only_says: Vec<bool>,
-    /// Whether nothing but `say` events is wanted: no statistics, and every sink takes only
-    /// says (`--format plain`). The runtime then hands on no other event at all.
-    only_says_wanted: bool,
+    /// Whether some sink takes every event.
+    every: bool,
+    /// Whether there is a sink at all.
+    any: bool,
 }
 
 impl Sinks {
@@ -117,8 +118,8 @@ impl Sinks {
     pub fn new(sinks: Vec<Box<dyn Sink>>, statistics: bool) -> Self {
         let statistics = statistics || sinks.iter().any(|s| s.needs_statistics());
         let only_says: Vec<bool> = sinks.iter().map(|s| s.takes_only_says()).collect();
-        let only_says_wanted = !statistics && only_says.iter().all(|&o| o);
-        Sinks { statistics: statistics.then(Statistics::default), sinks, only_says, only_says_wanted }
+        let (every, any) = (only_says.iter().any(|&o| !o), !sinks.is_empty());
+        Sinks { statistics: statistics.then(Statistics::default), sinks, only_says, every, any }
     }
 
     pub fn begin(&mut self, model: &Model, seed: u64) {
@@ -130,11 +131,15 @@ impl Sinks {
         }
     }
 
-    /// Whether an event of this kind goes to any sink or to the statistics. Inlined where the
-    /// event is made, so that the kind is known there and this is one test of a flag.
+    /// Whether an event of this kind goes to a sink or to the statistics: when no sink takes
+    /// every event (`--format plain` takes only says), a `sleep` is handed to nobody.
+    /// Inlined where the event is made, so that the kind is known there and this is a test
+    /// of a flag or two.
     #[inline(always)]
     pub fn want(&self, kind: &EventKind<'_>) -> bool {
-        !self.only_says_wanted || matches!(kind, EventKind::Say { .. })
+        self.every
+            || (self.statistics.is_some() && Statistics::takes(kind))
+            || (self.any && matches!(kind, EventKind::Say { .. }))
     }
 
     /// Hands `event` to every sink; returns whether the run must stop, a sink taking no more

@@ -581,6 +581,47 @@ impl Statistics {
         }
     }
 
+    /// Whether events of this kind count in the statistics: [`Sink::event`] does nothing with
+    /// the others, so they need not be handed to it (see [`super::Sinks::want`]). Every kind
+    /// is named, so that a new one must be placed.
+    #[inline(always)]
+    pub fn takes(kind: &EventKind<'_>) -> bool {
+        match kind {
+            EventKind::Start { .. }
+            | EventKind::Put { .. }
+            | EventKind::Get { .. }
+            | EventKind::Dropped { .. }
+            | EventKind::Done { .. }
+            | EventKind::TimedOut { .. }
+            | EventKind::Acquire { .. }
+            | EventKind::Release { .. }
+            | EventKind::ThreadAbandoned { .. }
+            | EventKind::Retry { .. }
+            | EventKind::Level { .. }
+            | EventKind::Answered { .. }
+            | EventKind::Reply { .. }
+            | EventKind::Preempted { .. }
+            | EventKind::Add { .. }
+            | EventKind::End { .. } => true,
+            EventKind::Say { .. }
+            | EventKind::Sleep { .. }
+            | EventKind::Join { .. }
+            | EventKind::Cancel { .. }
+            | EventKind::Set { .. }
+            | EventKind::Clear { .. }
+            | EventKind::EventWaited { .. }
+            | EventKind::Barrier { .. }
+            | EventKind::Throttle { .. }
+            | EventKind::Busy { .. }
+            | EventKind::ToThread { .. }
+            | EventKind::Fail { .. }
+            | EventKind::RaceWon { .. }
+            | EventKind::Gathered { .. }
+            | EventKind::Sent { .. }
+            | EventKind::Interrupt { .. } => false,
+        }
+    }
+
     /// Whether something that happened at `time` is inside the window.
     fn counts(&self, time: u64) -> bool {
         self.start.is_some_and(|s| time >= s)
