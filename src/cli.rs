@@ -790,7 +790,7 @@ impl Write for Shared {
 /// Writes a file whole or not at all (see `output.rs`).
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8], stderr: &mut dyn Write) -> i32 {
     let result = Output::open(path, None).and_then(|file| {
-        let written = file.writer().and_then(|mut w| w.write_all(bytes).and_then(|()| w.sync_all()));
+        let written = file.writer().and_then(|mut w| w.write_all(bytes)).and_then(|()| file.sync());
         file.finish(written)
     });
     match result {

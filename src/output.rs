@@ -78,6 +78,15 @@ impl Output {
         }
     }
 
+    /// Makes what was written to a regular file durable before it is put in place. A device or
+    /// a FIFO has nothing to make durable (`fsync` on `/dev/null` fails with EINVAL).
+    pub fn sync(&self) -> io::Result<()> {
+        match self {
+            Output::Direct(_) => Ok(()),
+            Output::Replace { temp, .. } => temp.as_file().sync_all(),
+        }
+    }
+
     /// Puts the output in place once it is complete (`written` is how writing went); on an
     /// error, removes what was written.
     pub fn finish(self, written: io::Result<()>) -> io::Result<()> {

@@ -196,8 +196,12 @@ fn output_refuses_the_input_and_writes_through_links_and_devices_without_replaci
         assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
         assert_eq!(std::fs::read_to_string(&real).unwrap(), plain_countasync());
         assert_eq!(std::fs::metadata(&real).unwrap().permissions().mode() & 0o777, 0o640);
-        // A device is written to, not replaced.
+        // A device is written to, not replaced: the transcript, the summary, the schema.
         assert_eq!(scenario(&["run", "-o", "/dev/null", input]).0, 0);
+        let (code, _, err) = scenario(&["run", "--summary", "/dev/null", input]);
+        assert_eq!((code, err.as_str()), (0, ""));
+        let (code, _, err) = scenario(&["schema", "-o", "/dev/null"]);
+        assert_eq!((code, err.as_str()), (0, ""));
         assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device_like());
     }
     // No temporary file is left behind.
