@@ -308,7 +308,22 @@ impl Lines {
 
     /// Takes the line rendered at the end of `line`: it is written with the lines before it,
     /// once they fill the buffer. A line past the size limit is dropped, and stops the sink.
+    #[inline]
     fn flush_line(&mut self) {
+        let written = self.written + (self.line.len() - self.start) as u64;
+        if self.error.is_some() || written > self.max_bytes || self.line.len() >= LINES_BUFFER {
+            self.flush_line_slowly();
+        } else {
+            self.written = written;
+            self.start = self.line.len();
+        }
+    }
+
+    /// [`Lines::flush_line`] when the line is not simply kept: after an error, past the size
+    /// limit, or with the buffer full.
+    #[cold]
+    #[inline(never)]
+    fn flush_line_slowly(&mut self) {
         if self.error.is_some() {
             self.line.truncate(self.start);
             return;
