@@ -201,9 +201,10 @@ impl Durations {
         self.pending.clear();
     }
 
-    /// The histogram with every value recorded so far: `histogram` itself once the pending
-    /// values are taken (as they are when sealed), a copy that takes them before.
-    fn histogram(&self) -> Cow<'_, hdrhistogram::Histogram<u64>> {
+    /// The HDR histogram of every value recorded beyond those kept exactly: itself once the
+    /// pending values are taken (as they are when sealed, and a summary's durations are), a
+    /// copy that takes them before. Empty while every value is kept exactly.
+    pub fn histogram(&self) -> Cow<'_, hdrhistogram::Histogram<u64>> {
         if self.pending.is_empty() {
             return Cow::Borrowed(&self.histogram);
         }
