@@ -377,3 +377,13 @@ fn help_shows_examples_that_work_and_readmes_exit_codes() {
     }
     assert_eq!(numbered, ["0", "1", "2", "3", "4", "5", "6", "7"], "{codes}");
 }
+
+/// Plain output is handed only the says; the size limit still stops the run at the say that
+/// crosses it, with the lines before it written whole.
+#[test]
+fn plain_output_stops_at_its_size_limit() {
+    let (code, out, err) = scenario(&["run", "--format", "plain", "tests/hostile/output_that_never_ends.toml"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("the transcript reached its limit of 100000 bytes"), "{err}");
+    assert_eq!(out, "spam\n".repeat(100_000 / 5));
+}
