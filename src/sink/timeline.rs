@@ -14,6 +14,44 @@ pub struct Timeline {
     time: LineStart,
     /// The second: the label, padded.
     labels: TaskColumns,
+    /// The times a sleep said it would last until, as written: most become the time column
+    /// of a later instant (the sleep's end), which then need not be rendered again.
+    untils: Untils,
+}
+
+/// Times as the timeline writes them, in 64 slots by a hash of the time; a slot's text is
+/// empty until it holds one.
+struct Untils(Vec<(u64, String)>);
+
+impl Untils {
+    fn slot(&mut self, time: u64) -> &mut (u64, String) {
+        if self.0.is_empty() {
+            self.0.resize_with(64, || (u64::MAX, String::new()));
+        }
+        &mut self.0[(time.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58) as usize]
+    }
+
+    /// `time` as [`push_time`] writes it, kept for [`Untils::push_padded`].
+    fn push(&mut self, out: &mut String, time: u64) {
+        let slot = self.slot(time);
+        if slot.0 != time || slot.1.is_empty() {
+            slot.0 = time;
+            slot.1.clear();
+            push_time(&mut slot.1, time);
+        }
+        out.push_str(&slot.1);
+    }
+
+    /// `time` right-aligned in `width` columns, from its slot when it has one.
+    fn push_padded(&mut self, out: &mut String, time: u64, width: usize) {
+        let slot = self.slot(time);
+        if slot.0 == time && !slot.1.is_empty() {
+            push_spaces(out, width.saturating_sub(slot.1.len()));
+            out.push_str(&slot.1);
+        } else {
+            push_time_padded(out, time, width);
+        }
+    }
 }
 
 impl Timeline {
@@ -22,7 +60,7 @@ impl Timeline {
     }
 
     pub(super) fn with(lines: Lines) -> Self {
-        Timeline { lines, time: LineStart::new(), labels: TaskColumns::new() }
+        Timeline { lines, time: LineStart::new(), labels: TaskColumns::new(), untils: Untils(Vec::new()) }
     }
 }
 
@@ -45,7 +83,8 @@ impl Sink for Timeline {
 
     fn event(&mut self, m: &Model, ev: &Event<'_>) {
         let l = &mut self.lines.line;
-        l.push_str(self.time.at(ev.time, |s, time| push_time_padded(s, time, 14)));
+        let untils = &mut self.untils;
+        l.push_str(self.time.at(ev.time, |s, time| untils.push_padded(s, time, 14)));
         l.push_str(self.labels.of(ev.id, ev.task, |s, task| {
             // The label left-aligned in its column, padded by characters as `{:<w$}` pads.
             s.push_str("  ");
@@ -65,7 +104,7 @@ impl Sink for Timeline {
                 l.push_str("sleep ");
                 push_duration(l, duration);
                 l.push_str(" (until ");
-                push_time(l, ev.time.saturating_add(duration));
+                self.untils.push(l, ev.time.saturating_add(duration));
                 l.push(')');
             }
             EventKind::Put { queue, item, blocked } => {
@@ -413,5 +452,40 @@ fn push_blocked(out: &mut String, blocked: u64, what: &str) {
         out.push_str(" after ");
         push_duration(out, blocked);
         let _ = write!(out, " waiting {what}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Untils;
+    use crate::seconds::{push_time, push_time_padded};
+
+    /// A time column written from a kept "until" is the column written afresh, whichever times
+    /// share a slot, including the largest time (the slots' initial one).
+    #[test]
+    fn a_kept_time_is_written_as_a_fresh_one() {
+        let mut untils = Untils(Vec::new());
+        let mut x = 0x2545_f491_4f6c_dd1d_u64;
+        let mut times = vec![u64::MAX, 0, 1, 1000, 1_500_000_000, 999_999_999_999];
+        for _ in 0..2000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            times.push(x % 100_000_000_000_000);
+        }
+        for (k, &time) in times.iter().enumerate() {
+            let (mut kept, mut fresh) = (String::new(), String::new());
+            // Half the times were written as an "until" before they are a column.
+            if k % 2 == 0 {
+                untils.push(&mut kept, time);
+                push_time(&mut fresh, time);
+                assert_eq!(kept, fresh);
+                kept.clear();
+                fresh.clear();
+            }
+            untils.push_padded(&mut kept, time, 14);
+            push_time_padded(&mut fresh, time, 14);
+            assert_eq!(kept, fresh, "{time}");
+        }
     }
 }
