@@ -80,14 +80,15 @@ struct Shared {
     /// Each task's future, by task id: `None` while it is polled and once it has ended.
     futures: RefCell<Vec<Option<TaskFuture>>>,
     /// Steps run by every task so far (wrapping), under a wall-clock limit, which is checked every
-    /// [`WALL_CHECK_STEPS`] of them, as well as every so many events, since a loop of steps
+    /// [`WALL_CHECK_EVERY`] of them, as well as every so many events, since a loop of steps
     /// that record nothing (cancelling a task that is not running) may run for hours between
     /// events.
     steps: Cell<u64>,
 }
 
-/// How many steps pass between two checks of the wall-clock limit (a power of two).
-const WALL_CHECK_STEPS: u64 = 1 << 16;
+/// How many steps, and how many events, pass between two checks of the wall-clock limit (a
+/// power of two).
+const WALL_CHECK_EVERY: u64 = 1 << 16;
 
 impl Shared {
     fn lock(&self) -> RefMut<'_, World> {

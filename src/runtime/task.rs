@@ -19,7 +19,7 @@ use super::queue::{Item, ItemValue};
 use super::suspend::{AcquireOp, GetOp, Granted, JoinOp, Op, PutOp, RaceOp, SleepOp, Suspend, WaitDeclsOp, WaitOp};
 use super::tasks::{CancelWith, TaskId, Waiting};
 use super::world::{Unwind, World};
-use super::{Shared, WALL_CHECK_STEPS};
+use super::{Shared, WALL_CHECK_EVERY};
 use crate::dist::Dist;
 use crate::event::{EventKind, FailureKind, ItemText, Outcome};
 use crate::plan::{Count, GatherPolicy, RacePolicy, Schedule, Step, TaskPlan};
@@ -324,14 +324,14 @@ impl Ctx {
         if self.shared.limits.wall_limit.is_some() {
             let all = self.shared.steps.get().wrapping_add(1);
             self.shared.steps.set(all);
-            if all % WALL_CHECK_STEPS == 0 {
+            if all % WALL_CHECK_EVERY == 0 {
                 return self.check_wall_limit();
             }
         }
         Ok(())
     }
 
-    /// Every [`WALL_CHECK_STEPS`] steps of the run: stops it if it is past its wall-clock limit.
+    /// Every [`WALL_CHECK_EVERY`] steps of the run: stops it if it is past its wall-clock limit.
     #[cold]
     fn check_wall_limit(&mut self) -> Result<(), Unwind> {
         if self.shared.lock().check_wall_limit() { Err(Unwind::Stopped) } else { Ok(()) }

@@ -10,6 +10,7 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
+use super::WALL_CHECK_EVERY;
 use super::barrier::Barrier;
 use super::clock::{Advance, Clock, Fired, TimerId};
 use super::container::Container;
@@ -200,14 +201,14 @@ impl World {
         if stopped
             || self.event_count - self.instant_start > self.limits.max_events_per_instant
             || self.event_count > self.limits.max_events
-            || self.event_count % 65_536 == 0
+            || self.event_count % WALL_CHECK_EVERY == 0
         {
             self.over_budget(task, stopped);
         }
     }
 
-    /// [`World::recorded`]'s checks that fail the run, and the wall-clock check every 65 536
-    /// events.
+    /// [`World::recorded`]'s checks that fail the run, and the wall-clock check every
+    /// [`WALL_CHECK_EVERY`] events.
     #[cold]
     #[inline(never)]
     fn over_budget(&mut self, task: TaskId, stopped: bool) {
@@ -236,7 +237,7 @@ impl World {
                 self.busiest()
             );
             self.fail(FailureKind::EventBudget, msg);
-        } else if self.event_count % 65_536 == 0 {
+        } else if self.event_count % WALL_CHECK_EVERY == 0 {
             self.check_wall_limit();
         }
     }

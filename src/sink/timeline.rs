@@ -24,10 +24,11 @@ pub struct Timeline {
 struct Untils(Vec<(u64, String)>);
 
 impl Untils {
+    fn new() -> Self {
+        Untils(std::iter::repeat_with(|| (u64::MAX, String::new())).take(64).collect())
+    }
+
     fn slot(&mut self, time: u64) -> &mut (u64, String) {
-        if self.0.is_empty() {
-            self.0.resize_with(64, || (u64::MAX, String::new()));
-        }
         &mut self.0[(time.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58) as usize]
     }
 
@@ -60,7 +61,7 @@ impl Timeline {
     }
 
     pub(super) fn with(lines: Lines) -> Self {
-        Timeline { lines, time: LineStart::new(), labels: TaskColumns::new(), untils: Untils(Vec::new()) }
+        Timeline { lines, time: LineStart::new(), labels: TaskColumns::new(), untils: Untils::new() }
     }
 }
 
@@ -464,7 +465,7 @@ mod tests {
     /// share a slot, including the largest time (the slots' initial one).
     #[test]
     fn a_kept_time_is_written_as_a_fresh_one() {
-        let mut untils = Untils(Vec::new());
+        let mut untils = Untils::new();
         let mut x = 0x2545_f491_4f6c_dd1d_u64;
         let mut times = vec![u64::MAX, 0, 1, 1000, 1_500_000_000, 999_999_999_999];
         for _ in 0..2000 {
