@@ -7,9 +7,25 @@ use std::fmt::Write as _;
 
 const NS: u64 = 1_000_000_000;
 
+/// Where text is appended: a `String`, or a transcript sink's line buffer (which has faster
+/// writers of its own for the numbers on every line, tested against these).
+pub trait Push {
+    fn push_str(&mut self, s: &str);
+    fn push(&mut self, c: char);
+}
+
+impl Push for String {
+    fn push_str(&mut self, s: &str) {
+        String::push_str(self, s);
+    }
+    fn push(&mut self, c: char) {
+        String::push(self, c);
+    }
+}
+
 /// Appends `n` in decimal, at least `width` digits (zeros in front). What `write!("{n:0width$}")`
 /// writes, without the formatting machinery (`itoa`): the timeline writes several numbers a line.
-pub fn push_u64(out: &mut String, n: u64, width: usize) {
+pub fn push_u64(out: &mut impl Push, n: u64, width: usize) {
     let mut buffer = itoa::Buffer::new();
     let digits = buffer.format(n);
     push_repeated(out, ZEROS, width.saturating_sub(digits.len()));
@@ -21,7 +37,7 @@ const SPACES: &str = "                                ";
 
 /// Appends `n` copies of the one character `of` is made of (zeros or spaces): slices of it, not
 /// a character at a time.
-fn push_repeated(out: &mut String, of: &str, mut n: usize) {
+fn push_repeated(out: &mut impl Push, of: &str, mut n: usize) {
     while n > 0 {
         let k = n.min(of.len());
         out.push_str(&of[..k]);
@@ -30,13 +46,13 @@ fn push_repeated(out: &mut String, of: &str, mut n: usize) {
 }
 
 /// Appends `n` spaces.
-pub fn push_spaces(out: &mut String, n: usize) {
+pub fn push_spaces(out: &mut impl Push, n: usize) {
     push_repeated(out, SPACES, n);
 }
 
 /// Seconds, exactly: the shortest decimal that is the value (`5`, `0.25`, `0.00002`), or with
 /// `decimals` digits, rounded half to even (`{elapsed:.2}` prints `21.00`).
-pub fn push_seconds(out: &mut String, ns: u64, decimals: Option<u8>) {
+pub fn push_seconds(out: &mut impl Push, ns: u64, decimals: Option<u8>) {
     match decimals {
         None if ns % NS == 0 => push_u64(out, ns / NS, 1),
         None => {
@@ -66,12 +82,12 @@ pub fn push_seconds(out: &mut String, ns: u64, decimals: Option<u8>) {
 
 /// Virtual time in seconds, as the timeline shows it: six decimals, or nine when the time is
 /// not a whole microsecond.
-pub fn push_time(out: &mut String, ns: u64) {
+pub fn push_time(out: &mut impl Push, ns: u64) {
     push_time_padded(out, ns, 0);
 }
 
 /// [`push_time`], right-aligned in `width` columns: the timeline's first column.
-pub fn push_time_padded(out: &mut String, ns: u64, width: usize) {
+pub fn push_time_padded(out: &mut impl Push, ns: u64, width: usize) {
     if ns % 1000 == 0 {
         push_fixed_point(out, ns / 1000, 6, width);
     } else {
@@ -82,7 +98,7 @@ pub fn push_time_padded(out: &mut String, ns: u64, width: usize) {
 /// Appends `v / 10^decimals` with exactly `decimals` decimals (`decimals` ≥ 1), right-aligned
 /// in `width` columns. One conversion to digits, split at the point: the timeline writes a
 /// time or a duration on most lines.
-fn push_fixed_point(out: &mut String, v: u64, decimals: usize, width: usize) {
+fn push_fixed_point(out: &mut impl Push, v: u64, decimals: usize, width: usize) {
     let mut buffer = itoa::Buffer::new();
     let digits = buffer.format(v);
     if digits.len() > decimals {
@@ -101,7 +117,7 @@ fn push_fixed_point(out: &mut String, v: u64, decimals: usize, width: usize) {
 }
 
 /// A duration in exact seconds, as templates print it, with its unit: `5 s`, `0.25 s`.
-pub fn push_duration(out: &mut String, ns: u64) {
+pub fn push_duration(out: &mut impl Push, ns: u64) {
     push_seconds(out, ns, None);
     out.push_str(" s");
 }

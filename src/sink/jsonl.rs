@@ -4,9 +4,8 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::{LineStart, Lines, Sink, Summary, TaskColumns, push_json_str};
+use super::{LineStart, Lines, Sink, Summary, TaskColumns, Text, push_json_str};
 use crate::event::{Event, EventKind, ItemText, Model};
-use crate::seconds::push_u64;
 
 /// Renders every event as a line of JSON.
 pub struct Jsonl {
@@ -17,7 +16,7 @@ pub struct Jsonl {
     tasks: TaskColumns,
     /// Each queue's name as a JSON string, quoted at the first event (a sink serves one run, so
     /// one model): most lines name a queue.
-    queues: Vec<String>,
+    queues: Vec<Text>,
 }
 
 impl Jsonl {
@@ -41,20 +40,20 @@ impl Sink for Jsonl {
                 .queues
                 .iter()
                 .map(|q| {
-                    let mut s = String::new();
+                    let mut s = Text::default();
                     push_json_str(&mut s, q);
                     s
                 })
                 .collect();
         }
         let (l, queues) = (&mut self.lines.line, &self.queues);
-        l.push_str(self.time.at(ev.time, |s, time| {
+        l.push_bytes(self.time.at(ev.time, |s, time| {
             s.push_str("{\"time_ns\":");
-            push_u64(s, time, 1);
+            s.push_u64(time);
             s.push_str(",\"task\":");
         }));
-        l.push_str(self.tasks.of(ev.id, ev.task, push_json_str));
-        let field = |l: &mut String, key: &str, value: &str| {
+        l.push_bytes(self.tasks.of(ev.id, ev.task, push_json_str));
+        let field = |l: &mut Text, key: &str, value: &str| {
             l.push_str(",\"");
             l.push_str(key);
             l.push_str("\":");
@@ -71,46 +70,46 @@ impl Sink for Jsonl {
             }
             EventKind::Sleep { duration } => {
                 l.push_str(",\"event\":\"sleep\",\"duration_ns\":");
-                push_u64(l, duration, 1);
+                l.push_u64(duration);
             }
             EventKind::Put { queue, item, blocked } => {
                 l.push_str(",\"event\":\"put\",\"queue\":");
-                l.push_str(&queues[queue]);
+                l.push_bytes(queues[queue].as_bytes());
                 l.push_str(",\"item\":");
                 push_json_item(l, item);
                 l.push_str(",\"blocked_ns\":");
-                push_u64(l, blocked, 1);
+                l.push_u64(blocked);
             }
             EventKind::Sent { queue, item, delay } => {
                 l.push_str(",\"event\":\"sent\",\"queue\":");
-                l.push_str(&queues[queue]);
+                l.push_bytes(queues[queue].as_bytes());
                 l.push_str(",\"item\":");
                 push_json_item(l, item);
                 l.push_str(",\"delay_ns\":");
-                push_u64(l, delay, 1);
+                l.push_u64(delay);
             }
             EventKind::Answered { queue, reply, response } => {
                 l.push_str(",\"event\":\"answered\",\"queue\":");
-                l.push_str(&queues[queue]);
+                l.push_bytes(queues[queue].as_bytes());
                 l.push_str(",\"reply\":");
                 push_json_str(l, reply);
                 l.push_str(",\"response_ns\":");
-                push_u64(l, response, 1);
+                l.push_u64(response);
             }
             EventKind::Reply { queue, late } => {
                 l.push_str(",\"event\":\"reply\",\"queue\":");
-                l.push_str(&queues[queue]);
+                l.push_bytes(queues[queue].as_bytes());
                 if late {
                     l.push_str(",\"late\":true");
                 }
             }
             EventKind::Get { queue, item, waited } => {
                 l.push_str(",\"event\":\"get\",\"queue\":");
-                l.push_str(&queues[queue]);
+                l.push_bytes(queues[queue].as_bytes());
                 l.push_str(",\"item\":");
                 push_json_item(l, item);
                 l.push_str(",\"waited_ns\":");
-                push_u64(l, waited, 1);
+                l.push_u64(waited);
             }
             EventKind::Dropped { queue, item } => {
                 l.push_str(",\"event\":\"dropped\"");
@@ -120,7 +119,7 @@ impl Sink for Jsonl {
             }
             EventKind::Done { queue } => {
                 l.push_str(",\"event\":\"done\",\"queue\":");
-                l.push_str(&queues[queue]);
+                l.push_bytes(queues[queue].as_bytes());
             }
             EventKind::Join { queue } => {
                 l.push_str(",\"event\":\"join\"");
@@ -128,7 +127,7 @@ impl Sink for Jsonl {
             }
             EventKind::TimedOut { after } => {
                 l.push_str(",\"event\":\"timeout\",\"after_ns\":");
-                push_u64(l, after, 1);
+                l.push_u64(after);
             }
             EventKind::Cancel { target } => {
                 l.push_str(",\"event\":\"cancel\"");
@@ -149,7 +148,7 @@ impl Sink for Jsonl {
                 l.push_str(",\"event\":\"acquire\"");
                 field(l, "semaphore", &m.semaphores[semaphore].name);
                 l.push_str(",\"blocked_ns\":");
-                push_u64(l, blocked, 1);
+                l.push_u64(blocked);
             }
             EventKind::Release { semaphore } => {
                 l.push_str(",\"event\":\"release\"");
@@ -175,7 +174,7 @@ impl Sink for Jsonl {
                 l.push_str(",\"event\":\"throttle\"");
                 field(l, "limit", &m.rate_limits[limit]);
                 l.push_str(",\"blocked_ns\":");
-                push_u64(l, blocked, 1);
+                l.push_u64(blocked);
             }
             EventKind::Level { container, take, amount, level, waited } => {
                 l.push_str(if take { ",\"event\":\"take\"" } else { ",\"event\":\"fill\"" });
@@ -189,17 +188,17 @@ impl Sink for Jsonl {
             }
             EventKind::Busy { duration } => {
                 l.push_str(",\"event\":\"busy\",\"duration_ns\":");
-                push_u64(l, duration, 1);
+                l.push_u64(duration);
             }
             EventKind::ToThread { duration } => {
                 l.push_str(",\"event\":\"to-thread\",\"duration_ns\":");
-                push_u64(l, duration, 1);
+                l.push_u64(duration);
             }
             EventKind::ThreadAbandoned { semaphore, until } => {
                 l.push_str(",\"event\":\"thread-abandoned\"");
                 field(l, "semaphore", &m.semaphores[semaphore].name);
                 l.push_str(",\"until_ns\":");
-                push_u64(l, until, 1);
+                l.push_u64(until);
             }
             EventKind::Fail { message } => {
                 l.push_str(",\"event\":\"fail\"");
@@ -301,12 +300,12 @@ impl Sink for Jsonl {
 }
 
 /// Appends an item as a JSON string: its text, or its number in quotes.
-fn push_json_item(out: &mut String, item: ItemText<'_>) {
+fn push_json_item(out: &mut Text, item: ItemText<'_>) {
     match item {
         ItemText::Text(text) => push_json_str(out, text),
         ItemText::Number(n) => {
             out.push('"');
-            push_u64(out, n, 1);
+            out.push_u64(n);
             out.push('"');
         }
     }
@@ -314,7 +313,7 @@ fn push_json_item(out: &mut String, item: ItemText<'_>) {
 
 /// `,"mean_wait_ns":…,"p50_wait_ns":…,"p90_wait_ns":…,"p99_wait_ns":…`, when anything was
 /// recorded. Means in whole nanoseconds, rounded down.
-fn push_distribution(out: &mut String, name: &str, d: &crate::sink::Durations) {
+fn push_distribution(out: &mut Text, name: &str, d: &crate::sink::Durations) {
     if let Some(mean) = d.mean_ns() {
         let _ = write!(out, ",\"mean_{name}_ns\":{mean}");
         for (p, quantile) in [("p50", 0.5), ("p90", 0.9), ("p99", 0.99)] {

@@ -3,9 +3,9 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::{LineStart, Lines, Sink, Summary, TaskColumns};
+use super::{LineStart, Lines, Sink, Summary, TaskColumns, Text};
 use crate::event::{Event, EventKind, ItemText, Model};
-use crate::seconds::{push_duration, push_seconds, push_spaces, push_time, push_time_padded, push_u64};
+use crate::seconds::{push_seconds, push_time};
 
 /// Renders each event as a line of the timeline, as it happens.
 pub struct Timeline {
@@ -21,36 +21,36 @@ pub struct Timeline {
 
 /// Times as the timeline writes them, in 64 slots by a hash of the time; a slot's text is
 /// empty until it holds one.
-struct Untils(Vec<(u64, String)>);
+struct Untils(Vec<(u64, Text)>);
 
 impl Untils {
     fn new() -> Self {
-        Untils(std::iter::repeat_with(|| (u64::MAX, String::new())).take(64).collect())
+        Untils(std::iter::repeat_with(|| (u64::MAX, Text::default())).take(64).collect())
     }
 
-    fn slot(&mut self, time: u64) -> &mut (u64, String) {
+    fn slot(&mut self, time: u64) -> &mut (u64, Text) {
         &mut self.0[(time.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58) as usize]
     }
 
     /// `time` as [`push_time`] writes it, kept for [`Untils::push_padded`].
-    fn push(&mut self, out: &mut String, time: u64) {
+    fn push(&mut self, out: &mut Text, time: u64) {
         let slot = self.slot(time);
         if slot.0 != time || slot.1.is_empty() {
             slot.0 = time;
             slot.1.clear();
-            push_time(&mut slot.1, time);
+            slot.1.push_time_padded(time, 0);
         }
-        out.push_str(&slot.1);
+        out.push_bytes(slot.1.as_bytes());
     }
 
     /// `time` right-aligned in `width` columns, from its slot when it has one.
-    fn push_padded(&mut self, out: &mut String, time: u64, width: usize) {
+    fn push_padded(&mut self, out: &mut Text, time: u64, width: usize) {
         let slot = self.slot(time);
         if slot.0 == time && !slot.1.is_empty() {
-            push_spaces(out, width.saturating_sub(slot.1.len()));
-            out.push_str(&slot.1);
+            out.push_spaces(width.saturating_sub(slot.1.len()));
+            out.push_bytes(slot.1.as_bytes());
         } else {
-            push_time_padded(out, time, width);
+            out.push_time_padded(time, width);
         }
     }
 }
@@ -85,12 +85,12 @@ impl Sink for Timeline {
     fn event(&mut self, m: &Model, ev: &Event<'_>) {
         let l = &mut self.lines.line;
         let untils = &mut self.untils;
-        l.push_str(self.time.at(ev.time, |s, time| untils.push_padded(s, time, 14)));
-        l.push_str(self.labels.of(ev.id, ev.task, |s, task| {
+        l.push_bytes(self.time.at(ev.time, |s, time| untils.push_padded(s, time, 14)));
+        l.push_bytes(self.labels.of(ev.id, ev.task, |s, task| {
             // The label left-aligned in its column, padded by characters as `{:<w$}` pads.
             s.push_str("  ");
             s.push_str(task);
-            push_spaces(s, m.label_width.saturating_sub(task.chars().count()) + 2);
+            s.push_spaces(m.label_width.saturating_sub(task.chars().count()) + 2);
         }));
         match ev.kind {
             EventKind::Start { by } => {
@@ -103,7 +103,7 @@ impl Sink for Timeline {
             }
             EventKind::Sleep { duration } => {
                 l.push_str("sleep ");
-                push_duration(l, duration);
+                l.push_duration(duration);
                 l.push_str(" (until ");
                 self.untils.push(l, ev.time.saturating_add(duration));
                 l.push(')');
@@ -121,7 +121,7 @@ impl Sink for Timeline {
                 l.push_str(" to ");
                 l.push_str(&m.queues[queue]);
                 l.push_str(", there in ");
-                push_duration(l, delay);
+                l.push_duration(delay);
             }
             EventKind::Answered { queue, reply, response } => {
                 l.push_str("got the reply ");
@@ -129,7 +129,7 @@ impl Sink for Timeline {
                 l.push_str(" from ");
                 l.push_str(&m.queues[queue]);
                 l.push_str(" after ");
-                push_duration(l, response);
+                l.push_duration(response);
             }
             EventKind::Reply { queue, late } => {
                 l.push_str("replied to a request from ");
@@ -144,7 +144,7 @@ impl Sink for Timeline {
                 l.push_str(" from ");
                 l.push_str(&m.queues[queue]);
                 l.push_str(", queued ");
-                push_duration(l, waited);
+                l.push_duration(waited);
             }
             EventKind::Dropped { queue, item } => {
                 l.push_str("dropped ");
@@ -160,7 +160,7 @@ impl Sink for Timeline {
             }
             EventKind::TimedOut { after } => {
                 l.push_str("timed out after ");
-                push_duration(l, after);
+                l.push_duration(after);
             }
             EventKind::Cancel { target } => {
                 let _ = write!(l, "cancel {target}");
@@ -201,12 +201,12 @@ impl Sink for Timeline {
             }
             EventKind::Busy { duration } => {
                 l.push_str("busy on the event loop for ");
-                push_duration(l, duration);
+                l.push_duration(duration);
                 l.push_str(" (every task waits)");
             }
             EventKind::ToThread { duration } => {
                 l.push_str("to a thread for ");
-                push_duration(l, duration);
+                l.push_duration(duration);
             }
             EventKind::ThreadAbandoned { semaphore, until } => {
                 let _ = write!(
@@ -214,7 +214,7 @@ impl Sink for Timeline {
                     "stopped waiting for its thread work, which holds {} until ",
                     m.semaphores[semaphore].name
                 );
-                push_time(l, until);
+                l.push_time_padded(until, 0);
             }
             EventKind::Fail { message } => {
                 l.push_str("failed: ");
@@ -222,7 +222,7 @@ impl Sink for Timeline {
             }
             EventKind::Retry { attempt, delay } => {
                 let _ = write!(l, "attempt {attempt} after ");
-                push_duration(l, delay);
+                l.push_duration(delay);
             }
             EventKind::RaceWon { winner } => {
                 let _ = write!(l, "race won by {winner}");
@@ -242,7 +242,7 @@ impl Sink for Timeline {
                 };
                 if waited > 0 {
                     l.push_str(" (waited ");
-                    push_duration(l, waited);
+                    l.push_duration(waited);
                     l.push(')');
                 }
             }
@@ -394,7 +394,7 @@ impl Sink for Timeline {
 /// Appends text from the scenario so that it stays on its line and cannot steer the terminal: a
 /// newline or another control character is written as an escape (`\n`, `\u{1b}`), so that a
 /// message can never forge a line of the timeline. JSONL keeps the text exact.
-fn push_escaped(out: &mut String, text: &str) {
+fn push_escaped(out: &mut Text, text: &str) {
     // Control characters are bytes below 0x20, 0x7f, or (U+0080 to U+009F) begin with 0xc2:
     // text with none of those bytes is written as it is, without decoding it.
     if !super::has_byte(text.as_bytes(), 0x20, 0x7f, 0xc2) || !text.chars().any(char::is_control) {
@@ -415,16 +415,17 @@ fn push_escaped(out: &mut String, text: &str) {
 }
 
 /// Appends an item: its text as [`push_escaped`] writes it, or its number.
-fn push_item(out: &mut String, item: ItemText<'_>) {
+#[inline(always)]
+fn push_item(out: &mut Text, item: ItemText<'_>) {
     match item {
         ItemText::Text(text) => push_escaped(out, text),
-        ItemText::Number(n) => push_u64(out, n, 1),
+        ItemText::Number(n) => out.push_u64(n),
     }
 }
 
 /// `; in system mean 1.000000 s, p50 …, max 3.000000 s`: a distribution's mean, percentiles and
 /// maximum after `what`, when it has values.
-fn push_mean_percentiles_max(l: &mut String, what: &str, d: &crate::sink::Durations) {
+fn push_mean_percentiles_max(l: &mut Text, what: &str, d: &crate::sink::Durations) {
     if let Some(mean) = d.mean_ns() {
         l.push_str(what);
         l.push_str(" mean ");
@@ -438,7 +439,7 @@ fn push_mean_percentiles_max(l: &mut String, what: &str, d: &crate::sink::Durati
 }
 
 /// ` p50 0.1 s, p90 0.5 s, p99 1.2 s`: the percentiles of a distribution.
-fn push_percentiles(out: &mut String, d: &crate::sink::Durations) {
+fn push_percentiles(out: &mut Text, d: &crate::sink::Durations) {
     for (k, (name, quantile)) in [("p50", 0.5), ("p90", 0.9), ("p99", 0.99)].into_iter().enumerate() {
         out.push_str(if k == 0 { " " } else { ", " });
         let _ = write!(out, "{name} ");
@@ -448,17 +449,17 @@ fn push_percentiles(out: &mut String, d: &crate::sink::Durations) {
 }
 
 /// ` after 2 s waiting for space`, when the task had to wait at all.
-fn push_blocked(out: &mut String, blocked: u64, what: &str) {
+fn push_blocked(out: &mut Text, blocked: u64, what: &str) {
     if blocked > 0 {
         out.push_str(" after ");
-        push_duration(out, blocked);
+        out.push_duration(blocked);
         let _ = write!(out, " waiting {what}");
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Untils;
+    use super::{Text, Untils};
     use crate::seconds::{push_time, push_time_padded};
 
     /// A time column written from a kept "until" is the column written afresh, whichever times
@@ -475,18 +476,18 @@ mod tests {
             times.push(x % 100_000_000_000_000);
         }
         for (k, &time) in times.iter().enumerate() {
-            let (mut kept, mut fresh) = (String::new(), String::new());
+            let (mut kept, mut fresh) = (Text::default(), String::new());
             // Half the times were written as an "until" before they are a column.
             if k % 2 == 0 {
                 untils.push(&mut kept, time);
                 push_time(&mut fresh, time);
-                assert_eq!(kept, fresh);
+                assert_eq!(kept.as_bytes(), fresh.as_bytes());
                 kept.clear();
                 fresh.clear();
             }
             untils.push_padded(&mut kept, time, 14);
             push_time_padded(&mut fresh, time, 14);
-            assert_eq!(kept, fresh, "{time}");
+            assert_eq!(kept.as_bytes(), fresh.as_bytes(), "{time}");
         }
     }
 }

@@ -300,7 +300,7 @@ impl Trace {
 }
 
 /// Microseconds, the format's unit, from nanoseconds: exact, with three decimals when needed.
-fn push_us(out: &mut String, ns: u64) {
+fn push_us(out: &mut impl crate::seconds::Push, ns: u64) {
     push_u64(out, ns / 1000, 1);
     if ns % 1000 != 0 {
         out.push('.');
