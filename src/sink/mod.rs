@@ -95,9 +95,9 @@ pub trait Sink: Send {
     }
 
     /// Whether the sink does anything with events other than [`EventKind::Say`]. One that does
-    /// not (`--format plain`) is handed only those, and asked whether it stopped only after
-    /// them: most events of a run are not messages, and the two virtual calls an event for a
-    /// sink that ignores them were about 3 % of a plain run (`perf`).
+    /// not (`--format plain`) is handed only those: most events of a run are not messages, and
+    /// the calls an event for a sink that ignores them (two virtual calls, when that was
+    /// measured) were about 3 % of a plain run (`perf`).
     fn takes_only_says(&self) -> bool {
         false
     }

@@ -132,7 +132,11 @@ impl Text {
     /// Appends `n` in decimal, as `{n}` writes it.
     #[inline(always)]
     pub fn push_u64(&mut self, n: u64) {
-        if n < E8 {
+        if n < 10 {
+            // One digit, the whole part of most durations: without the arithmetic for eight.
+            self.room()[0] = b'0' + n as u8;
+            self.len += 1;
+        } else if n < E8 {
             self.push_digits(n as u32);
         } else {
             self.push_u64_long(n);
