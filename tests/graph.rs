@@ -1,6 +1,8 @@
 //! `scenario graph`: the model as Mermaid or DOT, every kind of node and edge, the same bytes
 //! every time.
 
+mod common;
+
 use scenario::{GraphFormat, Scenario};
 
 fn graph(source: &str, format: GraphFormat) -> String {
@@ -101,11 +103,7 @@ fn graphviz_reads_every_scenarios_dot() {
         let _ = writeln!(std::io::stderr(), "SKIPPED: Graphviz's `dot` is not installed (apt-get install graphviz)");
         return;
     }
-    for entry in std::fs::read_dir("scenarios").unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "toml") {
-            continue;
-        }
+    for path in common::examples() {
         let text = Scenario::load(&path).unwrap().graph(GraphFormat::Dot);
         let mut dot = std::process::Command::new("dot")
             .arg("-Tsvg")

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
+mod common;
+
 use scenario::Scenario;
 use scenario::sink::{Memory, Recorder, Recording, Sink, SpanKind, Trace};
 
@@ -240,11 +242,7 @@ fn trace_spans(scenario: &Scenario) -> Spans {
 #[test]
 fn the_timeline_has_the_trace_s_slices() {
     let mut compared = 0;
-    for entry in std::fs::read_dir("scenarios").unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "toml") {
-            continue;
-        }
+    for path in common::examples() {
         let scenario = Scenario::load(&path).unwrap();
         let rec = record(&scenario, 0, u64::MAX);
         if rec.cut.is_some() || rec.hidden_tracks > 0 {

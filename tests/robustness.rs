@@ -3,19 +3,15 @@
 //! or a run failure, every diagnostic must point into the file, and the JSONL transcript must
 //! stay valid JSON whatever the scenario says.
 
+mod common;
+
 use proptest::prelude::*;
 use scenario::sink::{Memory, Sink, Trace};
 use scenario::{Error, Format, Scenario};
 
 /// The shipped scenarios: the mutation tests start from them.
 fn scenarios() -> Vec<String> {
-    let mut files: Vec<_> = std::fs::read_dir("scenarios")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    files.sort();
-    files.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect()
+    common::examples().iter().map(|p| std::fs::read_to_string(p).unwrap()).collect()
 }
 
 /// Parses, checks and runs `source` as if it were a file in `scenarios/` (so that its includes

@@ -4,6 +4,8 @@
 
 use std::path::Path;
 
+mod common;
+
 use scenario::{Format, Scenario};
 
 fn load(path: &Path) -> Scenario {
@@ -37,15 +39,12 @@ fn timeline_snapshots() {
 
 #[test]
 fn every_scenario_runs_the_same_twice() {
-    for entry in std::fs::read_dir("scenarios").unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "toml") {
-            let scenario = load(&path);
-            for format in [Format::Text, Format::Jsonl] {
-                let scenario = scenario.clone().format(format);
-                let (first, second) = (scenario.run().transcript, scenario.run().transcript);
-                assert_eq!(first, second, "{} ran differently twice", path.display());
-            }
+    for path in common::examples() {
+        let scenario = load(&path);
+        for format in [Format::Text, Format::Jsonl] {
+            let scenario = scenario.clone().format(format);
+            let (first, second) = (scenario.run().transcript, scenario.run().transcript);
+            assert_eq!(first, second, "{} ran differently twice", path.display());
         }
     }
 }

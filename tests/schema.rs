@@ -4,6 +4,9 @@
 /// Where the schema is committed, relative to the repository root.
 const SCHEMA_PATH: &str = "schema/scenario.schema.json";
 
+mod common;
+
+use common::toml_files;
 use serde_json::Value;
 
 fn schema() -> Value {
@@ -15,16 +18,6 @@ fn as_json(path: &std::path::Path) -> Value {
     let source = std::fs::read_to_string(path).unwrap();
     let value: toml::Value = toml::from_str(&source).unwrap();
     serde_json::to_value(value).unwrap()
-}
-
-fn toml_files(dir: &str) -> Vec<std::path::PathBuf> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    files.sort();
-    files
 }
 
 #[test]

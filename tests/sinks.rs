@@ -1,6 +1,8 @@
 //! Sinks: a run hands every event to each of its sinks, in order, and several outputs can come
 //! from one run.
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 
 use scenario::event::{Event, EventKind, Model};
@@ -138,12 +140,7 @@ fn a_sink_that_takes_only_says_is_handed_only_says() {
 /// every event (JSONL) or only says (plain), so a kind that counts must never be left out.
 #[test]
 fn statistics_do_not_depend_on_which_sinks_take_the_events() {
-    let mut files: Vec<_> = std::fs::read_dir("scenarios")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    files.sort();
+    let files = common::examples();
     assert!(files.len() > 30, "{files:?}");
     for file in files {
         let scenario = Scenario::load(&file).unwrap();

@@ -1,6 +1,8 @@
 //! `run --summary FILE`: a run's statistics as JSON, in the shape `schema/summary.schema.json`
 //! commits to, the same bytes for the same run, and agreeing with the text statistics.
 
+mod common;
+
 use std::process::Command;
 
 use serde_json::Value;
@@ -33,9 +35,7 @@ fn every_scenario_writes_a_summary_the_schema_accepts_and_the_same_bytes_twice()
     let schema: Value = serde_json::from_str(&scenario::summary_json_schema()).unwrap();
     let validator = jsonschema::draft7::new(&schema).unwrap();
     let dir = scratch("all");
-    let mut files: Vec<_> = std::fs::read_dir("scenarios").unwrap().map(|e| e.unwrap().path()).collect();
-    files.sort();
-    for file in files.iter().filter(|f| f.extension().is_some_and(|e| e == "toml")) {
+    for file in &common::examples() {
         let file = file.to_str().unwrap();
         let (a, b) = (dir.join("a.json"), dir.join("b.json"));
         for out in [&a, &b] {

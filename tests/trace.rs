@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+mod common;
+
 use scenario::sink::{Memory, Sink, Trace};
 use scenario::{Format, Scenario};
 use serde_json::Value;
@@ -54,11 +56,7 @@ fn check(name: &str, text: &str) -> usize {
 
 #[test]
 fn every_scenario_traces_to_well_formed_json() {
-    for entry in std::fs::read_dir("scenarios").unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "toml") {
-            continue;
-        }
+    for path in common::examples() {
         let scenario = Scenario::load(&path).unwrap();
         let text = trace(&scenario);
         assert!(check(&path.display().to_string(), &text) > 10);

@@ -29,3 +29,22 @@ pub fn errors(source: &str) -> String {
         Err(e) => panic!("{e}"),
     }
 }
+
+/// The `.toml` files directly in `dir`, sorted by name, so that every test meets them in one
+/// order and a failure names the same file each time. Panics when there are none: a folder
+/// moved or emptied must not let a test pass by checking nothing.
+pub fn toml_files(dir: &str) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no .toml file in {dir}");
+    files
+}
+
+/// The example scenarios, `scenarios/*.toml`.
+pub fn examples() -> Vec<std::path::PathBuf> {
+    toml_files("scenarios")
+}
