@@ -9,7 +9,8 @@
 //!   on the mean wait.
 //!
 //! It prints items per second for each, the ratio, the engine's cost with each output format
-//! relative to plain, and the process's peak memory. Beside the formats it runs a sink that
+//! relative to plain, and each model's peak memory (the process's peak, started again before
+//! the model where Linux allows it). Beside the formats it runs a sink that
 //! renders nothing and only copies one constant line per event, as long as the text timeline's
 //! average line, into a buffer written to `io::sink()`: what handing every event to a sink and
 //! writing a transcript of that size costs before a single field is formatted, the floor under
@@ -21,7 +22,7 @@
 
 #[path = "common/mod.rs"]
 mod common;
-use common::peak_rss_kib;
+use common::{peak_rss_kib, reset_peak_rss};
 
 use std::cell::Cell;
 use std::cmp::Reverse;
@@ -363,7 +364,17 @@ fn report(reference_secs: f64, names: &[Run<'_>], secs: &[f64], items: u64) {
     }
 }
 
+/// Prints the peak memory since [`reset_peak_rss`] (or of the whole process, if it failed).
+fn print_peak(reset: bool) {
+    let what = if reset { "this model's runs" } else { "the process so far" };
+    match peak_rss_kib() {
+        Some(kib) => println!("  peak memory of {what} (VmHWM): {:.1} MiB", kib as f64 / 1024.0),
+        None => println!("  peak memory: not available on this platform"),
+    }
+}
+
 fn main() {
+    let reset = reset_peak_rss();
     let scenario = Scenario::from_source("mm4.toml", source()).expect("the benchmark scenario compiles");
     println!(
         "M/M/{SERVERS}, lambda = {LAMBDA:.3}/s, mean service {SERVICE} s, {CUSTOMERS} customers; the fastest of {ROUNDS} interleaved rounds"
@@ -396,7 +407,9 @@ fn main() {
         "  reference with the engine's portable logarithm (libm::log, not f64::ln): {portable_secs:.3} s; engine / that: {:.1}x the time",
         secs[2] / portable_secs
     );
+    print_peak(reset);
 
+    let reset = reset_peak_rss();
     let items = PRODUCERS * PER_PRODUCER;
     let scenario =
         Scenario::from_source("async_queue.toml", async_queue_source()).expect("the benchmark scenario compiles");
@@ -414,9 +427,5 @@ fn main() {
         "the engine's mean wait {engine_wait} s is not the reference's {reference_wait} s"
     );
     report(reference_secs, &runs[1..], &secs[1..], items);
-
-    match peak_rss_kib() {
-        Some(kib) => println!("peak memory (VmHWM): {:.1} MiB", kib as f64 / 1024.0),
-        None => println!("peak memory: not available on this platform"),
-    }
+    print_peak(reset);
 }
