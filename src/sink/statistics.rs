@@ -188,17 +188,12 @@ impl Durations {
 
     /// Moves the values kept exactly into the histogram, for good: there are too many.
     fn spill(&mut self) {
-        for ns in self.exact.take().unwrap_or_default() {
-            put(&mut self.histogram, ns, 1);
-        }
+        put_each(&mut self.histogram, self.exact.take().unwrap_or_default());
     }
 
     /// Records the pending values in the histogram.
     fn take_pending(&mut self) {
-        for &ns in &self.pending {
-            put(&mut self.histogram, ns, 1);
-        }
-        self.pending.clear();
+        put_each(&mut self.histogram, self.pending.drain(..));
     }
 
     /// The HDR histogram of every value recorded beyond those kept exactly: itself once the
@@ -209,9 +204,7 @@ impl Durations {
             return Cow::Borrowed(&self.histogram);
         }
         let mut histogram = self.histogram.clone();
-        for &ns in &self.pending {
-            put(&mut histogram, ns, 1);
-        }
+        put_each(&mut histogram, self.pending.iter().copied());
         Cow::Owned(histogram)
     }
 
@@ -229,9 +222,7 @@ impl Durations {
                 self.take_pending();
                 // Histograms that grow as needed always take another's values.
                 let _ = self.histogram.add(&other.histogram);
-                for &ns in other.exact.iter().flatten().chain(&other.pending) {
-                    put(&mut self.histogram, ns, 1);
-                }
+                put_each(&mut self.histogram, other.exact.iter().flatten().chain(&other.pending).copied());
             }
         }
         self.count += other.count;
@@ -331,6 +322,13 @@ impl Durations {
 fn put(histogram: &mut hdrhistogram::Histogram<u64>, value: u64, n: u64) {
     if histogram.record_n(value, n).is_err() {
         let _ = histogram.record_n(histogram.high(), n);
+    }
+}
+
+/// [`put`]s each value once.
+fn put_each(histogram: &mut hdrhistogram::Histogram<u64>, values: impl IntoIterator<Item = u64>) {
+    for value in values {
+        put(histogram, value, 1);
     }
 }
 

@@ -11,7 +11,7 @@
 
 use std::fmt;
 
-use crate::seconds::Push;
+use crate::seconds::{Push, push_spaces};
 
 /// Bytes a write may touch past the end of the text: every piece this long or shorter is
 /// copied into a window of this size, whatever its length.
@@ -119,16 +119,6 @@ impl Text {
         }
     }
 
-    /// Appends `n` spaces.
-    pub fn push_spaces(&mut self, mut n: usize) {
-        while n > 0 {
-            let k = n.min(ROOM);
-            *self.room() = [b' '; ROOM];
-            self.len += k;
-            n -= k;
-        }
-    }
-
     /// Appends `n` in decimal, as `{n}` writes it.
     #[inline(always)]
     pub fn push_u64(&mut self, n: u64) {
@@ -181,7 +171,7 @@ impl Text {
         let micros = frac % 1000 == 0;
         let length = decimal_length(whole) + if micros { 7 } else { 10 };
         if width > length {
-            self.push_spaces(width - length);
+            push_spaces(self, width - length);
         }
         self.push_u64(whole);
         let room = self.room();
@@ -382,7 +372,7 @@ mod tests {
         text.truncate(5);
         text.remove_front(2);
         assert_eq!(text.as_bytes(), &want.as_bytes()[2..5]);
-        text.push_spaces(150);
+        push_spaces(&mut text, 150);
         assert_eq!(text.len(), 153);
         assert!(text.as_bytes()[3..].iter().all(|&c| c == b' '));
     }

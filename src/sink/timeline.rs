@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use super::{LineStart, Lines, Sink, Summary, TaskColumns, Text};
 use crate::event::{Event, EventKind, ItemText, Model};
-use crate::seconds::{push_seconds, push_time};
+use crate::seconds::{push_seconds, push_spaces, push_time};
 
 /// Renders each event as a line of the timeline, as it happens.
 pub struct Timeline {
@@ -47,7 +47,7 @@ impl Untils {
     fn push_padded(&mut self, out: &mut Text, time: u64, width: usize) {
         let slot = self.slot(time);
         if slot.0 == time && !slot.1.is_empty() {
-            out.push_spaces(width.saturating_sub(slot.1.len()));
+            push_spaces(out, width.saturating_sub(slot.1.len()));
             out.push_bytes(slot.1.as_bytes());
         } else {
             out.push_time_padded(time, width);
@@ -90,7 +90,7 @@ impl Sink for Timeline {
             // The label left-aligned in its column, padded by characters as `{:<w$}` pads.
             s.push_str("  ");
             s.push_str(task);
-            s.push_spaces(m.label_width.saturating_sub(task.chars().count()) + 2);
+            push_spaces(s, m.label_width.saturating_sub(task.chars().count()) + 2);
         }));
         match ev.kind {
             EventKind::Start { by } => {
